@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the orchestrator reads, in one place: its schema,
+ * default, whether it is a secret, and the line of documentation the README's
+ * configuration table is checked against.
+ */
+
+export const RUNNER_MODES = ['default', 'gha', 'fly', 'local', 'shadow'] as const;
+export type RunnerMode = (typeof RUNNER_MODES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ConfigVariable {
+  name: string;
+  group: string;
+  description: string;
+  /** The default as written in the docs, when there is one. */
+  defaultText?: string;
+  secret?: boolean;
+  /** Parses the raw string (undefined when unset); its error message names the fix. */
+  schema: z.ZodType;
+}
+
+const optionalText = z.string().trim().min(1).optional();
+
+function url(name: string, example: string) {
+  return z
+    .string()
+    .trim()
+    .refine((v) => /^https?:\/\/[^\s/]+/.test(v), {
+      message: `${name} must be an http(s) URL, for example ${example}`,
+    })
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional();
+}
+
+function integer(name: string, min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+function minBytes(name: string, bytes: number, howTo: string) {
+  return z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || Buffer.byteLength(v, 'utf8') >= bytes, {
+      message: `${name} must be at least ${bytes} bytes; ${howTo}`,
+    });
+}
+
+const generateHex = 'generate one with: openssl rand -hex 32';
+
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'PORT', group: 'HTTP', description: 'Port of the HTTP listener', defaultText: '3000', schema: integer('PORT', 0, 65535, 3000) },
+  { name: 'HOST', group: 'HTTP', description: 'Interface to listen on', defaultText: '0.0.0.0 (127.0.0.1 in sandbox mode)', schema: optionalText },
+  { name: 'NODE_ENV', group: 'HTTP', description: '`production` turns on JSON logs, `Secure` cookies and HSTS', schema: z.enum(['production', 'development', 'test']).optional() },
+  { name: 'TRUSTED_PROXY_HEADER', group: 'HTTP', description: 'Header set by your reverse proxy that carries the client IP (e.g. `fly-client-ip`); unset = the socket address', schema: optionalText.transform((v) => v?.toLowerCase()) },
+  { name: 'DATA_DIR', group: 'Storage', description: 'Directory of the embedded store (lowdb files, history, lock)', defaultText: './data', schema: z.string().trim().min(1).default('./data') },
+  {
+    name: 'DATABASE_URL',
+    group: 'Storage',
+    description: 'PostgreSQL store instead of the embedded one (not available in this version)',
+    secret: true,
+    schema: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '', {
+        message: 'DATABASE_URL is set, but the PostgreSQL store is not available in this version; unset it to use the embedded store under DATA_DIR',
+      }),
+  },
+  { name: 'APP_ID', group: 'GitHub App', description: 'GitHub App id; unset (with no private key) = sandbox mode', schema: z.string().trim().regex(/^\d+$/, 'APP_ID must be the numeric id shown on the GitHub App settings page').optional() },
+  { name: 'PRIVATE_KEY', group: 'GitHub App', description: 'GitHub App private key (PEM text)', secret: true, schema: z.string().refine((v) => v.includes('-----BEGIN'), 'PRIVATE_KEY must be the PEM text of the GitHub App private key (starting with -----BEGIN); or set PRIVATE_KEY_PATH to the .pem file').optional() },
+  { name: 'PRIVATE_KEY_PATH', group: 'GitHub App', description: 'Path of the GitHub App private key file', schema: optionalText },
+  { name: 'GITHUB_WEBHOOK_SECRET', group: 'GitHub App', description: 'Webhook secret of the GitHub App (alias `WEBHOOK_SECRET`); unset → the webhook route answers 503', secret: true, schema: optionalText },
+  { name: 'WEBHOOK_SECRET', group: 'GitHub App', description: 'Alias of `GITHUB_WEBHOOK_SECRET`', secret: true, schema: optionalText },
+  { name: 'GHE_HOST', group: 'GitHub App', description: 'GitHub API host (GitHub Enterprise, or the emulator)', schema: optionalText },
+  { name: 'GHE_PROTOCOL', group: 'GitHub App', description: 'Protocol for `GHE_HOST`', defaultText: 'https', schema: z.enum(['http', 'https'], { message: 'GHE_PROTOCOL must be http or https' }).optional() },
+  { name: 'LINEAR_API_KEY', group: 'Linear', description: 'Linear API key; enables Linear intake', secret: true, schema: optionalText },
+  { name: 'LINEAR_API_URL', group: 'Linear', description: 'Linear GraphQL endpoint', defaultText: 'https://api.linear.app/graphql', schema: url('LINEAR_API_URL', 'https://api.linear.app/graphql') },
+  { name: 'LINEAR_WEBHOOK_SECRET', group: 'Linear', description: 'Signing secret of the Linear webhook; unset → `/webhooks/linear` answers 503', secret: true, schema: optionalText },
+  { name: 'LINEAR_AGENT_USER', group: 'Linear', description: "The app's Linear user id; tickets assigned to it are eligible too", schema: optionalText },
+  { name: 'JIRA_HOST', group: 'Jira', description: 'Jira Cloud site URL, e.g. https://acme.atlassian.net', schema: url('JIRA_HOST', 'https://acme.atlassian.net') },
+  { name: 'JIRA_EMAIL', group: 'Jira', description: 'Jira account e-mail for basic auth', schema: optionalText },
+  { name: 'JIRA_API_TOKEN', group: 'Jira', description: 'Jira API token', secret: true, schema: optionalText },
+  { name: 'JIRA_WEBHOOK_SECRET', group: 'Jira', description: 'Jira webhook secret; unset → `/webhooks/jira` answers 503', secret: true, schema: optionalText },
+  { name: 'FLY_API_TOKEN', group: 'Fly Machines', description: 'Fly.io API token; enables the Fly Machines runner, sessions and secrets', secret: true, schema: optionalText },
+  { name: 'FLY_API_URL', group: 'Fly Machines', description: 'Fly Machines REST endpoint', defaultText: 'https://api.machines.dev', schema: url('FLY_API_URL', 'https://api.machines.dev') },
+  { name: 'FLY_GRAPHQL_URL', group: 'Fly Machines', description: 'Fly GraphQL endpoint (app secrets)', defaultText: 'https://api.fly.io', schema: url('FLY_GRAPHQL_URL', 'https://api.fly.io') },
+  { name: 'FLY_SESSIONS_APP', group: 'Fly Machines', description: 'Fly app that runs sessions (beats the stored setting)', schema: optionalText },
+  { name: 'FLY_SESSIONS_REGION', group: 'Fly Machines', description: 'Default region for new machines (beats the stored setting)', schema: optionalText },
+  { name: 'RUNNER_MODE', group: 'Runners', description: 'Overrides the stored runner mode: default, gha, fly, local or shadow', schema: z.enum(RUNNER_MODES, { message: `RUNNER_MODE must be one of ${RUNNER_MODES.join(', ')}` }).optional() },
+  { name: 'RUNNER_TOKEN_SECRET', group: 'Runners', description: 'HS256 key for runner tokens (≥ 32 bytes); unset → runner callbacks answer 501', secret: true, schema: minBytes('RUNNER_TOKEN_SECRET', 32, generateHex) },
+  { name: 'RUNNER_CALLBACK_BASE_URL', group: 'Runners', description: 'Public base URL runners call back to', schema: url('RUNNER_CALLBACK_BASE_URL', 'https://ai-implement.example.com') },
+  { name: 'GAP_FILL_TRIGGER_SECRET', group: 'Triggers', description: 'Bearer secret of `POST /trigger/gap-fill`; unset → 503', secret: true, schema: minBytes('GAP_FILL_TRIGGER_SECRET', 16, generateHex) },
+  { name: 'ADMIN_ACCESS_CODE', group: 'Admin', description: 'Access code of `/admin` and `/api/*`; unset → both answer 404 (generated in sandbox mode)', secret: true, schema: minBytes('ADMIN_ACCESS_CODE', 12, 'use a long random code, e.g. openssl rand -base64 18') },
+  { name: 'POLL_INTERVAL_MS', group: 'Tuning', description: 'Milliseconds between tracker polls', defaultText: '60000', schema: integer('POLL_INTERVAL_MS', 250, 86_400_000, 60_000) },
+  { name: 'DEDUP_WINDOW_HOURS', group: 'Tuning', description: 'Hours a dispatched ticket stays in the dedup window', defaultText: '24', schema: integer('DEDUP_WINDOW_HOURS', 1, 720, 24) },
+  { name: 'LOG_LEVEL', group: 'Tuning', description: 'fatal, error, warn, info, debug, trace or silent', defaultText: 'info', schema: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
+];

@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors/index.js';
+import { CONFIG_VARIABLES, type LogLevel, type RunnerMode } from './config-schema.js';
+import type { SecretRegistry } from './secret-registry.js';
+
+export interface GitHubConfig {
+  appId: number | undefined;
+  privateKey: string | undefined;
+  webhookSecret: string | undefined;
+  /** REST base URL, e.g. https://api.github.com or http://127.0.0.1:4010/api/v3. */
+  baseUrl: string;
+}
+
+export interface LinearConfig {
+  apiKey: string | undefined;
+  apiUrl: string;
+  webhookSecret: string | undefined;
+  agentUserId: string | undefined;
+}
+
+export interface JiraConfig {
+  host: string | undefined;
+  email: string | undefined;
+  apiToken: string | undefined;
+  webhookSecret: string | undefined;
+}
+
+export interface FlyConfig {
+  apiToken: string | undefined;
+  apiUrl: string;
+  graphqlUrl: string;
+  sessionsApp: string | undefined;
+  sessionsRegion: string | undefined;
+}
+
+export interface Config {
+  port: number;
+  host: string | undefined;
+  production: boolean;
+  trustedProxyHeader: string | undefined;
+  dataDir: string;
+  /** No GitHub App credentials: emulators stand in for every external service. */
+  sandbox: boolean;
+  github: GitHubConfig;
+  linear: LinearConfig;
+  jira: JiraConfig;
+  fly: FlyConfig;
+  /** `RUNNER_MODE` from the environment; beats the stored setting when set. */
+  runnerModeOverride: RunnerMode | undefined;
+  runnerTokenSecret: string | undefined;
+  runnerCallbackBaseUrl: string | undefined;
+  gapFillTriggerSecret: string | undefined;
+  adminAccessCode: string | undefined;
+  pollIntervalMs: number;
+  dedupWindowHours: number;
+  logLevel: LogLevel;
+}
+
+export interface LoadConfigOptions {
+  /** Every secret value found is registered here for redaction. */
+  secrets?: SecretRegistry;
+  readFile?: (path: string) => string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** True when no GitHub App credential is set: `npm start` then runs sandbox mode. */
+export function isSandboxEnv(env: Env): boolean {
+  return !nonEmpty(env.APP_ID) && !nonEmpty(env.PRIVATE_KEY) && !nonEmpty(env.PRIVATE_KEY_PATH);
+}
+
+/**
+ * Parses the environment into a frozen config. Fails with one ConfigError that
+ * lists every bad key and how to fix it, so an operator fixes them in one go.
+ */
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<Config> {
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+
+  for (const variable of CONFIG_VARIABLES) {
+    const value = nonEmpty(env[variable.name]);
+    const parsed = variable.schema.safeParse(value);
+    if (parsed.success) {
+      raw[variable.name] = parsed.data;
+    } else {
+      for (const issue of parsed.error.issues) problems.push(prefixed(variable.name, issue.message));
+    }
+  }
+
+  const str = (name: string) => raw[name] as string | undefined;
+
+  let privateKey = str('PRIVATE_KEY');
+  const keyPath = str('PRIVATE_KEY_PATH');
+  if (!privateKey && keyPath) {
+    try {
+      privateKey = readFile(keyPath);
+      if (!privateKey.includes('-----BEGIN')) problems.push(`PRIVATE_KEY_PATH: ${keyPath} does not hold a PEM private key`);
+    } catch (error) {
+      problems.push(`PRIVATE_KEY_PATH: cannot read ${keyPath} (${(error as NodeJS.ErrnoException).code ?? 'error'}); point it at the .pem file downloaded from the GitHub App settings`);
+    }
+  }
+  const appId = str('APP_ID');
+  if (appId && !privateKey && !keyPath && !problems.some((p) => p.startsWith('PRIVATE_KEY'))) {
+    problems.push('PRIVATE_KEY: APP_ID is set but no private key is; set PRIVATE_KEY (PEM text) or PRIVATE_KEY_PATH (file)');
+  }
+  if (!appId && (str('PRIVATE_KEY') || keyPath)) {
+    problems.push('APP_ID: a private key is set but APP_ID is not; set APP_ID to the numeric GitHub App id');
+  }
+  const jiraHost = str('JIRA_HOST');
+  if (jiraHost && (!str('JIRA_EMAIL') || !str('JIRA_API_TOKEN'))) {
+    for (const name of ['JIRA_EMAIL', 'JIRA_API_TOKEN']) {
+      if (!str(name)) problems.push(`${name}: JIRA_HOST is set, so ${name} is required for Jira basic auth`);
+    }
+  }
+  if (!jiraHost && str('JIRA_API_TOKEN')) {
+    problems.push('JIRA_HOST: JIRA_API_TOKEN is set but JIRA_HOST is not; set it to your site URL, e.g. https://acme.atlassian.net');
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
+  }
+
+  if (options.secrets) {
+    for (const variable of CONFIG_VARIABLES) if (variable.secret) options.secrets.register(str(variable.name));
+    options.secrets.register(privateKey);
+  }
+
+  const gheHost = str('GHE_HOST');
+  const config: Config = {
+    port: raw.PORT as number,
+    host: str('HOST'),
+    production: str('NODE_ENV') === 'production',
+    trustedProxyHeader: str('TRUSTED_PROXY_HEADER'),
+    dataDir: str('DATA_DIR') ?? './data',
+    sandbox: isSandboxEnv(env),
+    github: {
+      appId: appId ? Number(appId) : undefined,
+      privateKey,
+      webhookSecret: str('GITHUB_WEBHOOK_SECRET') ?? str('WEBHOOK_SECRET'),
+      baseUrl: gheHost ? `${str('GHE_PROTOCOL') ?? 'https'}://${gheHost.replace(/\/+$/, '')}/api/v3` : 'https://api.github.com',
+    },
+    linear: {
+      apiKey: str('LINEAR_API_KEY'),
+      apiUrl: str('LINEAR_API_URL') ?? 'https://api.linear.app/graphql',
+      webhookSecret: str('LINEAR_WEBHOOK_SECRET'),
+      agentUserId: str('LINEAR_AGENT_USER'),
+    },
+    jira: {
+      host: jiraHost,
+      email: str('JIRA_EMAIL'),
+      apiToken: str('JIRA_API_TOKEN'),
+      webhookSecret: str('JIRA_WEBHOOK_SECRET'),
+    },
+    fly: {
+      apiToken: str('FLY_API_TOKEN'),
+      apiUrl: str('FLY_API_URL') ?? 'https://api.machines.dev',
+      graphqlUrl: str('FLY_GRAPHQL_URL') ?? 'https://api.fly.io',
+      sessionsApp: str('FLY_SESSIONS_APP'),
+      sessionsRegion: str('FLY_SESSIONS_REGION'),
+    },
+    runnerModeOverride: raw.RUNNER_MODE as RunnerMode | undefined,
+    runnerTokenSecret: str('RUNNER_TOKEN_SECRET'),
+    runnerCallbackBaseUrl: str('RUNNER_CALLBACK_BASE_URL'),
+    gapFillTriggerSecret: str('GAP_FILL_TRIGGER_SECRET'),
+    adminAccessCode: str('ADMIN_ACCESS_CODE'),
+    pollIntervalMs: raw.POLL_INTERVAL_MS as number,
+    dedupWindowHours: raw.DEDUP_WINDOW_HOURS as number,
+    logLevel: raw.LOG_LEVEL as LogLevel,
+  };
+  return deepFreeze(config);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function prefixed(name: string, message: string): string {
+  // Our own messages already start with the key; zod's generic ones do not.
+  return message.startsWith(name) ? message : `${name}: ${message}`;
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object' && !Object.isFrozen(inner)) deepFreeze(inner as object);
+  }
+  return Object.freeze(value);
+}

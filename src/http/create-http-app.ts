@@ -1,0 +1,38 @@
+import express, { type Express, type Router } from 'express';
+import type { Logger } from 'pino';
+import { createBodyParser } from './body-parser.js';
+import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { createHealthRoutes } from './health-routes.js';
+import type { HttpMetrics } from './http-metrics.js';
+import { securityHeaders } from './security-headers.js';
+
+export interface HttpAppDeps {
+  log: Logger;
+  metrics: HttpMetrics;
+  production: boolean;
+  version: string;
+  isReady: () => boolean;
+  /** Feature routers in mounting order (webhooks, runner callbacks, /api, /admin). */
+  routers: Router[];
+  /** Where large request bodies spill while streaming; the OS temp dir when unset. */
+  spoolDir?: string;
+}
+
+/**
+ * The express app: security headers → metrics → capped body parsing → health
+ * → feature routers → JSON 404 → JSON errors (never a stack trace).
+ */
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  app.use(securityHeaders({ production: deps.production }));
+  app.use(deps.metrics.middleware());
+  app.use(createBodyParser(deps.spoolDir ? { spoolDir: deps.spoolDir } : {}));
+  app.use(createHealthRoutes({ isReady: deps.isReady, metrics: deps.metrics, version: deps.version }));
+  for (const router of deps.routers) app.use(router);
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(deps.log.child({ component: 'http' })));
+  return app;
+}

@@ -1,0 +1,69 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
+import type { LogLevel } from '../config/index.js';
+import type { SecretRegistry } from '../config/secret-registry.js';
+
+export type { Logger } from 'pino';
+
+export interface CreateLoggerOptions {
+  level: LogLevel;
+  /** `json` in production; `pretty` for a person reading a terminal. */
+  format: 'json' | 'pretty';
+  secrets: SecretRegistry;
+  /** Where lines go; stdout when unset. Tests pass a collecting stream. */
+  destination?: DestinationStream;
+  name?: string;
+}
+
+/**
+ * Fields that hold credentials wherever they appear. pino's path redaction
+ * covers structured fields; the registry scrubs secret values that end up
+ * inside free text (an error message quoting a URL with a token, say).
+ */
+export const REDACTED_PATHS = [
+  'authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers["x-hub-signature-256"]',
+  'req.headers["x-hub-signature-256"]',
+  'headers["x-hub-signature"]',
+  'req.headers["x-hub-signature"]',
+  'headers["linear-signature"]',
+  'req.headers["linear-signature"]',
+  'token',
+  '*.token',
+  'accessToken',
+  '*.accessToken',
+  'code',
+  'accessCode',
+  '*.accessCode',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'apiKey',
+  '*.apiKey',
+  'privateKey',
+  '*.privateKey',
+  'value',
+  'secrets',
+];
+
+export function createLogger(options: CreateLoggerOptions): Logger {
+  const destination =
+    options.destination ??
+    (options.format === 'pretty' ? pinoPretty({ colorize: process.stdout.isTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : pino.destination({ sync: true }));
+  return pino(
+    {
+      name: options.name ?? 'ai-implement',
+      level: options.level,
+      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      hooks: { streamWrite: (line) => options.secrets.redact(line) },
+      serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+    },
+    destination,
+  );
+}
