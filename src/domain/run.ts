@@ -1,0 +1,64 @@
+import type { ExecutionMode, TrackerKind } from './mapping.js';
+
+export type RunPhase = 'plan' | 'implement' | 'gap-fill' | 'review-feedback';
+
+export type RunStatus =
+  | 'queued'
+  | 'dispatching'
+  | 'dispatched'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
+
+/** A run's backend is the execution mode that actually carried it. */
+export type RunBackend = ExecutionMode;
+
+export type TriggerSource = 'poll' | 'webhook' | 'comment' | 'review' | 'manual' | 'retry';
+
+export interface TokenUsage {
+  input: number;
+  output: number;
+}
+
+/**
+ * One dispatch of an AI agent for one ticket and phase. Timestamps are ISO 8601
+ * strings. `runnerMode` is the operator's runner-mode setting at claim time
+ * (e.g. `default`, `shadow`), kept apart from `backend` because shadow mode
+ * runs one ticket on two backends.
+ */
+export interface Run {
+  id: string;
+  issueId: string;
+  identifier: string;
+  title?: string;
+  tracker: TrackerKind;
+  mappingKey: string;
+  phase: RunPhase;
+  status: RunStatus;
+  attempt: number;
+  dispatchNumber: number;
+  backend: RunBackend;
+  runnerMode: string;
+  triggerSource: TriggerSource;
+  upstreamId?: string;
+  upstreamUrl?: string;
+  sessionImage?: string;
+  prUrl?: string;
+  prNumber?: number;
+  branch?: string;
+  summary?: string;
+  failureReason?: string;
+  failedStep?: string;
+  costUsd?: number;
+  tokens?: TokenUsage;
+  instructions?: string;
+  /** Id of the primary run this one shadows (shadow legs are inert). */
+  shadowOf?: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  deadlineAt?: string;
+  heartbeatAt?: string;
+}

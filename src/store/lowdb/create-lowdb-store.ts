@@ -1,0 +1,71 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import { EngineStore } from '../core/engine-store.js';
+import { emptyHotDoc, type HotDoc, type HotPort } from '../core/hot-doc.js';
+import type { Clock } from '../store.js';
+import { AtomicJsonFile } from './atomic-json-file.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
+import { JsonlHistory } from './jsonl-history.js';
+
+export const HOT_FILE_NAME = 'store.json';
+export const HISTORY_DIR_NAME = 'history';
+
+export interface LowdbStoreOptions {
+  dataDir: string;
+  clock?: Clock;
+  newId?: () => string;
+  inboxRetentionMs?: number;
+  /** Rotate a history file once it passes this size (default 8 MiB). */
+  historyFileBytes?: number;
+}
+
+/** The hot document in `<dataDir>/store.json` through lowdb, guarded by the directory lock. */
+class LowdbHot implements HotPort {
+  private readonly low: Low<HotDoc>;
+  private release: (() => Promise<void>) | undefined;
+
+  constructor(private readonly dataDir: string) {
+    this.low = new Low<HotDoc>(new AtomicJsonFile<HotDoc>(path.join(dataDir, HOT_FILE_NAME)), emptyHotDoc());
+  }
+
+  async open(): Promise<HotDoc> {
+    await mkdir(this.dataDir, { recursive: true });
+    this.release = await acquireDataDirLock(this.dataDir);
+    try {
+      return await this.reload();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  async reload(): Promise<HotDoc> {
+    this.low.data = emptyHotDoc();
+    await this.low.read();
+    return this.low.data;
+  }
+
+  async save(doc: HotDoc): Promise<void> {
+    this.low.data = doc;
+    await this.low.write();
+  }
+
+  async close(): Promise<void> {
+    const release = this.release;
+    this.release = undefined;
+    await release?.();
+  }
+}
+
+/** The embedded default store: one writer process per data directory. */
+export function createLowdbStore(options: LowdbStoreOptions): EngineStore {
+  const dataDir = path.resolve(options.dataDir);
+  return new EngineStore({
+    hot: new LowdbHot(dataDir),
+    history: new JsonlHistory(path.join(dataDir, HISTORY_DIR_NAME), options.historyFileBytes),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.newId ? { newId: options.newId } : {}),
+    ...(options.inboxRetentionMs !== undefined ? { inboxRetentionMs: options.inboxRetentionMs } : {}),
+  });
+}

@@ -1,0 +1,86 @@
+import { readFile, open, unlink, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+
+export const LOCK_FILE_NAME = '.lock';
+
+/** Another live process holds the data directory. */
+export class DataDirLockedError extends Error {
+  override readonly name = 'DataDirLockedError';
+  constructor(
+    readonly lockPath: string,
+    readonly holderPid: number | undefined,
+    readonly holderHost: string | undefined,
+  ) {
+    super(
+      `data directory is locked: ${lockPath} is held by pid ${holderPid ?? 'unknown'} on ${holderHost ?? 'unknown host'}. ` +
+        'Only one process may use a lowdb data directory; stop the other process (or use PostgreSQL to run several). ' +
+        'If that process is gone, delete the lock file.',
+    );
+  }
+}
+
+interface LockContent {
+  pid: number;
+  hostname: string;
+  acquiredAt: string;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the pid exists but belongs to someone else, so it is alive.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readHolder(lockPath: string): Promise<Partial<LockContent> | undefined> {
+  try {
+    return JSON.parse(await readFile(lockPath, 'utf8')) as Partial<LockContent>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An unreadable lock younger than this may be a holder mid-way through writing it. */
+const UNREADABLE_LOCK_GRACE_MS = 2000;
+
+/**
+ * Takes `<dataDir>/.lock` with O_EXCL. A lock left by a dead process on this
+ * host is taken over; a lock from another host cannot be checked, so it is
+ * refused. Returns the release function.
+ */
+export async function acquireDataDirLock(dataDir: string): Promise<() => Promise<void>> {
+  const lockPath = path.resolve(dataDir, LOCK_FILE_NAME);
+  const content: LockContent = { pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(lockPath, 'wx');
+      try {
+        await handle.writeFile(JSON.stringify(content));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return async () => {
+        const holder = await readHolder(lockPath);
+        if (holder?.pid === process.pid) await unlink(lockPath).catch(() => undefined);
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await readHolder(lockPath);
+    if (holder && typeof holder.pid === 'number') {
+      const stale = holder.hostname === content.hostname && holder.pid !== process.pid && !isAlive(holder.pid);
+      if (!stale) throw new DataDirLockedError(lockPath, holder.pid, holder.hostname);
+    } else {
+      const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => Infinity);
+      if (age < UNREADABLE_LOCK_GRACE_MS) throw new DataDirLockedError(lockPath, undefined, undefined);
+    }
+    // Stale: remove and race for it again; O_EXCL decides between contenders.
+    await unlink(lockPath).catch(() => undefined);
+  }
+  throw new DataDirLockedError(lockPath, undefined, undefined);
+}

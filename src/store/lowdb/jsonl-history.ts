@@ -1,0 +1,140 @@
+import { mkdir, open, readdir, readFile, stat, truncate, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { HistoryPointer, HistoryPort, HistoryStream } from '../core/hot-doc.js';
+import { fsyncDir } from './fsync-dir.js';
+
+export const DEFAULT_HISTORY_FILE_BYTES = 8 * 1024 * 1024;
+
+interface StreamState {
+  dir: string;
+  files: number[];
+  size: number;
+  appender: FileHandle | undefined;
+  readers: Map<number, FileHandle>;
+}
+
+const fileName = (n: number) => `${String(n).padStart(6, '0')}.jsonl`;
+const NEWLINE = 0x0a;
+
+/**
+ * Append-only JSON Lines files, one folder per stream, rotated by size.
+ * Appends are fsync'd before they resolve. A torn last line (a crash mid-append)
+ * is cut off when the stream is first touched, so the next append starts on a
+ * clean line.
+ */
+export class JsonlHistory implements HistoryPort {
+  private readonly streams = new Map<HistoryStream, Promise<StreamState>>();
+
+  constructor(
+    private readonly root: string,
+    private readonly maxFileBytes = DEFAULT_HISTORY_FILE_BYTES,
+  ) {}
+
+  private state(stream: HistoryStream): Promise<StreamState> {
+    let state = this.streams.get(stream);
+    if (!state) this.streams.set(stream, (state = this.init(stream)));
+    return state;
+  }
+
+  private async init(stream: HistoryStream): Promise<StreamState> {
+    const dir = path.join(this.root, stream);
+    await mkdir(dir, { recursive: true });
+    const files = (await readdir(dir))
+      .filter((f) => /^\d{6}\.jsonl$/.test(f))
+      .map((f) => Number.parseInt(f, 10))
+      .sort((a, b) => a - b);
+    let size = 0;
+    const last = files[files.length - 1];
+    if (last !== undefined) {
+      const file = path.join(dir, fileName(last));
+      const bytes = await readFile(file);
+      const clean = bytes.lastIndexOf(NEWLINE) + 1;
+      if (clean < bytes.length) await truncate(file, clean);
+      size = clean;
+    }
+    return { dir, files, size, appender: undefined, readers: new Map() };
+  }
+
+  async append(stream: HistoryStream, records: readonly unknown[]): Promise<HistoryPointer[]> {
+    if (records.length === 0) return [];
+    const s = await this.state(stream);
+    if (s.files.length === 0 || s.size >= this.maxFileBytes) await this.rotate(s);
+    const file = s.files[s.files.length - 1]!;
+    const pointers: HistoryPointer[] = [];
+    const chunks: Buffer[] = [];
+    let offset = s.size;
+    for (const record of records) {
+      const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+      pointers.push({ file, offset, length: line.length - 1 });
+      chunks.push(line);
+      offset += line.length;
+    }
+    s.appender ??= await open(path.join(s.dir, fileName(file)), 'a');
+    await s.appender.write(Buffer.concat(chunks));
+    await s.appender.datasync();
+    s.size = offset;
+    return pointers;
+  }
+
+  private async rotate(s: StreamState): Promise<void> {
+    await s.appender?.close();
+    s.appender = undefined;
+    const next = (s.files[s.files.length - 1] ?? 0) + 1;
+    const handle = await open(path.join(s.dir, fileName(next)), 'a');
+    s.files.push(next);
+    s.appender = handle;
+    s.size = 0;
+    // The new file's directory entry must be durable before records point into it.
+    await fsyncDir(s.dir);
+  }
+
+  async read(stream: HistoryStream, pointers: readonly HistoryPointer[]): Promise<unknown[]> {
+    if (pointers.length === 0) return [];
+    const s = await this.state(stream);
+    return Promise.all(
+      pointers.map(async (p) => {
+        let reader = s.readers.get(p.file);
+        if (!reader) {
+          reader = await open(path.join(s.dir, fileName(p.file)), 'r');
+          s.readers.set(p.file, reader);
+        }
+        const buffer = Buffer.allocUnsafe(p.length);
+        await reader.read(buffer, 0, p.length, p.offset);
+        return JSON.parse(buffer.toString('utf8')) as unknown;
+      }),
+    );
+  }
+
+  async scan(stream: HistoryStream, visit: (record: unknown, pointer: HistoryPointer) => void): Promise<void> {
+    const s = await this.state(stream);
+    for (const file of s.files) {
+      const bytes = await readFile(path.join(s.dir, fileName(file)));
+      let start = 0;
+      for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
+        let record: unknown;
+        try {
+          record = JSON.parse(bytes.toString('utf8', start, end));
+        } catch {
+          record = undefined; // a damaged line is skipped, the rest of history still loads
+        }
+        if (record !== undefined) visit(record, { file, offset: start, length: end - start });
+        start = end + 1;
+      }
+    }
+  }
+
+  /** Bytes per stream file, for diagnostics and the rotation test. */
+  async fileSizes(stream: HistoryStream): Promise<number[]> {
+    const s = await this.state(stream);
+    return Promise.all(s.files.map(async (f) => (await stat(path.join(s.dir, fileName(f)))).size));
+  }
+
+  async close(): Promise<void> {
+    const states = await Promise.all(this.streams.values());
+    this.streams.clear();
+    for (const s of states) {
+      await s.appender?.close();
+      for (const reader of s.readers.values()) await reader.close();
+    }
+  }
+}

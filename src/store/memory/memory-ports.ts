@@ -1,0 +1,54 @@
+import { emptyHotDoc, type HistoryPointer, type HistoryPort, type HistoryStream, type HotDoc, type HotPort } from '../core/hot-doc.js';
+
+/**
+ * History kept as JSON strings in arrays, so a read returns a fresh copy just
+ * like a file read would. Survives close/open of the same store object.
+ */
+export class MemoryHistory implements HistoryPort {
+  private readonly streams = new Map<HistoryStream, string[]>();
+
+  private lines(stream: HistoryStream): string[] {
+    let list = this.streams.get(stream);
+    if (!list) this.streams.set(stream, (list = []));
+    return list;
+  }
+
+  async append(stream: HistoryStream, records: readonly unknown[]): Promise<HistoryPointer[]> {
+    const lines = this.lines(stream);
+    return records.map((r) => {
+      const line = JSON.stringify(r);
+      lines.push(line);
+      return { file: 0, offset: lines.length - 1, length: line.length };
+    });
+  }
+
+  async read(stream: HistoryStream, pointers: readonly HistoryPointer[]): Promise<unknown[]> {
+    const lines = this.lines(stream);
+    return pointers.map((p) => JSON.parse(lines[p.offset]!) as unknown);
+  }
+
+  async scan(stream: HistoryStream, visit: (record: unknown, pointer: HistoryPointer) => void): Promise<void> {
+    this.lines(stream).forEach((line, i) => visit(JSON.parse(line), { file: 0, offset: i, length: line.length }));
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Holds the hot document in memory; saving is a no-op because nothing survives the process anyway. */
+export class MemoryHot implements HotPort {
+  private doc: HotDoc = emptyHotDoc();
+
+  async open(): Promise<HotDoc> {
+    return this.doc;
+  }
+
+  async reload(): Promise<HotDoc> {
+    return this.doc;
+  }
+
+  async save(doc: HotDoc): Promise<void> {
+    this.doc = doc;
+  }
+
+  async close(): Promise<void> {}
+}
