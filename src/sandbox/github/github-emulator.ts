@@ -1,9 +1,11 @@
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { EmulatorServer, type EmulatorRequest, type EmulatorResponse } from '../emulator-server.js';
+import { issueInstallationToken, type TokenRequest } from './github-auth.js';
 import { GitHubApiError, errorBody } from './github-http.js';
 import { RouteTable, type AppIdentity } from './github-route-table.js';
 import type { UrlBase } from './github-shapes.js';
 import { GitHubState } from './github-state.js';
+import type { InstallationToken } from './github-types.js';
 import { registerActionRoutes } from './routes-actions.js';
 import { registerAppRoutes } from './routes-app.js';
 import { registerIssueRoutes } from './routes-issues.js';
@@ -105,6 +107,16 @@ export class GitHubEmulator {
   get probotEnv(): { GHE_HOST: string; GHE_PROTOCOL: string; APP_ID: string; PRIVATE_KEY: string } {
     const url = new URL(this.server.url);
     return { GHE_HOST: url.host, GHE_PROTOCOL: url.protocol.replace(':', ''), APP_ID: String(this.appId), PRIVATE_KEY: this.privateKeyPem };
+  }
+
+  /**
+   * Issues an installation token without the App JWT round trip, for tests and
+   * sandbox wiring that need a ready `ghs_` token. Same rules as the endpoint.
+   */
+  issueToken(installationId: number, request: TokenRequest = {}): InstallationToken {
+    const installation = this.state.installations.get(installationId);
+    if (!installation) throw new Error(`unknown installation ${installationId}`);
+    return issueInstallationToken(this.state, installation, request);
   }
 
   private urlsFor(req: EmulatorRequest): UrlBase {

@@ -7,4 +7,5 @@ export {
   type AddWorkflowOptions,
 } from './github-state.js';
 export { renderRunName } from './routes-actions.js';
+export type { TokenRequest } from './github-auth.js';
 export type * from './github-types.js';
