@@ -21,10 +21,10 @@ export interface BodyParserOptions {
  */
 export function createBodyParser(options: BodyParserOptions = {}) {
   const capFor = options.capFor ?? capForPath;
-  return async function parseBody(req: Request, res: Response, next: NextFunction): Promise<void> {
+  return async function parseBody(req: Request, _res: Response, next: NextFunction): Promise<void> {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     try {
-      const raw = await readCappedBody(req, res, { limit: capFor(req.path), ...(options.spoolDir ? { spoolDir: options.spoolDir } : {}) });
+      const raw = await readCappedBody(req, { limit: capFor(req.path), ...(options.spoolDir ? { spoolDir: options.spoolDir } : {}) });
       req.rawBody = raw;
       req.body = parseByType(raw, req.headers['content-type']);
       next();

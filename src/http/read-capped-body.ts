@@ -1,6 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -9,95 +8,126 @@ import { HttpError } from './http-error.js';
 
 export interface ReadCappedBodyOptions {
   limit: number;
-  /** Bytes kept in memory before the rest spills to a temp file. */
+  /** Bytes kept in memory before the body spills to a temp file. */
   spoolAfter?: number;
   spoolDir?: string;
 }
 
 const DEFAULT_SPOOL_AFTER = 1024 * 1024;
+const FIRST_STAGING_BYTES = 16 * 1024;
 
 /**
  * Reads a request body while counting its bytes. A declared length over the
  * cap is refused before a byte is read; a streamed body is refused the moment
- * it crosses the cap. Large bodies spill to a temp file past `spoolAfter`, so
- * a client streaming far past a big cap (25 MiB for GitHub) never makes the
- * process hold more than about `spoolAfter` bytes for it.
+ * it crosses the cap. Incoming chunks are copied into one staging buffer
+ * (≤ `spoolAfter`) that is flushed to a temp file when full, so a client
+ * streaming far past a big cap (25 MiB for GitHub) never makes the process
+ * hold more than about `spoolAfter` bytes for it — socket chunks die young
+ * instead of piling up in the old generation while file writes are pending.
  */
-export function readCappedBody(req: IncomingMessage, res: ServerResponse, options: ReadCappedBodyOptions): Promise<Buffer> {
+export function readCappedBody(req: IncomingMessage, options: ReadCappedBodyOptions): Promise<Buffer> {
   const { limit } = options;
-  const spoolAfter = Math.min(options.spoolAfter ?? DEFAULT_SPOOL_AFTER, limit);
-  const tooLarge = () => new HttpError(413, 'payload_too_large', `Request body exceeds the ${formatBytes(limit)} limit of this route`, { connection: 'close' });
+  const spoolAfter = Math.max(1, Math.min(options.spoolAfter ?? DEFAULT_SPOOL_AFTER, limit));
+  const tooLarge = () => new HttpError(413, 'payload_too_large', `Request body exceeds the ${formatBytes(limit)} limit of this route`);
 
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    discardRest(req, res);
+    discardRest(req);
     return Promise.reject(tooLarge());
   }
 
   return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let inMemory = 0;
+    let staging = Buffer.allocUnsafe(Math.min(spoolAfter, Number.isFinite(declared) && declared > 0 ? declared : FIRST_STAGING_BYTES));
+    let used = 0;
     let total = 0;
-    let spool: { path: string; stream: WriteStream } | undefined;
+    let spool: { path: string; handle: Promise<FileHandle> } | undefined;
+    let flushing: Promise<void> = Promise.resolve();
     let settled = false;
 
-    const cleanup = () => {
+    const detach = () => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('aborted', onAborted);
     };
+    const removeSpool = () => {
+      if (!spool) return;
+      const { path, handle } = spool;
+      void handle.then((h) => h.close()).catch(() => undefined).finally(() => rm(path, { force: true }));
+    };
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
-      cleanup();
-      chunks.length = 0;
-      if (spool) {
-        const { path, stream } = spool;
-        stream.destroy();
-        void rm(path, { force: true });
-      }
+      detach();
+      removeSpool();
       reject(error);
+    };
+    /** Writes the full staging buffer out; the request is paused until it is free again. */
+    const flush = () => {
+      if (!spool) {
+        const path = join(options.spoolDir ?? tmpdir(), `ai-implement-body-${randomUUID()}`);
+        spool = { path, handle: open(path, 'w', 0o600) };
+      }
+      const { handle } = spool;
+      const length = used;
+      req.pause();
+      flushing = flushing
+        .then(async () => {
+          await (await handle).write(staging, 0, length);
+          used = 0;
+          if (!settled) req.resume();
+        })
+        .catch((error: Error) => fail(error));
     };
     const onData = (chunk: Buffer) => {
       total += chunk.length;
       if (total > limit) {
-        discardRest(req, res);
+        discardRest(req);
         fail(tooLarge());
         return;
       }
-      if (!spool && inMemory + chunk.length <= spoolAfter) {
-        chunks.push(chunk);
-        inMemory += chunk.length;
-        return;
-      }
-      if (!spool) {
-        const path = join(options.spoolDir ?? tmpdir(), `ai-implement-body-${randomUUID()}`);
-        spool = { path, stream: createWriteStream(path, { mode: 0o600 }) };
-        spool.stream.on('error', (error) => fail(error));
-      }
-      if (!spool.stream.write(chunk)) {
-        req.pause();
-        spool.stream.once('drain', () => req.resume());
+      let offset = 0;
+      while (offset < chunk.length) {
+        if (used === staging.length && staging.length < spoolAfter) {
+          const grown = Buffer.allocUnsafe(Math.min(spoolAfter, staging.length * 2));
+          staging.copy(grown, 0, 0, used);
+          staging = grown;
+        }
+        if (used === staging.length) {
+          // Only reached between pause() and the end of a flush: keep the
+          // rest aside rather than overwrite the buffer being written.
+          const rest = Buffer.from(chunk.subarray(offset));
+          flushing = flushing.then(() => onData(rest)).then(() => undefined);
+          total -= rest.length;
+          return;
+        }
+        const n = chunk.copy(staging, used, offset);
+        used += n;
+        offset += n;
+        if (used === staging.length && staging.length === spoolAfter && total < limit) flush();
       }
     };
     const onEnd = () => {
-      if (settled) return;
-      cleanup();
-      if (!spool) {
-        settled = true;
-        resolve(Buffer.concat(chunks, inMemory));
-        return;
-      }
-      const { path, stream } = spool;
-      stream.end(() => {
-        readFile(path)
-          .then((rest) => {
-            settled = true;
-            resolve(Buffer.concat([...chunks, rest], total));
-          })
-          .catch((error: Error) => fail(error))
-          .finally(() => void rm(path, { force: true }));
+      detach();
+      void flushing.then(async () => {
+        if (settled) return;
+        if (!spool) {
+          settled = true;
+          resolve(Buffer.from(staging.subarray(0, used)));
+          return;
+        }
+        try {
+          const handle = await spool.handle;
+          if (used > 0) await handle.write(staging, 0, used);
+          await handle.close();
+          const body = await readFile(spool.path);
+          settled = true;
+          resolve(body);
+        } catch (error) {
+          fail(error as Error);
+        } finally {
+          await rm(spool.path, { force: true });
+        }
       });
     };
     const onError = (error: Error) => fail(new HttpError(400, 'bad_request', `Request body could not be read: ${error.message}`));
@@ -110,18 +140,21 @@ export function readCappedBody(req: IncomingMessage, res: ServerResponse, option
   });
 }
 
+/** Past this many dropped bytes the connection is cut instead of drained. */
+const MAX_DISCARD_BYTES = 1024 * 1024 * 1024;
+
 /**
- * After a refusal the rest of the body is read and dropped (not kept), and the
- * socket is closed shortly after the answer so the client sees the 413 rather
- * than a reset; the server's request timeout bounds how long this can go on.
+ * After a refusal the rest of the body is read and dropped, never kept, so
+ * the client sees the 413 instead of a reset mid-upload and the connection
+ * stays usable. The server's request timeout bounds how long a client can keep
+ * sending; an absurd amount gets the socket cut.
  */
-function discardRest(req: IncomingMessage, res: ServerResponse): void {
-  req.on('data', () => undefined);
+function discardRest(req: IncomingMessage): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > MAX_DISCARD_BYTES) req.socket.destroy();
+  });
   req.on('error', () => undefined);
   req.resume();
-  res.once('finish', () => {
-    const timer = setTimeout(() => req.socket.destroy(), 2_000);
-    timer.unref();
-    req.socket.once('close', () => clearTimeout(timer));
-  });
 }
