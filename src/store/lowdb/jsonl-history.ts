@@ -10,7 +10,8 @@ interface StreamState {
   files: number[];
   size: number;
   appender: FileHandle | undefined;
-  readers: Map<number, FileHandle>;
+  /** Promises, so concurrent reads of one file share a single open. */
+  readers: Map<number, Promise<FileHandle>>;
 }
 
 const fileName = (n: number) => `${String(n).padStart(6, '0')}.jsonl`;
@@ -93,11 +94,9 @@ export class JsonlHistory implements HistoryPort {
     const s = await this.state(stream);
     return Promise.all(
       pointers.map(async (p) => {
-        let reader = s.readers.get(p.file);
-        if (!reader) {
-          reader = await open(path.join(s.dir, fileName(p.file)), 'r');
-          s.readers.set(p.file, reader);
-        }
+        let opening = s.readers.get(p.file);
+        if (!opening) s.readers.set(p.file, (opening = open(path.join(s.dir, fileName(p.file)), 'r')));
+        const reader = await opening;
         const buffer = Buffer.allocUnsafe(p.length);
         await reader.read(buffer, 0, p.length, p.offset);
         return JSON.parse(buffer.toString('utf8')) as unknown;
@@ -134,7 +133,7 @@ export class JsonlHistory implements HistoryPort {
     this.streams.clear();
     for (const s of states) {
       await s.appender?.close();
-      for (const reader of s.readers.values()) await reader.close();
+      for (const reader of s.readers.values()) await (await reader).close();
     }
   }
 }

@@ -1,0 +1,488 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
+import type { Mapping } from '../../src/domain/mapping.js';
+import type { Clock, ClaimIntent, Store } from '../../src/store/store.js';
+import { StoreNotOpenError } from '../../src/store/store.js';
+
+export const T0 = Date.parse('2025-03-01T12:30:00.000Z');
+const HOUR = 3600_000;
+
+/** A clock tests move by hand, so expiry is tested without sleeping. */
+export class ManualClock {
+  constructor(public now = T0) {}
+  readonly read: Clock = () => this.now;
+  advance(ms: number): void {
+    this.now += ms;
+  }
+}
+
+export type StoreFactory = (clock: Clock) => Promise<Store>;
+
+export function intent(overrides: Partial<ClaimIntent> = {}): ClaimIntent {
+  return {
+    issueId: 'issue-1',
+    identifier: 'ENG-1',
+    tracker: 'linear',
+    mappingKey: 'ENG',
+    phase: 'implement',
+    backend: 'github-actions',
+    runnerMode: 'default',
+    triggerSource: 'poll',
+    ...overrides,
+  };
+}
+
+export function mapping(teamKey: string, overrides: Partial<Mapping> = {}): Mapping {
+  return {
+    teamKey,
+    trackerKind: 'linear',
+    linear: { teamKey },
+    owner: 'acme',
+    repo: teamKey.toLowerCase(),
+    defaultBranch: 'main',
+    executionMode: 'github-actions',
+    agentRuntime: 'claude-code',
+    provider: 'anthropic',
+    maxInProgressAiIssues: 3,
+    maxTurns: 50,
+    maxIterations: 3,
+    maxJobMinutes: 60,
+    planningEnabled: false,
+    autoApprovePlans: false,
+    paused: false,
+    extraEnv: { FOO: 'bar' },
+    createdAt: new Date(T0).toISOString(),
+    updatedAt: new Date(T0).toISOString(),
+    ...overrides,
+  };
+}
+
+/** The behaviour every Store implementation must show. */
+export function describeStoreContract(name: string, makeStore: StoreFactory): void {
+  describe(`Store contract: ${name}`, () => {
+    let clock: ManualClock;
+    let store: Store;
+
+    beforeEach(async () => {
+      clock = new ManualClock();
+      store = await makeStore(clock.read);
+      expect(store.isOpen).toBe(false);
+      await store.open();
+      expect(store.isOpen).toBe(true);
+    });
+
+    afterEach(async () => {
+      await store.close();
+      expect(store.isOpen).toBe(false);
+    });
+
+    it('refuses calls when closed', async () => {
+      await store.close();
+      await expect(store.settings.get('x')).rejects.toBeInstanceOf(StoreNotOpenError);
+      await store.open();
+    });
+
+    describe('mappings', () => {
+      it('upserts, gets, lists sorted and deletes', async () => {
+        await store.mappings.upsert(mapping('OPS'));
+        await store.mappings.upsert(mapping('ENG', { jira: { jql: 'project = X', repoFieldValue: 'x' } }));
+        await store.mappings.upsert(mapping('OPS', { paused: true }));
+        expect((await store.mappings.get('OPS'))?.paused).toBe(true);
+        expect((await store.mappings.get('ENG'))?.jira?.jql).toBe('project = X');
+        expect((await store.mappings.list()).map((m) => m.teamKey)).toEqual(['ENG', 'OPS']);
+        expect(await store.mappings.delete('OPS')).toBe(true);
+        expect(await store.mappings.delete('OPS')).toBe(false);
+        expect(await store.mappings.get('OPS')).toBeUndefined();
+      });
+
+      it('returns copies that callers cannot use to change stored state', async () => {
+        await store.mappings.upsert(mapping('ENG'));
+        const got = await store.mappings.get('ENG');
+        got!.extraEnv['FOO'] = 'changed';
+        expect((await store.mappings.get('ENG'))?.extraEnv['FOO']).toBe('bar');
+      });
+    });
+
+    describe('runs', () => {
+      it('claims a ticket once per (issue, phase) while a run is live', async () => {
+        const first = await store.runs.claimTicket(intent());
+        expect(first.claimed).toBe(true);
+        if (!first.claimed) return;
+        expect(first.run).toMatchObject({ status: 'dispatching', attempt: 1, dispatchNumber: 1, identifier: 'ENG-1' });
+        const second = await store.runs.claimTicket(intent());
+        expect(second).toEqual({ claimed: false, existing: first.run });
+        const otherPhase = await store.runs.claimTicket(intent({ phase: 'plan', status: 'queued' }));
+        expect(otherPhase.claimed && otherPhase.run.status).toBe('queued');
+        await store.runs.updateRun(first.run.id, { status: 'failed', failureReason: 'boom' });
+        expect((await store.runs.claimTicket(intent({ triggerSource: 'retry', attempt: 2 }))).claimed).toBe(true);
+      });
+
+      it('lets exactly one of 50 concurrent claims win', async () => {
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.runs.claimTicket(intent())));
+        const winners = results.filter((r) => r.claimed);
+        expect(winners).toHaveLength(1);
+        const winnerId = winners[0]!.claimed ? winners[0]!.run.id : '';
+        for (const r of results) if (!r.claimed) expect(r.existing.id).toBe(winnerId);
+        expect(await store.runs.listActiveRuns()).toHaveLength(1);
+      });
+
+      it('honours a caller dedup key even after the first run finished', async () => {
+        const key = 'gap-fill:comment-77';
+        const a = await store.runs.claimTicket(intent({ phase: 'gap-fill', dedupKey: key, triggerSource: 'comment' }));
+        expect(a.claimed).toBe(true);
+        if (!a.claimed) return;
+        await store.runs.updateRun(a.run.id, { status: 'succeeded' });
+        const b = await store.runs.claimTicket(intent({ phase: 'gap-fill', dedupKey: key, triggerSource: 'comment' }));
+        expect(b.claimed).toBe(false);
+        if (!b.claimed) expect(b.existing).toMatchObject({ id: a.run.id, status: 'succeeded' });
+        const c = await store.runs.claimTicket(intent({ phase: 'gap-fill', dedupKey: 'gap-fill:comment-78' }));
+        expect(c.claimed).toBe(true);
+        clock.advance(8 * 24 * HOUR);
+        await store.dedup.purgeExpired();
+        if (c.claimed) await store.runs.updateRun(c.run.id, { status: 'cancelled' });
+        expect((await store.runs.claimTicket(intent({ phase: 'gap-fill', dedupKey: key }))).claimed).toBe(true);
+      });
+
+      it('updates with compare-and-set and enforces the state machine', async () => {
+        const claim = await store.runs.claimTicket(intent());
+        if (!claim.claimed) throw new Error('not claimed');
+        const id = claim.run.id;
+        clock.advance(1000);
+        const dispatched = await store.runs.updateRun(
+          id,
+          { status: 'dispatched', upstreamId: 'wf-1' },
+          { expectStatus: 'dispatching', expectAttempt: 1 },
+        );
+        expect(dispatched).toMatchObject({ status: 'dispatched', upstreamId: 'wf-1', updatedAt: new Date(T0 + 1000).toISOString() });
+        await expect(store.runs.updateRun(id, { status: 'running' }, { expectStatus: 'dispatching' })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.runs.updateRun(id, { status: 'running' }, { expectAttempt: 2 })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.runs.updateRun(id, { status: 'queued' })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.runs.updateRun('nope', { summary: 'x' })).rejects.toBeInstanceOf(NotFoundError);
+        expect((await store.runs.getRun(id))?.status).toBe('dispatched');
+        const done = await store.runs.updateRun(id, { status: 'succeeded', prNumber: 4, tokens: { input: 1, output: 2 } }, {
+          expectStatus: ['dispatched', 'running'],
+        });
+        expect(done.finishedAt).toBe(new Date(T0 + 1000).toISOString());
+        await expect(store.runs.updateRun(id, { summary: 'late' })).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.runs.getRun(id)).toEqual(done);
+        expect(await store.runs.listActiveRuns()).toEqual([]);
+      });
+
+      it('lets concurrent compare-and-set updates succeed exactly once', async () => {
+        const claim = await store.runs.claimTicket(intent());
+        if (!claim.claimed) throw new Error('not claimed');
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) =>
+            store.runs.updateRun(claim.run.id, { status: 'dispatched', upstreamId: `u${i}` }, { expectStatus: 'dispatching' }),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof ConflictError)).toHaveLength(9);
+      });
+
+      it('upserts steps by (runId, id), caps log excerpts, keeps them after the run ends', async () => {
+        const claim = await store.runs.claimTicket(intent());
+        if (!claim.claimed) throw new Error('not claimed');
+        const runId = claim.run.id;
+        await store.runs.upsertStep({ runId, id: 'checkout', type: 'git', status: 'running', startedAt: 'a' });
+        await store.runs.upsertStep({ runId, id: 'agent', type: 'agent', status: 'running', parentId: 'checkout' });
+        const big = 'é'.repeat(10_000) + 'END';
+        const merged = await store.runs.upsertStep({ runId, id: 'checkout', type: 'git', status: 'passed', logExcerpt: big, output: { sha: 'abc' } });
+        expect(merged.startedAt).toBe('a');
+        expect(Buffer.byteLength(merged.logExcerpt ?? '')).toBeLessThanOrEqual(8192);
+        expect(merged.logExcerpt?.endsWith('END')).toBe(true);
+        expect(merged.logExcerpt?.startsWith('é')).toBe(true);
+        expect((await store.runs.listSteps(runId)).map((s) => [s.id, s.status])).toEqual([
+          ['checkout', 'passed'],
+          ['agent', 'running'],
+        ]);
+        await store.runs.updateRun(runId, { status: 'failed', failedStep: 'agent' });
+        expect((await store.runs.listSteps(runId)).map((s) => s.id)).toEqual(['checkout', 'agent']);
+        expect((await store.runs.listSteps(runId))[0]?.output).toEqual({ sha: 'abc' });
+        await expect(store.runs.upsertStep({ runId, id: 'x', type: 't', status: 'passed' })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.runs.upsertStep({ runId: 'ghost', id: 'x', type: 't', status: 'passed' })).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.runs.listSteps('ghost')).toEqual([]);
+      });
+
+      it('pages newest first over live and finished runs with filters', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 25; i++) {
+          clock.advance(60_000);
+          const c = await store.runs.claimTicket(
+            intent({
+              issueId: `i${i}`,
+              identifier: `ENG-${i}`,
+              mappingKey: i % 2 ? 'ENG' : 'OPS',
+              backend: i % 3 ? 'github-actions' : 'fly-machines',
+              triggerSource: i % 5 ? 'poll' : 'webhook',
+            }),
+          );
+          if (!c.claimed) throw new Error('not claimed');
+          ids.push(c.run.id);
+          if (i % 4 === 0) await store.runs.updateRun(c.run.id, { status: 'failed' });
+          else if (i % 4 === 1) await store.runs.updateRun(c.run.id, { status: 'succeeded' });
+        }
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.runs.listRuns({ limit: 7, ...(cursor ? { cursor } : {}) });
+          expect(page.items.length).toBeLessThanOrEqual(7);
+          seen.push(...page.items.map((r) => r.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toEqual([...ids].reverse());
+        const failed = await store.runs.listRuns({ status: 'failed', limit: 100 });
+        expect(failed.items.map((r) => r.issueId)).toEqual(['i24', 'i20', 'i16', 'i12', 'i8', 'i4', 'i0']);
+        expect(failed.nextCursor).toBeUndefined();
+        const engFly = await store.runs.listRuns({ mappingKey: 'ENG', backend: 'fly-machines' });
+        expect(engFly.items.map((r) => r.issueId)).toEqual(['i21', 'i15', 'i9', 'i3']);
+        expect((await store.runs.listRuns({ triggerSource: 'webhook' })).items).toHaveLength(5);
+        expect((await store.runs.listRuns({ issueId: 'i7' })).items.map((r) => r.id)).toEqual([ids[7]]);
+        const from = new Date(T0 + 60_000 * 5).toISOString();
+        const to = T0 + 60_000 * 10;
+        const ranged = await store.runs.listRuns({ from, to });
+        expect(ranged.items.map((r) => r.issueId)).toEqual(['i8', 'i7', 'i6', 'i5', 'i4']);
+        expect(await store.runs.countRuns({ from, to, status: ['failed', 'succeeded'] })).toBe(3);
+        expect(await store.runs.countRuns()).toBe(25);
+        await expect(store.runs.listRuns({ cursor: 'garbage!' })).rejects.toBeInstanceOf(ValidationError);
+      });
+
+      it('lists active runs with filters, oldest first', async () => {
+        await store.runs.claimTicket(intent({ issueId: 'a', mappingKey: 'ENG' }));
+        clock.advance(1);
+        await store.runs.claimTicket(intent({ issueId: 'b', mappingKey: 'OPS', status: 'queued' }));
+        clock.advance(1);
+        await store.runs.claimTicket(intent({ issueId: 'c', mappingKey: 'ENG', phase: 'plan' }));
+        expect((await store.runs.listActiveRuns()).map((r) => r.issueId)).toEqual(['a', 'b', 'c']);
+        expect((await store.runs.listActiveRuns({ mappingKey: 'ENG' })).map((r) => r.issueId)).toEqual(['a', 'c']);
+        expect((await store.runs.listActiveRuns({ status: 'queued' })).map((r) => r.issueId)).toEqual(['b']);
+        expect((await store.runs.listActiveRuns({ phase: 'plan' })).map((r) => r.issueId)).toEqual(['c']);
+      });
+
+      it('aggregates created and failed runs per hour over the last 24 h', async () => {
+        clock.now = T0 - 30 * HOUR;
+        const old = await store.runs.claimTicket(intent({ issueId: 'old' }));
+        clock.now = T0 - 2 * HOUR;
+        if (old.claimed) await store.runs.updateRun(old.run.id, { status: 'failed' });
+        clock.now = T0 - 2 * HOUR;
+        await store.runs.claimTicket(intent({ issueId: 'x1', mappingKey: 'ENG' }));
+        const x2 = await store.runs.claimTicket(intent({ issueId: 'x2', mappingKey: 'OPS' }));
+        clock.now = T0;
+        if (x2.claimed) await store.runs.updateRun(x2.run.id, { status: 'failed' });
+        await store.runs.claimTicket(intent({ issueId: 'x3', mappingKey: 'ENG' }));
+        const stats = await store.runs.stats();
+        expect(stats.hours).toHaveLength(24);
+        expect(stats.hours[23]!.start).toBe('2025-03-01T12:00:00.000Z');
+        expect(stats.hours[21]).toMatchObject({ created: 2, failed: 1 });
+        expect(stats.hours[23]).toMatchObject({ created: 1, failed: 1 });
+        expect(stats.createdLast24h).toBe(3);
+        expect(stats.failedLast24h).toBe(2);
+        expect(stats.activeCount).toBe(2);
+        expect(stats.inProgressByMapping).toEqual({ ENG: 2 });
+      });
+    });
+
+    describe('dedup ledger', () => {
+      it('expires entries, lists active ones and purges', async () => {
+        const entry = (ms: number) => ({
+          identifier: 'ENG-1',
+          runId: 'r1',
+          dispatchedAt: new Date(T0).toISOString(),
+          expiresAt: new Date(T0 + ms).toISOString(),
+        });
+        await store.dedup.put('a', entry(HOUR));
+        await store.dedup.put('b', entry(3 * HOUR));
+        expect((await store.dedup.get('a'))?.issueId).toBe('a');
+        clock.advance(2 * HOUR);
+        expect(await store.dedup.get('a')).toBeUndefined();
+        expect((await store.dedup.listActive()).map((e) => e.issueId)).toEqual(['b']);
+        expect(await store.dedup.purgeExpired()).toBe(1);
+        expect(await store.dedup.purgeExpired()).toBe(0);
+        expect(await store.dedup.delete('b')).toBe(true);
+        expect(await store.dedup.get('b')).toBeUndefined();
+      });
+    });
+
+    describe('webhook inbox', () => {
+      const delivery = (id: string, offsetMs = 0) => ({
+        id,
+        source: 'github' as const,
+        event: 'issue_comment',
+        payload: { n: id },
+        receivedAt: new Date(T0 + offsetMs).toISOString(),
+      });
+
+      it('deduplicates by delivery id, also after completion', async () => {
+        expect(await store.inbox.enqueueDelivery(delivery('d1'))).toEqual({ inserted: true });
+        expect(await store.inbox.enqueueDelivery(delivery('d1'))).toEqual({ inserted: false });
+        const [leased] = await store.inbox.leaseDeliveries(10, 30_000);
+        await store.inbox.completeDelivery(leased!.id);
+        expect(await store.inbox.enqueueDelivery(delivery('d1'))).toEqual({ inserted: false });
+        expect((await store.inbox.getDelivery('d1'))?.payload).toBeUndefined();
+      });
+
+      it('leases oldest first and does not hand a lease out twice until it expires', async () => {
+        await store.inbox.enqueueDelivery(delivery('late', 10));
+        await store.inbox.enqueueDelivery(delivery('early', 0));
+        await store.inbox.enqueueDelivery(delivery('third', 20));
+        const first = await store.inbox.leaseDeliveries(2, 30_000);
+        expect(first.map((d) => d.id)).toEqual(['early', 'late']);
+        expect(first[0]).toMatchObject({ status: 'leased', attempts: 1, payload: { n: 'early' } });
+        expect((await store.inbox.leaseDeliveries(10, 30_000)).map((d) => d.id)).toEqual(['third']);
+        expect(await store.inbox.leaseDeliveries(10, 30_000)).toEqual([]);
+        clock.advance(30_001);
+        const again = await store.inbox.leaseDeliveries(10, 30_000);
+        expect(again.map((d) => [d.id, d.attempts])).toEqual([
+          ['early', 2],
+          ['late', 2],
+          ['third', 2],
+        ]);
+      });
+
+      it('leases concurrently without handing one delivery to two workers', async () => {
+        for (let i = 0; i < 20; i++) await store.inbox.enqueueDelivery(delivery(`c${i}`, i));
+        const batches = await Promise.all(Array.from({ length: 8 }, () => store.inbox.leaseDeliveries(5, 60_000)));
+        const ids = batches.flat().map((d) => d.id);
+        expect(ids).toHaveLength(20);
+        expect(new Set(ids).size).toBe(20);
+      });
+
+      it('retries a failed delivery after retryAt and can give up', async () => {
+        await store.inbox.enqueueDelivery(delivery('f1'));
+        await store.inbox.leaseDeliveries(1, 1000);
+        await store.inbox.failDelivery('f1', 'handler threw', T0 + 5000);
+        expect(await store.inbox.leaseDeliveries(1, 1000)).toEqual([]);
+        clock.advance(5000);
+        const [retry] = await store.inbox.leaseDeliveries(1, 1000);
+        expect(retry).toMatchObject({ id: 'f1', attempts: 2, lastError: 'handler threw' });
+        await store.inbox.failDelivery('f1', 'still broken', null);
+        expect((await store.inbox.getDelivery('f1'))?.status).toBe('dead');
+        clock.advance(HOUR);
+        expect(await store.inbox.leaseDeliveries(1, 1000)).toEqual([]);
+        await expect(store.inbox.completeDelivery('unknown')).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('keeps completed deliveries for at least 8 days, then moves them out', async () => {
+        await store.inbox.enqueueDelivery(delivery('old'));
+        await store.inbox.enqueueDelivery(delivery('pending'));
+        await store.inbox.completeDelivery('old');
+        clock.advance(8 * 24 * HOUR - 1);
+        expect(await store.inbox.purgeExpired()).toBe(0);
+        clock.advance(2);
+        expect(await store.inbox.purgeExpired()).toBe(1);
+        expect(await store.inbox.getDelivery('old')).toBeUndefined();
+        expect(await store.inbox.getDelivery('pending')).toBeDefined();
+      });
+    });
+
+    describe('runner tokens', () => {
+      it('consumes a jti exactly once under 1,000 concurrent calls', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 1000 }, () => store.tokens.consumeTokenJti('jti-1', T0 + HOUR)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.tokens.consumeTokenJti('jti-1', T0 + HOUR)).toBe(false);
+        expect(await store.tokens.consumeTokenJti('jti-2', new Date(T0 + HOUR).toISOString())).toBe(true);
+      });
+
+      it('purges expired jtis only', async () => {
+        await store.tokens.consumeTokenJti('short', T0 + 1000);
+        await store.tokens.consumeTokenJti('long', T0 + HOUR);
+        clock.advance(2000);
+        expect(await store.tokens.purgeExpired()).toBe(1);
+        expect(await store.tokens.consumeTokenJti('long', T0 + HOUR)).toBe(false);
+      });
+    });
+
+    describe('settings', () => {
+      it('stores JSON values by key', async () => {
+        expect(await store.settings.get('runnerMode')).toBeUndefined();
+        await store.settings.set('runnerMode', 'shadow');
+        await store.settings.set('installationRepos', [{ owner: 'acme', repo: 'web' }]);
+        expect(await store.settings.get('runnerMode')).toBe('shadow');
+        expect(await store.settings.get('installationRepos')).toEqual([{ owner: 'acme', repo: 'web' }]);
+        expect(Object.keys(await store.settings.all()).sort()).toEqual(['installationRepos', 'runnerMode']);
+        expect(await store.settings.delete('runnerMode')).toBe(true);
+        await expect(store.settings.set('x', undefined)).rejects.toBeInstanceOf(ValidationError);
+      });
+    });
+
+    describe('admin sessions', () => {
+      const session = (id: string, fp: string, ttl = HOUR) => ({
+        id,
+        tokenHash: `hash-${id}`,
+        codeFingerprint: fp,
+        createdAt: new Date(T0).toISOString(),
+        expiresAt: new Date(T0 + ttl).toISOString(),
+      });
+
+      it('finds live sessions by token hash and revokes them', async () => {
+        await store.adminSessions.create(session('s1', 'fpA'));
+        await store.adminSessions.create(session('s2', 'fpB'));
+        await store.adminSessions.create(session('s3', 'fpB', 10));
+        await expect(store.adminSessions.create(session('s1', 'fpA'))).rejects.toBeInstanceOf(ConflictError);
+        expect((await store.adminSessions.getByTokenHash('hash-s1'))?.id).toBe('s1');
+        clock.advance(20);
+        expect(await store.adminSessions.getByTokenHash('hash-s3')).toBeUndefined();
+        expect(await store.adminSessions.purgeExpired()).toBe(1);
+        expect(await store.adminSessions.revokeWhereFingerprintNot('fpB')).toBe(1);
+        expect(await store.adminSessions.getByTokenHash('hash-s1')).toBeUndefined();
+        expect(await store.adminSessions.revoke('s2')).toBe(true);
+        expect(await store.adminSessions.revoke('s2')).toBe(false);
+        await store.adminSessions.create(session('s4', 'fpC'));
+        expect(await store.adminSessions.revokeAll()).toBe(1);
+      });
+    });
+
+    describe('reaper actions', () => {
+      it('lists recent actions newest first and summarises by rule', async () => {
+        const act = (i: number, rule: string, mode: 'dry-run' | 'destroyed') => ({
+          at: new Date(T0 + i * 1000).toISOString(),
+          rule,
+          machineId: `m${i}`,
+          tenant: 'acme',
+          issue: `ENG-${i}`,
+          ageSeconds: 100 + i,
+          mode,
+        });
+        await store.reaper.append(act(0, 'orphan', 'dry-run'));
+        await store.reaper.append(act(1, 'overtime', 'destroyed'));
+        await store.reaper.append(act(2, 'orphan', 'destroyed'));
+        expect((await store.reaper.listRecent(2)).map((a) => a.machineId)).toEqual(['m2', 'm1']);
+        expect(await store.reaper.summary(T0 + 500)).toEqual({
+          total: 2,
+          byRule: { overtime: 1, orphan: 1 },
+          destroyed: 2,
+          dryRun: 0,
+        });
+        expect((await store.reaper.summary(T0)).total).toBe(3);
+      });
+    });
+
+    describe('audit events', () => {
+      it('pages newest first with a cursor and filters', async () => {
+        for (let i = 0; i < 12; i++) {
+          await store.audit.append({
+            at: new Date(T0 + i).toISOString(),
+            actor: i % 3 ? 'admin' : 'system',
+            action: 'mapping.update',
+            target: `m${i}`,
+            before: { i },
+            after: { i: i + 1 },
+          });
+        }
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.audit.list({ limit: 5, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.items.map((e) => e.target));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `m${11 - i}`));
+        const system = await store.audit.list({ actor: 'system' });
+        expect(system.items.map((e) => e.target)).toEqual(['m9', 'm6', 'm3', 'm0']);
+        expect(system.items[0]?.after).toEqual({ i: 10 });
+      });
+    });
+  });
+}
