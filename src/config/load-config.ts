@@ -60,6 +60,11 @@ export interface LoadConfigOptions {
   /** Every secret value found is registered here for redaction. */
   secrets?: SecretRegistry;
   readFile?: (path: string) => string;
+  /**
+   * Sandbox mode is decided on the operator's own environment, before the
+   * sandbox fills in emulator credentials; the composition root passes it on.
+   */
+  sandbox?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -133,7 +138,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     production: str('NODE_ENV') === 'production',
     trustedProxyHeader: str('TRUSTED_PROXY_HEADER'),
     dataDir: str('DATA_DIR') ?? './data',
-    sandbox: isSandboxEnv(env),
+    sandbox: options.sandbox ?? isSandboxEnv(env),
     github: {
       appId: appId ? Number(appId) : undefined,
       privateKey,

@@ -1,0 +1,23 @@
+// `npm run bench`: runs every benchmark in this process, one after another,
+// and prints each as a table. `npm run bench -- store` runs only the named ones.
+import { formatTable, type BenchTable } from './bench-table.js';
+
+type Bench = () => Promise<BenchTable | BenchTable[]>;
+
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  store: async () => (await import('./store-bench.js')).runStoreBench,
+};
+
+const wanted = process.argv.slice(2);
+const names = wanted.length > 0 ? wanted : Object.keys(BENCHES);
+for (const name of names) {
+  const load = BENCHES[name];
+  if (!load) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+  const started = Date.now();
+  const result = await (await load())();
+  for (const table of Array.isArray(result) ? result : [result]) console.log(`${formatTable(table)}\n`);
+  console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+}
