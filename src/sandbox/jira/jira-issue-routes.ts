@@ -1,0 +1,181 @@
+import { json, type EmulatorRequest, type EmulatorResponse, type EmulatorRouter } from '../emulator-server.js';
+import { ISSUE_NOT_FOUND, jiraError } from './jira-errors.js';
+import { isAdfDocument, type JiraFormatter } from './jira-format.js';
+import type { JiraIssue, JiraStore, JiraUser } from './jira-state.js';
+
+/**
+ * Issue routes: get and edit an issue, list and perform transitions, and
+ * read, add and edit comments. Edits are validated as a whole before any
+ * change is applied, so a 400 leaves the issue untouched.
+ */
+
+export interface JiraRouteContext {
+  store: JiraStore;
+  format: JiraFormatter;
+  caller: (req: EmulatorRequest) => JiraUser;
+}
+
+type Change = (issue: JiraIssue) => void;
+
+const NOT_ADF = 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
+
+function fieldsParam(req: EmulatorRequest): string[] | undefined {
+  const raw = req.query.getAll('fields');
+  return raw.length > 0 ? raw : undefined;
+}
+
+/** Turns `fields` and `update` of an edit into changes, or Jira's field errors. */
+export function planIssueEdit(store: JiraStore, body: unknown): { changes: Change[]; errors: Record<string, string> } {
+  const request = (typeof body === 'object' && body !== null ? body : {}) as { fields?: Record<string, unknown>; update?: Record<string, unknown> };
+  const changes: Change[] = [];
+  const errors: Record<string, string> = {};
+  const fields: Record<string, unknown> = { ...(request.fields ?? {}) };
+  const labelOps: { op: 'add' | 'remove' | 'set'; value: unknown }[] = [];
+
+  for (const [key, ops] of Object.entries(request.update ?? {})) {
+    if (!Array.isArray(ops)) {
+      errors[key] = 'Update operations must be a list.';
+      continue;
+    }
+    for (const entry of ops as Record<string, unknown>[]) {
+      const [op, value] = Object.entries(entry)[0] ?? [];
+      if (key === 'labels' && (op === 'add' || op === 'remove' || op === 'set')) labelOps.push({ op, value });
+      else if (op === 'set') fields[key] = value;
+      else errors[key] = `Operation '${String(op)}' is not supported for field '${key}'.`;
+    }
+  }
+
+  for (const [key, value] of Object.entries(fields)) {
+    if (key === 'summary') {
+      if (typeof value !== 'string' || value.trim() === '') errors.summary = 'You must specify a summary of the issue.';
+      else changes.push((i) => (i.summary = value));
+    } else if (key === 'description') {
+      if (value !== null && !isAdfDocument(value)) errors.description = NOT_ADF;
+      else changes.push((i) => (i.description = value === null ? null : structuredClone(value)));
+    } else if (key === 'labels') {
+      labelOps.push({ op: 'set', value });
+    } else if (key === 'assignee') {
+      const ref = value === null ? null : ((value as { accountId?: string; id?: string }).accountId ?? (value as { id?: string }).id);
+      const user = ref ? store.findUser(ref) : undefined;
+      if (ref && !user) errors.assignee = `User '${ref}' does not exist.`;
+      else changes.push((i) => (i.assigneeId = user?.accountId ?? null));
+    } else {
+      const field = key.startsWith('customfield_') ? store.findCustomField(key) : undefined;
+      if (!field) {
+        errors[key] = `Field '${key}' cannot be set. It is not on the appropriate screen, or unknown.`;
+      } else if (value === null) {
+        changes.push((i) => (i.custom[field.id] = null));
+      } else if (field.type === 'text') {
+        if (typeof value !== 'string') errors[key] = `Field '${field.name}' expects a string.`;
+        else changes.push((i) => (i.custom[field.id] = value));
+      } else {
+        const ref = value as { value?: string; id?: string };
+        const option = field.options.find((o) => (ref.id !== undefined && o.id === String(ref.id)) || (ref.value !== undefined && o.value === ref.value));
+        if (!option || option.disabled) errors[key] = `Option value '${ref.value ?? ref.id ?? JSON.stringify(value)}' is not valid`;
+        else changes.push((i) => (i.custom[field.id] = option.id));
+      }
+    }
+  }
+
+  for (const { op, value } of labelOps) {
+    const list = op === 'set' ? value : [value];
+    if (!Array.isArray(list) || list.some((l) => typeof l !== 'string')) {
+      errors.labels = 'Labels must be strings.';
+    } else if (list.some((l) => /\s/.test(l as string))) {
+      errors.labels = `The label '${(list as string[]).find((l) => /\s/.test(l))}' contains spaces which is invalid.`;
+    } else {
+      const labels = list as string[];
+      changes.push((i) => {
+        if (op === 'set') i.labels = [...labels];
+        else if (op === 'add') i.labels = [...new Set([...i.labels, ...labels])];
+        else i.labels = i.labels.filter((l) => !labels.includes(l));
+      });
+    }
+  }
+  return { changes, errors };
+}
+
+export function registerIssueRoutes(router: EmulatorRouter, ctx: JiraRouteContext): void {
+  const { store, format } = ctx;
+  const withIssue = (handler: (req: EmulatorRequest, issue: JiraIssue) => EmulatorResponse) => (req: EmulatorRequest) => {
+    const issue = store.findIssue(req.params.key ?? '');
+    return issue ? handler(req, issue) : jiraError(404, [ISSUE_NOT_FOUND]);
+  };
+  const applyEdit = (issue: JiraIssue, body: unknown): EmulatorResponse | undefined => {
+    const { changes, errors } = planIssueEdit(store, body);
+    if (Object.keys(errors).length > 0) return jiraError(400, [], errors);
+    if (changes.length === 0) return undefined;
+    changes.forEach((change) => change(issue));
+    store.touch(issue);
+    return undefined;
+  };
+
+  router.on('GET', '/rest/api/3/issue/:key', withIssue((req, issue) => json(200, format.issue(issue, fieldsParam(req)))));
+
+  router.on('PUT', '/rest/api/3/issue/:key', withIssue((req, issue) => {
+    const failed = applyEdit(issue, req.body);
+    if (failed) return failed;
+    if (req.query.get('returnIssue') === 'true') return json(200, format.issue(issue, undefined));
+    return { status: 204 };
+  }));
+
+  router.on('GET', '/rest/api/3/issue/:key/transitions', withIssue((_req, issue) => {
+    const transitions = store.availableTransitions(issue).map((t) => ({
+      id: t.id,
+      name: t.name,
+      to: format.status(store.requireStatus(t.toStatusId)),
+      hasScreen: false,
+      isGlobal: t.from === undefined,
+      isInitial: false,
+      isAvailable: true,
+      isConditional: false,
+      isLooped: false,
+    }));
+    return json(200, { expand: 'transitions', transitions });
+  }));
+
+  router.on('POST', '/rest/api/3/issue/:key/transitions', withIssue((req, issue) => {
+    const body = (req.body ?? {}) as { transition?: { id?: string | number } };
+    const id = body.transition?.id === undefined ? undefined : String(body.transition.id);
+    if (!id) return jiraError(400, ['Missing transition id.']);
+    const transition = store.availableTransitions(issue).find((t) => t.id === id);
+    if (!transition) return jiraError(400, [`Transition id '${id}' is not valid for this issue.`]);
+    const { fields, update } = req.body as { fields?: unknown; update?: unknown };
+    const failed = applyEdit(issue, { fields, update });
+    if (failed) return failed;
+    issue.statusId = transition.toStatusId;
+    store.touch(issue);
+    return { status: 204 };
+  }));
+
+  router.on('GET', '/rest/api/3/issue/:key/comment', withIssue((req, issue) => {
+    const all = store.site.comments.filter((c) => c.issueId === issue.id);
+    const ordered = req.query.get('orderBy') === '-created' ? [...all].reverse() : all;
+    const startAt = Number(req.query.get('startAt') ?? 0) || 0;
+    const maxResults = Math.min(Number(req.query.get('maxResults') ?? 5000) || 5000, 5000);
+    const page = ordered.slice(startAt, startAt + maxResults);
+    return json(200, { startAt, maxResults, total: all.length, comments: page.map((c) => format.comment(c)) });
+  }));
+
+  router.on('POST', '/rest/api/3/issue/:key/comment', withIssue((req, issue) => {
+    const body = (req.body as { body?: unknown } | undefined)?.body;
+    if (!isAdfDocument(body)) return jiraError(400, [], { comment: NOT_ADF });
+    const comment = store.addComment(issue.id, structuredClone(body), ctx.caller(req).accountId);
+    return json(201, format.comment(comment));
+  }));
+
+  router.on('GET', '/rest/api/3/issue/:key/comment/:id', withIssue((req, issue) => {
+    const comment = store.site.comments.find((c) => c.id === req.params.id && c.issueId === issue.id);
+    return comment ? json(200, format.comment(comment)) : jiraError(404, ['Can not find a comment for the id: ' + req.params.id + '.']);
+  }));
+
+  router.on('PUT', '/rest/api/3/issue/:key/comment/:id', withIssue((req, issue) => {
+    const comment = store.site.comments.find((c) => c.id === req.params.id && c.issueId === issue.id);
+    if (!comment) return jiraError(404, ['Can not find a comment for the id: ' + req.params.id + '.']);
+    const body = (req.body as { body?: unknown } | undefined)?.body;
+    if (!isAdfDocument(body)) return jiraError(400, [], { comment: NOT_ADF });
+    comment.body = structuredClone(body);
+    comment.updated = store.stamp();
+    return json(200, format.comment(comment));
+  }));
+}
