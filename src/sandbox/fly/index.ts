@@ -1,0 +1,4 @@
+export { FlyEmulator, type FlyEmulatorOptions } from './fly-emulator.js';
+export { FlyState, newMachineId, type NewMachine } from './fly-state.js';
+export { machineShape } from './fly-machine-routes.js';
+export type * from './fly-types.js';
