@@ -31,7 +31,9 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     const handle = await open(this.tempFile, 'w');
     try {
       await handle.writeFile(`${JSON.stringify(data)}\n`, 'utf8');
-      await handle.sync();
+      // datasync is enough: the size is flushed with the data, and the
+      // rename plus directory fsync below make the name durable.
+      await handle.datasync();
     } finally {
       await handle.close();
     }
