@@ -1,61 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
-import type { Mapping } from '../../src/domain/mapping.js';
-import type { Clock, ClaimIntent, Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { StoreNotOpenError } from '../../src/store/store.js';
 
-export const T0 = Date.parse('2025-03-01T12:30:00.000Z');
+export { ManualClock, T0, intent, mapping, type StoreFactory } from './store-fixtures.js';
+import { ManualClock, T0, intent, mapping, type StoreFactory } from './store-fixtures.js';
+
 const HOUR = 3600_000;
-
-/** A clock tests move by hand, so expiry is tested without sleeping. */
-export class ManualClock {
-  constructor(public now = T0) {}
-  readonly read: Clock = () => this.now;
-  advance(ms: number): void {
-    this.now += ms;
-  }
-}
-
-export type StoreFactory = (clock: Clock) => Promise<Store>;
-
-export function intent(overrides: Partial<ClaimIntent> = {}): ClaimIntent {
-  return {
-    issueId: 'issue-1',
-    identifier: 'ENG-1',
-    tracker: 'linear',
-    mappingKey: 'ENG',
-    phase: 'implement',
-    backend: 'github-actions',
-    runnerMode: 'default',
-    triggerSource: 'poll',
-    ...overrides,
-  };
-}
-
-export function mapping(teamKey: string, overrides: Partial<Mapping> = {}): Mapping {
-  return {
-    teamKey,
-    trackerKind: 'linear',
-    linear: { teamKey },
-    owner: 'acme',
-    repo: teamKey.toLowerCase(),
-    defaultBranch: 'main',
-    executionMode: 'github-actions',
-    agentRuntime: 'claude-code',
-    provider: 'anthropic',
-    maxInProgressAiIssues: 3,
-    maxTurns: 50,
-    maxIterations: 3,
-    maxJobMinutes: 60,
-    planningEnabled: false,
-    autoApprovePlans: false,
-    paused: false,
-    extraEnv: { FOO: 'bar' },
-    createdAt: new Date(T0).toISOString(),
-    updatedAt: new Date(T0).toISOString(),
-    ...overrides,
-  };
-}
 
 /** The behaviour every Store implementation must show. */
 export function describeStoreContract(name: string, makeStore: StoreFactory): void {
