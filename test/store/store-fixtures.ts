@@ -2,7 +2,6 @@ import type { Mapping } from '../../src/domain/mapping.js';
 import type { Clock, ClaimIntent, Store } from '../../src/store/store.js';
 
 export const T0 = Date.parse('2025-03-01T12:30:00.000Z');
-const HOUR = 3600_000;
 
 /** A clock tests move by hand, so expiry is tested without sleeping. */
 export class ManualClock {
