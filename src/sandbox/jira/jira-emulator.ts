@@ -21,6 +21,8 @@ export interface JiraEmulatorOptions {
   repoFieldType?: 'text' | 'select';
   /** Options of the repo field when it is a select. */
   repoOptions?: string[];
+  /** Base of `self` links while the server is not running (default https://sandbox.atlassian.net). */
+  siteUrl?: string;
   /** Skip the default statuses, transitions and AI-Implement fields. */
   empty?: boolean;
   now?: () => Date;
@@ -38,14 +40,17 @@ export class JiraEmulator {
   readonly repoField: JiraCustomField | undefined;
   private readonly router = new EmulatorRouter();
   private readonly now: () => Date;
+  private readonly siteUrl: string;
+  private listeningUrl: string | undefined;
 
   constructor(options: JiraEmulatorOptions = {}) {
     this.now = options.now ?? (() => new Date());
+    this.siteUrl = options.siteUrl ?? 'https://sandbox.atlassian.net';
     this.store = new JiraStore(this.now);
     this.email = options.email ?? 'ai-implement@example.test';
     this.apiToken = options.apiToken ?? 'jira-sandbox-token';
     this.store.addUser({ displayName: options.displayName ?? 'AI-Implement', emailAddress: this.email, apiToken: this.apiToken, accountType: 'app' });
-    this.format = new JiraFormatter(this.store, () => this.server.url);
+    this.format = new JiraFormatter(this.store, () => this.listeningUrl ?? this.siteUrl);
     if (!options.empty) {
       this.store.addStatus('To Do', 'new');
       this.store.addStatus('In Progress', 'indeterminate');
@@ -61,17 +66,19 @@ export class JiraEmulator {
     }
     const ctx = { store: this.store, format: this.format, caller: (req: EmulatorRequest) => this.caller(req) as JiraUser };
     registerIssueRoutes(this.router, ctx);
-    registerSearchRoutes(this.router, { ...ctx, now: this.now, baseUrl: () => this.server.url });
+    registerSearchRoutes(this.router, { ...ctx, now: this.now, baseUrl: () => this.listeningUrl ?? this.siteUrl });
     this.server = new EmulatorServer('jira', (req) => this.handle(req));
   }
 
   /** Starts listening on 127.0.0.1 and returns the base URL (jira.js `host`). */
-  start(port = 0): Promise<string> {
-    return this.server.start(port);
+  async start(port = 0): Promise<string> {
+    this.listeningUrl = await this.server.start(port);
+    return this.listeningUrl;
   }
 
-  stop(): Promise<void> {
-    return this.server.stop();
+  async stop(): Promise<void> {
+    this.listeningUrl = undefined;
+    await this.server.stop();
   }
 
   get url(): string {

@@ -1,13 +1,13 @@
-import { HttpException, Version3Client } from 'jira.js';
+import { HttpException, Version3Client, type Version3 } from 'jira.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { JiraEmulator, type AdfNode } from '../../../src/sandbox/jira/index.js';
+import { JiraEmulator } from '../../../src/sandbox/jira/index.js';
 
 // The real jira.js Version3Client (axios) against the emulator.
 // Loopback must never go through a proxy.
 process.env.NO_PROXY = [process.env.NO_PROXY, '127.0.0.1', 'localhost'].filter(Boolean).join(',');
 process.env.no_proxy = process.env.NO_PROXY;
 
-const RICH_COMMENT: AdfNode = {
+const RICH_COMMENT: Version3.Version3Models.Document = {
   type: 'doc',
   version: 1,
   content: [
@@ -84,7 +84,8 @@ describe('JiraEmulator with jira.js Version3Client', () => {
       maxResults: 50,
     });
     expect(page.issues?.map((i) => i.key)).toEqual(['OPS-6', 'OPS-5', 'OPS-4', 'OPS-3', 'OPS-2', 'OPS-1']);
-    expect(page.isLast).toBe(true);
+    // `isLast` is in Jira's answer though jira.js does not type it.
+    expect((page as { isLast?: boolean }).isLast).toBe(true);
   });
 
   it('answers unknown fields in JQL with 400 and Jira errorMessages', async () => {
