@@ -44,7 +44,10 @@ export type FaultKind =
   | 'latency'
   /** Answer `status` (default 502) without touching state. */
   | 'error'
-  /** Answer 429 with `Retry-After: retryAfterSeconds` without touching state. */
+  /**
+   * Answer 429 (or `status`, e.g. 403 for GitHub's secondary limit) with
+   * `Retry-After: retryAfterSeconds` without touching state.
+   */
   | 'rate-limit'
   /** Apply the request to state, then destroy the socket without answering. */
   | 'drop-after-apply';
@@ -218,7 +221,7 @@ export class EmulatorServer {
     }
     const refusal = faults.find((f) => f.kind === 'error' || f.kind === 'rate-limit');
     if (refusal) {
-      const status = refusal.kind === 'rate-limit' ? 429 : (refusal.status ?? 502);
+      const status = refusal.status ?? (refusal.kind === 'rate-limit' ? 429 : 502);
       const headers: Record<string, string> =
         refusal.kind === 'rate-limit' ? { 'retry-after': String(refusal.retryAfterSeconds ?? 1) } : {};
       record.outcome = status;
