@@ -1,0 +1,144 @@
+import type { DestinationStream } from 'pino';
+import { SecretRegistry, isSandboxEnv, loadConfig, type Config } from './config/index.js';
+import { createLogger, type Logger } from './logging/create-logger.js';
+import { createHttpApp } from './http/create-http-app.js';
+import { createGitHubWebhookRoute } from './http/github-webhook-route.js';
+import { HttpMetrics } from './http/http-metrics.js';
+import { startHttpServer, type StartedServer } from './http/start-http-server.js';
+import { startSandbox, type Sandbox } from './sandbox/start-sandbox.js';
+import type { Store } from './store/store.js';
+import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
+import { readPackageVersion } from './package-info.js';
+
+export interface StartOrchestratorOptions {
+  env: Record<string, string | undefined>;
+  /** Log lines go here (stdout when unset). */
+  logDestination?: DestinationStream;
+  /** The startup banner goes here, whatever LOG_LEVEL says (stdout when unset). */
+  print?: (text: string) => void;
+  clock?: () => number;
+}
+
+export interface RunningOrchestrator {
+  config: Readonly<Config>;
+  log: Logger;
+  store: Store;
+  url: string;
+  adminUrl: string;
+  sandbox: Sandbox | undefined;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The composition root: config → logger → store → adapters → services → http.
+ * Nothing below this reads the environment or builds its own clients.
+ */
+export async function startOrchestrator(options: StartOrchestratorOptions): Promise<RunningOrchestrator> {
+  const clock = options.clock ?? Date.now;
+  const version = readPackageVersion();
+  const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const secrets = new SecretRegistry();
+  const sandboxMode = isSandboxEnv(options.env);
+  const sandbox = sandboxMode ? await startSandbox() : undefined;
+  let server: StartedServer | undefined;
+  let store: Store | undefined;
+  // Shutdown order: stop taking requests, then release the store, then the emulators.
+  const shutdown = () => runAll([() => server?.close(), () => (store?.isOpen ? store.close() : undefined), () => sandbox?.stop()]);
+
+  try {
+    // Emulator credentials and generated secrets fill only what the operator left unset.
+    const env = sandbox ? { ...sandbox.envFor(options.env), ...definedOnly(options.env) } : options.env;
+    const config = loadConfig(env, { secrets, sandbox: sandboxMode });
+    const log = createLogger({
+      level: config.logLevel,
+      format: config.production || !process.stdout.isTTY ? 'json' : 'pretty',
+      secrets,
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
+    });
+
+    const openedStore = createLowdbStore({ dataDir: config.dataDir, clock });
+    store = openedStore;
+    const metrics = new HttpMetrics();
+    const app = createHttpApp({
+      log,
+      metrics,
+      production: config.production,
+      version,
+      isReady: () => openedStore.isOpen,
+      routers: [
+        createGitHubWebhookRoute({
+          secret: config.github.webhookSecret,
+          now: clock,
+          accept: (delivery) =>
+            openedStore.inbox
+              .enqueueDelivery({ id: delivery.id, source: 'github', event: delivery.name, payload: delivery.payload, receivedAt: new Date(delivery.receivedAt).toISOString() })
+              .then(({ inserted }) => ({ duplicate: !inserted })),
+        }),
+      ],
+    });
+
+    // Listen first: /healthz answers and /readyz says 503 while the store opens.
+    const listening = await startHttpServer(app, { port: config.port, host: config.host ?? (sandboxMode ? '127.0.0.1' : undefined) });
+    server = listening;
+    await openedStore.open();
+    if (sandbox) await sandbox.seedStore(openedStore, clock);
+
+    const adminUrl = `${listening.url}/admin`;
+    log.info({ url: listening.url, sandbox: sandboxMode, dataDir: config.dataDir, version }, 'orchestrator started');
+    if (sandbox) print(sandboxBanner(adminUrl, config.adminAccessCode ?? '', sandbox));
+
+    let stopped = false;
+    return {
+      config,
+      log,
+      store: openedStore,
+      url: listening.url,
+      adminUrl,
+      sandbox,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        await shutdown();
+      },
+    };
+  } catch (error) {
+    // The boot error is the one worth reporting; a failed cleanup after it adds nothing.
+    await shutdown().catch(() => undefined);
+    throw error;
+  }
+}
+
+function sandboxBanner(adminUrl: string, accessCode: string, sandbox: Sandbox): string {
+  const lines = [
+    'AI-Implement is running in SANDBOX mode: no GitHub App credentials are set, so loopback',
+    'emulators stand in for GitHub, Linear, Jira and Fly, and demo projects with demo tickets are seeded.',
+    '',
+    `  Admin:        ${adminUrl}`,
+    `  Access code:  ${accessCode}`,
+    '',
+    ...sandbox.describe().map((line) => `  ${line}`),
+    '',
+    'Set APP_ID and PRIVATE_KEY (see README.md) to connect a real GitHub App.',
+  ];
+  const width = Math.max(...lines.map((l) => l.length));
+  const rule = '='.repeat(width);
+  return [rule, ...lines, rule].join('\n');
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') out[key] = value;
+  return out;
+}
+
+async function runAll(steps: (() => Promise<void> | undefined)[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw new AggregateError(errors, 'shutdown failed');
+}

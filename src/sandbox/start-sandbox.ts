@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../store/store.js';
+import { FlyEmulator } from './fly/index.js';
+import { GitHubEmulator } from './github/index.js';
+import { JiraEmulator } from './jira/index.js';
+import { LinearEmulator } from './linear/index.js';
+import { DEMO_FLY_APP, seedDemoEmulators, seedDemoStore } from './seed-demo.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface SandboxEmulators {
+  github: GitHubEmulator;
+  linear: LinearEmulator;
+  jira: JiraEmulator;
+  fly: FlyEmulator;
+}
+
+export interface Sandbox {
+  emulators: SandboxEmulators;
+  /**
+   * Environment that wires the orchestrator to the emulators, for every
+   * integration the operator has not configured with a real credential, plus
+   * secrets generated for this process (sandbox mode only).
+   */
+  envFor: (operatorEnv: Env) => Record<string, string>;
+  /** Lines for the startup banner. */
+  describe: () => string[];
+  /** Seeds the demo projects into the store unless they already exist. */
+  seedStore: (store: Store, clock: () => number) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+/** Starts the four loopback emulators and seeds them with the demo organisation and tickets. */
+export async function startSandbox(): Promise<Sandbox> {
+  const emulators: SandboxEmulators = {
+    github: new GitHubEmulator(),
+    linear: new LinearEmulator(),
+    jira: new JiraEmulator(),
+    fly: new FlyEmulator({ apps: [DEMO_FLY_APP] }),
+  };
+  const started: { stop: () => Promise<void> }[] = [];
+  try {
+    for (const emulator of Object.values(emulators)) {
+      await emulator.start();
+      started.push(emulator);
+    }
+  } catch (error) {
+    await Promise.all(started.map((e) => e.stop()));
+    throw error;
+  }
+  seedDemoEmulators(emulators);
+
+  const generated = {
+    RUNNER_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    GITHUB_WEBHOOK_SECRET: randomBytes(20).toString('hex'),
+    LINEAR_WEBHOOK_SECRET: randomBytes(20).toString('hex'),
+    JIRA_WEBHOOK_SECRET: randomBytes(20).toString('hex'),
+    GAP_FILL_TRIGGER_SECRET: randomBytes(24).toString('hex'),
+    ADMIN_ACCESS_CODE: randomBytes(12).toString('base64url'),
+  };
+
+  return {
+    emulators,
+    envFor: (operatorEnv) => {
+      const has = (name: string) => (operatorEnv[name] ?? '').trim() !== '';
+      const env: Record<string, string> = { ...generated, ...emulators.github.probotEnv };
+      if (!has('LINEAR_API_KEY')) Object.assign(env, { LINEAR_API_KEY: emulators.linear.apiKey, LINEAR_API_URL: emulators.linear.apiUrl });
+      if (!has('JIRA_HOST')) Object.assign(env, { JIRA_HOST: emulators.jira.url, JIRA_EMAIL: emulators.jira.email, JIRA_API_TOKEN: emulators.jira.apiToken });
+      if (!has('FLY_API_TOKEN')) {
+        Object.assign(env, { FLY_API_TOKEN: emulators.fly.token, FLY_API_URL: emulators.fly.apiUrl, FLY_GRAPHQL_URL: emulators.fly.graphqlUrl, FLY_SESSIONS_APP: DEMO_FLY_APP });
+      }
+      return env;
+    },
+    describe: () => [
+      `GitHub emulator: ${emulators.github.url}`,
+      `Linear emulator: ${emulators.linear.apiUrl}`,
+      `Jira emulator:   ${emulators.jira.url}`,
+      `Fly emulator:    ${emulators.fly.apiUrl}`,
+    ],
+    seedStore: (store, clock) => seedDemoStore(store, clock),
+    stop: async () => {
+      await Promise.all(Object.values(emulators).map((e: { stop: () => Promise<void> }) => e.stop()));
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnServer, type SpawnedServer } from '../support/spawn-server.js';
+
+const running: SpawnedServer[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const server of running.splice(0)) server.kill();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ai-implement-boot-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function start(env: Record<string, string>): SpawnedServer {
+  const server = spawnServer(env);
+  running.push(server);
+  return server;
+}
+
+describe('booting the compiled server (what `npm start` runs)', () => {
+  it('runs sandbox mode without credentials: banner with admin URL and access code, /healthz 200 within 10 s', async () => {
+    const started = Date.now();
+    const server = start({ DATA_DIR: dataDir(), PORT: '0', LOG_LEVEL: 'silent' });
+    const [, adminUrl, code] = await server.waitFor(/Admin:\s+(http:\/\/127\.0\.0\.1:\d+\/admin)[\s\S]*Access code:\s+(\S+)/, 10_000);
+    expect(server.stdout()).toContain('SANDBOX');
+    expect(code!.length).toBeGreaterThanOrEqual(12);
+    const base = adminUrl!.replace(/\/admin$/, '');
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
+  it('uses ADMIN_ACCESS_CODE in the banner when it is set', async () => {
+    const server = start({ DATA_DIR: dataDir(), PORT: '0', LOG_LEVEL: 'silent', ADMIN_ACCESS_CODE: 'operator-chosen-code-1' });
+    await server.waitFor(/Access code:\s+operator-chosen-code-1/);
+  });
+
+  it('refuses a second process on the same DATA_DIR, naming the lock', async () => {
+    const dir = dataDir();
+    const first = start({ DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent' });
+    await first.waitFor(/Access code:/);
+    const second = start({ DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent' });
+    const code = await second.exited;
+    expect(code).not.toBe(0);
+    expect(second.stderr()).toContain(join(dir, '.lock'));
+    expect(second.stdout()).not.toContain('Access code:');
+    // The first one is unaffected.
+    expect(first.child.exitCode).toBeNull();
+  });
+
+  it('fails at boot naming every invalid variable and how to fix it', async () => {
+    const server = start({
+      DATA_DIR: dataDir(),
+      PORT: 'not-a-port',
+      RUNNER_TOKEN_SECRET: 'too-short',
+      LOG_LEVEL: 'chatty',
+      RUNNER_MODE: 'warp',
+      GHE_PROTOCOL: 'gopher',
+      DEDUP_WINDOW_HOURS: '0',
+    });
+    expect(await server.exited).toBe(1);
+    const err = server.stderr();
+    for (const key of ['PORT', 'RUNNER_TOKEN_SECRET', 'LOG_LEVEL', 'RUNNER_MODE', 'GHE_PROTOCOL', 'DEDUP_WINDOW_HOURS']) expect(err, key).toContain(key);
+    expect(err).toContain('generate one with: openssl rand -hex 32');
+    expect(err).toContain('6 problems');
+  });
+});
