@@ -9,12 +9,8 @@ import type { RunStep } from '../src/domain/step.js';
 import type { RunHistoryRecord } from '../src/store/core/hot-doc.js';
 import { createLowdbStore } from '../src/store/lowdb/create-lowdb-store.js';
 import { seedRunHistory } from '../src/store/lowdb/seed-run-history.js';
+import { formatTable, percentile, type BenchTable } from './bench-table.js';
 
-export interface BenchTable {
-  title: string;
-  columns: string[];
-  rows: (string | number)[][];
-}
 
 const SIZES = [1_000, 10_000, 100_000];
 const OURS_SAMPLES = 300;
@@ -49,11 +45,6 @@ function historicRecord(i: number): RunHistoryRecord {
   };
   const steps: RunStep[] = [{ runId: run.id, id: 'agent', type: 'agent', status: 'passed', updatedAt: at }];
   return { run, steps };
-}
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -130,13 +121,17 @@ async function measureNaive(dir: string, size: number): Promise<number[]> {
  */
 export async function runStoreBench(): Promise<BenchTable> {
   const rows: (string | number)[][] = [];
+  let at100k = { p99: Number.NaN, ratio: Number.NaN };
   for (const size of SIZES) {
     const oursDir = await mkdtemp(path.join(tmpdir(), 'store-bench-ours-'));
     const naiveDir = await mkdtemp(path.join(tmpdir(), 'store-bench-naive-'));
     try {
       const ours = await measureOurs(oursDir, size);
       const naive = await measureNaive(naiveDir, size);
+      ours.sort((a, b) => a - b);
+      naive.sort((a, b) => a - b);
       const [o50, o99, n50, n99] = [percentile(ours, 50), percentile(ours, 99), percentile(naive, 50), percentile(naive, 99)];
+      if (size === 100_000) at100k = { p99: o99, ratio: n50 / o50 };
       rows.push([size, round(o50), round(o99), round(n50), round(n99), round(n50 / o50), round(n99 / o99)]);
     } finally {
       await rm(oursDir, { recursive: true, force: true });
@@ -147,11 +142,13 @@ export async function runStoreBench(): Promise<BenchTable> {
     title: 'store: update one active run (ms), hot/history lowdb vs naive single-file lowdb',
     columns: ['history runs', 'ours p50', 'ours p99', 'naive p50', 'naive p99', 'naive/ours p50', 'naive/ours p99'],
     rows,
+    notes: [
+      `${OURS_SAMPLES} updates per size for ours; the naive store rewrites every record per update, so it gets fewer samples.`,
+      `target at 100k: ours p99 <= 10 ms -> ${round(at100k.p99)} ms (${at100k.p99 <= 10 ? 'met' : 'MISSED'}); naive/ours >= 20x -> ${round(at100k.ratio)}x (${at100k.ratio >= 20 ? 'met' : 'MISSED'})`,
+    ],
   };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const table = await runStoreBench();
-  console.log(table.title);
-  console.table(table.rows.map((r) => Object.fromEntries(table.columns.map((c, i) => [c, r[i]]))));
+  console.log(formatTable(await runStoreBench()));
 }
