@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postChunked } from '../support/post-chunked.js';
+import { postChunked, postStream } from '../support/post-chunked.js';
 
 const MiB = 1024 * 1024;
 
@@ -10,34 +9,6 @@ function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
   return kb / 1024;
-}
-
-/** Sends `size` bytes with a Content-Length header, from one reused buffer. */
-function postDeclared(url: string, size: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const chunk = Buffer.alloc(64 * 1024, 0x61);
-    let answered = false;
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(size) } }, (res) => {
-      answered = true;
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', (error) => {
-      if (!answered) reject(error);
-    });
-    let sent = 0;
-    const pump = () => {
-      while (sent < size && !req.destroyed) {
-        sent += chunk.length;
-        if (!req.write(chunk)) {
-          req.once('drain', pump);
-          return;
-        }
-      }
-      req.end();
-    };
-    pump();
-  });
 }
 
 describe('body caps under a 100 MiB upload (separate server process)', () => {
@@ -68,7 +39,7 @@ describe('body caps under a 100 MiB upload (separate server process)', () => {
       const chunked = await postChunked(`${url}/api/github/webhook`, 100 * MiB);
       expect(chunked.status).toBe(413);
       expect(JSON.parse(chunked.body)).toMatchObject({ error: 'payload_too_large', message: expect.stringContaining('25 MiB') });
-      expect(await postDeclared(`${url}/api/github/webhook`, 100 * MiB)).toBe(413);
+      expect((await postStream(`${url}/api/github/webhook`, 100 * MiB, { declareLength: true })).status).toBe(413);
     }
     const growth = peakRssMiB(child.pid!) - before;
     console.log(`peak RSS growth over 400 MiB of refused uploads: ${growth.toFixed(2)} MiB`);

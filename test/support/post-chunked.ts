@@ -1,11 +1,23 @@
 import { request } from 'node:http';
 
-/** Streams `size` bytes with chunked encoding and resolves with the answer (ignoring the server cutting the upload short). */
-export function postChunked(url: string, size: number, chunkSize = 64 * 1024): Promise<{ status: number; body: string }> {
+export interface StreamedAnswer {
+  status: number;
+  body: string;
+}
+
+/**
+ * Streams `size` bytes from one reused buffer (so the client itself allocates
+ * nothing per chunk), chunked or with a declared Content-Length, and resolves
+ * with the answer; the server cutting the upload short after answering is fine.
+ */
+export function postStream(url: string, size: number, options: { declareLength?: boolean; chunkSize?: number } = {}): Promise<StreamedAnswer> {
   return new Promise((resolve, reject) => {
-    const chunk = Buffer.alloc(chunkSize, 0x61);
+    const chunk = Buffer.alloc(options.chunkSize ?? 64 * 1024, 0x61);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (options.declareLength) headers['content-length'] = String(size);
+    else headers['transfer-encoding'] = 'chunked';
     let answered = false;
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
       answered = true;
       let body = '';
       res.setEncoding('utf8');
@@ -18,9 +30,10 @@ export function postChunked(url: string, size: number, chunkSize = 64 * 1024): P
     });
     let sent = 0;
     const pump = () => {
-      while (sent < size) {
-        sent += chunk.length;
-        if (!req.write(chunk)) {
+      while (sent < size && !req.destroyed) {
+        const part = Math.min(chunk.length, size - sent);
+        sent += part;
+        if (!req.write(part === chunk.length ? chunk : chunk.subarray(0, part))) {
           req.once('drain', pump);
           return;
         }
@@ -29,4 +42,8 @@ export function postChunked(url: string, size: number, chunkSize = 64 * 1024): P
     };
     pump();
   });
+}
+
+export function postChunked(url: string, size: number): Promise<StreamedAnswer> {
+  return postStream(url, size);
 }
