@@ -1,0 +1,174 @@
+import { z } from 'zod';
+
+/**
+ * The wire contract between the orchestrator and the runner CLI, shared by
+ * both sides: token audiences, the environment a runner starts with, the job
+ * spec it fetches, and the progress and result bodies it posts.
+ *
+ *   runner start (env or OIDC exchange at POST /runner/token)
+ *     → GET  /runner/job        Authorization: Bearer <progress token>  → JobSpec
+ *     → POST /runner/progress   Authorization: Bearer <progress token>  ProgressBody (many)
+ *     → POST /runner/result     Authorization: Bearer <result token>    ResultBody (once)
+ */
+
+export const RUNNER_AUDIENCE = {
+  result: 'runner-result',
+  progress: 'runner-progress',
+} as const;
+export type RunnerAudience = (typeof RUNNER_AUDIENCE)[keyof typeof RUNNER_AUDIENCE];
+
+/** Environment variables a Fly or local runner starts with. */
+export const RUNNER_ENV = {
+  url: 'AI_IMPLEMENT_URL',
+  runId: 'AI_IMPLEMENT_RUN_ID',
+  attempt: 'AI_IMPLEMENT_ATTEMPT',
+  progressToken: 'AI_IMPLEMENT_PROGRESS_TOKEN',
+  resultToken: 'AI_IMPLEMENT_RESULT_TOKEN',
+} as const;
+
+/** Claims of a runner token (HS256 JWT; header carries `kid`). */
+export interface RunnerTokenClaims {
+  aud: RunnerAudience;
+  /** The run id. */
+  sub: string;
+  attempt: number;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+export interface RunTokenPair {
+  progressToken: string;
+  resultToken: string;
+  /** ISO time both expire (at most the run deadline + 15 minutes). */
+  expiresAt: string;
+}
+
+/** Mints the tokens of one dispatch attempt; implemented next to the callback routes. */
+export interface RunTokenIssuer {
+  mint(runId: string, attempt: number, deadlineAt: string): RunTokenPair;
+}
+
+export const STEP_STATUSES = ['running', 'passed', 'failed', 'skipped', 'cancelled'] as const;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const stepEventSchema = z.object({
+  id: z.string().min(1).max(200),
+  type: z.string().min(1).max(100),
+  status: z.enum(STEP_STATUSES),
+  parentId: z.string().min(1).max(200).optional(),
+  title: z.string().max(300).optional(),
+  startedAt: isoTime.optional(),
+  finishedAt: isoTime.optional(),
+  /** Structured output of the step (JSON). */
+  output: z.unknown().optional(),
+  /** Tail of the step's log; the server keeps at most 8 KiB. */
+  logExcerpt: z.string().optional(),
+});
+export type StepEvent = z.infer<typeof stepEventSchema>;
+
+export const progressBodySchema = z.object({
+  runId: z.string().min(1),
+  attempt: z.number().int().positive(),
+  /** The pipeline's steps in order, sent with the first report so a checklist can show pending ones. */
+  plannedSteps: z.array(z.object({ id: z.string().min(1), type: z.string().min(1), title: z.string().optional() })).max(200).optional(),
+  steps: z.array(stepEventSchema).max(100).default([]),
+});
+export type ProgressBody = z.infer<typeof progressBodySchema>;
+
+export const RUN_OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
+
+export const resultBodySchema = z.object({
+  runId: z.string().min(1),
+  attempt: z.number().int().positive(),
+  outcome: z.enum(RUN_OUTCOMES),
+  prUrl: z.url().optional(),
+  prNumber: z.number().int().positive().optional(),
+  branch: z.string().min(1).max(255).optional(),
+  summary: z.string().max(20_000).optional(),
+  /** The plan text of a `plan` run, posted to the ticket. */
+  plan: z.string().max(60_000).optional(),
+  failureReason: z.string().max(4_000).optional(),
+  failedStep: z.string().max(200).optional(),
+  costUsd: z.number().nonnegative().optional(),
+  tokens: z.object({ input: z.number().int().nonnegative(), output: z.number().int().nonnegative() }).optional(),
+});
+export type ResultBody = z.infer<typeof resultBodySchema>;
+
+export const reviewCommentSchema = z.object({
+  author: z.string(),
+  body: z.string(),
+  path: z.string().optional(),
+  line: z.number().int().optional(),
+  url: z.string().optional(),
+});
+export type ReviewComment = z.infer<typeof reviewCommentSchema>;
+
+/** What `GET /runner/job` answers: everything the runner needs, fetched with its token, never passed as workflow inputs. */
+export const jobSpecSchema = z.object({
+  runId: z.string(),
+  attempt: z.number().int().positive(),
+  phase: z.enum(['plan', 'implement', 'gap-fill', 'review-feedback']),
+  /** Pipeline name under pipelines/ (or custom/pipelines/). */
+  pipeline: z.string(),
+  shadow: z.boolean(),
+  deadlineAt: isoTime,
+  ticket: z.object({
+    tracker: z.enum(['linear', 'jira']),
+    id: z.string(),
+    identifier: z.string(),
+    title: z.string(),
+    description: z.string(),
+    url: z.string(),
+  }),
+  repo: z.object({
+    owner: z.string(),
+    name: z.string(),
+    defaultBranch: z.string(),
+    /** Clone URL without credentials; the runner adds `githubToken`. */
+    cloneUrl: z.string(),
+    /** The branch the run works on (`ai-implement/<identifier>-<slug>`, or the PR's head). */
+    branch: z.string(),
+    prNumber: z.number().int().positive().optional(),
+  }),
+  github: z.object({
+    apiUrl: z.string(),
+    /** Installation token scoped to this one repository (contents + pull requests). */
+    token: z.string(),
+  }),
+  agent: z.object({
+    runtime: z.string(),
+    provider: z.enum(['anthropic', 'bedrock']),
+    awsRegion: z.string().optional(),
+    maxTurns: z.number().int().positive(),
+    maxIterations: z.number().int().positive(),
+    maxJobMinutes: z.number().int().positive(),
+  }),
+  instructions: z.string().optional(),
+  reviewComments: z.array(reviewCommentSchema).optional(),
+  /** Mapping extra env and secrets (team prefix removed). */
+  env: z.record(z.string(), z.string()),
+});
+export type JobSpec = z.infer<typeof jobSpecSchema>;
+
+/** `POST /runner/token` answer after a GitHub Actions OIDC exchange. */
+export interface RunnerTokenExchange {
+  runId: string;
+  attempt: number;
+  progressToken: string;
+  resultToken: string;
+  expiresAt: string;
+}
+
+/** Hidden marker a PR body carries so webhooks can find the run, ticket and mapping again. */
+export const PR_METADATA_PATTERN = /<!--\s*ai-implement:pr\s+(\{.*?\})\s*-->/s;
+export interface PrMetadata {
+  runId: string;
+  issueId: string;
+  identifier: string;
+  mappingKey: string;
+}
+export function renderPrMetadata(meta: PrMetadata): string {
+  return `<!-- ai-implement:pr ${JSON.stringify(meta)} -->`;
+}

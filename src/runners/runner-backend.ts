@@ -1,0 +1,52 @@
+import type { Mapping } from '../domain/mapping.js';
+import type { RunBackend, RunPhase } from '../domain/run.js';
+
+/** Everything a backend needs to start one attempt of one run. */
+export interface DispatchRequest {
+  runId: string;
+  attempt: number;
+  phase: RunPhase;
+  mapping: Mapping;
+  /** Base URL the runner calls back to (`/runner/*`). */
+  orchestratorUrl: string;
+  /**
+   * Environment for the runner process (Fly machine, local child): run id,
+   * orchestrator URL and the attempt's run tokens. GitHub Actions gets none of
+   * it — workflow inputs are visible to every reader of the repository, so its
+   * job exchanges an OIDC token at `/runner/token` instead.
+   */
+  env: Record<string, string>;
+  /** Secrets this mapping's runs need (team prefix already removed). Never put in workflow inputs. */
+  secrets: Record<string, string>;
+  deadlineAt: string;
+  /** Shadow legs run inert: no push, no PR, no ticket writes. */
+  shadow: boolean;
+}
+
+export interface UpstreamRun {
+  /** GitHub workflow run id, Fly machine id, or local process key. */
+  upstreamId: string;
+  runId: string;
+  url?: string;
+  sessionImage?: string;
+  state: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unknown';
+  startedAt?: string;
+  mappingKey?: string;
+  issueIdentifier?: string;
+}
+
+/**
+ * Starts runner jobs. `dispatch` is never retried blindly: when it throws an
+ * ExternalServiceError the dispatcher calls `find(runId)` to learn whether the
+ * job started anyway (the run id travels in the run name / machine name).
+ */
+export interface RunnerBackend {
+  readonly kind: RunBackend;
+  dispatch(request: DispatchRequest): Promise<UpstreamRun>;
+  /** The upstream job carrying this run id, if one exists. */
+  find(runId: string, mapping: Mapping): Promise<UpstreamRun | undefined>;
+  /** Stops the job; stopping one that already ended is not an error. */
+  cancel(upstreamId: string, mapping: Mapping): Promise<void>;
+  /** Live jobs this backend knows about, for the reaper and the sessions panel. */
+  listLive(): Promise<UpstreamRun[]>;
+}

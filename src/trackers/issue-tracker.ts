@@ -1,0 +1,50 @@
+import type { TrackerKind } from '../domain/mapping.js';
+import type { WorkItem, WorkMarker } from '../domain/work-item.js';
+
+/** One mapping's ticketing scope, as a tracker needs it to find candidates. */
+export type TrackerScope =
+  | { mappingKey: string; kind: 'linear'; teamKey: string; projectFilter?: string; labelFilter?: string }
+  | { mappingKey: string; kind: 'jira'; jql: string; repoFieldValue: string };
+
+/** A candidate ticket and the keys of every mapping whose scope it matches (none → `no-mapping`). */
+export interface Candidate {
+  item: WorkItem;
+  mappingKeys: string[];
+}
+
+/** Where a transition should take the ticket, in the project's terms. */
+export type TransitionTarget = 'in-progress' | 'ready-for-review' | 'done';
+
+export interface CommentRef {
+  id: string;
+  /** True when this call created the comment, false when it found and (maybe) edited it. */
+  created: boolean;
+}
+
+/**
+ * A ticket system seen through the project's own types. Every write is an
+ * idempotent `ensure…`: doing it twice leaves the ticket as doing it once.
+ * Vendor errors surface as ExternalServiceError (retryable, retryAfterMs),
+ * NotFoundError or AuthError.
+ */
+export interface IssueTracker {
+  readonly kind: TrackerKind;
+  /**
+   * Eligible tickets for all the given scopes. Linear: ONE paged query per
+   * call for every scope together (labelled `AI-Implement` or assigned to the
+   * agent user, not completed/canceled), matched to scopes locally, so tickets
+   * in unmapped teams come back with `mappingKeys: []`. Jira: one search per scope.
+   */
+  listCandidates(scopes: readonly TrackerScope[]): Promise<Candidate[]>;
+  /** One ticket by id or identifier; undefined when it no longer exists. */
+  getItem(idOrIdentifier: string): Promise<WorkItem | undefined>;
+  addMarker(item: WorkItem, marker: WorkMarker): Promise<void>;
+  removeMarker(item: WorkItem, marker: WorkMarker): Promise<void>;
+  /** Moves the ticket to the state for `target` (a per-mapping state name may override `done`). */
+  transition(item: WorkItem, target: TransitionTarget, stateName?: string): Promise<void>;
+  /**
+   * Creates or edits in place the comment carrying the hidden marker `key`
+   * (e.g. `run-status:<runId>`); an unchanged body is not rewritten.
+   */
+  ensureComment(item: WorkItem, key: string, body: string): Promise<CommentRef>;
+}
