@@ -147,6 +147,8 @@ export const jobSpecSchema = z.object({
   }),
   instructions: z.string().optional(),
   reviewComments: z.array(reviewCommentSchema).optional(),
+  /** The mapping that produced the run, echoed into the PR metadata marker (optional so older servers still validate). */
+  mappingKey: z.string().min(1).optional(),
   /** Mapping extra env and secrets (team prefix removed). */
   env: z.record(z.string(), z.string()),
 });
