@@ -6,4 +6,8 @@ export interface DedupEntry {
   runId: string;
   dispatchedAt: string;
   expiresAt: string;
+  /** Consecutive failed runs of this ticket; the entry then expires after a back-off instead of the window. */
+  failures?: number;
+  /** Dispatch number of the latest run, so a re-dispatch carries the next one. */
+  dispatchNumber?: number;
 }

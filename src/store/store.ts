@@ -103,7 +103,7 @@ export interface RunStats {
 }
 
 export interface RunRepo {
-  /** Atomic: creates a run only if no live run exists for (issueId, phase) nor for `dedupKey`. */
+  /** Atomic: creates a run only if no live run exists for (issueId, phase) — shadow legs apart from primaries — nor for `dedupKey`. */
   claimTicket(intent: ClaimIntent): Promise<ClaimResult>;
   /** Compare-and-set patch; ConflictError on a failed expectation, bad transition or terminal run. */
   updateRun(id: string, patch: RunPatch, expect?: RunExpectation): Promise<Run>;

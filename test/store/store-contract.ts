@@ -68,6 +68,16 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect((await store.runs.claimTicket(intent({ triggerSource: 'retry', attempt: 2 }))).claimed).toBe(true);
       });
 
+      it('gives a shadow leg its own live slot beside the primary', async () => {
+        const primary = await store.runs.claimTicket(intent());
+        expect(primary.claimed).toBe(true);
+        if (!primary.claimed) return;
+        const shadow = await store.runs.claimTicket(intent({ backend: 'fly-machines', shadowOf: primary.run.id }));
+        expect(shadow.claimed && shadow.run.shadowOf).toBe(primary.run.id);
+        expect((await store.runs.claimTicket(intent({ backend: 'fly-machines', shadowOf: primary.run.id }))).claimed).toBe(false);
+        expect((await store.runs.claimTicket(intent())).claimed).toBe(false);
+      });
+
       it('lets exactly one of 50 concurrent claims win', async () => {
         const results = await Promise.all(Array.from({ length: 50 }, () => store.runs.claimTicket(intent())));
         const winners = results.filter((r) => r.claimed);

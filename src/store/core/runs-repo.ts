@@ -121,8 +121,10 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
           const key = doc.claimKeys[intent.dedupKey];
           if (key && key.expiresAt > now) return { existingId: key.runId };
         }
+        // A shadow leg runs beside its primary: each kind has its own live slot.
+        const shadow = intent.shadowOf !== undefined;
         const live = Object.values(doc.runs).find(
-          (r) => r.issueId === intent.issueId && r.phase === intent.phase && !isTerminal(r.status),
+          (r) => r.issueId === intent.issueId && r.phase === intent.phase && (r.shadowOf !== undefined) === shadow && !isTerminal(r.status),
         );
         if (live) return { claimed: false, existing: clone(live) };
         const id = intent.id ?? ctx.newId();

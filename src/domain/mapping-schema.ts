@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { Mapping } from './mapping.js';
+
+/**
+ * What an operator sends to create or replace a project mapping (the JSON
+ * field names of the operator guide). Optional fields get the documented
+ * defaults; `maxIterations` defaults by provider (Bedrock 2, Anthropic 3).
+ */
+
+export const MAPPING_DEFAULTS = {
+  maxInProgressAiIssues: 3,
+  maxTurns: 50,
+  maxIterationsAnthropic: 3,
+  maxIterationsBedrock: 2,
+  maxJobMinutes: 90,
+  executionMode: 'github-actions',
+  provider: 'anthropic',
+  agentRuntime: 'claude-code',
+  workflowFile: 'claude-implement.yml',
+  planningWorkflowFile: 'claude-plan.yml',
+} as const;
+
+export const AGENT_RUNTIMES = ['claude-code', 'opencode', 'codex', 'gemini', 'cursor', 'demo'] as const;
+
+const key = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'must start with a letter and hold only letters, digits, "_" or "-" (at most 40)');
+const githubName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a GitHub owner or repository name (letters, digits, ".", "_", "-")');
+const branch = z
+  .string()
+  .trim()
+  .min(1, 'is required: use the repository’s primary branch (commonly main, master or development)')
+  .regex(/^(?!\/)(?!.*\.\.)(?!.*\/$)[^\s~^:?*[\\]+$/, 'is not a valid branch name');
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+export const mappingInputSchema = z
+  .object({
+    teamKey: key,
+    trackerKind: z.enum(['linear', 'jira']).default('linear'),
+    linear: z
+      .object({
+        teamKey: z.string().trim().min(1).optional(),
+        projectFilter: z.string().trim().min(1).optional(),
+        labelFilter: z.string().trim().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    jira: z
+      .object({
+        jql: z.string().trim().min(1, 'is required for a Jira project'),
+        repoFieldValue: z.string().trim().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    owner: githubName,
+    repo: githubName,
+    defaultBranch: branch,
+    executionMode: z.enum(['github-actions', 'fly-machines', 'local']).default(MAPPING_DEFAULTS.executionMode),
+    workflowFile: z.string().trim().regex(/^[\w.-]+\.ya?ml$/, 'must be a workflow file name such as claude-implement.yml').optional(),
+    planningWorkflowFile: z.string().trim().regex(/^[\w.-]+\.ya?ml$/, 'must be a workflow file name such as claude-plan.yml').optional(),
+    machine: z
+      .object({
+        cpus: z.number().int().refine((n) => [1, 2, 4, 8, 16].includes(n), 'must be 1, 2, 4, 8 or 16'),
+        memoryMb: z.number().int().min(256).max(65_536).refine((n) => n % 256 === 0, 'must be a multiple of 256'),
+        image: z.string().trim().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    agentRuntime: z.enum(AGENT_RUNTIMES).default(MAPPING_DEFAULTS.agentRuntime),
+    provider: z.enum(['anthropic', 'bedrock']).default(MAPPING_DEFAULTS.provider),
+    awsRegion: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
+    maxInProgressAiIssues: positiveInt(100).default(MAPPING_DEFAULTS.maxInProgressAiIssues),
+    maxTurns: positiveInt(1_000).optional(),
+    maxIterations: positiveInt(20).optional(),
+    maxJobMinutes: positiveInt(24 * 60).optional(),
+    planningEnabled: z.boolean().default(false),
+    autoApprovePlans: z.boolean().default(false),
+    paused: z.boolean().default(false),
+    doneState: z.string().trim().min(1).optional(),
+    extraEnv: z
+      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'env names must be UPPER_SNAKE_CASE'), z.string().max(4_096))
+      .default({}),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.provider === 'bedrock' && !m.awsRegion) {
+      ctx.addIssue({ code: 'custom', path: ['awsRegion'], message: 'is required when provider is bedrock' });
+    }
+    if (m.trackerKind === 'jira' && !m.jira) {
+      ctx.addIssue({ code: 'custom', path: ['jira', 'jql'], message: 'is required for a Jira project' });
+    }
+    if (m.trackerKind === 'linear' && m.jira) {
+      ctx.addIssue({ code: 'custom', path: ['jira'], message: 'belongs to Jira projects; set trackerKind to "jira" or remove it' });
+    }
+  });
+
+export type MappingInput = z.input<typeof mappingInputSchema>;
+
+export interface MappingValidationProblem {
+  field: string;
+  message: string;
+}
+
+export type MappingParseResult = { ok: true; mapping: Mapping } | { ok: false; problems: MappingValidationProblem[] };
+
+/** Validates an operator's mapping and fills in the defaults; `existing` keeps its createdAt. */
+export function parseMapping(input: unknown, now: string, existing?: Mapping): MappingParseResult {
+  const parsed = mappingInputSchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message })),
+    };
+  }
+  const m = parsed.data;
+  const mapping: Mapping = {
+    teamKey: m.teamKey,
+    trackerKind: m.trackerKind,
+    ...(m.trackerKind === 'linear' ? { linear: { ...m.linear, teamKey: m.linear?.teamKey ?? m.teamKey } } : {}),
+    ...(m.jira ? { jira: { jql: m.jira.jql, repoFieldValue: m.jira.repoFieldValue ?? `${m.owner}/${m.repo}` } } : {}),
+    owner: m.owner,
+    repo: m.repo,
+    defaultBranch: m.defaultBranch,
+    executionMode: m.executionMode,
+    workflowFile: m.workflowFile ?? MAPPING_DEFAULTS.workflowFile,
+    planningWorkflowFile: m.planningWorkflowFile ?? MAPPING_DEFAULTS.planningWorkflowFile,
+    ...(m.machine ? { machine: m.machine } : {}),
+    agentRuntime: m.agentRuntime,
+    provider: m.provider,
+    ...(m.awsRegion ? { awsRegion: m.awsRegion } : {}),
+    maxInProgressAiIssues: m.maxInProgressAiIssues,
+    maxTurns: m.maxTurns ?? MAPPING_DEFAULTS.maxTurns,
+    maxIterations: m.maxIterations ?? (m.provider === 'bedrock' ? MAPPING_DEFAULTS.maxIterationsBedrock : MAPPING_DEFAULTS.maxIterationsAnthropic),
+    maxJobMinutes: m.maxJobMinutes ?? MAPPING_DEFAULTS.maxJobMinutes,
+    planningEnabled: m.planningEnabled,
+    autoApprovePlans: m.autoApprovePlans,
+    paused: m.paused,
+    ...(m.doneState ? { doneState: m.doneState } : {}),
+    extraEnv: m.extraEnv,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  return { ok: true, mapping };
+}
