@@ -6,6 +6,8 @@ export interface DispatchRequest {
   runId: string;
   attempt: number;
   phase: RunPhase;
+  /** Ticket identifier (e.g. `ENG-42`), for upstream labels such as Fly machine metadata. */
+  issueIdentifier?: string;
   mapping: Mapping;
   /** Base URL the runner calls back to (`/runner/*`). */
   orchestratorUrl: string;
