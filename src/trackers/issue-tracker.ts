@@ -36,6 +36,11 @@ export interface IssueTracker {
    * in unmapped teams come back with `mappingKeys: []`. Jira: one search per scope.
    */
   listCandidates(scopes: readonly TrackerScope[]): Promise<Candidate[]>;
+  /**
+   * One ticket checked against the scopes as `listCandidates` would, for a
+   * webhook that names it: undefined when it is not eligible or is gone.
+   */
+  getCandidate?(idOrIdentifier: string, scopes: readonly TrackerScope[]): Promise<Candidate | undefined>;
   /** One ticket by id or identifier; undefined when it no longer exists. */
   getItem(idOrIdentifier: string): Promise<WorkItem | undefined>;
   addMarker(item: WorkItem, marker: WorkMarker): Promise<void>;

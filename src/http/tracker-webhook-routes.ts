@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { Router, type Request } from 'express';
+import type { DeliverySource, NewDelivery } from '../domain/inbox-delivery.js';
+import { HttpError } from './http-error.js';
+import { verifyHmacSha256 } from './verify-hmac.js';
+
+export interface TrackerWebhookDeps {
+  linearSecret: string | undefined;
+  jiraSecret: string | undefined;
+  /** Durably records the delivery; resolves `inserted: false` for a replayed id. */
+  enqueue: (delivery: NewDelivery) => Promise<{ inserted: boolean }>;
+  /** Wakes the inbox worker so a new delivery is handled within seconds. */
+  notify: () => void;
+  clock: () => number;
+}
+
+/** Linear signs `webhookTimestamp`; a delivery older than this is a replay. */
+export const LINEAR_TIMESTAMP_WINDOW_MS = 60_000;
+/** Jira redelivers with the original timestamp, so its window is wider. */
+export const JIRA_TIMESTAMP_WINDOW_MS = 5 * 60_000;
+
+/**
+ * `POST /webhooks/linear` and `POST /webhooks/jira`: verify on the raw bytes,
+ * check the timestamp, record in the inbox (deduplicated by delivery id),
+ * answer 200. Evaluation happens in the inbox worker.
+ */
+export function createTrackerWebhookRoutes(deps: TrackerWebhookDeps): Router {
+  const router = Router();
+
+  router.post('/webhooks/linear', async (req, res) => {
+    const payload = verified(req, deps.linearSecret, 'LINEAR_WEBHOOK_SECRET', 'linear-signature', '');
+    const sentAt = Number(payload.webhookTimestamp);
+    checkFreshness(sentAt, deps.clock(), LINEAR_TIMESTAMP_WINDOW_MS, 'webhookTimestamp');
+    const id = req.header('linear-delivery') ?? digestId(req);
+    const event = `${String(payload.type ?? req.header('linear-event') ?? 'unknown')}.${String(payload.action ?? 'unknown')}`;
+    res.status(200).json(await record(deps, { id, source: 'linear', event, payload, receivedAt: new Date(deps.clock()).toISOString() }));
+  });
+
+  router.post('/webhooks/jira', async (req, res) => {
+    const payload = verified(req, deps.jiraSecret, 'JIRA_WEBHOOK_SECRET', 'x-hub-signature', 'sha256=');
+    if (payload.timestamp !== undefined) checkFreshness(Number(payload.timestamp), deps.clock(), JIRA_TIMESTAMP_WINDOW_MS, 'timestamp');
+    const id = req.header('x-atlassian-webhook-identifier') ?? digestId(req);
+    const event = String(payload.webhookEvent ?? 'unknown');
+    res.status(200).json(await record(deps, { id, source: 'jira', event, payload, receivedAt: new Date(deps.clock()).toISOString() }));
+  });
+
+  return router;
+}
+
+function verified(req: Request, secret: string | undefined, secretName: string, header: string, prefix: string): Record<string, unknown> {
+  if (!secret) throw new HttpError(503, 'webhook_disabled', `This webhook is disabled: ${secretName} is not set`);
+  const signature = req.header(header);
+  if (!verifyHmacSha256(secret, req.rawBody ?? Buffer.alloc(0), signature, prefix)) {
+    throw new HttpError(401, 'bad_signature', signature ? `${header} does not match the body` : `${header} header is missing`);
+  }
+  if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) {
+    throw new HttpError(400, 'invalid_payload', 'Webhook payload must be a JSON object sent with Content-Type: application/json');
+  }
+  return req.body as Record<string, unknown>;
+}
+
+function checkFreshness(sentAt: number, now: number, windowMs: number, field: string): void {
+  if (!Number.isFinite(sentAt)) throw new HttpError(401, 'stale_delivery', `${field} is missing`);
+  if (Math.abs(now - sentAt) > windowMs) {
+    throw new HttpError(401, 'stale_delivery', `${field} is ${Math.round((now - sentAt) / 1000)} s away from now (allowed ±${windowMs / 1000} s)`);
+  }
+}
+
+/** Without a delivery header, the body's digest identifies a delivery (a replay has the same bytes). */
+function digestId(req: Request): string {
+  return createHash('sha256').update(req.rawBody ?? Buffer.alloc(0)).digest('hex');
+}
+
+async function record(deps: TrackerWebhookDeps, delivery: NewDelivery & { source: DeliverySource }): Promise<{ status: string; id: string }> {
+  const { inserted } = await deps.enqueue(delivery);
+  if (inserted) deps.notify();
+  return { status: inserted ? 'accepted' : 'duplicate', id: delivery.id };
+}

@@ -1,0 +1,99 @@
+import type { Logger } from 'pino';
+import type { DeliverySource, InboxDelivery } from '../domain/inbox-delivery.js';
+import type { Store } from '../store/store.js';
+
+export type DeliveryHandler = (delivery: InboxDelivery) => Promise<void>;
+
+export interface InboxWorkerOptions {
+  store: Store;
+  handlers: Partial<Record<DeliverySource, DeliveryHandler>>;
+  log: Logger;
+  clock: () => number;
+  /** How long a leased delivery is ours before another worker may take it (crash recovery). */
+  leaseMs?: number;
+  /** How often the inbox is checked without a wake-up (retries, leases that expired). */
+  idlePollMs?: number;
+  batchSize?: number;
+  /** Delay before the n-th retry of a failed delivery. */
+  retryDelayMs?: (attempts: number) => number;
+  maxAttempts?: number;
+}
+
+/**
+ * Runs webhook handlers from the durable inbox, never from the request: a
+ * delivery is leased, handled, then completed; a handler that throws (or a
+ * process that dies mid-handler) leaves it to be retried, not lost.
+ */
+export class InboxWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly options: InboxWorkerOptions) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.notify();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** A delivery arrived: handle it now rather than at the next idle poll. */
+  notify(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.notify();
+      } else this.idle();
+    });
+  }
+
+  private idle(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.notify(), this.options.idlePollMs ?? 5_000);
+    this.timer.unref();
+  }
+
+  private async drain(): Promise<void> {
+    const { store, clock } = this.options;
+    for (;;) {
+      if (this.stopped) return;
+      const batch = await store.inbox.leaseDeliveries(this.options.batchSize ?? 20, this.options.leaseMs ?? 60_000, clock());
+      if (batch.length === 0) return;
+      await Promise.all(batch.map((delivery) => this.handle(delivery)));
+    }
+  }
+
+  private async handle(delivery: InboxDelivery): Promise<void> {
+    const { store, clock } = this.options;
+    const log = this.options.log.child({ deliveryId: delivery.id, source: delivery.source, event: delivery.event });
+    const handler = this.options.handlers[delivery.source];
+    if (!handler) {
+      await store.inbox.failDelivery(delivery.id, `no handler for ${delivery.source} deliveries`, new Date(clock() + 3_600_000).toISOString());
+      return;
+    }
+    try {
+      await handler(delivery);
+      await store.inbox.completeDelivery(delivery.id);
+    } catch (error) {
+      const attempts = delivery.attempts;
+      const giveUp = attempts >= (this.options.maxAttempts ?? 10);
+      const delay = this.options.retryDelayMs?.(attempts) ?? Math.min(300_000, 1_000 * 2 ** Math.max(0, attempts - 1));
+      log.warn({ err: error, attempts, giveUp }, 'webhook handler failed');
+      await store.inbox.failDelivery(delivery.id, (error as Error).message, giveUp ? null : new Date(clock() + delay).toISOString());
+    }
+  }
+}

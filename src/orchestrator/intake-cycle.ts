@@ -1,0 +1,110 @@
+import type { Logger } from 'pino';
+import type { DedupEntry } from '../domain/dedup-entry.js';
+import type { Mapping, TrackerKind } from '../domain/mapping.js';
+import { planDispatch, type DispatchPlan, type PlanCandidate, type PlanPolicy } from '../domain/plan-dispatch.js';
+import type { TriggerSource } from '../domain/run.js';
+import type { Store } from '../store/store.js';
+import type { IssueTracker, TrackerScope } from '../trackers/issue-tracker.js';
+import { startPlannedRun, type StartRunDeps, type StartedRun } from './start-planned-run.js';
+
+export interface IntakeDeps extends StartRunDeps {
+  store: Store;
+  trackers: Partial<Record<TrackerKind, IssueTracker>>;
+  /** The effective runner mode (env override, else the stored setting). */
+  runnerMode: () => Promise<PlanPolicy['runnerMode']>;
+  retryLimit: number;
+  clock: () => number;
+  log: Logger;
+}
+
+/** Tickets a webhook named; evaluated alone instead of a full poll. */
+export interface TicketRef {
+  tracker: TrackerKind;
+  issueId: string;
+}
+
+export interface IntakeCycleResult {
+  at: string;
+  plan: DispatchPlan;
+  started: StartedRun[];
+  /** Trackers that could not be read this cycle, with the reason. */
+  errors: { tracker: TrackerKind; message: string; retryAfterMs?: number }[];
+  /** Tracker requests are not counted here; candidates considered. */
+  candidates: number;
+}
+
+/** Scopes of every mapping, per tracker. */
+export function scopesOf(mappings: readonly Mapping[]): Record<TrackerKind, TrackerScope[]> {
+  const scopes: Record<TrackerKind, TrackerScope[]> = { linear: [], jira: [] };
+  for (const m of mappings) {
+    if (m.trackerKind === 'linear') {
+      scopes.linear.push({
+        mappingKey: m.teamKey,
+        kind: 'linear',
+        teamKey: m.linear?.teamKey ?? m.teamKey,
+        ...(m.linear?.projectFilter ? { projectFilter: m.linear.projectFilter } : {}),
+        ...(m.linear?.labelFilter ? { labelFilter: m.linear.labelFilter } : {}),
+      });
+    } else if (m.jira) {
+      scopes.jira.push({ mappingKey: m.teamKey, kind: 'jira', jql: m.jira.jql, repoFieldValue: m.jira.repoFieldValue });
+    }
+  }
+  return scopes;
+}
+
+/**
+ * One evaluation: read candidates (all of them, or only the tickets a webhook
+ * named), plan, and start what the plan says. Planning is pure; this function
+ * is the executor.
+ */
+export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonly TicketRef[]; triggerSource?: TriggerSource } = {}): Promise<IntakeCycleResult> {
+  const now = deps.clock();
+  const mappings = await deps.store.mappings.list();
+  const scopes = scopesOf(mappings);
+  const errors: IntakeCycleResult['errors'] = [];
+  const candidates: PlanCandidate[] = [];
+
+  for (const kind of ['linear', 'jira'] as const) {
+    const tracker = deps.trackers[kind];
+    if (!tracker) continue;
+    const wanted = options.only?.filter((t) => t.tracker === kind);
+    if (options.only && wanted?.length === 0) continue;
+    if (!wanted && scopes[kind].length === 0) continue;
+    try {
+      if (wanted) {
+        for (const ref of wanted) {
+          const found = tracker.getCandidate
+            ? await tracker.getCandidate(ref.issueId, scopes[kind])
+            : (await tracker.listCandidates(scopes[kind])).find((c) => c.item.id === ref.issueId || c.item.identifier === ref.issueId);
+          if (found) candidates.push(found);
+        }
+      } else {
+        candidates.push(...(await tracker.listCandidates(scopes[kind])));
+      }
+    } catch (error) {
+      const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+      errors.push({ tracker: kind, message: (error as Error).message, ...(retryAfterMs ? { retryAfterMs } : {}) });
+      deps.log.warn({ err: error, tracker: kind }, 'tracker read failed; its tickets wait for the next cycle');
+    }
+  }
+
+  const [activeRuns, dedupRows, runnerMode] = await Promise.all([deps.store.runs.listActiveRuns(), deps.store.dedup.listActive(), deps.runnerMode()]);
+  const dedup = new Map<string, DedupEntry>(dedupRows.map((d) => [d.issueId, d]));
+  const plan = planDispatch({ candidates, mappings }, { activeRuns, dedup, now }, { retryLimit: deps.retryLimit, runnerMode, triggerSource: options.triggerSource ?? 'poll' });
+
+  const started: StartedRun[] = [];
+  for (const planned of plan.starts) {
+    const tracker = deps.trackers[planned.item.tracker];
+    if (!tracker) continue;
+    try {
+      const result = await startPlannedRun(deps, planned, { tracker, runnerMode, previous: dedup.get(planned.item.id) });
+      if (result) started.push(result);
+    } catch (error) {
+      deps.log.error({ err: error, issue: planned.item.identifier }, 'could not start a planned run');
+    }
+  }
+  if (plan.starts.length > 0 || plan.blockers.length > 0) {
+    deps.log.info({ started: started.length, blocked: plan.blockers.length, candidates: candidates.length }, 'intake cycle');
+  }
+  return { at: new Date(now).toISOString(), plan, started, errors, candidates: candidates.length };
+}
