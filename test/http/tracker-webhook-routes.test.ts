@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpApp } from '../../src/http/create-http-app.js';
+import { HttpMetrics } from '../../src/http/http-metrics.js';
+import { startHttpServer, type StartedServer } from '../../src/http/start-http-server.js';
+import { createTrackerWebhookRoutes, LINEAR_TIMESTAMP_WINDOW_MS } from '../../src/http/tracker-webhook-routes.js';
+import { LinearEmulator } from '../../src/sandbox/linear/index.js';
+import { JiraEmulator } from '../../src/sandbox/jira/index.js';
+import { createMemoryStore } from '../../src/store/memory/create-memory-store.js';
+import type { Store } from '../../src/store/store.js';
+import { createTestLogger } from '../support/test-logger.js';
+
+const LINEAR_SECRET = 'linear-webhook-secret';
+const JIRA_SECRET = 'jira-webhook-secret';
+
+describe('Linear and Jira webhook routes', () => {
+  let server: StartedServer;
+  let store: Store;
+  let notified = 0;
+  let now = Date.now();
+  const linear = new LinearEmulator();
+  const jira = new JiraEmulator();
+
+  async function start(secrets: { linear?: string; jira?: string }) {
+    store = createMemoryStore({ clock: () => now });
+    await store.open();
+    const routes = createTrackerWebhookRoutes({
+      linearSecret: secrets.linear,
+      jiraSecret: secrets.jira,
+      enqueue: (d) => store.inbox.enqueueDelivery(d),
+      notify: () => (notified += 1),
+      clock: () => now,
+    });
+    const { log } = createTestLogger();
+    server = await startHttpServer(createHttpApp({ log, metrics: new HttpMetrics({ defaultMetrics: false }), production: false, version: 't', isReady: () => true, routers: [routes] }), { port: 0, host: '127.0.0.1' });
+  }
+
+  beforeEach(() => {
+    notified = 0;
+    now = Date.now();
+    if (linear.workspace.issues.length === 0) {
+      linear.store.addTeam({ key: 'ENG' });
+      linear.store.addIssue({ team: 'ENG', title: 'Hook me', labels: ['AI-Implement'] });
+      jira.store.addProject('OPS');
+      jira.store.addIssue({ project: 'OPS', summary: 'Hook me too', custom: { 'AI-Implement Status': 'Ready' } });
+    }
+  });
+  afterEach(async () => {
+    await server.close();
+    await store.close();
+  });
+
+  function post(path: string, body: string, headers: Record<string, string>) {
+    return fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  }
+
+  it('answers 503 while a secret is unset', async () => {
+    await start({});
+    const delivery = linear.issueWebhook('ENG-1', { secret: LINEAR_SECRET });
+    expect((await post('/webhooks/linear', delivery.body, delivery.headers)).status).toBe(503);
+    const hook = jira.issueUpdatedWebhook('OPS-1', { secret: JIRA_SECRET });
+    expect((await post('/webhooks/jira', hook.body, hook.headers)).status).toBe(503);
+  });
+
+  it('records a signed Linear delivery once, refuses bad signatures and stale timestamps', async () => {
+    await start({ linear: LINEAR_SECRET });
+    const delivery = linear.issueWebhook('ENG-1', { secret: LINEAR_SECRET, updatedFrom: { labelIds: [] } });
+    const first = await post('/webhooks/linear', delivery.body, delivery.headers);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ status: 'accepted' });
+    const replay = await post('/webhooks/linear', delivery.body, delivery.headers);
+    expect(await replay.json()).toMatchObject({ status: 'duplicate' });
+    expect(notified).toBe(1);
+    const stored = await store.inbox.getDelivery(delivery.headers['linear-delivery']!);
+    expect(stored).toMatchObject({ source: 'linear', event: 'Issue.update', status: 'pending' });
+
+    const forged = await post('/webhooks/linear', delivery.body, { ...delivery.headers, 'linear-signature': linear.signWebhook(delivery.body, 'wrong-secret') });
+    expect(forged.status).toBe(401);
+    now += LINEAR_TIMESTAMP_WINDOW_MS + 1_000;
+    const stale = linear.issueWebhook('ENG-1', { secret: LINEAR_SECRET });
+    const late = await post('/webhooks/linear', stale.body, { ...stale.headers, 'linear-delivery': 'another-id' });
+    expect(late.status).toBe(401);
+    expect(((await late.json()) as { error: string }).error).toBe('stale_delivery');
+  });
+
+  it('records a signed Jira delivery keyed by its webhook identifier', async () => {
+    await start({ jira: JIRA_SECRET });
+    const hook = jira.issueUpdatedWebhook('OPS-1', { secret: JIRA_SECRET });
+    const res = await post('/webhooks/jira', hook.body, hook.headers);
+    expect(res.status).toBe(200);
+    const stored = await store.inbox.getDelivery(hook.headers['x-atlassian-webhook-identifier']!);
+    expect(stored).toMatchObject({ source: 'jira', event: 'jira:issue_updated' });
+    expect((await post('/webhooks/jira', hook.body, { ...hook.headers, 'x-hub-signature': 'sha256=' + '0'.repeat(64) })).status).toBe(401);
+  });
+});

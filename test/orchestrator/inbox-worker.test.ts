@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { InboxDelivery } from '../../src/domain/inbox-delivery.js';
+import { InboxWorker } from '../../src/orchestrator/inbox-worker.js';
+import { createMemoryStore } from '../../src/store/memory/create-memory-store.js';
+import { createTestLogger } from '../support/test-logger.js';
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('InboxWorker', () => {
+  it('handles deliveries from the inbox and retries one whose handler threw until the fault clears', async () => {
+    let now = Date.parse('2026-02-01T00:00:00Z');
+    const store = createMemoryStore({ clock: () => now });
+    await store.open();
+    let faulty = true;
+    const handled: string[] = [];
+    const worker = new InboxWorker({
+      store,
+      log: createTestLogger().log,
+      clock: () => now,
+      idlePollMs: 5,
+      retryDelayMs: () => 1_000,
+      handlers: {
+        linear: async (d: InboxDelivery) => {
+          if (faulty && d.id === 'd2') throw new Error('tracker unavailable');
+          handled.push(d.id);
+        },
+      },
+    });
+    for (const id of ['d1', 'd2']) {
+      await store.inbox.enqueueDelivery({ id, source: 'linear', event: 'Issue.update', payload: { n: id }, receivedAt: new Date(now).toISOString() });
+    }
+    worker.start();
+    await wait(30);
+    expect(handled).toEqual(['d1']);
+    expect(await store.inbox.getDelivery('d2')).toMatchObject({ status: 'pending', lastError: 'tracker unavailable' });
+    faulty = false;
+    now += 1_001;
+    await wait(30);
+    await worker.stop();
+    expect(handled).toEqual(['d1', 'd2']);
+    expect((await store.inbox.getDelivery('d2'))?.status).toBe('completed');
+  });
+
+  it('leaves a delivery leased by a worker that died to be handled after the lease expires', async () => {
+    let now = Date.parse('2026-02-01T00:00:00Z');
+    const store = createMemoryStore({ clock: () => now });
+    await store.open();
+    await store.inbox.enqueueDelivery({ id: 'x', source: 'jira', event: 'jira:issue_updated', payload: {}, receivedAt: new Date(now).toISOString() });
+    // A worker leased it and crashed before completing.
+    expect(await store.inbox.leaseDeliveries(10, 60_000, now)).toHaveLength(1);
+    const handled: string[] = [];
+    const worker = new InboxWorker({ store, log: createTestLogger().log, clock: () => now, idlePollMs: 5, leaseMs: 60_000, handlers: { jira: async (d) => void handled.push(d.id) } });
+    worker.start();
+    await wait(20);
+    expect(handled).toEqual([]);
+    now += 60_001;
+    await wait(30);
+    await worker.stop();
+    expect(handled).toEqual(['x']);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { IntakeCycleResult, TicketRef } from '../../src/orchestrator/intake-cycle.js';
+import { Poller } from '../../src/orchestrator/poller.js';
+import { createTestLogger } from '../support/test-logger.js';
+
+function emptyResult(): IntakeCycleResult {
+  return { at: new Date().toISOString(), plan: { starts: [], blockers: [] }, started: [], errors: [], candidates: 0 };
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Poller', () => {
+  it('runs a full cycle at once, then on its interval, never two at a time', async () => {
+    const calls: { only?: readonly TicketRef[] }[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const poller = new Poller({
+      intervalMs: 40,
+      log: createTestLogger().log,
+      runCycle: async (request) => {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        calls.push(request.only ? { only: request.only } : {});
+        await wait(15);
+        inFlight -= 1;
+        return emptyResult();
+      },
+    });
+    poller.start();
+    await wait(5);
+    expect(calls).toHaveLength(1);
+    for (let i = 0; i < 5; i++) poller.requestEvaluation({ tracker: 'linear', issueId: `i-${i % 2}` });
+    await wait(160);
+    await poller.stop();
+    expect(maxInFlight).toBe(1);
+    const full = calls.filter((c) => !c.only);
+    const targeted = calls.filter((c) => c.only);
+    expect(full.length).toBeGreaterThanOrEqual(3);
+    // The five requests (two distinct tickets) arrived during the first cycle and were coalesced into one evaluation.
+    expect(targeted[0]?.only?.map((r) => r.issueId).sort()).toEqual(['i-0', 'i-1']);
+  });
+
+  it('keeps polling after a failed cycle', async () => {
+    let n = 0;
+    const { log, lines } = createTestLogger();
+    const poller = new Poller({
+      intervalMs: 10,
+      log,
+      runCycle: async () => {
+        n += 1;
+        if (n === 1) throw new Error('tracker down');
+        return emptyResult();
+      },
+    });
+    poller.start();
+    await wait(60);
+    await poller.stop();
+    expect(n).toBeGreaterThan(2);
+    expect(lines.some((l) => l.includes('tracker down'))).toBe(true);
+    expect(poller.latest).toBeDefined();
+  });
+});
