@@ -9,6 +9,7 @@ import type { InstallationToken } from './github-types.js';
 import { registerActionRoutes } from './routes-actions.js';
 import { registerAppRoutes } from './routes-app.js';
 import { registerIssueRoutes } from './routes-issues.js';
+import { GitHubOidcIssuer, registerOidcRoutes } from './routes-oidc.js';
 import { registerPullRoutes } from './routes-pulls.js';
 import { registerRepoRoutes } from './routes-repos.js';
 
@@ -48,6 +49,8 @@ export class GitHubEmulator {
   readonly state: GitHubState;
   readonly server: EmulatorServer;
   readonly rateLimit: RateLimitState;
+  /** The Actions OIDC issuer (`createRequestToken`, `mintIdToken`); see routes-oidc.ts. */
+  readonly oidc: GitHubOidcIssuer;
   private readonly table: RouteTable;
   private readonly now: () => Date;
 
@@ -82,6 +85,8 @@ export class GitHubEmulator {
     registerPullRoutes(this.table);
     registerIssueRoutes(this.table);
     registerActionRoutes(this.table);
+    this.oidc = new GitHubOidcIssuer(() => this.server.url, this.now);
+    registerOidcRoutes(this.table, this.oidc);
     this.server = new EmulatorServer('github', (req) => this.handle(req));
   }
 

@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import type { Run, RunStatus } from '../domain/run.js';
+import type { ResultBody, RunnerTokenClaims } from '../domain/runner-protocol.js';
+import type { Clock, RunPatch, Store } from '../store/store.js';
+import type { PendingTicketWrites, TicketWrite } from './pending-ticket-writes.js';
+import { explainStoreConflict, requireCurrentRun, type Redact, type RunStatusPublisher } from './record-progress.js';
+import { RunnerRefusal, assertSameRun } from './runner-tokens.js';
+import { statusCommentKey } from './status-comment.js';
+
+export interface RunFinisherOptions {
+  store: Store;
+  pending: PendingTicketWrites;
+  publisher: RunStatusPublisher;
+  clock: Clock;
+  log: Logger;
+  redact: Redact;
+}
+
+export interface FinishAnswer {
+  runId: string;
+  attempt: number;
+  status: RunStatus;
+  /** Ticket writes that failed and wait for a retry; the result itself is recorded. */
+  warnings?: string[];
+}
+
+export interface RunFinisher {
+  finish(claims: RunnerTokenClaims, body: ResultBody): Promise<FinishAnswer>;
+}
+
+export function planKey(runId: string): string {
+  return `run-plan:${runId}`;
+}
+
+/**
+ * What the ticket should show once a run ended (decide, not do). The status
+ * comment carries the PR link or the failure; a plan gets its own comment
+ * because it is long and is what a person replies to.
+ */
+export function planResultTicketWrites(run: Run, result: ResultBody, statusComment: string, redact: Redact): TicketWrite[] {
+  // Shadow legs are inert: the primary leg speaks for the ticket.
+  if (run.shadowOf) return [];
+  const base = { tracker: run.tracker, issueId: run.issueId, runId: run.id };
+  const busy = run.phase === 'plan' ? 'planning' : 'working';
+  const writes: TicketWrite[] = [];
+  if (result.outcome === 'succeeded' && run.phase === 'plan') {
+    if (result.plan) writes.push({ ...base, op: 'comment', key: planKey(run.id), body: redact(`### Implementation plan for ${run.identifier}\n\n${result.plan}`) });
+    writes.push({ ...base, op: 'add-marker', marker: 'plan-complete' });
+  } else if (result.outcome === 'succeeded' && run.prUrl) {
+    // Without a pull request there is nothing to review, so the ticket stays where it is.
+    writes.push({ ...base, op: 'transition', target: 'ready-for-review' });
+    writes.push({ ...base, op: 'add-marker', marker: 'pr-ready' });
+  }
+  writes.push({ ...base, op: 'comment', key: statusCommentKey(run.id), body: statusComment });
+  writes.push({ ...base, op: 'remove-marker', marker: busy });
+  return writes;
+}
+
+function resultPatch(body: ResultBody, finishedAt: string): RunPatch {
+  const patch: RunPatch = { status: body.outcome, finishedAt };
+  if (body.prUrl !== undefined) patch.prUrl = body.prUrl;
+  if (body.prNumber !== undefined) patch.prNumber = body.prNumber;
+  if (body.branch !== undefined) patch.branch = body.branch;
+  if (body.summary !== undefined) patch.summary = body.summary;
+  if (body.failureReason !== undefined) patch.failureReason = body.failureReason;
+  if (body.failedStep !== undefined) patch.failedStep = body.failedStep;
+  if (body.costUsd !== undefined) patch.costUsd = body.costUsd;
+  if (body.tokens !== undefined) patch.tokens = body.tokens;
+  return patch;
+}
+
+/**
+ * Records a runner's result exactly once (invariant 4): the token's jti is
+ * spent before anything else changes, so of many concurrent replays one
+ * finishes the run and the rest get `replayed`. Ticket writes come after the
+ * run is recorded; one that fails is queued and reported as a warning.
+ */
+export function createRunFinisher(options: RunFinisherOptions): RunFinisher {
+  const { store, pending, publisher, clock, log, redact } = options;
+
+  return {
+    async finish(claims, body) {
+      assertSameRun(claims, body);
+      const fresh = await store.tokens.consumeTokenJti(claims.jti, claims.exp * 1000);
+      if (!fresh) throw new RunnerRefusal('replayed', 'This result token was already used');
+      const run = await requireCurrentRun(store, claims);
+      let finished: Run;
+      try {
+        finished = await store.runs.updateRun(run.id, resultPatch(body, new Date(clock()).toISOString()), { expectAttempt: claims.attempt });
+      } catch (error) {
+        throw await explainStoreConflict(store, claims, error);
+      }
+      const runLog = log.child({ runId: run.id, attempt: claims.attempt });
+      runLog.info({ outcome: body.outcome, prUrl: finished.prUrl }, 'run finished');
+      let warnings: string[];
+      try {
+        const statusComment = await publisher.render(finished);
+        warnings = await pending.apply(planResultTicketWrites(finished, body, statusComment, redact));
+      } catch (error) {
+        // The result is recorded; a failure past that point must not turn into a 5xx the runner would retry into a 409.
+        runLog.error({ err: error }, 'ticket writes after the result failed');
+        warnings = [`ticket writes not completed: ${error instanceof Error ? error.message : String(error)}`];
+      }
+      publisher.forget(run.id);
+      return {
+        runId: finished.id,
+        attempt: finished.attempt,
+        status: finished.status,
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
+    },
+  };
+}
