@@ -1,0 +1,121 @@
+import { Octokit } from '@octokit/rest';
+import { Probot, ProbotOctokit } from 'probot';
+import type { Logger } from 'pino';
+import { AuthError, ExternalServiceError, NotFoundError } from '../errors/index.js';
+
+export interface GitHubAppClientOptions {
+  appId: number;
+  privateKey: string;
+  /** REST base URL (`https://api.github.com`, GHE or the emulator's `/api/v3`). */
+  baseUrl: string;
+  log: Logger;
+  clock?: () => number;
+}
+
+/** What an installation token may do. Runners get only the first two. */
+export type TokenPermissions = { contents?: 'read' | 'write'; pull_requests?: 'read' | 'write'; issues?: 'read' | 'write'; actions?: 'read' | 'write'; workflows?: 'write'; metadata?: 'read' };
+
+export const RUNNER_TOKEN_PERMISSIONS: TokenPermissions = { contents: 'write', pull_requests: 'write' };
+const ORCHESTRATOR_PERMISSIONS: TokenPermissions = { contents: 'write', pull_requests: 'write', issues: 'write', actions: 'write', metadata: 'read' };
+
+/** Tokens live an hour; refresh with ten minutes to spare. */
+const REFRESH_MARGIN_MS = 10 * 60_000;
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+/**
+ * The GitHub App seen as the orchestrator uses it: installation tokens scoped
+ * to one repository (for runners: contents + pull requests only), and
+ * installation clients that never retry on their own — a retried POST that
+ * had been applied would, say, dispatch a workflow twice.
+ */
+export class GitHubAppClient {
+  readonly probot: Probot;
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly installations = new Map<string, number>();
+  private readonly clock: () => number;
+
+  constructor(private readonly options: GitHubAppClientOptions) {
+    this.clock = options.clock ?? Date.now;
+    const NoRetryOctokit = ProbotOctokit.defaults((defaults: Record<string, unknown>) => ({
+      ...defaults,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    }));
+    this.probot = new Probot({ appId: options.appId, privateKey: options.privateKey, baseUrl: options.baseUrl, log: options.log, Octokit: NoRetryOctokit });
+  }
+
+  /** The installation that covers a repository (cached). */
+  async installationId(owner: string, repo: string): Promise<number> {
+    const key = `${owner}/${repo}`.toLowerCase();
+    const cached = this.installations.get(key);
+    if (cached) return cached;
+    const app = await this.probot.auth();
+    try {
+      const { data } = await app.rest.apps.getRepoInstallation({ owner, repo });
+      this.installations.set(key, data.id);
+      return data.id;
+    } catch (error) {
+      throw toServiceError(error, `find the installation for ${owner}/${repo}`);
+    }
+  }
+
+  /** A token scoped to this one repository with exactly `permissions`. */
+  async repoToken(owner: string, repo: string, permissions: TokenPermissions = RUNNER_TOKEN_PERMISSIONS): Promise<string> {
+    const key = `${owner}/${repo}:${JSON.stringify(permissions)}`.toLowerCase();
+    const cached = this.tokens.get(key);
+    if (cached && cached.expiresAt - REFRESH_MARGIN_MS > this.clock()) return cached.token;
+    const installationId = await this.installationId(owner, repo);
+    const app = await this.probot.auth();
+    try {
+      const { data } = await app.rest.apps.createInstallationAccessToken({ installation_id: installationId, repositories: [repo], permissions });
+      this.tokens.set(key, { token: data.token, expiresAt: Date.parse(data.expires_at) });
+      return data.token;
+    } catch (error) {
+      throw toServiceError(error, `create a token for ${owner}/${repo}`);
+    }
+  }
+
+  /** A plain @octokit/rest client for one repository, without retry or throttling plugins. */
+  async repoOctokit(owner: string, repo: string): Promise<Octokit> {
+    const token = await this.repoToken(owner, repo, ORCHESTRATOR_PERMISSIONS);
+    return new Octokit({ auth: token, baseUrl: this.options.baseUrl, log: quietLog });
+  }
+
+  /** Repositories the app can reach, by installation (for the configuration status). */
+  async reachableRepos(): Promise<string[]> {
+    const app = await this.probot.auth();
+    const repos: string[] = [];
+    try {
+      const installations = await app.paginate(app.rest.apps.listInstallations, { per_page: 100 });
+      for (const installation of installations) {
+        const octokit = await this.probot.auth(installation.id);
+        const list = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+        for (const r of list as unknown as { full_name: string }[]) repos.push(r.full_name);
+      }
+    } catch (error) {
+      throw toServiceError(error, 'list the repositories the app can reach');
+    }
+    return repos;
+  }
+}
+
+const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function toServiceError(error: unknown, doing: string): Error {
+  const status = (error as { status?: number }).status;
+  const message = `GitHub: could not ${doing}: ${(error as Error).message}`;
+  if (status === 401) return new AuthError(message);
+  if (status === 404) return new NotFoundError(message);
+  const retryAfter = Number((error as { response?: { headers?: Record<string, string> } }).response?.headers?.['retry-after']);
+  return new ExternalServiceError(message, {
+    service: 'github',
+    retryable: status === undefined || status >= 500 || status === 429 || status === 403,
+    ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter * 1000 } : {}),
+    ...(status ? { status } : {}),
+    cause: error,
+  });
+}

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitHubAppClient } from '../../src/github/github-app-client.js';
+import { GitHubEmulator } from '../../src/sandbox/github/index.js';
+import { createTestLogger } from '../support/test-logger.js';
+
+describe('GitHubAppClient against the GitHub emulator', () => {
+  const emulator = new GitHubEmulator();
+  let client: GitHubAppClient;
+
+  beforeAll(async () => {
+    await emulator.start();
+    emulator.state.addRepo({ owner: 'acme', name: 'web', defaultBranch: 'main', files: { 'README.md': '# web\n' } });
+    emulator.state.addRepo({ owner: 'acme', name: 'api', defaultBranch: 'main' });
+    client = new GitHubAppClient({ appId: emulator.appId, privateKey: emulator.privateKeyPem, baseUrl: emulator.gheBaseUrl, log: createTestLogger().log });
+  });
+  afterAll(() => emulator.stop());
+
+  it('mints a runner token scoped to one repository with contents and pull requests only, and caches it', async () => {
+    const token = await client.repoToken('acme', 'web');
+    expect(token).toMatch(/^ghs_/);
+    expect(await client.repoToken('acme', 'web')).toBe(token);
+    const minted = emulator.server.requestsTo('POST', /\/app\/installations\/\d+\/access_tokens$/);
+    expect(minted).toHaveLength(1);
+    expect(minted[0]?.body).toEqual({ repositories: ['web'], permissions: { contents: 'write', pull_requests: 'write' } });
+    // The scoped token cannot read the other repository.
+    const other = await fetch(`${emulator.url}/repos/acme/api`, { headers: { authorization: `token ${token}` } });
+    expect(other.status).toBe(404);
+  });
+
+  it('gives a repository client that does not retry a failed POST', async () => {
+    const octokit = await client.repoOctokit('acme', 'web');
+    emulator.server.injectFault({ kind: 'error', status: 502, method: 'POST', path: '/issues/', times: 1 });
+    const before = emulator.server.requestsTo('POST', '/issues/').length;
+    await expect(octokit.rest.issues.createComment({ owner: 'acme', repo: 'web', issue_number: 1, body: 'x' })).rejects.toMatchObject({ status: 502 });
+    expect(emulator.server.requestsTo('POST', '/issues/').length - before).toBe(1);
+  });
+
+  it('lists the repositories the app can reach', async () => {
+    expect((await client.reachableRepos()).sort()).toEqual(['acme/api', 'acme/web']);
+  });
+});
