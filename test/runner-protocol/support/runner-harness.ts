@@ -1,0 +1,175 @@
+import { SecretRegistry } from '../../../src/config/index.js';
+import type { Mapping } from '../../../src/domain/mapping.js';
+import type { Run, RunPhase } from '../../../src/domain/run.js';
+import { createHttpApp } from '../../../src/http/create-http-app.js';
+import { HttpMetrics } from '../../../src/http/http-metrics.js';
+import { createRunnerRoutes } from '../../../src/http/runner-routes.js';
+import { startHttpServer, type StartedServer } from '../../../src/http/start-http-server.js';
+import { createRunFinisher } from '../../../src/orchestrator/finish-run.js';
+import { createJobSpecBuilder } from '../../../src/orchestrator/job-spec.js';
+import { createOidcExchange } from '../../../src/orchestrator/oidc-exchange.js';
+import { createPendingTicketWrites, type PendingTicketWrites } from '../../../src/orchestrator/pending-ticket-writes.js';
+import { createProgressRecorder, createRunStatusPublisher } from '../../../src/orchestrator/record-progress.js';
+import { createRunnerTokens, type RunnerTokens } from '../../../src/orchestrator/runner-tokens.js';
+import { createMemoryStore } from '../../../src/store/memory/create-memory-store.js';
+import type { Store } from '../../../src/store/store.js';
+import { createTestLogger } from '../../support/test-logger.js';
+import { FakeTracker } from './fake-tracker.js';
+
+export const SECRET = 'test-runner-secret-0123456789abcdef-long-enough';
+export const MAPPING_SECRET = 'sk-mapping-secret-value-42';
+
+/** A settable clock shared by the store, the services and (in OIDC tests) the emulator. */
+export class TestClock {
+  constructor(public nowMs = Date.parse('2025-06-01T12:00:00.000Z')) {}
+  readonly now = (): number => this.nowMs;
+  advance(ms: number): void {
+    this.nowMs += ms;
+  }
+}
+
+export function demoMapping(overrides: Partial<Mapping> = {}): Mapping {
+  return {
+    teamKey: 'ENG',
+    trackerKind: 'linear',
+    linear: { teamKey: 'ENG' },
+    owner: 'acme',
+    repo: 'app',
+    defaultBranch: 'main',
+    executionMode: 'github-actions',
+    workflowFile: 'ai-implement.yml',
+    agentRuntime: 'claude-code',
+    provider: 'anthropic',
+    maxInProgressAiIssues: 3,
+    maxTurns: 50,
+    maxIterations: 3,
+    maxJobMinutes: 60,
+    planningEnabled: true,
+    autoApprovePlans: false,
+    paused: false,
+    extraEnv: { NODE_ENV: 'test' },
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export interface HarnessOptions {
+  /** `null` leaves RUNNER_TOKEN_SECRET unset (routes answer 501). */
+  secret?: string | null;
+  clock?: TestClock;
+  throttleMs?: number;
+  ratePerMinute?: number;
+  oidc?: { issuer: string; audience: string };
+  store?: Store;
+}
+
+export interface Harness {
+  url: string;
+  store: Store;
+  clock: TestClock;
+  tokens: RunnerTokens | undefined;
+  linear: FakeTracker;
+  jira: FakeTracker;
+  pending: PendingTicketWrites;
+  repoTokenRequests: string[];
+  lines: string[];
+  close(): Promise<void>;
+  seedRun(options?: { id?: string; phase?: RunPhase; status?: Run['status']; upstreamId?: string; shadowOf?: string; issueId?: string }): Promise<Run>;
+  mint(run: Run): { progressToken: string; resultToken: string };
+  post(path: string, token: string | undefined, body: unknown): Promise<Response>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const clock = options.clock ?? new TestClock();
+  const store = options.store ?? createMemoryStore({ clock: clock.now });
+  if (!store.isOpen) await store.open();
+  const secrets = new SecretRegistry();
+  secrets.register(MAPPING_SECRET);
+  const redact = (text: string): string => secrets.redact(text);
+  const { log, lines } = createTestLogger(secrets, 'info');
+  const linear = new FakeTracker('linear');
+  const jira = new FakeTracker('jira');
+  const trackers = { linear, jira };
+  const secret = options.secret === undefined ? SECRET : options.secret;
+  const tokens = secret ? createRunnerTokens({ secrets: { current: { secret } }, clock: clock.now }) : undefined;
+  const publisher = createRunStatusPublisher({ store, trackers, clock: clock.now, log, redact, ...(options.throttleMs !== undefined ? { throttleMs: options.throttleMs } : {}) });
+  const pending = createPendingTicketWrites({ store, trackers, clock: clock.now, log });
+  const repoTokenRequests: string[] = [];
+  const router = createRunnerRoutes({
+    tokens,
+    progress: createProgressRecorder({ store, publisher, clock: clock.now, log, redact, ...(options.ratePerMinute ? { ratePerMinute: options.ratePerMinute } : {}) }),
+    finisher: createRunFinisher({ store, pending, publisher, clock: clock.now, log, redact }),
+    jobSpecs: createJobSpecBuilder({
+      store,
+      trackers,
+      clock: clock.now,
+      github: { apiUrl: 'http://github.test/api/v3', webUrl: 'http://github.test' },
+      mintRepoToken: async (owner, repo) => {
+        repoTokenRequests.push(`${owner}/${repo}`);
+        return `ghs_scoped_${owner}_${repo}`;
+      },
+      envFor: (mapping) => ({ ...mapping.extraEnv, API_KEY: MAPPING_SECRET }),
+    }),
+    ...(options.oidc && tokens ? { oidc: createOidcExchange({ store, tokens, clock: clock.now, issuer: options.oidc.issuer, audience: options.oidc.audience }) } : {}),
+  });
+  const app = createHttpApp({ log, metrics: new HttpMetrics({ defaultMetrics: false }), production: true, version: 'test', isReady: () => true, routers: [router] });
+  const server: StartedServer = await startHttpServer(app, { port: 0, host: '127.0.0.1' });
+  await store.mappings.upsert(demoMapping());
+  let seq = 0;
+
+  return {
+    url: server.url,
+    store,
+    clock,
+    tokens,
+    linear,
+    jira,
+    pending,
+    repoTokenRequests,
+    lines,
+    async close() {
+      await server.close();
+      await store.close();
+    },
+    async seedRun(seed = {}) {
+      seq++;
+      const issueId = seed.issueId ?? `issue-${seq}`;
+      const identifier = `ENG-${100 + seq}`;
+      if (!linear.items.has(issueId)) linear.addItem({ id: issueId, identifier, title: 'Add a dark mode toggle to Settings' });
+      const claim = await store.runs.claimTicket({
+        ...(seed.id ? { id: seed.id } : { id: `run-${seq}` }),
+        issueId,
+        identifier,
+        title: 'Add a dark mode toggle to Settings',
+        tracker: 'linear',
+        mappingKey: 'ENG',
+        phase: seed.phase ?? 'implement',
+        backend: 'github-actions',
+        runnerMode: 'default',
+        triggerSource: 'poll',
+        deadlineAt: new Date(clock.now() + 60 * 60_000).toISOString(),
+        ...(seed.shadowOf ? { shadowOf: seed.shadowOf } : {}),
+      });
+      if (!claim.claimed) throw new Error('seed claim failed');
+      const status = seed.status ?? 'dispatched';
+      if (status === 'dispatching') return claim.run;
+      return store.runs.updateRun(claim.run.id, { status, upstreamId: seed.upstreamId ?? `9000${seq}` });
+    },
+    mint(run) {
+      if (!tokens) throw new Error('no token service');
+      return tokens.mint(run.id, run.attempt, run.deadlineAt ?? new Date(clock.now() + 3_600_000).toISOString());
+    },
+    post(path, token, body) {
+      return fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    },
+  };
+}
+
+export function resultBody(run: Run, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { runId: run.id, attempt: run.attempt, outcome: 'succeeded', prUrl: 'https://github.com/acme/app/pull/7', prNumber: 7, branch: 'ai-implement/eng-101-x', ...extra };
+}
