@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import type { JobSpec, ProgressBody, ResultBody, StepEvent } from '../domain/runner-protocol.js';
+import { createStepContext } from './create-step-context.js';
+import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
+import { loadStepModules, type LoadedStep } from './load-step-modules.js';
+import { conditionFacts, evaluateCondition } from './pipeline-schema.js';
+import type { RunnerLog } from './runner-log.js';
+import type { RunnerRoots } from './runner-roots.js';
+import { AGENT_RUNTIMES, resolveAgentRuntime, type AgentRuntime } from './runtimes/index.js';
+import { createRunState, type RunState, type StepResult } from './step-types.js';
+
+/** The orchestrator calls a job makes; OrchestratorClient implements it over HTTP. */
+export interface JobChannel {
+  getJob(): Promise<JobSpec>;
+  postProgress(body: ProgressBody): Promise<boolean>;
+  postResult(body: ResultBody): Promise<void>;
+}
+
+export interface RunJobOptions {
+  channel: JobChannel;
+  roots: RunnerRoots;
+  workdir: string;
+  log: RunnerLog;
+  baseEnv: NodeJS.ProcessEnv;
+  runtimes?: ReadonlyMap<string, AgentRuntime>;
+  now?: () => Date;
+}
+
+const cap = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+function buildResult(job: JobSpec, state: RunState, failure?: { step: string; reason: string }): ResultBody {
+  return {
+    runId: job.runId,
+    attempt: job.attempt,
+    outcome: failure ? 'failed' : 'succeeded',
+    ...(state.pr ? { prUrl: state.pr.url, prNumber: state.pr.number } : {}),
+    ...(state.pushed ? { branch: job.repo.branch } : {}),
+    ...(state.summaries.length > 0 ? { summary: cap(state.summaries.join('\n'), 20_000) } : {}),
+    ...(state.plan !== undefined ? { plan: cap(state.plan, 60_000) } : {}),
+    ...(failure ? { failureReason: cap(failure.reason, 4_000), failedStep: cap(failure.step, 200) } : {}),
+    ...(state.costUsd !== undefined ? { costUsd: state.costUsd } : {}),
+    ...(state.tokens ? { tokens: state.tokens } : {}),
+  };
+}
+
+/**
+ * Runs one job end to end: fetch the spec, load the pipeline, run each step
+ * with a progress report before and after, then post exactly one result.
+ * A step that fails stops the pipeline (unless it has continueOnError); the
+ * steps after it are reported as skipped so the checklist ends complete.
+ */
+export async function runJob(options: RunJobOptions): Promise<ResultBody> {
+  const { channel, log } = options;
+  const now = options.now ?? (() => new Date());
+  const job = await channel.getJob();
+  log.addSecret(job.github.token);
+  for (const value of Object.values(job.env)) log.addSecret(value);
+  log.info('job received', { runId: job.runId, attempt: job.attempt, phase: job.phase, pipeline: job.pipeline, shadow: job.shadow });
+  const state = createRunState();
+  const progress = (body: Omit<ProgressBody, 'runId' | 'attempt'>) => channel.postProgress({ runId: job.runId, attempt: job.attempt, ...body });
+  const finish = async (failure?: { step: string; reason: string }): Promise<ResultBody> => {
+    const result = buildResult(job, state, failure ? { step: failure.step, reason: log.redact(failure.reason) } : undefined);
+    await channel.postResult(result);
+    log.info('result posted', { outcome: result.outcome, ...(failure ? { failedStep: failure.step } : {}) });
+    return result;
+  };
+
+  let runtime: AgentRuntime;
+  let steps: Map<string, LoadedStep>;
+  let loaded: LoadedPipeline;
+  try {
+    runtime = resolveAgentRuntime(job.agent.runtime, options.runtimes ?? AGENT_RUNTIMES);
+    steps = await loadStepModules(options.roots, log);
+    loaded = await loadPipeline(job.pipeline, options.roots, new Set(steps.keys()), log);
+  } catch (error) {
+    log.error('job setup failed', { reason: (error as Error).message });
+    return finish({ step: 'setup', reason: (error as Error).message });
+  }
+  log.info('pipeline loaded', { pipeline: loaded.name, status: loaded.status, path: loaded.path });
+
+  const entries = loaded.pipeline.steps;
+  await progress({
+    plannedSteps: entries.map((entry) => {
+      const title = entry.title ?? steps.get(entry.uses)?.module.title;
+      return { id: entry.id, type: entry.uses, ...(title ? { title } : {}) };
+    }),
+    steps: [],
+  });
+  const report = (event: StepEvent) => progress({ steps: [event] }).then(() => undefined);
+  const deps = { job, workdir: options.workdir, repoDir: join(options.workdir, 'repo'), state, log, runtime, baseEnv: options.baseEnv, now, report };
+
+  let failure: { step: string; reason: string } | undefined;
+  for (const entry of entries) {
+    const base = { id: entry.id, type: entry.uses };
+    if (failure) {
+      await report({ ...base, status: 'skipped', output: { reason: `after ${failure.step} failed` } });
+      continue;
+    }
+    if (!evaluateCondition(entry.if, conditionFacts(job, state))) {
+      await report({ ...base, status: 'skipped', output: { reason: `if: ${entry.if}` } });
+      continue;
+    }
+    const startedAt = now().toISOString();
+    if (now().getTime() > Date.parse(job.deadlineAt)) {
+      failure = { step: entry.id, reason: `run deadline ${job.deadlineAt} passed before ${entry.id}` };
+      await report({ ...base, status: 'failed', startedAt, finishedAt: startedAt, logExcerpt: failure.reason });
+      continue;
+    }
+    await report({ ...base, status: 'running', startedAt });
+    log.info('step started', { step: entry.id, uses: entry.uses });
+    const ctx = createStepContext(deps, entry.id, entry.with ?? {});
+    let result: StepResult;
+    try {
+      result = await steps.get(entry.uses)!.module.run(ctx);
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      ctx.log.line(`step threw: ${message}`);
+      result = { status: 'failed', summary: message };
+    }
+    const status = result.status === 'passed' || result.status === 'skipped' || result.status === 'failed' ? result.status : 'failed';
+    if (result.summary && status === 'passed') state.summaries.push(result.summary);
+    if (result.output !== undefined) state.outputs[entry.id] = result.output;
+    await report({
+      ...base,
+      status,
+      startedAt,
+      finishedAt: now().toISOString(),
+      ...(result.output !== undefined ? { output: result.output } : {}),
+      logExcerpt: ctx.log.tail(),
+    });
+    log.info('step finished', { step: entry.id, status, ...(result.summary ? { summary: result.summary } : {}) });
+    if (status === 'failed' && !entry.continueOnError) failure = { step: entry.id, reason: result.summary ?? `${entry.id} failed` };
+  }
+  return finish(failure);
+}

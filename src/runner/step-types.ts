@@ -1,0 +1,82 @@
+import type { JobSpec, StepEvent } from '../domain/runner-protocol.js';
+import type { CommandResult, RunCommandOptions } from './run-command.js';
+import type { StepLogBuffer } from './runner-log.js';
+import type { AgentMode, AgentResult } from './runtimes/agent-runtime.js';
+
+export type StepOutcome = 'passed' | 'failed' | 'skipped';
+
+/** What a step returns; `output` is JSON that travels in the progress report. */
+export interface StepResult {
+  status: StepOutcome;
+  output?: unknown;
+  /** One line for the run summary (and the failure reason when the step failed). */
+  summary?: string;
+}
+
+export interface VerifyFailure {
+  command: string;
+  exitCode: number | null;
+  /** Tail of the command's output, for the agent and for the panel. */
+  outputTail: string;
+}
+
+/**
+ * What steps hand to each other. Kept as one plain object so a custom step can
+ * read what built-ins produced (the plan text, the PR) without new plumbing.
+ */
+export interface RunState {
+  plan?: string;
+  pr?: { url: string; number: number };
+  /** Commit the work started from (after clone), to count and diff what the run added. */
+  startSha?: string;
+  /** The work branch's sha on the remote when cloned (empty when new): the lease for force-with-lease. */
+  remoteHead?: string;
+  /** Set once the work branch is on the remote. */
+  pushed?: boolean;
+  /** Commits made on the work branch during this run. */
+  commits: number;
+  verifyFailures: VerifyFailure[];
+  /** The commands verify ran, so the feedback loop can re-run exactly those. */
+  verifyCommands: Array<{ label: string; command: string; args: string[] }>;
+  costUsd?: number;
+  tokens?: { input: number; output: number };
+  summaries: string[];
+  outputs: Record<string, unknown>;
+}
+
+export interface AgentRequest {
+  prompt: string;
+  /** `plan` and `review` must not edit files; runtimes pass their read-only flags when they have one. */
+  mode: AgentMode;
+}
+
+export interface StepContext {
+  readonly job: JobSpec;
+  /** Scratch directory owned by this job. */
+  readonly workdir: string;
+  /** Where `clone` puts the repository; later steps run inside it. */
+  readonly repoDir: string;
+  /** The pipeline entry's `with:` options. */
+  readonly with: Readonly<Record<string, unknown>>;
+  /** This step's log: every line reaches the job log, and the tail goes into the progress report. */
+  readonly log: StepLogBuffer;
+  readonly state: RunState;
+  /** Runs a command in the repository (by default) with its output captured into the step log. */
+  exec(command: string, args: string[], options?: Partial<RunCommandOptions>): Promise<CommandResult>;
+  /** Runs git with the installation token supplied out of band (never in argv or in remote URLs). */
+  git(args: string[], options?: Partial<RunCommandOptions>): Promise<CommandResult>;
+  /** Runs the job's agent runtime in the repository, with model, turns and time limits applied. */
+  runAgent(request: AgentRequest): Promise<AgentResult>;
+  /** Reports a sub-step (a feedback iteration, say); `parentId` is filled in. */
+  report(event: Omit<StepEvent, 'parentId'>): Promise<void>;
+}
+
+/** The contract of a step module: built-ins in src/runner/steps/, overrides in custom/steps/<id>.ts|js (default export). */
+export interface StepModule {
+  title?: string;
+  run(ctx: StepContext): Promise<StepResult>;
+}
+
+export function createRunState(): RunState {
+  return { commits: 0, verifyFailures: [], verifyCommands: [], summaries: [], outputs: {} };
+}

@@ -1,0 +1,21 @@
+import { buildAgentPrompt } from '../build-prompt.js';
+import { ensurePullComment } from '../github-pulls.js';
+import { readAgentGuidance } from '../runtimes/read-agent-guidance.js';
+import type { StepModule } from '../step-types.js';
+import { githubTarget } from './open-pr.js';
+
+/** A second, read-only agent pass over the diff; its gap analysis is posted on the PR (one comment per run). */
+export const reviewStep: StepModule = {
+  title: 'Review the change',
+  async run(ctx) {
+    const number = ctx.state.pr?.number ?? ctx.job.repo.prNumber;
+    if (ctx.job.shadow || number === undefined) return { status: 'skipped', summary: 'no pull request to review' };
+    const diff = await ctx.git(['diff', `origin/${ctx.job.repo.defaultBranch}...HEAD`]);
+    const { guidance } = await readAgentGuidance(ctx.repoDir, ctx.job.phase);
+    const result = await ctx.runAgent({ prompt: buildAgentPrompt(ctx.job, 'review', { guidance, diff: diff.stdout }), mode: 'review' });
+    if (result.exitCode !== 0 || result.text.trim() === '') return { status: 'failed', summary: `the review pass failed (exit ${result.exitCode})` };
+    const marker = `<!-- ai-implement:review ${ctx.job.runId} -->`;
+    const comment = await ensurePullComment(githubTarget(ctx), number, marker, `### AI-Implement review\n\n${result.text.trim()}`);
+    return { status: 'passed', summary: 'review posted on the pull request', output: { commentId: comment.id, url: comment.url } };
+  },
+};
