@@ -1,0 +1,170 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPendingTicketWrites } from '../../src/orchestrator/pending-ticket-writes.js';
+import { createLowdbStore } from '../../src/store/lowdb/create-lowdb-store.js';
+import { createTestLogger } from '../support/test-logger.js';
+import { MAPPING_SECRET, TestClock, resultBody, startHarness, type Harness } from './support/runner-harness.js';
+
+const harnesses: Harness[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(harnesses.splice(0).map((h) => h.close()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function harness(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
+  const h = await startHarness(options);
+  harnesses.push(h);
+  return h;
+}
+
+describe('POST /runner/result', () => {
+  it('finishes the run and moves the ticket to review with the PR link', async () => {
+    const h = await harness();
+    const run = await h.seedRun();
+    const res = await h.post('/runner/result', h.mint(run).resultToken, resultBody(run, { summary: 'Added it', costUsd: 1.25, tokens: { input: 10, output: 20 } }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ runId: run.id, attempt: 1, status: 'succeeded' });
+    const stored = await h.store.runs.getRun(run.id);
+    expect(stored).toMatchObject({ status: 'succeeded', prUrl: 'https://github.com/acme/app/pull/7', prNumber: 7, summary: 'Added it', costUsd: 1.25, tokens: { input: 10, output: 20 } });
+    expect(stored?.finishedAt).toBe(new Date(h.clock.now()).toISOString());
+    const item = h.linear.items.get(run.issueId);
+    expect(item?.stateName).toBe('In Review');
+    expect(item?.markers).toEqual(['pr-ready']);
+    const comments = h.linear.commentsOf(run.issueId);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.key).toBe(`run-status:${run.id}`);
+    expect(comments[0]?.body).toContain('https://github.com/acme/app/pull/7');
+    expect(comments[0]?.body).toContain('✅ Succeeded');
+  });
+
+  it('accepts exactly one of 1,000 concurrent replays of one token: one 200, 999 × 409, one finish, one comment', async () => {
+    const h = await harness();
+    const run = await h.seedRun();
+    const { resultToken } = h.mint(run);
+    const body = resultBody(run);
+    const statuses = await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        const res = await h.post('/runner/result', resultToken, body);
+        const json = (await res.json()) as { error?: string };
+        return res.status === 409 ? `409 ${json.error}` : String(res.status);
+      }),
+    );
+    const counts = statuses.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
+    expect(counts).toEqual({ '200': 1, '409 token_replayed': 999 });
+    expect((await h.store.runs.getRun(run.id))?.status).toBe('succeeded');
+    expect(h.linear.transitions).toHaveLength(1);
+    expect(h.linear.commentsOf(run.issueId)).toHaveLength(1);
+    expect(h.linear.countCalls('ensureComment')).toBe(1);
+    expect(h.lines.filter((l) => l.includes('"msg":"run finished"'))).toHaveLength(1);
+  }, 60_000);
+
+  it('records the result when a ticket write throws, answers 200 with warnings, and a later retry completes it', async () => {
+    const h = await harness();
+    const run = await h.seedRun();
+    h.linear.failNext('transition');
+    h.linear.failNext('ensureComment');
+    const res = await h.post('/runner/result', h.mint(run).resultToken, resultBody(run));
+    expect(res.status).toBe(200);
+    const json = (await res.json()) as { status: string; warnings: string[] };
+    expect(json.status).toBe('succeeded');
+    expect(json.warnings).toHaveLength(2);
+    expect(json.warnings.join('\n')).toMatch(/transition to ready-for-review failed .*queued for retry/);
+    expect((await h.store.runs.getRun(run.id))?.status).toBe('succeeded');
+    expect(h.linear.items.get(run.issueId)?.stateName).toBe('In Progress');
+    expect(h.linear.commentsOf(run.issueId)).toHaveLength(0);
+    expect(await h.pending.list()).toHaveLength(2);
+
+    // Not due yet: nothing is attempted.
+    expect(await h.pending.retryPendingTicketWrites()).toEqual({ attempted: 0, succeeded: 0, deferred: 0, dropped: 0 });
+    h.clock.advance(31_000);
+    h.linear.failNext('ensureComment');
+    expect(await h.pending.retryPendingTicketWrites()).toEqual({ attempted: 2, succeeded: 1, deferred: 1, dropped: 0 });
+    expect(h.linear.items.get(run.issueId)?.stateName).toBe('In Review');
+    h.clock.advance(61_000);
+    expect(await h.pending.retryPendingTicketWrites()).toEqual({ attempted: 1, succeeded: 1, deferred: 0, dropped: 0 });
+    expect(h.linear.commentsOf(run.issueId)[0]?.body).toContain('https://github.com/acme/app/pull/7');
+    expect(await h.pending.list()).toEqual([]);
+  });
+
+  it('keeps pending ticket writes across a process restart (lowdb store reopened)', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'runner-pending-'));
+    dirs.push(dataDir);
+    const clock = new TestClock();
+    const first = await startHarness({ clock, store: createLowdbStore({ dataDir, clock: clock.now }) });
+    const run = await first.seedRun();
+    first.linear.failNext('getItem', 10);
+    const res = await first.post('/runner/result', first.mint(run).resultToken, resultBody(run));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { warnings: string[] }).warnings.length).toBeGreaterThan(0);
+    await first.close();
+
+    const store = createLowdbStore({ dataDir, clock: clock.now });
+    await store.open();
+    try {
+      const second = await startHarness({ clock, store });
+      harnesses.push(second);
+      second.linear.addItem({ id: run.issueId, identifier: run.identifier });
+      clock.advance(60_000);
+      const summary = await second.pending.retryPendingTicketWrites();
+      expect(summary.attempted).toBe(4);
+      expect(summary.succeeded).toBe(4);
+      expect(second.linear.items.get(run.issueId)?.markers).toEqual(['pr-ready']);
+    } finally {
+      if (store.isOpen) await store.close();
+    }
+  });
+
+  it('drops a pending write whose ticket is gone and gives up after the attempts run out', async () => {
+    const h = await harness();
+    const { log } = createTestLogger();
+    const pending = createPendingTicketWrites({ store: h.store, trackers: { linear: h.linear }, clock: h.clock.now, log, maxAttempts: 2, baseDelayMs: 1000 });
+    h.linear.addItem({ id: 'i-1', identifier: 'ENG-1' });
+    h.linear.failNext('addMarker', 10);
+    await pending.apply([{ tracker: 'linear', issueId: 'i-1', runId: 'r', op: 'add-marker', marker: 'pr-ready' }]);
+    await pending.apply([{ tracker: 'linear', issueId: 'missing', runId: 'r', op: 'add-marker', marker: 'pr-ready' }]);
+    expect(await pending.list()).toHaveLength(1);
+    h.clock.advance(1_000);
+    expect(await pending.retryPendingTicketWrites()).toMatchObject({ attempted: 1, deferred: 1 });
+    h.clock.advance(2_000);
+    expect(await pending.retryPendingTicketWrites()).toMatchObject({ attempted: 1, dropped: 1 });
+    expect(await pending.list()).toEqual([]);
+  });
+
+  it('posts the failure reason and failed step, and removes the working marker', async () => {
+    const h = await harness();
+    const run = await h.seedRun();
+    const body = { runId: run.id, attempt: 1, outcome: 'failed', failureReason: `tests failed with key ${MAPPING_SECRET}`, failedStep: 'run-tests' };
+    expect((await h.post('/runner/result', h.mint(run).resultToken, body)).status).toBe(200);
+    const item = h.linear.items.get(run.issueId);
+    expect(item?.markers).toEqual([]);
+    expect(item?.stateName).toBe('In Progress');
+    const comment = h.linear.commentsOf(run.issueId)[0]?.body ?? '';
+    expect(comment).toContain('❌ Failed');
+    expect(comment).toContain('Failure (step `run-tests`): tests failed with key [REDACTED]');
+    expect(comment).not.toContain(MAPPING_SECRET);
+    expect((await h.store.runs.getRun(run.id))?.failedStep).toBe('run-tests');
+  });
+
+  it('posts the plan of a plan run as its own comment and marks the ticket plan-complete', async () => {
+    const h = await harness();
+    const run = await h.seedRun({ phase: 'plan' });
+    h.linear.items.get(run.issueId)!.markers = ['planning'];
+    const body = { runId: run.id, attempt: 1, outcome: 'succeeded', plan: '1. Add a toggle\n2. Persist it' };
+    expect((await h.post('/runner/result', h.mint(run).resultToken, body)).status).toBe(200);
+    expect(h.linear.items.get(run.issueId)?.markers).toEqual(['plan-complete']);
+    const plan = h.linear.commentsOf(run.issueId).find((c) => c.key === `run-plan:${run.id}`);
+    expect(plan?.body).toContain('1. Add a toggle\n2. Persist it');
+    expect(h.linear.transitions).toEqual([]);
+  });
+
+  it('leaves the ticket alone for a shadow leg', async () => {
+    const h = await harness();
+    const run = await h.seedRun({ shadowOf: 'primary-run' });
+    expect((await h.post('/runner/result', h.mint(run).resultToken, resultBody(run))).status).toBe(200);
+    expect((await h.store.runs.getRun(run.id))?.status).toBe('succeeded');
+    expect(h.linear.calls).toEqual([]);
+  });
+});
