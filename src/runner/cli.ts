@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -64,6 +64,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     const projectRoot = args['project-root'] ?? env.AI_IMPLEMENT_PROJECT_ROOT;
     const roots = defaultRunnerRoots(projectRoot, args['custom-dir'] ?? env.AI_IMPLEMENT_CUSTOM_DIR);
     const workdir = args.workdir ?? env.AI_IMPLEMENT_WORKDIR ?? (await mkdtemp(join(env.RUNNER_TEMP ?? tmpdir(), 'ai-implement-')));
+    await mkdir(workdir, { recursive: true });
     const channel = new OrchestratorClient({ baseUrl: credentials.url, progressToken: credentials.progressToken, resultToken: credentials.resultToken, log });
     const result = await runJob({ channel, roots, workdir, log, baseEnv: env });
     return result.outcome === 'succeeded' ? 0 : 1;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export interface RunCommandOptions {
   cwd: string;
@@ -81,7 +82,9 @@ export function runCommand(command: string, args: string[], options: RunCommandO
       resolve({ exitCode, signal, stdout, output, timedOut });
     };
     child.on('error', (error: NodeJS.ErrnoException) => {
-      const message = error.code === 'ENOENT' ? `${command}: command not found\n` : `${command}: ${error.message}\n`;
+      // spawn reports a missing working directory as ENOENT too; say which one it was.
+      const missing = error.code === 'ENOENT' ? (existsSync(options.cwd) ? 'command not found' : `working directory ${options.cwd} does not exist`) : error.message;
+      const message = `${command}: ${missing}\n`;
       output += message;
       options.onOutput?.(message);
       finish(127, null);
