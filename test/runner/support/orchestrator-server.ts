@@ -22,6 +22,8 @@ export interface OrchestratorServerOptions {
   resultToken: string;
   /** Statuses answered to the first result POSTs before a real answer, e.g. [503, 503]. */
   resultFailures?: number[];
+  /** Results accepted (token spent) but answered with 503, as when a proxy loses the response. */
+  lostResultResponses?: number;
   /** When set, POST /runner/token accepts this id token and GET /_oidc/token issues it. */
   oidc?: { requestToken: string; idToken: string };
 }
@@ -138,6 +140,10 @@ export class OrchestratorServer {
       }
       this.resultSpent = true;
       this.results.push(parsed.data);
+      if ((this.options.lostResultResponses ?? 0) > 0) {
+        this.options.lostResultResponses! -= 1;
+        return this.send(res, 503, { message: 'response lost' });
+      }
       return this.send(res, 200, { ok: true });
     }
     return this.send(res, 404, { message: `no route ${route}` });
