@@ -14,6 +14,8 @@ export interface RunFinisherOptions {
   clock: Clock;
   log: Logger;
   redact: Redact;
+  /** Called once per finished run after the ticket writes (e.g. settleRunOutcome for retries and dedup). */
+  afterFinish?: (run: Run) => Promise<void>;
 }
 
 export interface FinishAnswer {
@@ -102,6 +104,14 @@ export function createRunFinisher(options: RunFinisherOptions): RunFinisher {
         warnings = [`ticket writes not completed: ${error instanceof Error ? error.message : String(error)}`];
       }
       publisher.forget(run.id);
+      if (options.afterFinish) {
+        try {
+          await options.afterFinish(finished);
+        } catch (error) {
+          runLog.error({ err: error }, 'after-finish hook failed');
+          warnings.push(`follow-up after the result failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
       return {
         runId: finished.id,
         attempt: finished.attempt,

@@ -136,6 +136,16 @@ describe('POST /runner/token', () => {
     expect(await exchange(h, await idTokenFor('acme/app', done.upstreamId ?? ''), done.id)).toMatchObject({ status: 409, body: { error: 'run_finished' } });
   });
 
+  it('answers 503 with Retry-After while the issuer cannot be reached (not the runner’s fault)', async () => {
+    const h = await startHarness({ clock, oidc: { issuer: 'http://127.0.0.1:9', audience: AUDIENCE } });
+    harnesses.push(h);
+    const run = await h.seedRun();
+    const res = await h.post('/runner/token', github.oidc.mintIdToken({ repository: 'acme/app', runId: run.upstreamId ?? '' }, { audience: AUDIENCE }), { runId: run.id });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('30');
+    expect(await res.json()).toMatchObject({ error: 'oidc_issuer_unavailable' });
+  });
+
   it('answers 501 oidc_disabled when the exchange is not configured', async () => {
     const h = await harness(false);
     const run = await h.seedRun();

@@ -160,6 +160,27 @@ describe('POST /runner/result', () => {
     expect(h.linear.transitions).toEqual([]);
   });
 
+  it('hands the finished run to the after-finish hook once, and reports a failing hook as a warning', async () => {
+    const seen: string[] = [];
+    let fail = false;
+    const h = await harness({
+      afterFinish: async (run) => {
+        seen.push(`${run.id}:${run.status}`);
+        if (fail) throw new Error('settle failed');
+      },
+    });
+    const run = await h.seedRun();
+    const { resultToken } = h.mint(run);
+    expect((await h.post('/runner/result', resultToken, resultBody(run))).status).toBe(200);
+    expect((await h.post('/runner/result', resultToken, resultBody(run))).status).toBe(409);
+    expect(seen).toEqual([`${run.id}:succeeded`]);
+    fail = true;
+    const other = await h.seedRun();
+    const res = await h.post('/runner/result', h.mint(other).resultToken, { runId: other.id, attempt: 1, outcome: 'failed' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { warnings: string[] }).warnings).toEqual(['follow-up after the result failed: settle failed']);
+  });
+
   it('leaves the ticket alone for a shadow leg', async () => {
     const h = await harness();
     const run = await h.seedRun({ shadowOf: 'primary-run' });

@@ -62,6 +62,7 @@ export interface HarnessOptions {
   ratePerMinute?: number;
   oidc?: { issuer: string; audience: string };
   store?: Store;
+  afterFinish?: (run: Run) => Promise<void>;
 }
 
 export interface Harness {
@@ -99,7 +100,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const router = createRunnerRoutes({
     tokens,
     progress: createProgressRecorder({ store, publisher, clock: clock.now, log, redact, ...(options.ratePerMinute ? { ratePerMinute: options.ratePerMinute } : {}) }),
-    finisher: createRunFinisher({ store, pending, publisher, clock: clock.now, log, redact }),
+    finisher: createRunFinisher({ store, pending, publisher, clock: clock.now, log, redact, ...(options.afterFinish ? { afterFinish: options.afterFinish } : {}) }),
     jobSpecs: createJobSpecBuilder({
       store,
       trackers,
