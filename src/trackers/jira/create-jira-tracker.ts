@@ -75,6 +75,7 @@ class JiraTracker implements IssueTracker {
   }
 
   async listCandidates(scopes: readonly TrackerScope[]): Promise<Candidate[]> {
+    if (!scopes.some((s) => s.kind === 'jira')) return [];
     const fields = await this.resolvedFields();
     const byId = new Map<string, Candidate>();
     for (const scope of scopes) {

@@ -23,7 +23,7 @@ export function hasMarker(body: string, key: string): boolean {
     const at = body.indexOf(token, from);
     if (at < 0) return false;
     const next = body[at + token.length];
-    if (next === undefined || !/[\w:.\-/]/.test(next) || body.startsWith('-->', at + token.length)) return true;
+    if (next === undefined || !/[\w:.\-/]/.test(next) || /^--\\?>/.test(body.slice(at + token.length))) return true;
     from = at + 1;
   }
 }

@@ -127,7 +127,7 @@ describe('Jira tracker specifics', () => {
     const bare = new JiraEmulator({ empty: true });
     const bareHost = await bare.start();
     try {
-      const error = await createJiraTracker({ host: bareHost, email: bare.email, apiToken: bare.apiToken }).listCandidates([]).catch((e: unknown) => e);
+      const error = await createJiraTracker({ host: bareHost, email: bare.email, apiToken: bare.apiToken }).getItem('X-1').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).problems).toHaveLength(2);
     } finally {
@@ -205,7 +205,8 @@ describe('Jira tracker specifics', () => {
 
   it('turns a 429 with Retry-After into a retryable ExternalServiceError', async () => {
     const adapter = tracker();
-    await adapter.listCandidates([]); // field lookup done, so the fault hits the search
+    expect(await adapter.listCandidates([])).toEqual([]); // no jira scope: no request at all
+    expect(await adapter.getItem('OPS-1')).toBeDefined(); // field lookup done, so the fault hits the search
     emulator.server.injectFault({ kind: 'rate-limit', path: '/rest/api/3/search/jql', retryAfterSeconds: 9, times: 1 });
     const error = await adapter.listCandidates([{ mappingKey: 'ops', kind: 'jira', jql: 'project = OPS', repoFieldValue: 'acme/ops' }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExternalServiceError);
