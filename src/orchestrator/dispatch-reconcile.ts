@@ -1,6 +1,6 @@
 import type { DispatchDeps, DispatchOutcome } from './dispatch-deps.js';
 import { policyOf } from './dispatch-deps.js';
-import { failRun, lookupUpstream, recordDispatched, requeueRun, targetOf } from './dispatch-resolve.js';
+import { describeError, failRun, lookupUpstream, recordDispatched, requeueRun, targetOf } from './dispatch-resolve.js';
 
 /**
  * Settles runs stuck in `dispatching`: the dispatcher died between the intent
@@ -29,7 +29,7 @@ export async function reconcileDispatching(deps: DispatchDeps): Promise<Dispatch
       if (lookup.upstream) {
         outcomes.push(await recordDispatched(deps, run, lookup.upstream, 'lookup', target.mapping, target.backend));
       } else if (lookup.error !== undefined) {
-        outcomes.push({ kind: 'unresolved', run, reason: `lookup failed: ${String(lookup.error)}` });
+        outcomes.push({ kind: 'unresolved', run, reason: `lookup failed: ${describeError(lookup.error)}` });
       } else {
         // A new attempt: should the lost job surface after all, its tokens are stale.
         outcomes.push(await requeueRun(deps, run, 'stuck in dispatching and not found upstream'));
