@@ -62,6 +62,18 @@ export function runTrackerContract(name: string, setup: () => Promise<TrackerCon
       expect(new Set(candidates.map((c) => c.item.id)).size).toBe(candidates.length);
     });
 
+    it('checks one named ticket the way a poll would (webhook evaluation)', async () => {
+      expect(f.tracker.getCandidate, 'getCandidate is implemented').toBeDefined();
+      for (const { identifier, mappingKeys } of f.eligible) {
+        const candidate = await f.tracker.getCandidate!(identifier, f.scopes);
+        expect(candidate?.item.identifier, identifier).toBe(identifier);
+        expect([...(candidate?.mappingKeys ?? [])].sort()).toEqual([...mappingKeys].sort());
+        const byId = await f.tracker.getCandidate!(candidate!.item.id, f.scopes);
+        expect(byId?.item.identifier).toBe(identifier);
+      }
+      for (const identifier of f.ineligible) expect(await f.tracker.getCandidate!(identifier, f.scopes), identifier).toBeUndefined();
+    });
+
     it('gets one ticket by identifier and by id, and nothing for an unknown one', async () => {
       const identifier = f.freshTicket();
       const byKey = await item(identifier);

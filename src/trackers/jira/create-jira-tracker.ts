@@ -6,7 +6,7 @@ import type { WorkItem, WorkMarker } from '../../domain/work-item.js';
 import type { Candidate, CommentRef, IssueTracker, TrackerScope, TransitionTarget } from '../issue-tracker.js';
 import { adfToText, markdownToAdf, type AdfNode } from './jira-adf.js';
 import { invalidAnswer, toTrackerError } from './jira-errors.js';
-import { buildCandidateJql } from './jira-jql.js';
+import { buildCandidateJql, quoteJql, splitOrderBy } from './jira-jql.js';
 import {
   commentsPageSchema,
   DEFAULT_JIRA_STATUS_VALUES,
@@ -88,6 +88,19 @@ class JiraTracker implements IssueTracker {
     }
     this.log?.debug({ candidates: byId.size }, 'jira candidates listed');
     return [...byId.values()];
+  }
+
+  async getCandidate(idOrIdentifier: string, scopes: readonly TrackerScope[]): Promise<Candidate | undefined> {
+    // Each scope's own search narrowed to the one key: eligibility is decided by the same JQL as a poll.
+    // Webhooks name the key; a numeric id is resolved to it first.
+    const key = /^\d+$/.test(idOrIdentifier) ? (await this.getItem(idOrIdentifier))?.identifier : idOrIdentifier;
+    if (!key) return undefined;
+    const clause = `key = ${quoteJql(key)}`;
+    const narrowed = scopes
+      .filter((s): s is JiraScope => s.kind === 'jira')
+      .map((s) => ({ ...s, jql: `(${splitOrderBy(s.jql).where}) AND ${clause}` }));
+    const found = await this.listCandidates(narrowed);
+    return found[0];
   }
 
   async getItem(idOrIdentifier: string): Promise<WorkItem | undefined> {

@@ -90,14 +90,18 @@ class LinearTracker implements IssueTracker {
     return candidates;
   }
 
+  async getCandidate(idOrIdentifier: string, scopes: readonly TrackerScope[]): Promise<Candidate | undefined> {
+    // The candidate filter and the id together: one request, and an ineligible ticket comes back as none.
+    const [item] = await this.queryIssues({ and: [this.candidateFilter(), issueFilter(idOrIdentifier)] }, 1);
+    if (!item) return undefined;
+    const linearScopes = scopes.filter((s): s is Extract<TrackerScope, { kind: 'linear' }> => s.kind === 'linear');
+    return { item, mappingKeys: linearScopes.filter((s) => scopeMatches(s, item)).map((s) => s.mappingKey) };
+  }
+
   async getItem(idOrIdentifier: string): Promise<WorkItem | undefined> {
     // A filtered list answers "none" for a missing issue, where `issue(id:)`
     // would raise an error we could only tell apart by its message.
-    const match = IDENTIFIER.exec(idOrIdentifier);
-    const filter = match
-      ? { team: { key: { eq: (match[1] as string).toUpperCase() } }, number: { eq: Number(match[2]) } }
-      : { id: { eq: idOrIdentifier } };
-    const items = await this.queryIssues(filter, 1);
+    const items = await this.queryIssues(issueFilter(idOrIdentifier), 1);
     return items[0];
   }
 
@@ -253,6 +257,11 @@ class LinearTracker implements IssueTracker {
     if (!parsed.success) throw invalidAnswer('a query', parsed.error);
     return parsed.data;
   }
+}
+
+function issueFilter(idOrIdentifier: string): Record<string, unknown> {
+  const match = IDENTIFIER.exec(idOrIdentifier);
+  return match ? { team: { key: { eq: (match[1] as string).toUpperCase() } }, number: { eq: Number(match[2]) } } : { id: { eq: idOrIdentifier } };
 }
 
 function scopeMatches(scope: Extract<TrackerScope, { kind: 'linear' }>, item: WorkItem): boolean {
