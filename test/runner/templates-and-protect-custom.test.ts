@@ -53,7 +53,7 @@ describe('workflow templates', () => {
   });
 
   it('the image check step refuses an image outside the allow-list and accepts one inside', async () => {
-    const wf = parse(await readFile(join(REPO_ROOT, 'workflow-templates', 'claude-implement.yml'), 'utf8')) as Workflow & { jobs: { run: { env: Record<string, string> } } };
+    const wf = parse(await readFile(join(REPO_ROOT, 'workflow-templates', 'claude-implement.yml'), 'utf8')) as Workflow & { jobs: { run: { env: Record<string, string>; steps: WorkflowStep[] } } };
     const script = wf.jobs.run.steps[0]!.run!;
     const allowed = wf.jobs.run.env.ALLOWED_IMAGE_PREFIXES!;
     const bash = (image: string) => runScript(script, { RUNNER_IMAGE: image, ALLOWED_IMAGE_PREFIXES: allowed });
@@ -63,7 +63,7 @@ describe('workflow templates', () => {
   });
 
   it('comment trigger: PR comments from writers only, no token scopes, JSON built with jq', async () => {
-    const wf = parse(await readFile(join(REPO_ROOT, 'workflow-templates', 'comment-trigger.yml'), 'utf8')) as Workflow & { jobs: { trigger: { if: string } } };
+    const wf = parse(await readFile(join(REPO_ROOT, 'workflow-templates', 'comment-trigger.yml'), 'utf8')) as Workflow & { jobs: { trigger: { if: string; steps: WorkflowStep[] } } };
     expect(wf.on).toEqual({ issue_comment: { types: ['created'] } });
     expect(wf.permissions).toEqual({});
     expect(wf.jobs.trigger.if).toContain("startsWith(github.event.comment.body, '/ai-implement')");

@@ -1,6 +1,6 @@
 import type { JobSpec } from '../../../src/domain/runner-protocol.js';
 
-export function makeJobSpec(overrides: Partial<JobSpec> & { repo?: Partial<JobSpec['repo']> } = {}): JobSpec {
+export function makeJobSpec(overrides: Omit<Partial<JobSpec>, 'repo'> & { repo?: Partial<JobSpec['repo']> } = {}): JobSpec {
   const { repo, ...rest } = overrides;
   return {
     runId: 'run_01',
