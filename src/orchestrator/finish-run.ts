@@ -39,22 +39,26 @@ export function planKey(runId: string): string {
  * comment carries the PR link or the failure; a plan gets its own comment
  * because it is long and is what a person replies to.
  */
-export function planResultTicketWrites(run: Run, result: ResultBody, statusComment: string, redact: Redact): TicketWrite[] {
+export function planResultTicketWrites(run: Run, result: ResultBody, statusComment: string, redact: Redact, options: { autoApprovePlans: boolean } = { autoApprovePlans: false }): TicketWrite[] {
   // Shadow legs are inert: the primary leg speaks for the ticket.
   if (run.shadowOf) return [];
   const base = { tracker: run.tracker, issueId: run.issueId, runId: run.id };
   const busy = run.phase === 'plan' ? 'planning' : 'working';
   const writes: TicketWrite[] = [];
+  // A posted plan waits for a person unless the project approves plans itself:
+  // the `planning` marker then stays, and the planner reports `planning-pending`.
+  let keepBusyMarker = false;
   if (result.outcome === 'succeeded' && run.phase === 'plan') {
     if (result.plan) writes.push({ ...base, op: 'comment', key: planKey(run.id), body: redact(`### Implementation plan for ${run.identifier}\n\n${result.plan}`) });
-    writes.push({ ...base, op: 'add-marker', marker: 'plan-complete' });
+    if (options.autoApprovePlans) writes.push({ ...base, op: 'add-marker', marker: 'plan-complete' });
+    else keepBusyMarker = true;
   } else if (result.outcome === 'succeeded' && run.prUrl) {
     // Without a pull request there is nothing to review, so the ticket stays where it is.
     writes.push({ ...base, op: 'transition', target: 'ready-for-review' });
     writes.push({ ...base, op: 'add-marker', marker: 'pr-ready' });
   }
   writes.push({ ...base, op: 'comment', key: statusCommentKey(run.id), body: statusComment });
-  writes.push({ ...base, op: 'remove-marker', marker: busy });
+  if (!keepBusyMarker) writes.push({ ...base, op: 'remove-marker', marker: busy });
   return writes;
 }
 
@@ -97,7 +101,8 @@ export function createRunFinisher(options: RunFinisherOptions): RunFinisher {
       let warnings: string[];
       try {
         const statusComment = await publisher.render(finished);
-        warnings = await pending.apply(planResultTicketWrites(finished, body, statusComment, redact));
+        const mapping = await store.mappings.get(finished.mappingKey);
+        warnings = await pending.apply(planResultTicketWrites(finished, body, statusComment, redact, { autoApprovePlans: mapping?.autoApprovePlans ?? false }));
       } catch (error) {
         // The result is recorded; a failure past that point must not turn into a 5xx the runner would retry into a 409.
         runLog.error({ err: error }, 'ticket writes after the result failed');

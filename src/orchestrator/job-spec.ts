@@ -99,6 +99,7 @@ export function createJobSpecBuilder(options: JobSpecBuilderOptions): JobSpecBui
         pipeline: run.phase,
         shadow: Boolean(run.shadowOf),
         deadlineAt,
+        mappingKey: run.mappingKey,
         ticket: { tracker: item.tracker, id: item.id, identifier: item.identifier, title: item.title, description: item.description, url: item.url },
         repo: {
           owner: mapping.owner,

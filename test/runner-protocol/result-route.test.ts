@@ -148,16 +148,28 @@ describe('POST /runner/result', () => {
     expect((await h.store.runs.getRun(run.id))?.failedStep).toBe('run-tests');
   });
 
-  it('posts the plan of a plan run as its own comment and marks the ticket plan-complete', async () => {
+  it('posts the plan of a plan run as its own comment and leaves it awaiting approval', async () => {
     const h = await harness();
     const run = await h.seedRun({ phase: 'plan' });
     h.linear.items.get(run.issueId)!.markers = ['planning'];
     const body = { runId: run.id, attempt: 1, outcome: 'succeeded', plan: '1. Add a toggle\n2. Persist it' };
     expect((await h.post('/runner/result', h.mint(run).resultToken, body)).status).toBe(200);
-    expect(h.linear.items.get(run.issueId)?.markers).toEqual(['plan-complete']);
+    // The planning marker stays: a person approves the plan (Plan-Complete) before implementation starts.
+    expect(h.linear.items.get(run.issueId)?.markers).toEqual(['planning']);
     const plan = h.linear.commentsOf(run.issueId).find((c) => c.key === `run-plan:${run.id}`);
     expect(plan?.body).toContain('1. Add a toggle\n2. Persist it');
     expect(h.linear.transitions).toEqual([]);
+  });
+
+  it('marks a plan plan-complete at once when its project approves plans automatically', async () => {
+    const h = await harness();
+    const mapping = (await h.store.mappings.list())[0]!;
+    await h.store.mappings.upsert({ ...mapping, planningEnabled: true, autoApprovePlans: true });
+    const run = await h.seedRun({ phase: 'plan' });
+    h.linear.items.get(run.issueId)!.markers = ['planning'];
+    const body = { runId: run.id, attempt: 1, outcome: 'succeeded', plan: 'Do it.' };
+    expect((await h.post('/runner/result', h.mint(run).resultToken, body)).status).toBe(200);
+    expect(h.linear.items.get(run.issueId)?.markers).toEqual(['plan-complete']);
   });
 
   it('hands the finished run to the after-finish hook once, and reports a failing hook as a warning', async () => {

@@ -12,6 +12,7 @@ import { registerIssueRoutes } from './routes-issues.js';
 import { GitHubOidcIssuer, registerOidcRoutes } from './routes-oidc.js';
 import { registerPullRoutes } from './routes-pulls.js';
 import { registerRepoRoutes } from './routes-repos.js';
+import { registerSandboxRoutes } from './routes-sandbox.js';
 
 export interface GitHubEmulatorOptions {
   appId?: number;
@@ -87,6 +88,7 @@ export class GitHubEmulator {
     registerActionRoutes(this.table);
     this.oidc = new GitHubOidcIssuer(() => this.server.url, this.now);
     registerOidcRoutes(this.table, this.oidc);
+    registerSandboxRoutes(this.table);
     this.server = new EmulatorServer('github', (req) => this.handle(req));
   }
 
