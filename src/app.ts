@@ -9,6 +9,8 @@ import { startSandbox, type Sandbox } from './sandbox/start-sandbox.js';
 import type { Store } from './store/store.js';
 import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
 import { readPackageVersion } from './package-info.js';
+import { createServices, type Services } from './services.js';
+import { resolve } from 'node:path';
 
 export interface StartOrchestratorOptions {
   env: Record<string, string | undefined>;
@@ -26,6 +28,7 @@ export interface RunningOrchestrator {
   url: string;
   adminUrl: string;
   sandbox: Sandbox | undefined;
+  services: Services;
   stop: () => Promise<void>;
 }
 
@@ -42,8 +45,10 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
   const sandbox = sandboxMode ? await startSandbox() : undefined;
   let server: StartedServer | undefined;
   let store: Store | undefined;
-  // Shutdown order: stop taking requests, then release the store, then the emulators.
-  const shutdown = () => runAll([() => server?.close(), () => (store?.isOpen ? store.close() : undefined), () => sandbox?.stop()]);
+  let services: Services | undefined;
+  // Shutdown order: stop the loops, stop taking requests, release the store, then the emulators.
+  const shutdown = () =>
+    runAll([() => services?.stopLoops(), () => server?.close(), () => (store?.isOpen ? store.close() : undefined), () => sandbox?.stop()]);
 
   try {
     // Emulator credentials and generated secrets fill only what the operator left unset.
@@ -58,6 +63,9 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
 
     const openedStore = createLowdbStore({ dataDir: config.dataDir, clock });
     store = openedStore;
+    const gitWebUrl = sandbox ? await sandbox.prepareGit(resolve(config.dataDir, 'sandbox-git')) : webUrlOf(config.github.baseUrl);
+    const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl });
+    services = built;
     const metrics = new HttpMetrics();
     const app = createHttpApp({
       log,
@@ -74,6 +82,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
               .enqueueDelivery({ id: delivery.id, source: 'github', event: delivery.name, payload: delivery.payload, receivedAt: new Date(delivery.receivedAt).toISOString() })
               .then(({ inserted }) => ({ duplicate: !inserted })),
         }),
+        ...built.routers,
       ],
     });
 
@@ -82,6 +91,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     server = listening;
     await openedStore.open();
     if (sandbox) await sandbox.seedStore(openedStore, clock);
+    built.startLoops(listening.url);
 
     const adminUrl = `${listening.url}/admin`;
     log.info({ url: listening.url, sandbox: sandboxMode, dataDir: config.dataDir, version }, 'orchestrator started');
@@ -95,6 +105,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       url: listening.url,
       adminUrl,
       sandbox,
+      services: built,
       stop: async () => {
         if (stopped) return;
         stopped = true;
@@ -123,6 +134,11 @@ function sandboxBanner(adminUrl: string, accessCode: string, sandbox: Sandbox): 
   const width = Math.max(...lines.map((l) => l.length));
   const rule = '='.repeat(width);
   return [rule, ...lines, rule].join('\n');
+}
+
+/** Where repositories are cloned from: github.com, or the GitHub Enterprise host. */
+function webUrlOf(apiBaseUrl: string): string {
+  return apiBaseUrl === 'https://api.github.com' ? 'https://github.com' : apiBaseUrl.replace(/\/api\/v3$/, '');
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

@@ -48,6 +48,8 @@ export interface Config {
   /** `RUNNER_MODE` from the environment; beats the stored setting when set. */
   runnerModeOverride: RunnerMode | undefined;
   runnerTokenSecret: string | undefined;
+  runnerTokenSecretPrevious: string | undefined;
+  runnerImage: string;
   runnerCallbackBaseUrl: string | undefined;
   gapFillTriggerSecret: string | undefined;
   adminAccessCode: string | undefined;
@@ -166,6 +168,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     },
     runnerModeOverride: raw.RUNNER_MODE as RunnerMode | undefined,
     runnerTokenSecret: str('RUNNER_TOKEN_SECRET'),
+    runnerTokenSecretPrevious: str('RUNNER_TOKEN_SECRET_PREVIOUS'),
+    runnerImage: str('RUNNER_IMAGE') ?? 'ghcr.io/ai-implement/runner:latest',
     runnerCallbackBaseUrl: str('RUNNER_CALLBACK_BASE_URL'),
     gapFillTriggerSecret: str('GAP_FILL_TRIGGER_SECRET'),
     adminAccessCode: str('ADMIN_ACCESS_CODE'),

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { AuthError, ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
+import { AuthError, ConflictError, ExternalServiceError, NotFoundError, ValidationError } from '../errors/index.js';
 import { HttpError } from './http-error.js';
 
 interface Answer {
@@ -20,6 +20,11 @@ export function toAnswer(error: unknown): Answer | undefined {
   if (error instanceof NotFoundError) return { status: 404, body: { error: 'not_found', message: error.message } };
   if (error instanceof ConflictError) return { status: 409, body: { error: 'conflict', message: error.message } };
   if (error instanceof AuthError) return { status: 401, body: { error: 'unauthorized', message: error.message } };
+  if (error instanceof ExternalServiceError) {
+    // Another service failed us: not the caller's fault, and worth retrying later.
+    const retryAfter = Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1000));
+    return { status: 503, body: { error: 'upstream_unavailable', message: error.message, service: error.service }, headers: { 'Retry-After': String(retryAfter) } };
+  }
   return undefined;
 }
 

@@ -37,7 +37,6 @@ export const REDACTED_PATHS = [
   '*.token',
   'accessToken',
   '*.accessToken',
-  'code',
   'accessCode',
   '*.accessCode',
   'password',

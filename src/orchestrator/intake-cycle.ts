@@ -97,7 +97,7 @@ export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonl
     const tracker = deps.trackers[planned.item.tracker];
     if (!tracker) continue;
     try {
-      const result = await startPlannedRun(deps, planned, { tracker, runnerMode, previous: dedup.get(planned.item.id) });
+      const result = await startPlannedRun(deps, planned, { tracker, runnerMode });
       if (result) started.push(result);
     } catch (error) {
       deps.log.error({ err: error, issue: planned.item.identifier }, 'could not start a planned run');

@@ -21,10 +21,29 @@ export function defaultRetryBackoffMs(failures: number): number {
 }
 
 /**
+ * Failed primary runs of the ticket since its last success, newest first. The
+ * run history is the source: a dedup row expires, the history does not.
+ */
+async function consecutiveFailures(store: Store, issueId: string): Promise<number> {
+  let failures = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await store.runs.listRuns({ issueId, limit: 20, ...(cursor ? { cursor } : {}) });
+    for (const run of page.items) {
+      if (run.shadowOf || run.status === 'cancelled') continue;
+      if (run.status !== 'failed') return failures;
+      failures += 1;
+    }
+    if (!page.nextCursor) return failures;
+    cursor = page.nextCursor;
+  }
+}
+
+/**
  * What a finished run means for its ticket's next dispatch. A failure shortens
  * the dedup entry to a back-off so the planner retries it, counting failures;
  * past the retry limit the ticket gets a `needs-human` marker and a comment,
- * and the planner reports `retry-limit`. A success clears the count. Shadow
+ * and the planner reports `retry-limit`. A success ends the streak. Shadow
  * legs never touch the ticket or the ledger.
  */
 export async function settleRunOutcome(deps: SettleDeps, run: Run): Promise<void> {
@@ -33,15 +52,9 @@ export async function settleRunOutcome(deps: SettleDeps, run: Run): Promise<void
   const entry = await deps.store.dedup.get(run.issueId);
   if (entry && entry.runId !== run.id) return; // a newer dispatch owns the ledger row
 
-  if (run.status === 'succeeded') {
-    if (entry?.failures) {
-      const { issueId: _issueId, failures: _failures, ...rest } = entry;
-      await deps.store.dedup.put(run.issueId, rest);
-    }
-    return;
-  }
+  if (run.status === 'succeeded') return;
 
-  const failures = (entry?.failures ?? 0) + 1;
+  const failures = await consecutiveFailures(deps.store, run.issueId);
   const exhausted = failures > deps.retryLimit;
   const backoff = (deps.retryBackoffMs ?? defaultRetryBackoffMs)(failures);
   await deps.store.dedup.put(run.issueId, {

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { DedupEntry } from '../domain/dedup-entry.js';
 import type { PlannedRun, PlanPolicy } from '../domain/plan-dispatch.js';
 import type { Run } from '../domain/run.js';
 import type { Store } from '../store/store.js';
@@ -35,7 +34,7 @@ export function statusCommentKey(runId: string): string {
 export async function startPlannedRun(
   deps: StartRunDeps,
   planned: PlannedRun,
-  context: { tracker: IssueTracker; runnerMode: PlanPolicy['runnerMode']; previous: DedupEntry | undefined },
+  context: { tracker: IssueTracker; runnerMode: PlanPolicy['runnerMode'] },
 ): Promise<StartedRun | undefined> {
   const { item, mapping, phase } = planned;
   const now = deps.clock();
@@ -65,7 +64,6 @@ export async function startPlannedRun(
     runId: run.id,
     dispatchedAt: new Date(now).toISOString(),
     expiresAt: new Date(now + deps.dedupWindowMs).toISOString(),
-    ...(context.previous?.failures ? { failures: context.previous.failures } : {}),
     dispatchNumber,
   });
   await deps.store.audit.append({

@@ -18,7 +18,7 @@ export const DEMO_LINEAR_TICKETS = [
 
 export const DEMO_JIRA_TICKETS = [{ summary: 'Log every request with its duration', description: 'One line per request: method, path, status and milliseconds.' }];
 
-const DEMO_FILES: Record<string, string> = {
+export const DEMO_FILES: Record<string, string> = {
   'README.md': '# demo-app\n\nA tiny service used by the AI-Implement sandbox.\n',
   'package.json': `${JSON.stringify({ name: 'demo-app', version: '1.0.0', type: 'module', scripts: { test: 'node --test' } }, null, 2)}\n`,
   'src/server.js': "import { createServer } from 'node:http';\n\ncreateServer((req, res) => res.end('hello world')).listen(8080);\n",

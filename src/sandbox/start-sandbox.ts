@@ -4,7 +4,9 @@ import { FlyEmulator } from './fly/index.js';
 import { GitHubEmulator } from './github/index.js';
 import { JiraEmulator } from './jira/index.js';
 import { LinearEmulator } from './linear/index.js';
-import { DEMO_FLY_APP, seedDemoEmulators, seedDemoStore } from './seed-demo.js';
+import { DEMO_FILES, DEMO_FLY_APP, DEMO_OWNER, DEMO_REPO, seedDemoEmulators, seedDemoStore } from './seed-demo.js';
+import { ensureBareRepo } from './sandbox-git.js';
+import { pathToFileURL } from 'node:url';
 
 type Env = Record<string, string | undefined>;
 
@@ -25,6 +27,11 @@ export interface Sandbox {
   envFor: (operatorEnv: Env) => Record<string, string>;
   /** Lines for the startup banner. */
   describe: () => string[];
+  /**
+   * Creates (once) the local bare repositories runners clone from and push to,
+   * wired to report pushes to the GitHub emulator; resolves with the clone base URL.
+   */
+  prepareGit: (root: string) => Promise<string>;
   /** Seeds the demo projects into the store unless they already exist. */
   seedStore: (store: Store, clock: () => number) => Promise<void>;
   stop: () => Promise<void>;
@@ -77,6 +84,10 @@ export async function startSandbox(): Promise<Sandbox> {
       `Jira emulator:   ${emulators.jira.url}`,
       `Fly emulator:    ${emulators.fly.apiUrl}`,
     ],
+    prepareGit: async (root) => {
+      await ensureBareRepo(root, DEMO_OWNER, DEMO_REPO, 'main', DEMO_FILES, `${emulators.github.url}/_sandbox/push`);
+      return pathToFileURL(root).href;
+    },
     seedStore: (store, clock) => seedDemoStore(store, clock),
     stop: async () => {
       await Promise.all(Object.values(emulators).map((e: { stop: () => Promise<void> }) => e.stop()));

@@ -26,6 +26,20 @@ export interface LocalBackendOptions {
   keepFinished?: number;
   log?: Logger;
   now?: () => number;
+  /**
+   * Told when a child exits, so a runner that died without posting its result
+   * (a crash, a refused job fetch) settles its run instead of leaving it live.
+   */
+  onExit?: (exit: LocalRunnerExit) => void;
+}
+
+export interface LocalRunnerExit {
+  runId: string;
+  upstreamId: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stopReason: string | undefined;
+  tail: string;
 }
 
 export interface LocalRunnerBackend extends RunnerBackend {
@@ -136,6 +150,7 @@ export function createLocalBackend(options: LocalBackendOptions): LocalRunnerBac
         entry.stopReason === 'cancel' ? 'cancelled' : entry.stopReason === 'deadline' ? 'failed' : code === 0 ? 'succeeded' : 'failed';
       const level = entry.state === 'succeeded' ? 'info' : 'warn';
       log?.[level]({ code, signal, state: entry.state, stopReason: entry.stopReason, tail: entry.tail.text() }, 'local runner exited');
+      options.onExit?.({ runId: entry.runId, upstreamId: entry.upstreamId ?? '', code, signal, stopReason: entry.stopReason, tail: entry.tail.text() });
       retire(entry);
     });
   }

@@ -1,0 +1,44 @@
+import type { Run } from '../domain/run.js';
+import { isTerminal } from '../domain/run-status.js';
+import { ConflictError } from '../errors/index.js';
+import { settleRunOutcome, type SettleDeps } from './settle-run-outcome.js';
+
+export interface LostRunner {
+  runId: string;
+  /** The job that ended; a run already re-dispatched to another job is left alone. */
+  upstreamId: string;
+  /** What the backend saw, e.g. `exited with code 1`, `workflow run concluded failure`. */
+  reason: string;
+  cancelled?: boolean;
+}
+
+/**
+ * A runner's job ended but its run is still live: the runner died before it
+ * could post a result (crash, refused job fetch, killed machine). The run is
+ * failed with the backend's reason — the result can never come now — and fed
+ * to the retry accounting like any failure.
+ */
+export async function settleLostRunner(deps: SettleDeps, lost: LostRunner): Promise<Run | undefined> {
+  const run = await deps.store.runs.getRun(lost.runId);
+  if (!run || isTerminal(run.status) || run.upstreamId !== lost.upstreamId) return undefined;
+  let settled: Run;
+  try {
+    settled = await deps.store.runs.updateRun(
+      run.id,
+      {
+        status: lost.cancelled ? 'cancelled' : 'failed',
+        failureReason: `The runner ${lost.reason} without reporting a result`,
+        failedStep: 'runner',
+        finishedAt: new Date(deps.clock()).toISOString(),
+      },
+      { expectAttempt: run.attempt, expectStatus: ['dispatching', 'dispatched', 'running'] },
+    );
+  } catch (error) {
+    // The result arrived meanwhile, or the run moved on to another attempt: nothing is lost.
+    if (error instanceof ConflictError) return undefined;
+    throw error;
+  }
+  deps.log.warn({ runId: run.id, upstreamId: lost.upstreamId, reason: lost.reason }, 'runner ended without a result');
+  await settleRunOutcome(deps, settled);
+  return settled;
+}

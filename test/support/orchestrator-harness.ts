@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startOrchestrator, type RunningOrchestrator } from '../../src/app.js';
+import { parseMapping } from '../../src/domain/mapping-schema.js';
+import type { Run } from '../../src/domain/run.js';
+import { isTerminal } from '../../src/domain/run-status.js';
+import type { IntakeCycleResult } from '../../src/orchestrator/intake-cycle.js';
+import { FlyEmulator } from '../../src/sandbox/fly/index.js';
+import { GitHubEmulator } from '../../src/sandbox/github/index.js';
+import { JiraEmulator } from '../../src/sandbox/jira/index.js';
+import { LinearEmulator } from '../../src/sandbox/linear/index.js';
+
+export const SECRETS = {
+  runnerToken: 'r'.repeat(48),
+  githubWebhook: 'github-webhook-secret',
+  linearWebhook: 'linear-webhook-secret',
+  jiraWebhook: 'jira-webhook-secret',
+};
+
+/**
+ * The whole orchestrator, booted through the real composition root with its
+ * real SDK clients pointed at the four loopback emulators (not sandbox mode:
+ * the test owns the emulators and their data). The clock can be moved to
+ * test windows and back-offs without sleeping; intake runs when the test says.
+ */
+export interface OrchestratorHarness {
+  orchestrator: RunningOrchestrator;
+  github: GitHubEmulator;
+  linear: LinearEmulator;
+  jira: JiraEmulator;
+  fly: FlyEmulator;
+  advance: (ms: number) => void;
+  addMapping: (input: Record<string, unknown>) => Promise<void>;
+  cycle: () => Promise<IntakeCycleResult>;
+  runsOf: (identifierOrId: string) => Promise<Run[]>;
+  waitForRun: (predicate: (run: Run) => boolean, timeoutMs?: number) => Promise<Run>;
+  waitForTerminal: (runId: string, timeoutMs?: number) => Promise<Run>;
+  stop: () => Promise<void>;
+}
+
+export async function startHarness(extraEnv: Record<string, string> = {}): Promise<OrchestratorHarness> {
+  let offset = 0;
+  const clock = () => Date.now() + offset;
+  // Linear, Jira and Fly share the moved clock (webhook timestamps agree across a jump). GitHub
+  // keeps real time: Probot signs App JWTs with the real clock, as it would in production.
+  const now = () => new Date(clock());
+  const github = new GitHubEmulator();
+  const linear = new LinearEmulator({ now });
+  const jira = new JiraEmulator({ now });
+  const fly = new FlyEmulator({ apps: ['ai-implement-sessions'], now });
+  await Promise.all([github.start(), linear.start(), jira.start(), fly.start()]);
+  const dataDir = mkdtempSync(join(tmpdir(), 'ai-implement-e2e-'));
+  const orchestrator = await startOrchestrator({
+    env: {
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.HARNESS_LOG ? 'debug' : 'warn',
+      ...github.probotEnv,
+      GITHUB_WEBHOOK_SECRET: SECRETS.githubWebhook,
+      LINEAR_API_KEY: linear.apiKey,
+      LINEAR_API_URL: linear.apiUrl,
+      LINEAR_WEBHOOK_SECRET: SECRETS.linearWebhook,
+      JIRA_HOST: jira.url,
+      JIRA_EMAIL: jira.email,
+      JIRA_API_TOKEN: jira.apiToken,
+      JIRA_WEBHOOK_SECRET: SECRETS.jiraWebhook,
+      FLY_API_TOKEN: fly.token,
+      FLY_API_URL: fly.apiUrl,
+      FLY_GRAPHQL_URL: fly.graphqlUrl,
+      RUNNER_TOKEN_SECRET: SECRETS.runnerToken,
+      // Intake runs when a test calls `cycle()` (or a webhook asks), not on a timer.
+      POLL_INTERVAL_MS: '86400000',
+      NO_PROXY: '127.0.0.1,localhost',
+      ...extraEnv,
+    },
+    clock,
+    // HARNESS_LOG=1 shows the orchestrator's log when a test needs a closer look.
+    logDestination: new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        if (process.env.HARNESS_LOG) process.stderr.write(chunk);
+        done();
+      },
+    }),
+    print: () => undefined,
+  });
+  const { store } = orchestrator;
+  const poller = () => {
+    const p = orchestrator.services.poller;
+    if (!p) throw new Error('poller not started');
+    return p;
+  };
+
+  const harness: OrchestratorHarness = {
+    orchestrator,
+    github,
+    linear,
+    jira,
+    fly,
+    advance: (ms) => {
+      offset += ms;
+    },
+    addMapping: async (input) => {
+      const parsed = parseMapping(input, new Date(clock()).toISOString());
+      if (!parsed.ok) throw new Error(`bad test mapping: ${JSON.stringify(parsed.problems)}`);
+      await store.mappings.upsert(parsed.mapping);
+    },
+    cycle: async () => {
+      const result = await poller().runNow();
+      if (!result) throw new Error('no cycle result');
+      return result;
+    },
+    runsOf: async (identifierOrId) => (await store.runs.listRuns({ limit: 100 })).items.filter((r) => r.identifier === identifierOrId || r.issueId === identifierOrId),
+    waitForRun: async (predicate, timeoutMs = 5_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = (await store.runs.listRuns({ limit: 200 })).items.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error('timed out waiting for a run');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    waitForTerminal: async (runId, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const run = await store.runs.getRun(runId);
+        if (run && isTerminal(run.status)) return run;
+        if (Date.now() > deadline) throw new Error(`run ${runId} did not finish (status ${run?.status})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    stop: async () => {
+      await orchestrator.stop();
+      await Promise.all([github.stop(), linear.stop(), jira.stop(), fly.stop()]);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
