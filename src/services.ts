@@ -203,6 +203,7 @@ export function createServices(input: ServicesInput): Services {
         log: log.child({ component: 'intake' }),
         dedupWindowMs: config.dedupWindowHours * 3_600_000,
         dispatch,
+        trackerPausedUntil: new Map(),
         runUrl: (runId) => `${orchestratorUrl}/admin/runs/${encodeURIComponent(runId)}`,
       };
       poller = new Poller({

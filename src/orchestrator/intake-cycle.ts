@@ -15,6 +15,11 @@ export interface IntakeDeps extends StartRunDeps {
   retryLimit: number;
   clock: () => number;
   log: Logger;
+  /**
+   * When a tracker said "slow down" (Retry-After, Linear's reset header), the
+   * time until which it is not asked again; shared across cycles.
+   */
+  trackerPausedUntil?: Map<TrackerKind, number>;
 }
 
 /** Tickets a webhook named; evaluated alone instead of a full poll. */
@@ -29,8 +34,8 @@ export interface IntakeCycleResult {
   started: StartedRun[];
   /** Trackers that could not be read this cycle, with the reason. */
   errors: { tracker: TrackerKind; message: string; retryAfterMs?: number }[];
-  /** Tracker requests are not counted here; candidates considered. */
-  candidates: number;
+  /** Every eligible ticket this evaluation saw, with the mappings it matched (the Issues panel). */
+  candidates: PlanCandidate[];
 }
 
 /** Scopes of every mapping, per tracker. */
@@ -70,6 +75,11 @@ export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonl
     const wanted = options.only?.filter((t) => t.tracker === kind);
     if (options.only && wanted?.length === 0) continue;
     if (!wanted && scopes[kind].length === 0) continue;
+    const pausedUntil = deps.trackerPausedUntil?.get(kind) ?? 0;
+    if (pausedUntil > now) {
+      errors.push({ tracker: kind, message: `rate limited; not asked again until ${new Date(pausedUntil).toISOString()}`, retryAfterMs: pausedUntil - now });
+      continue;
+    }
     try {
       if (wanted) {
         for (const ref of wanted) {
@@ -84,6 +94,7 @@ export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonl
     } catch (error) {
       const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
       errors.push({ tracker: kind, message: (error as Error).message, ...(retryAfterMs ? { retryAfterMs } : {}) });
+      if (retryAfterMs) deps.trackerPausedUntil?.set(kind, now + retryAfterMs);
       deps.log.warn({ err: error, tracker: kind }, 'tracker read failed; its tickets wait for the next cycle');
     }
   }
@@ -106,5 +117,5 @@ export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonl
   if (plan.starts.length > 0 || plan.blockers.length > 0) {
     deps.log.info({ started: started.length, blocked: plan.blockers.length, candidates: candidates.length }, 'intake cycle');
   }
-  return { at: new Date(now).toISOString(), plan, started, errors, candidates: candidates.length };
+  return { at: new Date(now).toISOString(), plan, started, errors, candidates };
 }

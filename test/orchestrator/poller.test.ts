@@ -4,7 +4,7 @@ import { Poller } from '../../src/orchestrator/poller.js';
 import { createTestLogger } from '../support/test-logger.js';
 
 function emptyResult(): IntakeCycleResult {
-  return { at: new Date().toISOString(), plan: { starts: [], blockers: [] }, started: [], errors: [], candidates: 0 };
+  return { at: new Date().toISOString(), plan: { starts: [], blockers: [] }, started: [], errors: [], candidates: [] };
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
