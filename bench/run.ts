@@ -6,6 +6,7 @@ type Bench = () => Promise<BenchTable | BenchTable[]>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   store: async () => (await import('./store-bench.js')).runStoreBench,
+  intake: async () => (await import('./intake-bench.js')).runIntakeBench,
 };
 
 const wanted = process.argv.slice(2);
