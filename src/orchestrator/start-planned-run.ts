@@ -41,19 +41,18 @@ export async function startPlannedRun(
   const deadlineAt = new Date(now + mapping.maxJobMinutes * 60_000).toISOString();
   // Dedup rows expire; the run history does not, so numbering survives the window.
   const dispatchNumber = Math.max(planned.dispatchNumber, (await deps.store.runs.countRuns({ issueId: item.id })) + 1);
-  const claim = await deps.store.runs.claimTicket({
+  const intent = {
     issueId: item.id,
     identifier: item.identifier,
     title: item.title,
     tracker: item.tracker,
     mappingKey: mapping.teamKey,
     phase,
-    backend: planned.backend,
-    runnerMode: context.runnerMode,
     triggerSource: planned.triggerSource,
     dispatchNumber,
     deadlineAt,
-  });
+  };
+  const claim = await deps.store.runs.claimTicket({ ...intent, backend: planned.backend, runnerMode: context.runnerMode });
   if (!claim.claimed) return undefined;
   const { run } = claim;
   const log = deps.log.child({ runId: run.id, issue: item.identifier });
@@ -76,20 +75,7 @@ export async function startPlannedRun(
 
   let shadow: Run | undefined;
   if (context.runnerMode === 'shadow') {
-    const leg = await deps.store.runs.claimTicket({
-      issueId: item.id,
-      identifier: item.identifier,
-      title: item.title,
-      tracker: item.tracker,
-      mappingKey: mapping.teamKey,
-      phase,
-      backend: 'fly-machines',
-      runnerMode: 'shadow',
-      triggerSource: run.triggerSource,
-      dispatchNumber,
-      deadlineAt,
-      shadowOf: run.id,
-    });
+    const leg = await deps.store.runs.claimTicket({ ...intent, backend: 'fly-machines', runnerMode: 'shadow', shadowOf: run.id });
     if (leg.claimed) shadow = leg.run;
   }
 
