@@ -11,6 +11,9 @@ import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
 import { readPackageVersion } from './package-info.js';
 import { createServices, type Services } from './services.js';
 import { resolve } from 'node:path';
+import { AdminAuth } from './admin/auth/admin-auth.js';
+import { createAdminApi } from './http/api/create-admin-api.js';
+import { createJiraAdmin } from './trackers/jira/index.js';
 
 export interface StartOrchestratorOptions {
   env: Record<string, string | undefined>;
@@ -67,6 +70,20 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl });
     services = built;
     const metrics = new HttpMetrics();
+    // Operator API: one access-code auth (the /admin panels reuse `adminAuth`) guarding every /api module; more modules join via `modules`.
+    const adminAuth = config.adminAccessCode ? new AdminAuth({ accessCode: config.adminAccessCode, sessions: openedStore.adminSessions, clock, log: log.child({ component: 'admin-auth' }) }) : undefined;
+    const adminApi = createAdminApi({
+      auth: adminAuth,
+      store: openedStore,
+      clock,
+      version,
+      trustedProxyHeader: config.trustedProxyHeader,
+      runnerModeOverride: config.runnerModeOverride,
+      fly: config.fly,
+      jira: config.jira.host && config.jira.email && config.jira.apiToken ? createJiraAdmin({ host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock }) : undefined,
+      latestCycle: () => built.poller?.latest,
+      modules: [],
+    });
     const app = createHttpApp({
       log,
       metrics,
@@ -83,6 +100,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
               .then(({ inserted }) => ({ duplicate: !inserted })),
         }),
         ...built.routers,
+        adminApi.router,
       ],
     });
 

@@ -4,3 +4,4 @@ export { buildCandidateJql, quoteJql, splitOrderBy } from './jira-jql.js';
 export { DEFAULT_JIRA_STATUS_VALUES, DEFAULT_READY_VALUE, DEFAULT_TRIGGER_VALUES, type JiraStatusValues } from './jira-work-item.js';
 export { pickTransition, isAtTarget } from './pick-transition.js';
 export { REPO_FIELD_NAME, resolveFieldIds, STATUS_FIELD_NAME } from './resolve-field-ids.js';
+export { createJiraAdmin, type JiraAdmin, type JiraAdminOptions, type JiraFieldInfo, type JiraFieldOption, type JqlValidation } from './jira-admin.js';

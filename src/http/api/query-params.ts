@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * Query-string building blocks. Values arrive as text (a repeated parameter as
+ * a list, which these reject), so each one is parsed and bounded here and a bad
+ * one is a 400 naming the parameter.
+ */
+
+export const intParam = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/** An ISO 8601 time or epoch milliseconds, as epoch milliseconds. */
+export const timeParam = z
+  .string()
+  .trim()
+  .refine((v) => !Number.isNaN(toEpochMs(v)), 'must be an ISO 8601 time (2025-01-31T12:00:00Z) or epoch milliseconds')
+  .transform(toEpochMs);
+
+/** `a,b,c` → a non-empty list of the allowed values. */
+export const listParam = <T extends string>(allowed: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+    .pipe(z.array(z.enum(allowed, { message: `each value must be one of ${allowed.join(', ')}` })).min(1, `must name at least one of ${allowed.join(', ')}`));
+
+export const textParam = (max = 200) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+export const cursorParam = z.string().trim().min(1, 'must not be empty').max(512, 'is not a cursor this API issued');
+
+function toEpochMs(value: string): number {
+  if (/^\d{1,16}$/.test(value)) return Number(value);
+  // Date.parse accepts loose formats; only ISO-looking text is taken as a time.
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return Number.NaN;
+  return Date.parse(value);
+}
