@@ -17,6 +17,7 @@ export const SECRETS = {
   githubWebhook: 'github-webhook-secret',
   linearWebhook: 'linear-webhook-secret',
   jiraWebhook: 'jira-webhook-secret',
+  adminAccessCode: 'harness-admin-access-code',
 };
 
 /**
@@ -74,6 +75,8 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
       // Intake runs when a test calls `cycle()` (or a webhook asks), not on a timer.
       POLL_INTERVAL_MS: '86400000',
       NO_PROXY: '127.0.0.1,localhost',
+      // The operator API is on unless a test passes ADMIN_ACCESS_CODE: '' (unset).
+      ADMIN_ACCESS_CODE: SECRETS.adminAccessCode,
       ...extraEnv,
     },
     clock,
