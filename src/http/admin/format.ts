@@ -1,0 +1,60 @@
+import type { RunStatus } from '../../domain/run.js';
+
+/** Badge colours; the stylesheet knows these five. */
+export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'muted';
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+export function timeAgo(iso: string | undefined, now: number): string {
+  if (!iso) return '—';
+  const ms = now - Date.parse(iso);
+  if (!Number.isFinite(ms)) return '—';
+  return ms < 0 ? 'just now' : `${formatDuration(ms)} ago`;
+}
+
+/** Stable, sortable and the same for every viewer: UTC without the T. */
+export function formatTime(iso: string | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '—' : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+export function statusTone(status: RunStatus | string): Tone {
+  switch (status) {
+    case 'succeeded':
+    case 'passed':
+    case 'completed':
+    case 'destroyed':
+      return 'ok';
+    case 'failed':
+    case 'review_failed':
+    case 'missing':
+      return 'bad';
+    case 'running':
+    case 'dispatched':
+    case 'dispatching':
+    case 'started':
+      return 'info';
+    case 'queued':
+    case 'dry-run':
+    case 'paused':
+      return 'warn';
+    default:
+      return 'muted';
+  }
+}
+
+export const BACKEND_LABELS: Record<string, string> = { 'github-actions': 'GitHub Actions', 'fly-machines': 'Fly Machines', local: 'Local' };
+
+export function percent(part: number, whole: number): number {
+  return whole > 0 ? Math.round((part / whole) * 100) : 0;
+}

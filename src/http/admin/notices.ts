@@ -1,0 +1,33 @@
+/**
+ * Messages shown after a redirect. The URL carries only a code and a short
+ * subject, so a crafted link cannot put arbitrary sentences on the page.
+ */
+const NOTICES: Record<string, (subject: string) => string> = {
+  'project-created': (s) => `Project ${s} was created. Its tickets are picked up on the next poll.`,
+  paused: (s) => `Project ${s} is paused: no new runs start until you resume it.`,
+  resumed: (s) => `Project ${s} is resumed.`,
+  'cap-saved': (s) => `The concurrency cap of ${s} is saved.`,
+  synced: (s) => `Workflow templates were synced to ${s}.`,
+  'session-destroyed': (s) => `The machine was destroyed${s ? ` and ${s} was reset` : ''}.`,
+  'runner-mode': (s) => `Runner mode is now ${s}.`,
+  'runner-mode-locked': (s) => `Runner mode ${s} is saved, but RUNNER_MODE is set in the environment and wins until it is removed and the process restarts.`,
+  'settings-saved': () => 'Settings are saved. Values that differ from the running process apply after a restart.',
+  'secret-set': (s) => `Secret ${s} is set.`,
+  'secret-deleted': (s) => `Secret ${s} is deleted.`,
+  'dedup-cleared': (s) => `${s} left the dedup window; the next poll may pick it up again.`,
+  'logged-out': () => 'You are logged out.',
+};
+
+export function noticeText(code: unknown, subject: unknown): string | undefined {
+  if (typeof code !== 'string') return undefined;
+  const format = NOTICES[code];
+  if (!format) return undefined;
+  const safeSubject = typeof subject === 'string' ? subject.slice(0, 120) : '';
+  return format(safeSubject);
+}
+
+export function noticeQuery(code: keyof typeof NOTICES | string, subject = ''): string {
+  const params = new URLSearchParams({ notice: code });
+  if (subject) params.set('subject', subject);
+  return params.toString();
+}

@@ -1,0 +1,122 @@
+import { Router, type Request, type Response } from 'express';
+import { recordAdminChange } from '../../../admin/record-admin-change.js';
+import { NotFoundError, ValidationError } from '../../../errors/index.js';
+import { field, page, redirectWithNotice, sendPage, type AdminContext } from '../admin-context.js';
+import { adminState } from '../admin-session.js';
+import { noticeQuery } from '../notices.js';
+import { buildStepperView, checkDraft, draftSecrets, emptyDraft, firstStepWith, problemsUpTo, readDraft, STEPS } from '../view-models/project-stepper.js';
+
+const TEAM_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
+
+/** Projects: the 8-step stepper, pause/resume, cap edit, workflow sync, and the Jira helpers the stepper calls. */
+export function createProjectRoutes(ctx: AdminContext): Router {
+  const router = Router();
+  const { store, clock, operations } = ctx.deps;
+  const jiraAvailable = Boolean(operations.validateJql);
+
+  const mappingOr404 = async (req: Request) => {
+    const teamKey = String(req.params.teamKey);
+    const mapping = TEAM_KEY.test(teamKey) ? await store.mappings.get(teamKey) : undefined;
+    if (!mapping) throw new NotFoundError(`There is no project ${teamKey}.`);
+    return mapping;
+  };
+
+  const showStep = (req: Request, res: Response, step: number, draft = emptyDraft(), problems: { field: string; message: string }[] = [], status = 200) =>
+    sendPage(ctx, req, res, 'projects', 'panels/project-stepper', buildStepperView(step, draft, problems, jiraAvailable), {
+      title: 'New project',
+      status,
+      scripts: ['stepper.js'],
+      ...(problems.length ? { error: 'Some fields need attention before you can go on.' } : {}),
+    });
+
+  router.get('/admin/projects/new', page(ctx, 'projects', (req, res) => showStep(req, res, 1)));
+
+  router.post(
+    '/admin/projects/new',
+    page(ctx, 'projects', async (req, res) => {
+      const draft = readDraft(req.body);
+      const current = Math.min(Math.max(Number.parseInt(field(req, 'step'), 10) || 1, 1), STEPS.length);
+      const existing = new Set((await store.mappings.list()).map((m) => m.teamKey));
+      const check = checkDraft(draft, new Date(clock()).toISOString(), existing);
+      if (field(req, 'action') === 'back') return showStep(req, res, Math.max(1, current - 1), draft);
+      if (current < STEPS.length) {
+        const problems = check.ok ? [] : problemsUpTo(current, check.problems);
+        // A problem on this step (or an earlier one, if the form was tampered with) keeps the operator here.
+        if (problems.length) return showStep(req, res, Math.min(current, firstStepWith(problems)), draft, problems, 400);
+        return showStep(req, res, current + 1, draft);
+      }
+      if (!check.ok) return showStep(req, res, firstStepWith(check.problems), draft, check.problems, 400);
+      const actor = adminState(res).session.id;
+      await store.mappings.upsert(check.mapping);
+      await recordAdminChange(store.audit, clock, { actor, action: 'mapping.create', target: check.mapping.teamKey, after: check.mapping });
+      const failedSecrets: string[] = [];
+      for (const secret of draftSecrets(draft)) {
+        try {
+          if (!operations.setTeamSecret) throw new Error('secrets are not available');
+          await operations.setTeamSecret(check.mapping.teamKey, secret.name, secret.value, actor);
+        } catch (error) {
+          // The project exists now; a secret that could not be stored is reported, not a reason to undo it.
+          failedSecrets.push(`${secret.name} (${(error as Error).message})`);
+        }
+      }
+      if (failedSecrets.length) throw new ValidationError(`Project ${check.mapping.teamKey} was created, but these secrets were not stored: ${failedSecrets.join(', ')}. Add them under Secrets.`);
+      redirectWithNotice(res, '/admin/projects', noticeQuery('project-created', check.mapping.teamKey));
+    }),
+  );
+
+  router.post(
+    '/admin/projects/:teamKey/pause',
+    page(ctx, 'projects', async (req, res) => {
+      const mapping = await mappingOr404(req);
+      const paused = field(req, 'paused') !== 'false';
+      const updated = { ...mapping, paused, updatedAt: new Date(clock()).toISOString() };
+      await store.mappings.upsert(updated);
+      await recordAdminChange(store.audit, clock, { actor: adminState(res).session.id, action: 'mapping.update', target: mapping.teamKey, before: { paused: mapping.paused }, after: { paused } });
+      redirectWithNotice(res, '/admin/projects', noticeQuery(paused ? 'paused' : 'resumed', mapping.teamKey));
+    }),
+  );
+
+  router.post(
+    '/admin/projects/:teamKey/cap',
+    page(ctx, 'projects', async (req, res) => {
+      const mapping = await mappingOr404(req);
+      const raw = field(req, 'maxInProgressAiIssues');
+      const cap = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isInteger(cap) || cap < 1 || cap > 100) throw new ValidationError(`The cap of ${mapping.teamKey} must be a whole number from 1 to 100 (got "${raw}").`, 'maxInProgressAiIssues');
+      await store.mappings.upsert({ ...mapping, maxInProgressAiIssues: cap, updatedAt: new Date(clock()).toISOString() });
+      await recordAdminChange(store.audit, clock, { actor: adminState(res).session.id, action: 'mapping.update', target: mapping.teamKey, before: { maxInProgressAiIssues: mapping.maxInProgressAiIssues }, after: { maxInProgressAiIssues: cap } });
+      redirectWithNotice(res, '/admin/projects', noticeQuery('cap-saved', mapping.teamKey));
+    }),
+  );
+
+  router.post(
+    '/admin/projects/:teamKey/sync-workflows',
+    page(ctx, 'projects', async (req, res) => {
+      const mapping = await mappingOr404(req);
+      if (!operations.syncWorkflows) throw new ValidationError('Workflow sync is not available in this build.');
+      await operations.syncWorkflows(mapping.teamKey, adminState(res).session.id);
+      redirectWithNotice(res, '/admin/projects', noticeQuery('synced', `${mapping.owner}/${mapping.repo}`));
+    }),
+  );
+
+  // JSON for the stepper's live checks; same session and CSRF guard as the forms.
+  router.post('/admin/projects/jira/validate-jql', async (req, res, next) => {
+    try {
+      const jql = field(req, 'jql');
+      if (!operations.validateJql) return void res.json({ valid: false, message: 'Jira is not configured, so the JQL cannot be checked now; it is checked on the first poll.' });
+      if (!jql) return void res.json({ valid: false, message: 'Enter a JQL clause.' });
+      res.json(await operations.validateJql(jql));
+    } catch (error) {
+      next(error);
+    }
+  });
+  router.get('/admin/projects/jira/fields', async (_req, res, next) => {
+    try {
+      res.json({ fields: operations.listJiraFields ? await operations.listJiraFields() : [] });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,91 @@
+import { Router, type Request, type Response } from 'express';
+import type { AdminContext } from '../admin-context.js';
+import { buildProgress, buildStepTree, type ProgressView } from '../view-models/run-view.js';
+
+export interface RunProgressEvent {
+  progress: ProgressView;
+  /** The step tree, rendered by the same partial as the page, so the page and the stream never disagree. */
+  stepsHtml: string;
+}
+
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Server-sent events for one run page. The store is the source of truth (a
+ * runner's progress may land on any replica), so the stream looks at it every
+ * `ssePollMs` and sends only when something changed; it ends when the run does.
+ */
+export function createRunEventsRoute(ctx: AdminContext): Router {
+  const router = Router();
+  const { store, clock } = ctx.deps;
+  const pollMs = ctx.deps.ssePollMs ?? 1_000;
+
+  router.get('/admin/runs/:runId/events', async (req: Request, res: Response, next) => {
+    try {
+      const runId = String(req.params.runId);
+      if (!(await store.runs.getRun(runId))) {
+        res.status(404).type('text/plain').send(`There is no run ${runId}.`);
+        return;
+      }
+      res.status(200);
+      res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Connection', 'keep-alive');
+      // Proxies (nginx, Fly's edge) must not hold events back in a buffer.
+      res.setHeader('X-Accel-Buffering', 'no');
+      res.flushHeaders();
+      res.write('retry: 3000\n\n');
+
+      let closed = false;
+      let last = '';
+      let lastWrite = clock();
+      let timer: NodeJS.Timeout | undefined;
+      const stop = () => {
+        closed = true;
+        if (timer) clearTimeout(timer);
+      };
+      req.on('close', stop);
+
+      const tick = async (): Promise<void> => {
+        if (closed) return;
+        const run = await store.runs.getRun(runId);
+        if (!run) {
+          res.end();
+          stop();
+          return;
+        }
+        const [steps, pipeline] = await Promise.all([store.runs.listSteps(run.id), ctx.catalog.pipeline(run.phase)]);
+        const planned = pipeline?.steps ?? [];
+        const now = clock();
+        const event: RunProgressEvent = { progress: buildProgress(run, steps, planned, now), stepsHtml: ctx.renderer.fragment('partials/step-tree', { steps: buildStepTree(steps, planned, now) }) };
+        const payload = JSON.stringify(event);
+        if (payload !== last) {
+          res.write(`event: progress\ndata: ${payload}\n\n`);
+          last = payload;
+          lastWrite = now;
+        } else if (now - lastWrite >= HEARTBEAT_MS) {
+          // A comment line keeps idle connections from being cut by proxies.
+          res.write(': keep-alive\n\n');
+          lastWrite = now;
+        }
+        if (event.progress.terminal) {
+          res.write('event: done\ndata: {}\n\n');
+          res.end();
+          stop();
+          return;
+        }
+        timer = setTimeout(() => void tick().catch(fail), pollMs);
+      };
+      const fail = (error: unknown) => {
+        // Headers are sent, so no error page: the stream ends and the browser reconnects after `retry`.
+        stop();
+        ctx.deps.log.warn({ err: error, runId }, 'run event stream stopped');
+        res.end();
+      };
+      await tick().catch(fail);
+    } catch (error) {
+      next(error);
+    }
+  });
+  return router;
+}

@@ -1,0 +1,77 @@
+import type { Mapping } from '../../../domain/mapping.js';
+import type { Run } from '../../../domain/run.js';
+import { isTerminal } from '../../../domain/run-status.js';
+import { BACKEND_LABELS, formatDuration, formatTime, statusTone, type Tone } from '../format.js';
+
+/** One run as every table shows it. */
+export interface RunRow {
+  id: string;
+  href: string;
+  identifier: string;
+  title: string;
+  mappingKey: string;
+  repo: string;
+  phase: string;
+  status: string;
+  statusTone: Tone;
+  backend: string;
+  runnerMode: string;
+  triggerSource: string;
+  sessionImage: string;
+  dispatchNumber: number;
+  attempt: number;
+  prUrl?: string;
+  prLabel?: string;
+  createdAt: string;
+  createdText: string;
+  /** Start of the live clock for an active run (ISO), for the ticking duration. */
+  liveSince?: string;
+  durationText: string;
+  failureReason?: string;
+  failedStep?: string;
+  upstreamUrl?: string;
+}
+
+export function runHref(id: string): string {
+  return `/admin/runs/${encodeURIComponent(id)}`;
+}
+
+export function runDurationMs(run: Run, now: number): number {
+  const start = Date.parse(run.startedAt ?? run.createdAt);
+  const end = run.finishedAt ? Date.parse(run.finishedAt) : isTerminal(run.status) ? Date.parse(run.updatedAt) : now;
+  return end - start;
+}
+
+export function toRunRow(run: Run, mappings: ReadonlyMap<string, Mapping>, now: number): RunRow {
+  const mapping = mappings.get(run.mappingKey);
+  const active = !isTerminal(run.status);
+  return {
+    id: run.id,
+    href: runHref(run.id),
+    identifier: run.identifier,
+    title: run.title ?? '',
+    mappingKey: run.mappingKey,
+    repo: mapping ? `${mapping.owner}/${mapping.repo}` : '—',
+    phase: run.phase,
+    status: run.status,
+    statusTone: statusTone(run.status),
+    backend: BACKEND_LABELS[run.backend] ?? run.backend,
+    runnerMode: run.runnerMode,
+    triggerSource: run.triggerSource,
+    sessionImage: run.sessionImage ?? '—',
+    dispatchNumber: run.dispatchNumber,
+    attempt: run.attempt,
+    ...(run.prUrl ? { prUrl: run.prUrl, prLabel: run.prNumber ? `#${run.prNumber}` : 'PR' } : {}),
+    createdAt: run.createdAt,
+    createdText: formatTime(run.createdAt),
+    ...(active ? { liveSince: run.startedAt ?? run.createdAt } : {}),
+    durationText: formatDuration(runDurationMs(run, now)),
+    ...(run.failureReason ? { failureReason: run.failureReason } : {}),
+    ...(run.failedStep ? { failedStep: run.failedStep } : {}),
+    ...(run.upstreamUrl ? { upstreamUrl: run.upstreamUrl } : {}),
+  };
+}
+
+export async function mappingIndex(list: Promise<Mapping[]>): Promise<Map<string, Mapping>> {
+  return new Map((await list).map((m) => [m.teamKey, m]));
+}
