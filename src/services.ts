@@ -5,6 +5,8 @@ import type { Config, RunnerMode, SecretRegistry } from './config/index.js';
 import type { Mapping } from './domain/mapping.js';
 import type { PlanPolicy } from './domain/plan-dispatch.js';
 import { GitHubAppClient } from './github/github-app-client.js';
+import { createGitHubIntegration } from './github/create-github-integration.js';
+import { createTriggerRoutes } from './http/trigger-routes.js';
 import { createRunnerRoutes } from './http/runner-routes.js';
 import { createTrackerWebhookRoutes } from './http/tracker-webhook-routes.js';
 import type { Logger } from './logging/create-logger.js';
@@ -134,6 +136,8 @@ export function createServices(input: ServicesInput): Services {
   const progress = createProgressRecorder({ store, publisher, clock, log, redact });
   const finisher = createRunFinisher({ store, pending, publisher, clock, log, redact, afterFinish: (run) => settleRunOutcome(settleDeps, run) });
   const envFor = (mapping: Mapping) => ({ ...mapping.extraEnv });
+  // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
+  const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle: settleDeps, backends, runnerMode });
   const jobSpecs = createJobSpecBuilder({
     store,
     trackers,
@@ -144,6 +148,7 @@ export function createServices(input: ServicesInput): Services {
       return github.repoToken(owner, repo);
     },
     envFor,
+    reviewCommentsFor: githubApp.reviewCommentsFor,
   });
   const oidcAudience = config.runnerCallbackBaseUrl;
   const oidc =
@@ -159,6 +164,7 @@ export function createServices(input: ServicesInput): Services {
     handlers: {
       linear: ticketEventHandler(linearTicketOf, (ref) => poller?.requestEvaluation(ref)),
       jira: ticketEventHandler(jiraTicketOf, (ref) => poller?.requestEvaluation(ref)),
+      ...(githubApp.handler ? { github: githubApp.handler } : {}),
     },
   });
 
@@ -171,6 +177,7 @@ export function createServices(input: ServicesInput): Services {
       clock,
     }),
     createRunnerRoutes({ tokens, progress, finisher, jobSpecs, ...(oidc ? { oidc } : {}) }),
+    createTriggerRoutes({ secret: config.gapFillTriggerSecret, gapFill: githubApp.trigger }),
   ];
 
   const services: Services = {
@@ -217,10 +224,12 @@ export function createServices(input: ServicesInput): Services {
         },
       });
       services.poller = poller;
+      githubApp.start(dispatch);
       inbox.start();
       poller.start();
     },
     stopLoops: async () => {
+      githubApp.stop();
       await Promise.all([poller?.stop(), inbox.stop()]);
     },
   };
