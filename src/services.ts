@@ -26,6 +26,9 @@ import { settleLostRunner } from './orchestrator/settle-lost-runner.js';
 import { jiraTicketOf, linearTicketOf, ticketEventHandler } from './orchestrator/tracker-event-handlers.js';
 import { findProjectRoot } from './package-info.js';
 import { createBackends } from './runners/create-backends.js';
+import { createOperations, type Operations } from './operations/create-operations.js';
+import { createOperationsApiModules } from './http/api/operations-routes.js';
+import type { ApiRouteModule } from './http/api/api-operation.js';
 import type { Store } from './store/store.js';
 import { createTrackers, type Trackers } from './trackers/create-trackers.js';
 
@@ -55,6 +58,9 @@ export interface Services {
   github: GitHubAppClient | undefined;
   tokens: RunnerTokens | undefined;
   routers: Router[];
+  /** Sessions, reaper, secrets and operations `/api` modules, for the `/api` guard to mount. */
+  apiModules: ApiRouteModule[];
+  operations: Operations;
   inbox: InboxWorker;
   /** Created by `startLoops` once the server's URL is known. */
   poller?: Poller;
@@ -131,6 +137,7 @@ export function createServices(input: ServicesInput): Services {
       },
     },
   });
+  const operations = createOperations({ config, store, log, clock, trackers, github, backends, settle: settleDeps, flySessionsApp: () => flySessionsApp });
   const pending = createPendingTicketWrites({ store, trackers, clock, log });
   const publisher = createRunStatusPublisher({ store, trackers, clock, log, redact });
   const progress = createProgressRecorder({ store, publisher, clock, log, redact });
@@ -185,6 +192,8 @@ export function createServices(input: ServicesInput): Services {
     github,
     tokens,
     routers,
+    apiModules: createOperationsApiModules(operations, { store, clock }),
+    operations,
     inbox,
     startLoops: (orchestratorUrl) => {
       const dispatchDeps: DispatchDeps = {
@@ -194,7 +203,8 @@ export function createServices(input: ServicesInput): Services {
         clock,
         log: log.child({ component: 'dispatch' }),
         orchestratorUrl: config.runnerCallbackBaseUrl ?? orchestratorUrl,
-        secretsFor: async () => ({}),
+        // Names only (Fly delivers the values): which app secrets a run keeps, unprefixes or drops.
+        secretsFor: async (mapping) => (operations.secrets ? operations.secrets.secretsEnvFor(mapping) : {}),
         inFlight: new Set<string>(),
       };
       const dispatch = async (runId: string) => {
@@ -227,10 +237,11 @@ export function createServices(input: ServicesInput): Services {
       githubApp.start(dispatch);
       inbox.start();
       poller.start();
+      operations.reaper.start();
     },
     stopLoops: async () => {
       githubApp.stop();
-      await Promise.all([poller?.stop(), inbox.stop()]);
+      await Promise.all([poller?.stop(), inbox.stop(), operations.reaper.stop()]);
     },
   };
   if (!tokens) log.warn('RUNNER_TOKEN_SECRET is not set: runner callbacks answer 501 and runs cannot be dispatched');
