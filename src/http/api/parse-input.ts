@@ -19,7 +19,12 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
 }
 
 export function problemsOf(issues: readonly z.core.$ZodIssue[], where: string): InputProblem[] {
-  return issues.map((issue) => ({ field: issue.path.map(String).join('.') || where, message: issue.message }));
+  return issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    // zod reports unknown keys on the parent object; the operator needs the key's own name.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: [...at, key].join('.'), message: 'is not a field this route accepts' }));
+    return [{ field: at.join('.') || where, message: issue.message }];
+  });
 }
 
 export function invalidRequest(problems: InputProblem[]): HttpError {

@@ -20,12 +20,17 @@ export const timeParam = z
   .refine((v) => !Number.isNaN(toEpochMs(v)), 'must be an ISO 8601 time (2025-01-31T12:00:00Z) or epoch milliseconds')
   .transform(toEpochMs);
 
-/** `a,b,c` → a non-empty list of the allowed values. */
+/** `a,b,c` → a non-empty list of the allowed values (one issue on the parameter itself, not per index). */
 export const listParam = <T extends string>(allowed: readonly [T, ...T[]]) =>
-  z
-    .string()
-    .transform((v) => v.split(',').map((part) => part.trim()).filter((part) => part !== ''))
-    .pipe(z.array(z.enum(allowed, { message: `each value must be one of ${allowed.join(', ')}` })).min(1, `must name at least one of ${allowed.join(', ')}`));
+  z.string().transform((v, ctx): T[] => {
+    const parts = v.split(',').map((part) => part.trim()).filter((part) => part !== '');
+    const unknown = parts.filter((part) => !(allowed as readonly string[]).includes(part));
+    if (parts.length === 0 || unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `each value must be one of ${allowed.join(', ')}${unknown.length ? ` (got ${unknown.join(', ')})` : ''}` });
+      return z.NEVER;
+    }
+    return parts as T[];
+  });
 
 export const textParam = (max = 200) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
