@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { AdminAuth } from './admin/auth/admin-auth.js';
 import { createAdminApi } from './http/api/create-admin-api.js';
 import { createJiraAdmin } from './trackers/jira/index.js';
+import { mountAdminPanels } from './http/admin/mount-admin-panels.js';
 
 export interface StartOrchestratorOptions {
   env: Record<string, string | undefined>;
@@ -101,6 +102,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
         }),
         ...built.routers,
         adminApi.router,
+        mountAdminPanels({ config, store: openedStore, log, clock, services: built, auth: adminAuth }),
       ],
     });
 

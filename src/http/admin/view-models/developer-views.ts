@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { CustomizationInfo } from '../admin-deps.js';
 import type { CatalogReader } from '../catalog-reader.js';
-import { formatTime, timeAgo } from '../format.js';
+import { formatTime, timeAgo, type Tone } from '../format.js';
 import type { EmptyState } from './kpi.js';
 import { optional, type PanelContext } from './panel-context.js';
 
@@ -51,7 +51,7 @@ export async function buildAudit(ctx: PanelContext): Promise<AuditView> {
 }
 
 export interface CustomizationsView {
-  rows: (CustomizationInfo & { sizeText: string; modifiedText: string })[];
+  rows: (CustomizationInfo & { sizeText: string; modifiedText: string; statusTone: Tone })[];
   source: string;
   empty: EmptyState;
 }
@@ -82,7 +82,7 @@ export async function buildCustomizations(ctx: PanelContext, catalogReader: Cata
   const listed = await optional(ctx.deps.operations.listCustomizations);
   const rows = listed.available ? listed.value : await fromCatalog(catalogReader, ctx.deps.projectRoot);
   return {
-    rows: rows.map((r) => ({ ...r, sizeText: r.sizeBytes < 1024 ? `${r.sizeBytes} B` : `${(r.sizeBytes / 1024).toFixed(1)} KiB`, modifiedText: formatTime(r.modifiedAt) })),
+    rows: rows.map((r) => ({ ...r, sizeText: r.sizeBytes < 1024 ? `${r.sizeBytes} B` : `${(r.sizeBytes / 1024).toFixed(1)} KiB`, modifiedText: formatTime(r.modifiedAt), statusTone: (r.status === 'override' ? 'warn' : r.status === 'additive' ? 'info' : 'muted') as Tone })),
     source: listed.available ? 'every file under custom/' : 'pipeline and step overrides under custom/ (from the runner catalog)',
     empty: { title: 'No customizations.', next: 'Put a pipeline in custom/pipelines/ or a step module in custom/steps/ to override or extend the built-ins; see custom/README.md.' },
   };

@@ -147,6 +147,10 @@ export interface StepperView {
   /** Fields carried as hidden inputs (everything not on the current step's form). */
   hidden: { name: string; value: string }[];
   problems: MappingValidationProblem[];
+  /** Messages per form field, so the template only prints them. */
+  errors: Partial<Record<DraftField, string[]>>;
+  /** Problems that belong to no single field of this step. */
+  generalErrors: string[];
   defaults: { maxTurns: number; maxIterations: string; maxJobMinutes: number; maxInProgressAiIssues: number };
   runtimes: readonly string[];
   review: { label: string; value: string }[];
@@ -165,6 +169,24 @@ const FIELDS_ON_STEP: Record<StepDef['key'], readonly DraftField[]> = {
   review: [],
 };
 
+/** Which form field shows a schema problem (parseMapping names nested fields with dots). */
+const FIELD_OF_PROBLEM: Record<string, DraftField> = {
+  teamKey: 'teamKey',
+  jira: 'jql',
+  'jira.jql': 'jql',
+  'jira.repoFieldValue': 'repoFieldValue',
+  'linear.projectFilter': 'linearProjectFilter',
+  'linear.labelFilter': 'linearLabelFilter',
+  secretName: 'secretName1',
+  secretValue: 'secretValue1',
+};
+
+function fieldOfProblem(field: string): DraftField | undefined {
+  const mapped = FIELD_OF_PROBLEM[field];
+  if (mapped) return mapped;
+  return (DRAFT_FIELDS as readonly string[]).includes(field) ? (field as DraftField) : undefined;
+}
+
 export function buildStepperView(stepNumber: number, draft: Draft, problems: MappingValidationProblem[], jiraAvailable: boolean): StepperView {
   const step = STEPS[Math.min(Math.max(stepNumber, 1), STEPS.length) - 1] as StepDef;
   const onForm = new Set<string>(FIELDS_ON_STEP[step.key]);
@@ -176,6 +198,12 @@ export function buildStepperView(stepNumber: number, draft: Draft, problems: Map
     draft,
     hidden: DRAFT_FIELDS.filter((f) => !onForm.has(f) && draft[f] !== '').map((f) => ({ name: f, value: draft[f] })),
     problems,
+    errors: problems.reduce<Partial<Record<DraftField, string[]>>>((acc, p) => {
+      const f = fieldOfProblem(p.field);
+      if (f) (acc[f] ??= []).push(p.message);
+      return acc;
+    }, {}),
+    generalErrors: problems.filter((p) => !fieldOfProblem(p.field)).map((p) => `${p.field}: ${p.message}`),
     defaults: {
       maxTurns: MAPPING_DEFAULTS.maxTurns,
       maxIterations: `${draft.provider === 'bedrock' ? MAPPING_DEFAULTS.maxIterationsBedrock : MAPPING_DEFAULTS.maxIterationsAnthropic} for ${draft.provider === 'bedrock' ? 'Bedrock' : 'Anthropic'}`,
