@@ -6,6 +6,7 @@ type Bench = () => Promise<BenchTable | BenchTable[]>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   store: async () => (await import('./store-bench.js')).runStoreBench,
+  'api-log': async () => (await import('./api-log-bench.js')).runApiLogBench,
   intake: async () => (await import('./intake-bench.js')).runIntakeBench,
 };
 
