@@ -52,4 +52,14 @@ describe('route modules from the composition root', () => {
       expect(answer.body).toMatchObject({ error: 'jira_not_configured', message: expect.stringContaining('JIRA_HOST') });
     }
   });
+
+  it('guards paths whatever their letter case, since express routes match case-insensitively', async () => {
+    app = await startApiApp({ accessCode: ACCESS_CODE });
+    for (const path of ['/API/mappings', '/Api/Dedup', '/api/MAPPINGS/', '/api/mappings/']) {
+      expect((await app.api.call('GET', path)).status, path).toBe(401);
+    }
+    await app.stop();
+    app = await startApiApp({ accessCode: undefined });
+    for (const path of ['/API/mappings', '/ADMIN', '/Admin/projects']) expect((await app.api.call('GET', path)).status, path).toBe(404);
+  });
 });

@@ -43,7 +43,8 @@ export function bearerTokenOf(req: Request): string | undefined {
 export function createApiGuard(deps: ApiGuardDeps): RequestHandler {
   const publicRoutes = deps.operations.filter((op) => op.public).map((op) => ({ method: op.method.toUpperCase(), pattern: pathPattern(op.path) }));
   return async function guardApi(req: Request, res: Response, next: NextFunction): Promise<void> {
-    const path = req.path;
+    // Express matches routes case-insensitively, so /API/mappings reaches the same handler: compare lowercased.
+    const path = req.path.toLowerCase();
     const isApi = path === '/api' || path.startsWith('/api/');
     const isAdmin = path === '/admin' || path.startsWith('/admin/');
     if ((!isApi && !isAdmin) || (API_PATHS_OUTSIDE_GUARD as readonly string[]).includes(path)) return next();
@@ -69,5 +70,5 @@ export function pathPattern(path: string): RegExp {
     .split('/')
     .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/');
-  return new RegExp(`^${escaped}/?$`);
+  return new RegExp(`^${escaped}/?$`, 'i');
 }

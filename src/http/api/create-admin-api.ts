@@ -75,8 +75,9 @@ export function createAdminApi(deps: AdminApiDeps): ApiRouteModule {
   });
   // Mounted without a path so req.path stays whole and the 404 reads exactly like the app's own.
   router.use((req, res, next) => {
-    const isApi = req.path === '/api' || req.path.startsWith('/api/');
-    if (!isApi || (API_PATHS_OUTSIDE_GUARD as readonly string[]).includes(req.path)) return next();
+    const path = req.path.toLowerCase();
+    const isApi = path === '/api' || path.startsWith('/api/');
+    if (!isApi || (API_PATHS_OUTSIDE_GUARD as readonly string[]).includes(path)) return next();
     notFoundHandler(req, res);
   });
   return { router, operations };
