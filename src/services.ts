@@ -204,7 +204,9 @@ export function createServices(input: ServicesInput): Services {
         log: log.child({ component: 'dispatch' }),
         orchestratorUrl: config.runnerCallbackBaseUrl ?? orchestratorUrl,
         // Names only (Fly delivers the values): which app secrets a run keeps, unprefixes or drops.
-        secretsFor: async (mapping) => (operations.secrets ? operations.secrets.secretsEnvFor(mapping) : {}),
+        // Only a Fly machine of the sessions app sees the app's secrets; other backends need no plan
+        // (and must not wait on Fly's API).
+        secretsFor: async (mapping, backend) => (backend === 'fly-machines' && operations.secrets ? operations.secrets.secretsEnvFor(mapping) : {}),
         inFlight: new Set<string>(),
       };
       const dispatch = async (runId: string) => {

@@ -16,7 +16,8 @@ export interface GitHubAppClientOptions {
 export type TokenPermissions = { contents?: 'read' | 'write'; pull_requests?: 'read' | 'write'; issues?: 'read' | 'write'; actions?: 'read' | 'write'; workflows?: 'write'; metadata?: 'read' };
 
 export const RUNNER_TOKEN_PERMISSIONS: TokenPermissions = { contents: 'write', pull_requests: 'write' };
-const ORCHESTRATOR_PERMISSIONS: TokenPermissions = { contents: 'write', pull_requests: 'write', issues: 'write', actions: 'write', metadata: 'read' };
+// `workflows: write` lets workflow sync write files under .github/workflows.
+const ORCHESTRATOR_PERMISSIONS: TokenPermissions = { contents: 'write', pull_requests: 'write', issues: 'write', actions: 'write', workflows: 'write', metadata: 'read' };
 
 /** Tokens live an hour; refresh with ten minutes to spare. */
 const REFRESH_MARGIN_MS = 10 * 60_000;

@@ -40,8 +40,8 @@ export interface DispatchDeps {
   log: Logger;
   /** Base URL runners call back to. */
   orchestratorUrl: string;
-  /** The mapping's own secrets (team prefix removed); never another mapping's. */
-  secretsFor: (mapping: Mapping) => Promise<Record<string, string>>;
+  /** What the runner needs to see the mapping's own secrets and no other mapping's, for the backend that runs it. */
+  secretsFor: (mapping: Mapping, backend: RunBackend) => Promise<Record<string, string>>;
   policy?: Partial<DispatchPolicy>;
   /**
    * Run ids this process is dispatching right now. Share one set between

@@ -82,7 +82,7 @@ async function resolveFailedDispatch(deps: DispatchDeps, run: Run, mapping: Mapp
 async function buildRequest(deps: DispatchDeps, run: Run, mapping: Mapping): Promise<DispatchRequest> {
   const deadlineAt = run.deadlineAt ?? new Date(deps.clock() + mapping.maxJobMinutes * 60_000).toISOString();
   const tokens = deps.tokens.mint(run.id, run.attempt, deadlineAt);
-  const secrets = await deps.secretsFor(mapping);
+  const secrets = await deps.secretsFor(mapping, run.backend);
   return {
     runId: run.id,
     attempt: run.attempt,

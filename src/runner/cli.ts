@@ -7,6 +7,7 @@ import { ConfigError } from '../errors/index.js';
 import { OrchestratorClient } from './orchestrator-client.js';
 import { resolveRunnerCredentials } from './resolve-runner-credentials.js';
 import { runJob } from './run-job.js';
+import { applyTeamSecrets } from './team-secrets.js';
 import { createRunnerLog } from './runner-log.js';
 import { defaultRunnerRoots } from './runner-roots.js';
 
@@ -66,7 +67,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     const workdir = args.workdir ?? env.AI_IMPLEMENT_WORKDIR ?? (await mkdtemp(join(env.RUNNER_TEMP ?? tmpdir(), 'ai-implement-')));
     await mkdir(workdir, { recursive: true });
     const channel = new OrchestratorClient({ baseUrl: credentials.url, progressToken: credentials.progressToken, resultToken: credentials.resultToken, log });
-    const result = await runJob({ channel, roots, workdir, log, baseEnv: env });
+    // On a Fly machine: only this team's secrets, under their own names (see team-secrets.ts).
+    const result = await runJob({ channel, roots, workdir, log, baseEnv: applyTeamSecrets(env) });
     return result.outcome === 'succeeded' ? 0 : 1;
   } catch (error) {
     if (error instanceof ConfigError) {
