@@ -83,7 +83,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       fly: config.fly,
       jira: config.jira.host && config.jira.email && config.jira.apiToken ? createJiraAdmin({ host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock }) : undefined,
       latestCycle: () => built.poller?.latest,
-      modules: [],
+      modules: built.apiModules,
     });
     const app = createHttpApp({
       log,

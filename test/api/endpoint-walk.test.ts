@@ -86,6 +86,19 @@ describe('every operator endpoint with the API enabled', () => {
       const answer = await api.call(e.method, e.path, { token, ...(e.body !== undefined ? { body: e.body } : {}) });
       expect(answer.status, `${e.method} ${e.path}`).not.toBe(401);
       expect(answer.status, `${e.method} ${e.path}`).toBeLessThan(500);
+      // Mounted, not the catch-all: a 404 here may only be "no such machine/secret".
+      expect(String(answer.body.message ?? ''), `${e.method} ${e.path}`).not.toMatch(/^No route for/);
+    }
+  });
+
+  it('documents the other modules’ operations in the same OpenAPI document', async () => {
+    const paths = (await api.call('GET', '/api/openapi.json', { token })).body.paths as Record<string, Record<string, unknown>>;
+    const documented = Object.entries(paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => ({ method: method.toUpperCase(), pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`) })),
+    );
+    for (const e of THEIRS) {
+      const path = e.path.split('?')[0]!;
+      expect(documented.some((d) => d.method === e.method && d.pattern.test(path)), `${e.method} ${path}`).toBe(true);
     }
   });
 
