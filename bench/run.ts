@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   store: async () => (await import('./store-bench.js')).runStoreBench,
   'api-log': async () => (await import('./api-log-bench.js')).runApiLogBench,
   intake: async () => (await import('./intake-bench.js')).runIntakeBench,
+  webhook: async () => (await import('./webhook-bench.js')).runWebhookBench,
 };
 
 const wanted = process.argv.slice(2);
