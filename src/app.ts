@@ -98,7 +98,11 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
           accept: (delivery) =>
             openedStore.inbox
               .enqueueDelivery({ id: delivery.id, source: 'github', event: delivery.name, payload: delivery.payload, receivedAt: new Date(delivery.receivedAt).toISOString() })
-              .then(({ inserted }) => ({ duplicate: !inserted })),
+              .then(({ inserted }) => {
+                // Handle it now rather than at the worker's next idle poll.
+                if (inserted) built.inbox.notify();
+                return { duplicate: !inserted };
+              }),
         }),
         ...built.routers,
         adminApi.router,
