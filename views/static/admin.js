@@ -24,7 +24,12 @@
     var button = document.querySelector('[data-theme-toggle]');
     if (!button) return;
     button.hidden = false;
-    var label = function () { button.textContent = currentTheme() === 'dark' ? 'Light theme' : 'Dark theme'; };
+    var label = function () {
+      var next = currentTheme() === 'dark' ? 'light' : 'dark';
+      // A symbol keeps the top bar narrow on phones; the accessible name says what it does.
+      button.textContent = next === 'dark' ? '☾ Dark' : '☀ Light';
+      button.setAttribute('aria-label', 'Switch to the ' + next + ' theme');
+    };
     label();
     button.addEventListener('click', function () {
       var next = currentTheme() === 'dark' ? 'light' : 'dark';

@@ -34,9 +34,13 @@ export function createAdminRouter(deps: AdminDeps, options: AdminRouterOptions =
   };
   const router = Router();
   const enabled = Boolean(deps.config.adminAccessCode);
-  router.use((req: Request, _res: Response, next: NextFunction) => {
+  router.use((req: Request, res: Response, next: NextFunction) => {
     if (!isAdminPath(req.path)) return next('router');
-    next(enabled ? undefined : 'router');
+    if (!enabled) return next('router');
+    // The site-wide no-referrer policy makes browsers send `Origin: null` on form posts, which
+    // the CSRF check must refuse; same-origin keeps our Origin and still leaks nothing to other sites.
+    res.setHeader('Referrer-Policy', 'same-origin');
+    next();
   });
   router.use(createStaticRoute(join(viewsDir, 'static')));
   router.use(createAuthRoutes(ctx, options.clientKeyOf ?? ((req) => req.socket.remoteAddress ?? 'unknown')));

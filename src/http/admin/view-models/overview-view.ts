@@ -1,6 +1,6 @@
 import { ACTIVE_RUN_STATUSES } from '../../../domain/run-status.js';
 import type { TemplateStatus } from '../admin-deps.js';
-import { percent } from '../format.js';
+import { percent, timeAgo } from '../format.js';
 import type { EmptyState, Kpi } from './kpi.js';
 import { optional, type PanelContext } from './panel-context.js';
 import { mappingIndex, toRunRow, type RunRow } from './run-row.js';
@@ -79,7 +79,7 @@ export async function buildOverview(ctx: PanelContext): Promise<OverviewView> {
       note: templates.available ? (stale.length ? 'Sync workflows from Projects to update them.' : 'Every target repository has the current workflow templates.') : 'The template check is not available in this build.',
     },
     chart: buildTrendChart(stats.hours),
-    ...(cycle ? { cycleAt: cycle.at } : {}),
+    ...(cycle ? { cycleAt: timeAgo(cycle.at, ctx.now) } : {}),
     cycleErrors: cycle ? cycle.errors.map((e) => `${e.tracker}: ${e.message}`) : [],
   };
 }
