@@ -1,4 +1,5 @@
-import type { HistoryPointer, HistoryPort, HistoryStream, HotDoc, HotPort } from './hot-doc.js';
+import type { HistoryPointer, HistoryPort, HistoryStream, HotDoc, HotPort, PayloadPointer } from './hot-doc.js';
+import type { PayloadKeeper } from './payload-keeper.js';
 
 /**
  * What a mutation may do besides editing the hot document in place. A mutation
@@ -9,6 +10,8 @@ export interface Tx {
   readonly doc: HotDoc;
   /** Queue a record for a history stream; `then` runs once it is durable. */
   appendHistory(stream: HistoryStream, record: unknown, then?: (pointer: HistoryPointer) => void): void;
+  /** Queue payload text for the payload log; `then` runs once it is durable, before the hot document is written. */
+  appendPayload(text: string, then: (pointer: PayloadPointer) => void): void;
 }
 
 type Mutation<T> = (tx: Tx) => T;
@@ -27,6 +30,12 @@ interface QueuedAppend {
 export interface CommitStats {
   commits: number;
   mutations: number;
+  /** Bytes of payload text appended to the payload log. */
+  payloadChars: number;
+  /** Payload files deleted because nothing referred to them any more. */
+  payloadFilesReclaimed: number;
+  /** Failed background reclaims (retried later; `inbox.purgeExpired` reports them). */
+  reclaimFailures: number;
 }
 
 /**
@@ -35,19 +44,21 @@ export interface CommitStats {
  * plus one hot-document write (group commit). Each caller's promise settles
  * only after the commit holding its change is durable.
  *
- * Order inside a commit: history append + fsync first, then the hot document.
- * A crash between the two leaves a record in both places, which readers
- * resolve in favour of the hot document.
+ * Order inside a commit: payload-log and history appends + fsync first, then
+ * the hot document. A crash between the two leaves a history record in both
+ * places, which readers resolve in favour of the hot document, and payload
+ * bytes nothing points to, which are reclaimed with their file.
  */
 export class CommitQueue {
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
-  readonly stats: CommitStats = { commits: 0, mutations: 0 };
+  readonly stats: CommitStats = { commits: 0, mutations: 0, payloadChars: 0, payloadFilesReclaimed: 0, reclaimFailures: 0 };
 
   constructor(
     private readonly getDoc: () => HotDoc,
     private readonly hot: HotPort,
     private readonly history: HistoryPort,
+    private readonly payloads: PayloadKeeper,
     private readonly reload: () => Promise<void>,
   ) {}
 
@@ -69,21 +80,40 @@ export class CommitQueue {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         await this.commit(batch);
+        if (this.payloads.mayReclaim) await this.reclaimPayloads().catch(() => this.stats.reclaimFailures++);
       }
     } finally {
       this.draining = undefined;
     }
   }
 
+  /**
+   * Deletes payload files no durable pointer refers to. Runs between commits,
+   * after the hot document that dropped the pointers is durable. A failure
+   * there must not fail writes that are already durable: the files stay and
+   * the next reclaim tries again.
+   */
+  async reclaimPayloads(): Promise<number> {
+    const removed = await this.payloads.reclaim();
+    this.stats.payloadFilesReclaimed += removed;
+    return removed;
+  }
+
   private async commit(batch: Pending[]): Promise<void> {
     const doc = this.getDoc();
     const appends = new Map<HistoryStream, QueuedAppend[]>();
+    const payloadTexts: string[] = [];
+    const payloadThens: ((pointer: PayloadPointer) => void)[] = [];
     const tx: Tx = {
       doc,
       appendHistory(stream, record, then) {
         const list = appends.get(stream) ?? [];
         list.push({ record, then });
         appends.set(stream, list);
+      },
+      appendPayload(text, then) {
+        payloadTexts.push(text);
+        payloadThens.push(then);
       },
     };
     const outcomes: { ok: boolean; value: unknown }[] = [];
@@ -96,14 +126,16 @@ export class CommitQueue {
     }
     try {
       if (outcomes.some((o) => o.ok)) {
-        for (const [stream, list] of appends) {
-          const pointers = await this.history.append(
-            stream,
-            list.map((a) => a.record),
-          );
-          list.forEach((a, i) => a.then?.(pointers[i]!));
-        }
+        // Payloads and history go to different files, so their fsyncs overlap.
+        const [payloadPointers, historyPointers] = await Promise.all([
+          this.payloads.port.append(payloadTexts),
+          Promise.all([...appends].map(([stream, list]) => this.history.append(stream, list.map((a) => a.record)))),
+        ]);
+        payloadThens.forEach((then, i) => then(payloadPointers[i]!));
+        [...appends.values()].forEach((list, j) => list.forEach((a, i) => a.then?.(historyPointers[j]![i]!)));
         await this.hot.save(doc);
+        this.payloads.settle();
+        for (const text of payloadTexts) this.stats.payloadChars += text.length;
         this.stats.commits++;
         this.stats.mutations += batch.length;
       }

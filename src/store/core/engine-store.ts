@@ -3,8 +3,9 @@ import type { AuditLog, AdminSessionRepo, Clock, DedupLedger, MappingRepo, Reape
 import { StoreNotOpenError } from '../store.js';
 import { AppendLogIndex } from './append-log-index.js';
 import { CommitQueue, type CommitStats } from './commit-queue.js';
-import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort, type RunHistoryRecord } from './hot-doc.js';
+import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort, type PayloadPort, type RunHistoryRecord } from './hot-doc.js';
 import { createWebhookInbox } from './inbox-repo.js';
+import { PayloadKeeper } from './payload-keeper.js';
 import { createAuditLog, createReaperLog } from './log-repos.js';
 import { RunHistoryIndex, toIndexEntry } from './run-index.js';
 import { createRunRepo, retireTerminalRuns } from './runs-repo.js';
@@ -16,6 +17,8 @@ export const DEFAULT_INBOX_RETENTION_MS = 8 * 24 * 3600_000;
 export interface EngineStoreOptions {
   hot: HotPort;
   history: HistoryPort;
+  /** Where inbox payloads live, outside the hot document. */
+  payloads: PayloadPort;
   clock?: Clock;
   newId?: () => string;
   /** How long completed deliveries stay recognisable as duplicates (≥ 8 days). */
@@ -40,6 +43,7 @@ export class EngineStore implements Store {
   private auditIndex = new AppendLogIndex();
   private reaperIndex = new AppendLogIndex();
   private readonly queue: CommitQueue;
+  private readonly payloads: PayloadKeeper;
   readonly mappings: MappingRepo;
   readonly runs: RunRepo;
   readonly dedup: DedupLedger;
@@ -51,13 +55,16 @@ export class EngineStore implements Store {
   readonly audit: AuditLog;
 
   constructor(private readonly options: EngineStoreOptions) {
-    this.queue = new CommitQueue(() => this.doc, options.hot, options.history, async () => {
+    this.payloads = new PayloadKeeper(options.payloads);
+    this.queue = new CommitQueue(() => this.doc, options.hot, options.history, this.payloads, async () => {
       this.doc = { ...emptyHotDoc(), ...((await options.hot.reload()) ?? {}) };
+      this.payloads.rebuild(this.doc);
     });
     const ctx: StoreContext = {
       doc: () => this.doc,
       queue: this.queue,
       history: options.history,
+      payloads: this.payloads,
       runIndex: () => this.runIndex,
       auditIndex: () => this.auditIndex,
       reaperIndex: () => this.reaperIndex,
@@ -93,10 +100,12 @@ export class EngineStore implements Store {
 
   async open(): Promise<void> {
     if (this.open_) return;
-    const { hot, history } = this.options;
+    const { hot, history, payloads } = this.options;
     const loaded = await hot.open();
     try {
       this.doc = { ...emptyHotDoc(), ...(loaded ?? {}) };
+      await payloads.open();
+      this.payloads.rebuild(this.doc);
       this.runIndex = new RunHistoryIndex();
       this.auditIndex = new AppendLogIndex();
       this.reaperIndex = new AppendLogIndex();
@@ -123,6 +132,7 @@ export class EngineStore implements Store {
       await this.retire();
     } catch (error) {
       this.open_ = false;
+      await payloads.close().catch(() => undefined);
       await history.close().catch(() => undefined);
       await hot.close().catch(() => undefined);
       throw error;
@@ -133,6 +143,7 @@ export class EngineStore implements Store {
     if (!this.open_) return;
     await this.queue.idle();
     this.open_ = false;
+    await this.options.payloads.close();
     await this.options.history.close();
     await this.options.hot.close();
   }

@@ -23,12 +23,20 @@ export interface HotDoc {
   steps: Record<string, RunStep[]>;
   claimKeys: Record<string, ClaimKeyEntry>;
   dedup: Record<string, DedupEntry>;
-  inbox: Record<string, InboxDelivery>;
+  /** Delivery metadata only: payloads live in the payload log (see `PayloadPort`). */
+  inbox: Record<string, StoredDelivery>;
   /** jti → expiry in epoch ms. */
   tokens: Record<string, number>;
   settings: Record<string, unknown>;
   adminSessions: Record<string, AdminSession>;
 }
+
+/**
+ * A delivery as the hot document keeps it: a pointer to its payload instead of
+ * the payload, so a commit never rewrites payload bytes. `payload` is only
+ * found in documents written before the payload log existed.
+ */
+export type StoredDelivery = Omit<InboxDelivery, 'payload'> & { payloadRef?: PayloadPointer; payload?: unknown };
 
 export function emptyHotDoc(): HotDoc {
   return {
@@ -76,5 +84,28 @@ export interface HotPort {
   reload(): Promise<HotDoc | null>;
   save(doc: HotDoc): Promise<void>;
   /** Releases whatever `open` acquired. */
+  close(): Promise<void>;
+}
+
+/** Where one payload sits in the payload log; opaque to everything but its PayloadPort. */
+export interface PayloadPointer {
+  file: number;
+  offset: number;
+  length: number;
+}
+
+/**
+ * Append-only storage for delivery payloads (JSON text). `append` resolves once
+ * the bytes are durable; the hot document then refers to them by pointer.
+ */
+export interface PayloadPort {
+  /** Finds the existing files; a torn trailing record is left in place, unreferenced. */
+  open(): Promise<void>;
+  append(payloads: readonly string[]): Promise<PayloadPointer[]>;
+  read(pointer: PayloadPointer): Promise<string>;
+  /** The file new payloads go to; it is never reclaimed. */
+  readonly activeFile: number;
+  /** Deletes every sealed file no live pointer refers to; resolves with how many. */
+  reclaim(isReferenced: (file: number) => boolean): Promise<number>;
   close(): Promise<void>;
 }

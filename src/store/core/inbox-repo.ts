@@ -2,17 +2,37 @@ import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { InboxDelivery } from '../../domain/inbox-delivery.js';
 import type { WebhookInbox } from '../store.js';
 import { clone, toIso, toMs } from './codec.js';
+import type { StoredDelivery } from './hot-doc.js';
 import { compact, type StoreContext } from './store-context.js';
 
 const ERROR_MAX_CHARS = 2000;
 
-function isDue(d: InboxDelivery, now: number): boolean {
+function isDue(d: StoredDelivery, now: number): boolean {
   if (d.status === 'pending') return d.retryAt === undefined || Date.parse(d.retryAt) <= now;
   return d.status === 'leased' && d.leaseUntil !== undefined && Date.parse(d.leaseUntil) <= now;
 }
 
+const isSettled = (d: StoredDelivery) => d.status === 'completed' || d.status === 'dead';
+
+/**
+ * Deliveries keep only metadata and a payload pointer in the hot document;
+ * payload text goes to the payload log in the same commit, so a commit costs
+ * O(metadata) however large or numerous the pending payloads are. Reads parse
+ * the text again, which also hands each caller its own copy.
+ */
 export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
-  const settle = (id: string, change: (d: InboxDelivery) => InboxDelivery) =>
+  const { payloads } = ctx;
+
+  /** Turns stored metadata (a copy) into what callers see, reading the payload back. */
+  async function hydrate(d: StoredDelivery): Promise<InboxDelivery> {
+    const { payloadRef, payload: inline, ...meta } = d;
+    if (inline !== undefined) return { ...meta, payload: clone(inline) };
+    if (d.status === 'completed') return meta;
+    const text = await payloads.read(d.id, payloadRef ?? ctx.doc().inbox[d.id]?.payloadRef);
+    return text === undefined ? meta : { ...meta, payload: JSON.parse(text) as unknown };
+  }
+
+  const settle = (id: string, change: (d: StoredDelivery) => StoredDelivery) =>
     ctx.queue.submit((tx) => {
       const d = tx.doc.inbox[id];
       if (!d) throw new NotFoundError(`delivery ${id} not found`);
@@ -24,17 +44,22 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
       ctx.assertOpen();
       if (!delivery.id) throw new ValidationError('delivery id is required', 'id');
       toMs(delivery.receivedAt, 'receivedAt');
+      // Serialised here, outside the commit: the text is also the caller's copy.
+      const text = delivery.payload === undefined ? undefined : JSON.stringify(delivery.payload);
       return ctx.queue.submit((tx) => {
         if (tx.doc.inbox[delivery.id]) return { inserted: false };
-        tx.doc.inbox[delivery.id] = {
-          id: delivery.id,
-          source: delivery.source,
-          event: delivery.event,
-          payload: clone(delivery.payload),
-          receivedAt: delivery.receivedAt,
-          status: 'pending',
-          attempts: 0,
-        };
+        const { id } = delivery;
+        tx.doc.inbox[id] = { id, source: delivery.source, event: delivery.event, receivedAt: delivery.receivedAt, status: 'pending', attempts: 0 };
+        if (text !== undefined) {
+          payloads.stage(id, text);
+          tx.appendPayload(text, (pointer) => {
+            const current = tx.doc.inbox[id];
+            // Completed within this very commit: nothing will ever read the bytes.
+            if (!current || current.status === 'completed') return payloads.release(id, undefined);
+            current.payloadRef = pointer;
+            payloads.stored(id, pointer);
+          });
+        }
         return { inserted: true };
       });
     },
@@ -42,34 +67,28 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
     async leaseDeliveries(limit, leaseMs, now) {
       ctx.assertOpen();
       if (!(limit > 0) || !(leaseMs > 0)) throw new ValidationError('limit and leaseMs must be positive', 'limit');
-      return ctx.queue.submit((tx) => {
+      const leased = await ctx.queue.submit((tx) => {
         const at = now ?? ctx.clock();
-        const due = Object.values(tx.doc.inbox)
-          .filter((d) => isDue(d, at))
-          .sort((a, b) => Date.parse(a.receivedAt) - Date.parse(b.receivedAt) || (a.id < b.id ? -1 : 1))
-          .slice(0, limit);
-        return due.map((d) => {
-          const leased: InboxDelivery = compact({
-            ...d,
-            status: 'leased',
-            attempts: d.attempts + 1,
-            leaseUntil: toIso(at + leaseMs),
-            retryAt: undefined,
-          });
-          tx.doc.inbox[d.id] = leased;
-          return clone(leased);
+        const due: StoredDelivery[] = [];
+        for (const d of Object.values(tx.doc.inbox)) if (isDue(d, at)) due.push(d);
+        due.sort((a, b) => Date.parse(a.receivedAt) - Date.parse(b.receivedAt) || (a.id < b.id ? -1 : 1));
+        return due.slice(0, limit).map((d) => {
+          const next = compact({ ...d, status: 'leased' as const, attempts: d.attempts + 1, leaseUntil: toIso(at + leaseMs), retryAt: undefined });
+          tx.doc.inbox[d.id] = next;
+          return { ...next };
         });
       });
+      return Promise.all(leased.map(hydrate));
     },
 
     async completeDelivery(id) {
       ctx.assertOpen();
       // The payload is dropped: afterwards only the id matters, to spot redeliveries.
-      await settle(id, (d) =>
-        d.status === 'completed'
-          ? d
-          : { ...d, status: 'completed', completedAt: toIso(ctx.clock()), payload: undefined, leaseUntil: undefined, retryAt: undefined },
-      );
+      await settle(id, (d) => {
+        if (d.status === 'completed') return d;
+        payloads.release(id, d.payloadRef);
+        return { ...d, status: 'completed', completedAt: toIso(ctx.clock()), payload: undefined, payloadRef: undefined, leaseUntil: undefined, retryAt: undefined };
+      });
     },
 
     async failDelivery(id, error, retryAt) {
@@ -88,23 +107,29 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
     async getDelivery(id) {
       ctx.assertOpen();
       const d = ctx.doc().inbox[id];
-      return d ? clone(d) : undefined;
+      return d ? hydrate({ ...d }) : undefined;
     },
 
     async purgeExpired() {
       ctx.assertOpen();
-      return ctx.queue.submit((tx) => {
+      const moved = await ctx.queue.submit((tx) => {
         const cutoff = ctx.clock() - ctx.inboxRetentionMs;
-        let moved = 0;
+        let count = 0;
         for (const d of Object.values(tx.doc.inbox)) {
-          if (d.status !== 'completed' && d.status !== 'dead') continue;
+          if (!isSettled(d)) continue;
           if (d.completedAt === undefined || Date.parse(d.completedAt) > cutoff) continue;
-          tx.appendHistory('inbox', d);
+          // History keeps the metadata; a dead delivery's payload goes with its file.
+          const { payloadRef, payload: _inline, ...meta } = d;
+          payloads.release(d.id, payloadRef);
+          tx.appendHistory('inbox', meta);
           delete tx.doc.inbox[d.id];
-          moved++;
+          count++;
         }
-        return moved;
+        return count;
       });
+      // Here, unlike after an ordinary commit, a failed reclaim is the caller's to see.
+      await ctx.queue.reclaimPayloads();
+      return moved;
     },
   };
 }

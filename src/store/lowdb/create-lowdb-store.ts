@@ -7,9 +7,11 @@ import type { Clock } from '../store.js';
 import { AtomicJsonFile } from './atomic-json-file.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { JsonlHistory } from './jsonl-history.js';
+import { PayloadLog } from './payload-log.js';
 
 export const HOT_FILE_NAME = 'store.json';
 export const HISTORY_DIR_NAME = 'history';
+export const PAYLOAD_DIR_NAME = 'payloads';
 
 export interface LowdbStoreOptions {
   dataDir: string;
@@ -18,6 +20,8 @@ export interface LowdbStoreOptions {
   inboxRetentionMs?: number;
   /** Rotate a history file once it passes this size (default 8 MiB). */
   historyFileBytes?: number;
+  /** Start a new inbox payload file once the current one passes this size (default 64 MiB). */
+  payloadFileBytes?: number;
 }
 
 /** The hot document in `<dataDir>/store.json` through lowdb, guarded by the directory lock. */
@@ -64,6 +68,7 @@ export function createLowdbStore(options: LowdbStoreOptions): EngineStore {
   return new EngineStore({
     hot: new LowdbHot(dataDir),
     history: new JsonlHistory(path.join(dataDir, HISTORY_DIR_NAME), options.historyFileBytes),
+    payloads: new PayloadLog(path.join(dataDir, PAYLOAD_DIR_NAME), options.payloadFileBytes),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.newId ? { newId: options.newId } : {}),
     ...(options.inboxRetentionMs !== undefined ? { inboxRetentionMs: options.inboxRetentionMs } : {}),
