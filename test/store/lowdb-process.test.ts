@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLowdbStore } from '../../src/store/lowdb/create-lowdb-store.js';
+import { CRASH_STORE_OPTIONS, crashPayload } from './fixtures/crash-payload.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const dirs: string[] = [];
@@ -76,11 +77,13 @@ describe('lowdb store across processes', () => {
       acked.push(...writer.lines.filter((l) => l.startsWith('ack ')).map((l) => l.slice(4)));
     }
     expect(acked.length).toBeGreaterThan(100);
+    expect(acked.filter((a) => a.startsWith('done ')).length).toBeGreaterThan(10);
 
-    const store = createLowdbStore({ dataDir, historyFileBytes: 16 * 1024 });
+    const store = createLowdbStore({ dataDir, ...CRASH_STORE_OPTIONS });
     await store.open();
     const missing: string[] = [];
     const ackedSet = new Set(acked);
+    const done = new Set(acked.filter((a) => a.startsWith('done ')).map((a) => a.slice(5)));
     for (const entry of acked) {
       const [kind, key] = entry.split(' ') as [string, string];
       if (kind === 'claim' || kind === 'running' || kind === 'step' || kind === 'terminal') {
@@ -91,7 +94,13 @@ describe('lowdb store across processes', () => {
         else if (kind === 'step' && !(await store.runs.listSteps(key)).some((s) => s.id === 'agent')) missing.push(entry);
         if (kind === 'terminal' && (await store.runs.listActiveRuns({ issueId: run?.issueId ?? '' })).length > 0) missing.push(`${entry} still active`);
       } else if (kind === 'inbox') {
-        if (!(await store.inbox.getDelivery(key))) missing.push(entry);
+        const d = await store.inbox.getDelivery(key);
+        const [tag, n] = key.split('-d') as [string, string];
+        if (!d) missing.push(entry);
+        // A delivery the crashed writer leased but did not complete keeps its payload too.
+        else if (d.status !== 'completed' && JSON.stringify(d.payload) !== JSON.stringify(crashPayload(tag, Number(n)))) missing.push(`${entry} payload`);
+      } else if (kind === 'done') {
+        if ((await store.inbox.getDelivery(key))?.status !== 'completed') missing.push(entry);
       } else if (kind === 'jti') {
         if (await store.tokens.consumeTokenJti(key, Date.now() + 3600_000)) missing.push(entry);
       }
@@ -101,6 +110,13 @@ describe('lowdb store across processes', () => {
     const terminal = acked.filter((a) => a.startsWith('terminal ')).length;
     expect(await store.runs.countRuns({ status: ['succeeded', 'failed'] })).toBeGreaterThanOrEqual(terminal);
     expect(ackedSet.size).toBe(acked.length);
+    // Every pending delivery leases with its payload, and completed ones left no file behind.
+    const leased = await store.inbox.leaseDeliveries(100_000, 60_000, Date.now() + 120_000);
+    expect(leased.filter((d) => d.payload === undefined).map((d) => d.id)).toEqual([]);
+    for (const d of leased) await store.inbox.completeDelivery(d.id);
+    await store.inbox.purgeExpired();
+    expect(await readdir(path.join(dataDir, 'payloads'))).toHaveLength(1);
+    expect(done.size).toBeGreaterThan(0);
     await store.close();
   });
 });
