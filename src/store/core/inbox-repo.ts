@@ -56,7 +56,8 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
             const current = tx.doc.inbox[id];
             // Completed within this very commit: nothing will ever read the bytes.
             if (!current || current.status === 'completed') return payloads.release(id, undefined);
-            current.payloadRef = pointer;
+            // A new object, never an edit: the hot-document serializer caches entries by identity.
+            tx.doc.inbox[id] = { ...current, payloadRef: pointer };
             payloads.stored(id, pointer);
           });
         }
@@ -69,10 +70,11 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
       if (!(limit > 0) || !(leaseMs > 0)) throw new ValidationError('limit and leaseMs must be positive', 'limit');
       const leased = await ctx.queue.submit((tx) => {
         const at = now ?? ctx.clock();
-        const due: StoredDelivery[] = [];
-        for (const d of Object.values(tx.doc.inbox)) if (isDue(d, at)) due.push(d);
-        due.sort((a, b) => Date.parse(a.receivedAt) - Date.parse(b.receivedAt) || (a.id < b.id ? -1 : 1));
-        return due.slice(0, limit).map((d) => {
+        // Each time is parsed once, not once per comparison.
+        const due: { d: StoredDelivery; at: number }[] = [];
+        for (const d of Object.values(tx.doc.inbox)) if (isDue(d, at)) due.push({ d, at: Date.parse(d.receivedAt) });
+        due.sort((a, b) => a.at - b.at || (a.d.id < b.d.id ? -1 : 1));
+        return due.slice(0, limit).map(({ d }) => {
           const next = compact({ ...d, status: 'leased' as const, attempts: d.attempts + 1, leaseUntil: toIso(at + leaseMs), retryAt: undefined });
           tx.doc.inbox[d.id] = next;
           return { ...next };
