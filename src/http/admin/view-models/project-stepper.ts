@@ -200,7 +200,8 @@ export function buildStepperView(stepNumber: number, draft: Draft, problems: Map
     problems,
     errors: problems.reduce<Partial<Record<DraftField, string[]>>>((acc, p) => {
       const f = fieldOfProblem(p.field);
-      if (f) (acc[f] ??= []).push(p.message);
+      // One message per field: an empty value also fails the format check, which would only repeat it.
+      if (f && !acc[f]) acc[f] = [p.message];
       return acc;
     }, {}),
     generalErrors: problems.filter((p) => !fieldOfProblem(p.field)).map((p) => `${p.field}: ${p.message}`),
