@@ -56,7 +56,6 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
             const current = tx.doc.inbox[id];
             // Completed within this very commit: nothing will ever read the bytes.
             if (!current || current.status === 'completed') return payloads.release(id, undefined);
-            // A new object, never an edit: the hot-document serializer caches entries by identity.
             tx.doc.inbox[id] = { ...current, payloadRef: pointer };
             payloads.stored(id, pointer);
           });

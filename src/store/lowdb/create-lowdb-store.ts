@@ -3,7 +3,6 @@ import path from 'node:path';
 import { Low } from 'lowdb';
 import { EngineStore } from '../core/engine-store.js';
 import { emptyHotDoc, type HotDoc, type HotPort } from '../core/hot-doc.js';
-import { createHotDocSerializer } from '../core/serialize-hot-doc.js';
 import type { Clock } from '../store.js';
 import { AtomicJsonFile } from './atomic-json-file.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
@@ -31,7 +30,7 @@ class LowdbHot implements HotPort {
   private release: (() => Promise<void>) | undefined;
 
   constructor(private readonly dataDir: string) {
-    this.low = new Low<HotDoc>(new AtomicJsonFile<HotDoc>(path.join(dataDir, HOT_FILE_NAME), createHotDocSerializer()), emptyHotDoc());
+    this.low = new Low<HotDoc>(new AtomicJsonFile<HotDoc>(path.join(dataDir, HOT_FILE_NAME)), emptyHotDoc());
   }
 
   async open(): Promise<HotDoc> {
