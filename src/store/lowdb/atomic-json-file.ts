@@ -12,11 +12,7 @@ import { fsyncDir } from './fsync-dir.js';
 export class AtomicJsonFile<T> implements Adapter<T> {
   private readonly tempFile: string;
 
-  constructor(
-    private readonly file: string,
-    /** Must return what `JSON.stringify` would; lets the hot document reuse unchanged parts. */
-    private readonly serialize: (data: T) => string = (data) => JSON.stringify(data),
-  ) {
+  constructor(private readonly file: string) {
     this.tempFile = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
   }
 
@@ -34,7 +30,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   async write(data: T): Promise<void> {
     const handle = await open(this.tempFile, 'w');
     try {
-      await handle.writeFile(`${this.serialize(data)}\n`, 'utf8');
+      await handle.writeFile(`${JSON.stringify(data)}\n`, 'utf8');
       // datasync is enough: the size is flushed with the data, and the
       // rename plus directory fsync below make the name durable.
       await handle.datasync();
