@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'api-log': async () => (await import('./api-log-bench.js')).runApiLogBench,
   intake: async () => (await import('./intake-bench.js')).runIntakeBench,
   webhook: async () => (await import('./webhook-bench.js')).runWebhookBench,
+  panels: async () => (await import('./panels-bench.js')).runPanelsBench,
 };
 
 const wanted = process.argv.slice(2);
