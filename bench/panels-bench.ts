@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import express from 'express';
-import { loadConfig } from '../src/config/index.js';
+import { loadConfig, SecretRegistry } from '../src/config/index.js';
 import { demoMappings } from '../src/sandbox/seed-demo.js';
 import type { Run } from '../src/domain/run.js';
 import type { RunStep } from '../src/domain/step.js';
@@ -84,7 +84,7 @@ export async function runPanelsBench(): Promise<BenchTable> {
       await store.runs.claimTicket({ issueId: `live-${i}`, identifier: `DEMO-L${i}`, tracker: 'linear', mappingKey: 'DEMO', phase: 'implement', backend: 'github-actions', runnerMode: 'default', triggerSource: 'poll' });
     }
     const config = loadConfig({ ADMIN_ACCESS_CODE: 'bench-access-code-long', DATA_DIR: dir, PORT: '0' }, { sandbox: true });
-    const log = createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, done) => done() }) });
+    const log = createLogger({ level: 'fatal', format: 'json', secrets: new SecretRegistry(), destination: new Writable({ write: (_c, _e, done) => done() }) });
     const timings = new Map<string, number[]>();
     const app = express();
     app.set('query parser', 'simple');

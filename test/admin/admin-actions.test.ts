@@ -132,13 +132,16 @@ describe('admin panel actions', () => {
     const at = new Date().toISOString();
     await report([{ id: 'clone', type: 'clone', status: 'passed', startedAt: at, finishedAt: at, logExcerpt: 'Cloned demo-org/demo-app' }, { id: 'install', type: 'install', status: 'running', startedAt: at }]);
     // The page is not reloaded: the server pushes the change over its event stream.
-    await page.waitForFunction(() => (document.querySelector('#run-progress progress') as HTMLProgressElement).value > 0, undefined, { timeout: 10_000 });
-    const first = await page.evaluate(() => (document.querySelector('#run-progress progress') as HTMLProgressElement).value);
+    // Page-side expressions are strings: this project compiles without the DOM library.
+    const barValue = () => page.evaluate<number>("document.querySelector('#run-progress progress').value");
+    // admin.js mirrors each pushed percentage into data-percent; the panel's CSP forbids a string waitForFunction.
+    await page.waitForSelector('#run-progress:not([data-percent="0"])', { timeout: 10_000 });
+    const first = await barValue();
     expect(first).toBeGreaterThan(0);
     await expect(page.locator('[data-step-id="install"] .badge').textContent()).resolves.toBe('running');
     await report([{ id: 'install', type: 'install', status: 'passed', startedAt: at, finishedAt: new Date().toISOString() }, { id: 'implement', type: 'implement', status: 'passed', startedAt: at, finishedAt: new Date().toISOString() }, { id: 'verify', type: 'verify', status: 'running', startedAt: at }]);
-    await page.waitForFunction((before) => (document.querySelector('#run-progress progress') as HTMLProgressElement).value > before, first, { timeout: 10_000 });
-    const second = await page.evaluate(() => (document.querySelector('#run-progress progress') as HTMLProgressElement).value);
+    await page.waitForSelector(`#run-progress:not([data-percent="${first}"])`, { timeout: 10_000 });
+    const second = await barValue();
     expect(second).toBeGreaterThan(first);
     await expect(page.locator('[data-progress-label]').textContent()).resolves.toContain('running verify');
     await expect(page.locator('[data-run-status]').textContent()).resolves.toBe('running');

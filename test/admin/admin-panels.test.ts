@@ -37,7 +37,8 @@ describe('admin panels show the demo loop', () => {
     const session = cookies.find((c) => c.name === 'ai_implement_admin');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     // Scripts on the page cannot read the session.
-    expect(await page.evaluate(() => document.cookie)).not.toContain('ai_implement_admin');
+    // Page-side expressions are strings: this project compiles without the DOM library.
+    expect(await page.evaluate<string>('document.cookie')).not.toContain('ai_implement_admin');
   });
 
   it('Overview: KPI cards, running and failed jobs, capacity and a 24-hour SVG trend with hourly buckets', async () => {
@@ -163,15 +164,15 @@ describe('admin panels show the demo loop', () => {
     const { page } = browser;
     await page.goto(`${base}/admin`);
     await page.click('[data-theme-toggle]');
-    expect(await page.evaluate(() => document.documentElement.getAttribute('data-theme'))).toBe('dark');
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(await page.evaluate<string>("document.documentElement.getAttribute('data-theme')")).toBe('dark');
+    const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
     expect(background).toBe('rgb(15, 19, 26)');
     await screenshot(page, '17-overview-dark');
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/admin/jobs`);
     // The sidebar folds into a menu; the table scrolls inside its card, not the page.
     expect(await page.locator('nav.sidebar').isVisible()).toBe(false);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    expect(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true);
     await screenshot(page, '18-pipelines-phone');
     await page.click('label.menu-button');
     expect(await page.locator('nav.sidebar').isVisible()).toBe(true);
