@@ -4,6 +4,7 @@ import { createLogger, type Logger } from './logging/create-logger.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { createGitHubWebhookRoute } from './http/github-webhook-route.js';
 import { HttpMetrics } from './http/http-metrics.js';
+import { registerDomainMetrics } from './http/domain-metrics.js';
 import { startHttpServer, type StartedServer } from './http/start-http-server.js';
 import { startSandbox, type Sandbox } from './sandbox/start-sandbox.js';
 import type { Store } from './store/store.js';
@@ -71,6 +72,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl });
     services = built;
     const metrics = new HttpMetrics();
+    registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.poller?.latest });
     // Operator API: one access-code auth (the /admin panels reuse `adminAuth`) guarding every /api module; more modules join via `modules`.
     const adminAuth = config.adminAccessCode ? new AdminAuth({ accessCode: config.adminAccessCode, sessions: openedStore.adminSessions, clock, log: log.child({ component: 'admin-auth' }) }) : undefined;
     const adminApi = createAdminApi({

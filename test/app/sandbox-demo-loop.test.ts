@@ -61,6 +61,16 @@ describe('sandbox mode runs the demo loop with no manual step', () => {
     const bare = join(dataDir, 'sandbox-git', 'demo-org', 'demo-app.git');
     const branches = execFileSync('git', ['--git-dir', bare, 'branch', '--list', 'ai-implement/*'], { encoding: 'utf8' });
     expect(branches.trim().split('\n')).toHaveLength(4);
+    // The operator sees them through the API.
+    const auth = await fetch(`${orchestrator.url}/api/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: orchestrator.config.adminAccessCode }) });
+    const { token } = (await auth.json()) as { token: string };
+    const pulls = (await (await fetch(`${orchestrator.url}/api/pulls`, { headers: { authorization: `Bearer ${token}` } })).json()) as { pulls: { identifier: string; status: string; prUrl: string }[] };
+    expect(pulls.pulls.map((p) => p.identifier).sort()).toEqual(['DEMO-1', 'DEMO-2', 'DEMO-3', 'OPS-1']);
+    expect(pulls.pulls.every((p) => p.status === 'completed' && /\/pull\/\d+$/.test(p.prUrl))).toBe(true);
+    // Prometheus sees the outcome too.
+    const metrics = await (await fetch(`${orchestrator.url}/metrics`)).text();
+    expect(metrics).toMatch(/ai_implement_runs_last_24h\{kind="created"\} 4/);
+    expect(metrics).toMatch(/ai_implement_blocked_tickets\{reason="concurrency"\} 0/);
     // Nothing is dispatched twice on later cycles.
     await orchestrator.services.poller!.runNow();
     expect((await orchestrator.store.runs.listRuns({ limit: 50 })).items).toHaveLength(4);
