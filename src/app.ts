@@ -99,7 +99,15 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
           now: clock,
           accept: (delivery) =>
             openedStore.inbox
-              .enqueueDelivery({ id: delivery.id, source: 'github', event: delivery.name, payload: delivery.payload, receivedAt: new Date(delivery.receivedAt).toISOString() })
+              .enqueueDelivery({
+                id: delivery.id,
+                source: 'github',
+                event: delivery.name,
+                payload: delivery.payload,
+                // The verified bytes: the inbox stores them as they are instead of serialising the payload again.
+                ...(delivery.rawPayload ? { rawPayload: delivery.rawPayload } : {}),
+                receivedAt: new Date(delivery.receivedAt).toISOString(),
+              })
               .then(({ inserted }) => {
                 // Handle it now rather than at the worker's next idle poll.
                 if (inserted) built.inbox.notify();

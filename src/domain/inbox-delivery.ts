@@ -8,6 +8,13 @@ export interface NewDelivery {
   source: DeliverySource;
   event: string;
   payload: unknown;
+  /**
+   * The payload exactly as received (the verified request body), when the
+   * caller has it: the inbox stores these bytes instead of serialising
+   * `payload` again. Must be the JSON text of `payload`; the inbox keeps the
+   * buffer, so the caller must not change it afterwards.
+   */
+  rawPayload?: Buffer;
   receivedAt: string;
 }
 

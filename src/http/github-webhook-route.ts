@@ -6,6 +6,8 @@ export interface GitHubDelivery {
   id: string;
   name: string;
   payload: unknown;
+  /** The exact body the signature was verified on (the JSON text of `payload`). */
+  rawPayload?: Buffer;
   receivedAt: number;
 }
 
@@ -39,7 +41,7 @@ export function createGitHubWebhookRoute(deps: GitHubWebhookDeps): Router {
     if (req.body === undefined || typeof req.body !== 'object') {
       throw new HttpError(400, 'invalid_payload', 'Webhook payload must be a JSON object sent with Content-Type: application/json');
     }
-    const { duplicate } = await deps.accept({ id, name, payload: req.body, receivedAt: deps.now() });
+    const { duplicate } = await deps.accept({ id, name, payload: req.body, ...(req.rawBody ? { rawPayload: req.rawBody } : {}), receivedAt: deps.now() });
     res.status(202).json({ status: duplicate ? 'duplicate' : 'accepted', id });
   });
   return router;

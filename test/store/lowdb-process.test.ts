@@ -78,11 +78,12 @@ describe('lowdb store across processes', () => {
     }
     expect(acked.length).toBeGreaterThan(100);
     expect(acked.filter((a) => a.startsWith('done ')).length).toBeGreaterThan(10);
+    expect(acked.filter((a) => a.startsWith('lease ')).length).toBeGreaterThan(10);
+    expect(acked.filter((a) => a.startsWith('failed ')).length).toBeGreaterThan(2);
 
     const store = createLowdbStore({ dataDir, ...CRASH_STORE_OPTIONS });
     await store.open();
     const missing: string[] = [];
-    const ackedSet = new Set(acked);
     const done = new Set(acked.filter((a) => a.startsWith('done ')).map((a) => a.slice(5)));
     for (const entry of acked) {
       const [kind, key] = entry.split(' ') as [string, string];
@@ -101,6 +102,14 @@ describe('lowdb store across processes', () => {
         else if (d.status !== 'completed' && JSON.stringify(d.payload) !== JSON.stringify(crashPayload(tag, Number(n)))) missing.push(`${entry} payload`);
       } else if (kind === 'done') {
         if ((await store.inbox.getDelivery(key))?.status !== 'completed') missing.push(entry);
+      } else if (kind === 'lease') {
+        // Leased for 60 s: nobody could have taken it back since, only completed or failed it.
+        const d = await store.inbox.getDelivery(key);
+        if (!d || d.attempts < 1 || (d.status === 'pending' && d.lastError !== 'boom')) missing.push(entry);
+        else if (d.status === 'leased' && Date.parse(d.leaseUntil ?? '') < Date.now()) missing.push(`${entry} lease lost`);
+      } else if (kind === 'failed') {
+        const d = await store.inbox.getDelivery(key);
+        if (d?.lastError !== 'boom' || d.status === 'dead') missing.push(entry);
       } else if (kind === 'jti') {
         if (await store.tokens.consumeTokenJti(key, Date.now() + 3600_000)) missing.push(entry);
       }
@@ -109,13 +118,21 @@ describe('lowdb store across processes', () => {
     // The store is still consistent enough to page through everything.
     const terminal = acked.filter((a) => a.startsWith('terminal ')).length;
     expect(await store.runs.countRuns({ status: ['succeeded', 'failed'] })).toBeGreaterThanOrEqual(terminal);
-    expect(ackedSet.size).toBe(acked.length);
-    // Every pending delivery leases with its payload, and completed ones left no file behind.
+    // A failed delivery is leased again, so only leases and failures may repeat.
+    const once = acked.filter((a) => !a.startsWith('lease ') && !a.startsWith('failed '));
+    expect(new Set(once).size).toBe(once.length);
+    // Every pending delivery leases with its payload; once all are completed,
+    // checkpoints leave one snapshot and only the journal files after it.
     const leased = await store.inbox.leaseDeliveries(100_000, 60_000, Date.now() + 120_000);
     expect(leased.filter((d) => d.payload === undefined).map((d) => d.id)).toEqual([]);
+    expect(leased.length).toBeGreaterThan(5);
     for (const d of leased) await store.inbox.completeDelivery(d.id);
     await store.inbox.purgeExpired();
-    expect(await readdir(path.join(dataDir, 'payloads'))).toHaveLength(1);
+    const files = await readdir(path.join(dataDir, 'inbox'));
+    const snapshots = files.filter((f) => f.endsWith('.snapshot.json'));
+    expect(snapshots).toHaveLength(1);
+    const firstLive = Number.parseInt(snapshots[0]!, 10);
+    expect(files.filter((f) => f.endsWith('.journal') && Number.parseInt(f, 10) < firstLive)).toEqual([]);
     expect(done.size).toBeGreaterThan(0);
     await store.close();
   });

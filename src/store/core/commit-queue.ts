@@ -1,17 +1,17 @@
-import type { HistoryPointer, HistoryPort, HistoryStream, HotDoc, HotPort, PayloadPointer } from './hot-doc.js';
-import type { PayloadKeeper } from './payload-keeper.js';
+import type { HistoryPointer, HistoryPort, HistoryStream, HotDoc, HotPort } from './hot-doc.js';
+import type { InboxState } from './inbox-state.js';
 
 /**
- * What a mutation may do besides editing the hot document in place. A mutation
- * must check its preconditions before it edits anything, so that throwing
- * leaves the document untouched.
+ * What a mutation may do. A mutation must check its preconditions before it
+ * edits anything, so that throwing leaves the state untouched.
  */
 export interface Tx {
+  /** The hot document; touching it makes this commit rewrite the document. */
   readonly doc: HotDoc;
+  /** The inbox; its changes go to the inbox journal, not to the hot document. */
+  readonly inbox: InboxState;
   /** Queue a record for a history stream; `then` runs once it is durable. */
   appendHistory(stream: HistoryStream, record: unknown, then?: (pointer: HistoryPointer) => void): void;
-  /** Queue payload text for the payload log; `then` runs once it is durable, before the hot document is written. */
-  appendPayload(text: string, then: (pointer: PayloadPointer) => void): void;
 }
 
 type Mutation<T> = (tx: Tx) => T;
@@ -30,35 +30,38 @@ interface QueuedAppend {
 export interface CommitStats {
   commits: number;
   mutations: number;
-  /** Bytes of payload text appended to the payload log. */
-  payloadChars: number;
-  /** Payload files deleted because nothing referred to them any more. */
-  payloadFilesReclaimed: number;
-  /** Failed background reclaims (retried later; `inbox.purgeExpired` reports them). */
-  reclaimFailures: number;
+  /** Commits that rewrote the hot document (the others only appended). */
+  hotWrites: number;
+  /** Inbox records appended to the journal. */
+  journalRecords: number;
+  checkpoints: number;
+  /** Journal files deleted because a snapshot covers them and nothing refers to them. */
+  journalFilesReclaimed: number;
+  /** Failed background checkpoints or reclaims (retried later; `inbox.purgeExpired` reports reclaim errors). */
+  maintenanceFailures: number;
 }
 
 /**
  * The single writer. Mutations queue up while a commit is in flight and are
- * then applied together and made durable by one history append per stream
- * plus one hot-document write (group commit). Each caller's promise settles
- * only after the commit holding its change is durable.
+ * then applied together and made durable by one append per file (group
+ * commit). Each caller's promise settles only after the commit holding its
+ * change is durable.
  *
- * Order inside a commit: payload-log and history appends + fsync first, then
- * the hot document. A crash between the two leaves a history record in both
- * places, which readers resolve in favour of the hot document, and payload
- * bytes nothing points to, which are reclaimed with their file.
+ * Order inside a commit: inbox journal and history appends + fsync first (in
+ * parallel: different files), then, only if a mutation touched it, the hot
+ * document. A crash between the two leaves a history record in both places,
+ * which readers resolve in favour of the hot document.
  */
 export class CommitQueue {
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
-  readonly stats: CommitStats = { commits: 0, mutations: 0, payloadChars: 0, payloadFilesReclaimed: 0, reclaimFailures: 0 };
+  readonly stats: CommitStats = { commits: 0, mutations: 0, hotWrites: 0, journalRecords: 0, checkpoints: 0, journalFilesReclaimed: 0, maintenanceFailures: 0 };
 
   constructor(
     private readonly getDoc: () => HotDoc,
     private readonly hot: HotPort,
     private readonly history: HistoryPort,
-    private readonly payloads: PayloadKeeper,
+    private readonly inbox: InboxState,
     private readonly reload: () => Promise<void>,
   ) {}
 
@@ -80,7 +83,7 @@ export class CommitQueue {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         await this.commit(batch);
-        if (this.payloads.mayReclaim) await this.reclaimPayloads().catch(() => this.stats.reclaimFailures++);
+        await this.maintain().catch(() => this.stats.maintenanceFailures++);
       }
     } finally {
       this.draining = undefined;
@@ -88,32 +91,47 @@ export class CommitQueue {
   }
 
   /**
-   * Deletes payload files no durable pointer refers to. Runs between commits,
-   * after the hot document that dropped the pointers is durable. A failure
-   * there must not fail writes that are already durable: the files stay and
-   * the next reclaim tries again.
+   * Between commits, so the snapshot is a consistent cut: a checkpoint when
+   * the journal is due one, then a reclaim of journal files nothing needs.
+   * A failure here must not fail writes that are already durable: the next
+   * commit tries again.
    */
-  async reclaimPayloads(): Promise<number> {
-    const removed = await this.payloads.reclaim();
-    this.stats.payloadFilesReclaimed += removed;
-    return removed;
+  private async maintain(): Promise<void> {
+    if (this.inbox.journal.checkpointDue) {
+      await this.inbox.journal.checkpoint(this.inbox.snapshot());
+      this.stats.checkpoints++;
+      this.inbox.reclaimDue = true;
+    }
+    if (this.inbox.reclaimDue) await this.reclaimJournal();
+  }
+
+  /** Deletes journal files a snapshot covers and no live pointer refers to. */
+  async reclaimJournal(): Promise<number> {
+    this.inbox.reclaimDue = false;
+    try {
+      const removed = await this.inbox.journal.reclaim((file) => this.inbox.isReferenced(file));
+      this.stats.journalFilesReclaimed += removed;
+      return removed;
+    } catch (error) {
+      this.inbox.reclaimDue = true;
+      throw error;
+    }
   }
 
   private async commit(batch: Pending[]): Promise<void> {
     const doc = this.getDoc();
     const appends = new Map<HistoryStream, QueuedAppend[]>();
-    const payloadTexts: string[] = [];
-    const payloadThens: ((pointer: PayloadPointer) => void)[] = [];
+    let hotTouched = false;
     const tx: Tx = {
-      doc,
+      get doc() {
+        hotTouched = true;
+        return doc;
+      },
+      inbox: this.inbox,
       appendHistory(stream, record, then) {
         const list = appends.get(stream) ?? [];
         list.push({ record, then });
         appends.set(stream, list);
-      },
-      appendPayload(text, then) {
-        payloadTexts.push(text);
-        payloadThens.push(then);
       },
     };
     const outcomes: { ok: boolean; value: unknown }[] = [];
@@ -126,23 +144,26 @@ export class CommitQueue {
     }
     try {
       if (outcomes.some((o) => o.ok)) {
-        // Payloads and history go to different files, so their fsyncs overlap.
-        const [payloadPointers, historyPointers] = await Promise.all([
-          this.payloads.port.append(payloadTexts),
+        const records = this.inbox.pendingRecords;
+        const [, historyPointers] = await Promise.all([
+          this.inbox.flush(),
           Promise.all([...appends].map(([stream, list]) => this.history.append(stream, list.map((a) => a.record)))),
         ]);
-        payloadThens.forEach((then, i) => then(payloadPointers[i]!));
         [...appends.values()].forEach((list, j) => list.forEach((a, i) => a.then?.(historyPointers[j]![i]!)));
-        await this.hot.save(doc);
-        this.payloads.settle();
-        for (const text of payloadTexts) this.stats.payloadChars += text.length;
+        if (hotTouched) {
+          await this.hot.save(doc);
+          this.stats.hotWrites++;
+        }
+        this.inbox.settle();
+        this.stats.journalRecords += records;
         this.stats.commits++;
         this.stats.mutations += batch.length;
-      }
+      } else this.inbox.rollback();
     } catch (error) {
-      // The in-memory document holds changes that never reached disk: go back
-      // to what is durable, and tell every caller in the batch it failed.
-      await this.reload().catch(() => undefined);
+      // Memory holds changes that never reached disk: go back to what is
+      // durable, and tell every caller in the batch it failed.
+      this.inbox.rollback();
+      if (hotTouched) await this.reload().catch(() => undefined);
       for (const pending of batch) pending.reject(error);
       return;
     }

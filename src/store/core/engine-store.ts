@@ -3,9 +3,11 @@ import type { AuditLog, AdminSessionRepo, Clock, DedupLedger, MappingRepo, Reape
 import { StoreNotOpenError } from '../store.js';
 import { AppendLogIndex } from './append-log-index.js';
 import { CommitQueue, type CommitStats } from './commit-queue.js';
-import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort, type PayloadPort, type RunHistoryRecord } from './hot-doc.js';
+import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort, type RunHistoryRecord } from './hot-doc.js';
+import type { InboxJournalPort } from './inbox-journal-port.js';
 import { createWebhookInbox } from './inbox-repo.js';
-import { PayloadKeeper } from './payload-keeper.js';
+import { InboxState } from './inbox-state.js';
+import { migrateLegacyInbox, type LegacyPayloads } from './migrate-legacy-inbox.js';
 import { createAuditLog, createReaperLog } from './log-repos.js';
 import { RunHistoryIndex, toIndexEntry } from './run-index.js';
 import { createRunRepo, retireTerminalRuns } from './runs-repo.js';
@@ -17,8 +19,10 @@ export const DEFAULT_INBOX_RETENTION_MS = 8 * 24 * 3600_000;
 export interface EngineStoreOptions {
   hot: HotPort;
   history: HistoryPort;
-  /** Where inbox payloads live, outside the hot document. */
-  payloads: PayloadPort;
+  /** Where the inbox lives, outside the hot document. */
+  journal: InboxJournalPort;
+  /** Payloads of a data directory from before the inbox journal, moved into it at open. */
+  legacyPayloads?: LegacyPayloads;
   clock?: Clock;
   newId?: () => string;
   /** How long completed deliveries stay recognisable as duplicates (≥ 8 days). */
@@ -43,7 +47,7 @@ export class EngineStore implements Store {
   private auditIndex = new AppendLogIndex();
   private reaperIndex = new AppendLogIndex();
   private readonly queue: CommitQueue;
-  private readonly payloads: PayloadKeeper;
+  private readonly inboxState: InboxState;
   readonly mappings: MappingRepo;
   readonly runs: RunRepo;
   readonly dedup: DedupLedger;
@@ -55,16 +59,15 @@ export class EngineStore implements Store {
   readonly audit: AuditLog;
 
   constructor(private readonly options: EngineStoreOptions) {
-    this.payloads = new PayloadKeeper(options.payloads);
-    this.queue = new CommitQueue(() => this.doc, options.hot, options.history, this.payloads, async () => {
+    this.inboxState = new InboxState(options.journal);
+    this.queue = new CommitQueue(() => this.doc, options.hot, options.history, this.inboxState, async () => {
       this.doc = { ...emptyHotDoc(), ...((await options.hot.reload()) ?? {}) };
-      this.payloads.rebuild(this.doc);
     });
     const ctx: StoreContext = {
       doc: () => this.doc,
       queue: this.queue,
       history: options.history,
-      payloads: this.payloads,
+      inbox: this.inboxState,
       runIndex: () => this.runIndex,
       auditIndex: () => this.auditIndex,
       reaperIndex: () => this.reaperIndex,
@@ -100,12 +103,13 @@ export class EngineStore implements Store {
 
   async open(): Promise<void> {
     if (this.open_) return;
-    const { hot, history, payloads } = this.options;
+    const { hot, history, journal } = this.options;
     const loaded = await hot.open();
     try {
       this.doc = { ...emptyHotDoc(), ...(loaded ?? {}) };
-      await payloads.open();
-      this.payloads.rebuild(this.doc);
+      this.inboxState.load(await journal.open());
+      await migrateLegacyInbox(this.doc, this.inboxState, hot, this.options.legacyPayloads);
+      await this.queue.reclaimJournal();
       this.runIndex = new RunHistoryIndex();
       this.auditIndex = new AppendLogIndex();
       this.reaperIndex = new AppendLogIndex();
@@ -132,7 +136,7 @@ export class EngineStore implements Store {
       await this.retire();
     } catch (error) {
       this.open_ = false;
-      await payloads.close().catch(() => undefined);
+      await journal.close().catch(() => undefined);
       await history.close().catch(() => undefined);
       await hot.close().catch(() => undefined);
       throw error;
@@ -143,7 +147,7 @@ export class EngineStore implements Store {
     if (!this.open_) return;
     await this.queue.idle();
     this.open_ = false;
-    await this.options.payloads.close();
+    await this.options.journal.close();
     await this.options.history.close();
     await this.options.hot.close();
   }

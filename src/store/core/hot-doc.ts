@@ -3,6 +3,7 @@ import type { DedupEntry } from '../../domain/dedup-entry.js';
 import type { InboxDelivery } from '../../domain/inbox-delivery.js';
 import type { Mapping } from '../../domain/mapping.js';
 import type { Run } from '../../domain/run.js';
+import type { PayloadPointer } from './inbox-journal-port.js';
 import type { RunStep } from '../../domain/step.js';
 
 export interface ClaimKeyEntry {
@@ -11,9 +12,10 @@ export interface ClaimKeyEntry {
 }
 
 /**
- * The small, rewritten-on-every-commit document: only live state. Finished
- * runs, old inbox entries, expired ledger rows and append-only logs live in
- * history streams instead, so a commit costs O(active state).
+ * The small document rewritten by every commit that changes it: only live
+ * state. Finished runs, expired ledger rows and append-only logs live in
+ * history streams, and the inbox in its own journal, so a commit costs
+ * O(active state) and an inbox-only commit does not rewrite it at all.
  */
 export interface HotDoc {
   version: 1;
@@ -23,8 +25,11 @@ export interface HotDoc {
   steps: Record<string, RunStep[]>;
   claimKeys: Record<string, ClaimKeyEntry>;
   dedup: Record<string, DedupEntry>;
-  /** Delivery metadata only: payloads live in the payload log (see `PayloadPort`). */
-  inbox: Record<string, StoredDelivery>;
+  /**
+   * Only in documents written before the inbox journal: moved into the
+   * journal at open (see `migrate-legacy-inbox.ts`), then left out.
+   */
+  inbox?: Record<string, LegacyDelivery>;
   /** jti → expiry in epoch ms. */
   tokens: Record<string, number>;
   settings: Record<string, unknown>;
@@ -32,11 +37,10 @@ export interface HotDoc {
 }
 
 /**
- * A delivery as the hot document keeps it: a pointer to its payload instead of
- * the payload, so a commit never rewrites payload bytes. `payload` is only
- * found in documents written before the payload log existed.
+ * A delivery as hot documents before the inbox journal kept it: a pointer
+ * into the old payload log, or (older still) the payload inline.
  */
-export type StoredDelivery = Omit<InboxDelivery, 'payload'> & { payloadRef?: PayloadPointer; payload?: unknown };
+export type LegacyDelivery = Omit<InboxDelivery, 'payload'> & { payloadRef?: PayloadPointer; payload?: unknown };
 
 export function emptyHotDoc(): HotDoc {
   return {
@@ -46,7 +50,6 @@ export function emptyHotDoc(): HotDoc {
     steps: {},
     claimKeys: {},
     dedup: {},
-    inbox: {},
     tokens: {},
     settings: {},
     adminSessions: {},
@@ -84,28 +87,5 @@ export interface HotPort {
   reload(): Promise<HotDoc | null>;
   save(doc: HotDoc): Promise<void>;
   /** Releases whatever `open` acquired. */
-  close(): Promise<void>;
-}
-
-/** Where one payload sits in the payload log; opaque to everything but its PayloadPort. */
-export interface PayloadPointer {
-  file: number;
-  offset: number;
-  length: number;
-}
-
-/**
- * Append-only storage for delivery payloads (JSON text). `append` resolves once
- * the bytes are durable; the hot document then refers to them by pointer.
- */
-export interface PayloadPort {
-  /** Finds the existing files; a torn trailing record is left in place, unreferenced. */
-  open(): Promise<void>;
-  append(payloads: readonly string[]): Promise<PayloadPointer[]>;
-  read(pointer: PayloadPointer): Promise<string>;
-  /** The file new payloads go to; it is never reclaimed. */
-  readonly activeFile: number;
-  /** Deletes every sealed file no live pointer refers to; resolves with how many. */
-  reclaim(isReferenced: (file: number) => boolean): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,42 +1,50 @@
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { InboxDelivery } from '../../domain/inbox-delivery.js';
 import type { WebhookInbox } from '../store.js';
-import { clone, toIso, toMs } from './codec.js';
-import type { StoredDelivery } from './hot-doc.js';
+import { toIso, toMs } from './codec.js';
+import type { DeliveryMeta, JournaledDelivery } from './inbox-journal-port.js';
 import { compact, type StoreContext } from './store-context.js';
 
 const ERROR_MAX_CHARS = 2000;
 
-function isDue(d: StoredDelivery, now: number): boolean {
+function isDue(d: DeliveryMeta, now: number): boolean {
   if (d.status === 'pending') return d.retryAt === undefined || Date.parse(d.retryAt) <= now;
   return d.status === 'leased' && d.leaseUntil !== undefined && Date.parse(d.leaseUntil) <= now;
 }
 
-const isSettled = (d: StoredDelivery) => d.status === 'completed' || d.status === 'dead';
+const isSettled = (d: DeliveryMeta) => d.status === 'completed' || d.status === 'dead';
+
+/** Metadata without the pointer, as a fresh object. */
+function metaOf(d: JournaledDelivery): DeliveryMeta {
+  const { payloadRef: _ref, ...meta } = d;
+  return meta;
+}
 
 /**
- * Deliveries keep only metadata and a payload pointer in the hot document;
- * payload text goes to the payload log in the same commit, so a commit costs
- * O(metadata) however large or numerous the pending payloads are. Reads parse
- * the text again, which also hands each caller its own copy.
+ * Deliveries live in the inbox journal, not the hot document: each change is
+ * one small appended record (an enqueue also carries the payload bytes), so a
+ * commit costs O(changes) however large the backlog. Payloads are kept as the
+ * bytes received and parsed only when read, which also hands each caller its
+ * own copy.
  */
 export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
-  const { payloads } = ctx;
+  const { inbox } = ctx;
 
   /** Turns stored metadata (a copy) into what callers see, reading the payload back. */
-  async function hydrate(d: StoredDelivery): Promise<InboxDelivery> {
-    const { payloadRef, payload: inline, ...meta } = d;
-    if (inline !== undefined) return { ...meta, payload: clone(inline) };
+  async function hydrate(d: JournaledDelivery): Promise<InboxDelivery> {
+    const meta = metaOf(d);
     if (d.status === 'completed') return meta;
-    const text = await payloads.read(d.id, payloadRef ?? ctx.doc().inbox[d.id]?.payloadRef);
-    return text === undefined ? meta : { ...meta, payload: JSON.parse(text) as unknown };
+    const bytes = await inbox.readPayload(d.id, d.payloadRef);
+    return bytes === undefined ? meta : { ...meta, payload: JSON.parse(bytes.toString('utf8')) as unknown };
   }
 
-  const settle = (id: string, change: (d: StoredDelivery) => StoredDelivery) =>
+  const settle = (id: string, change: (d: DeliveryMeta) => DeliveryMeta) =>
     ctx.queue.submit((tx) => {
-      const d = tx.doc.inbox[id];
+      const d = tx.inbox.get(id);
       if (!d) throw new NotFoundError(`delivery ${id} not found`);
-      tx.doc.inbox[id] = compact(change(d));
+      const meta = metaOf(d);
+      const next = change(meta);
+      if (next !== meta) tx.inbox.put(compact(next));
     });
 
   return {
@@ -44,22 +52,13 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
       ctx.assertOpen();
       if (!delivery.id) throw new ValidationError('delivery id is required', 'id');
       toMs(delivery.receivedAt, 'receivedAt');
-      // Serialised here, outside the commit: the text is also the caller's copy.
-      const text = delivery.payload === undefined ? undefined : JSON.stringify(delivery.payload);
+      // The verified bytes as received when the route has them; otherwise serialised
+      // here, outside the commit. Either way they are also the caller's copy.
+      const bytes = delivery.rawPayload ?? (delivery.payload === undefined ? undefined : Buffer.from(JSON.stringify(delivery.payload), 'utf8'));
+      const { id, source, event, receivedAt } = delivery;
       return ctx.queue.submit((tx) => {
-        if (tx.doc.inbox[delivery.id]) return { inserted: false };
-        const { id } = delivery;
-        tx.doc.inbox[id] = { id, source: delivery.source, event: delivery.event, receivedAt: delivery.receivedAt, status: 'pending', attempts: 0 };
-        if (text !== undefined) {
-          payloads.stage(id, text);
-          tx.appendPayload(text, (pointer) => {
-            const current = tx.doc.inbox[id];
-            // Completed within this very commit: nothing will ever read the bytes.
-            if (!current || current.status === 'completed') return payloads.release(id, undefined);
-            tx.doc.inbox[id] = { ...current, payloadRef: pointer };
-            payloads.stored(id, pointer);
-          });
-        }
+        if (tx.inbox.get(id)) return { inserted: false };
+        tx.inbox.put({ id, source, event, receivedAt, status: 'pending', attempts: 0 }, bytes);
         return { inserted: true };
       });
     },
@@ -70,26 +69,24 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
       const leased = await ctx.queue.submit((tx) => {
         const at = now ?? ctx.clock();
         // Each time is parsed once, not once per comparison.
-        const due: { d: StoredDelivery; at: number }[] = [];
-        for (const d of Object.values(tx.doc.inbox)) if (isDue(d, at)) due.push({ d, at: Date.parse(d.receivedAt) });
+        const due: { d: JournaledDelivery; at: number }[] = [];
+        for (const d of tx.inbox.unsettledDeliveries()) if (isDue(d, at)) due.push({ d, at: Date.parse(d.receivedAt) });
         due.sort((a, b) => a.at - b.at || (a.d.id < b.d.id ? -1 : 1));
+        const leaseUntil = toIso(at + leaseMs);
         return due.slice(0, limit).map(({ d }) => {
-          const next = compact({ ...d, status: 'leased' as const, attempts: d.attempts + 1, leaseUntil: toIso(at + leaseMs), retryAt: undefined });
-          tx.doc.inbox[d.id] = next;
-          return { ...next };
+          const next = compact({ ...metaOf(d), status: 'leased' as const, attempts: d.attempts + 1, leaseUntil, retryAt: undefined });
+          tx.inbox.put(next);
+          return next;
         });
       });
+      // The pointers were assigned once the commit was durable: hydrate finds them by id.
       return Promise.all(leased.map(hydrate));
     },
 
     async completeDelivery(id) {
       ctx.assertOpen();
       // The payload is dropped: afterwards only the id matters, to spot redeliveries.
-      await settle(id, (d) => {
-        if (d.status === 'completed') return d;
-        payloads.release(id, d.payloadRef);
-        return { ...d, status: 'completed', completedAt: toIso(ctx.clock()), payload: undefined, payloadRef: undefined, leaseUntil: undefined, retryAt: undefined };
-      });
+      await settle(id, (d) => (d.status === 'completed' ? d : { ...d, status: 'completed', completedAt: toIso(ctx.clock()), leaseUntil: undefined, retryAt: undefined }));
     },
 
     async failDelivery(id, error, retryAt) {
@@ -107,7 +104,7 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
 
     async getDelivery(id) {
       ctx.assertOpen();
-      const d = ctx.doc().inbox[id];
+      const d = inbox.get(id);
       return d ? hydrate({ ...d }) : undefined;
     },
 
@@ -115,21 +112,21 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
       ctx.assertOpen();
       const moved = await ctx.queue.submit((tx) => {
         const cutoff = ctx.clock() - ctx.inboxRetentionMs;
-        let count = 0;
-        for (const d of Object.values(tx.doc.inbox)) {
+        const expired: DeliveryMeta[] = [];
+        for (const d of tx.inbox.all()) {
           if (!isSettled(d)) continue;
           if (d.completedAt === undefined || Date.parse(d.completedAt) > cutoff) continue;
-          // History keeps the metadata; a dead delivery's payload goes with its file.
-          const { payloadRef, payload: _inline, ...meta } = d;
-          payloads.release(d.id, payloadRef);
-          tx.appendHistory('inbox', meta);
-          delete tx.doc.inbox[d.id];
-          count++;
+          expired.push(metaOf(d));
         }
-        return count;
+        // History keeps the metadata; a dead delivery's payload goes with its journal file.
+        for (const meta of expired) {
+          tx.appendHistory('inbox', meta);
+          tx.inbox.drop(meta.id);
+        }
+        return expired.length;
       });
       // Here, unlike after an ordinary commit, a failed reclaim is the caller's to see.
-      await ctx.queue.reclaimPayloads();
+      await ctx.queue.reclaimJournal();
       return moved;
     },
   };

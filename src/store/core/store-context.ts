@@ -3,14 +3,14 @@ import type { CommitQueue } from './commit-queue.js';
 import type { HistoryPort, HotDoc } from './hot-doc.js';
 import type { RunHistoryIndex } from './run-index.js';
 import type { AppendLogIndex } from './append-log-index.js';
-import type { PayloadKeeper } from './payload-keeper.js';
+import type { InboxState } from './inbox-state.js';
 
 /** What every repository of the engine store shares. */
 export interface StoreContext {
   doc(): HotDoc;
   readonly queue: CommitQueue;
   readonly history: HistoryPort;
-  readonly payloads: PayloadKeeper;
+  readonly inbox: InboxState;
   runIndex(): RunHistoryIndex;
   auditIndex(): AppendLogIndex;
   reaperIndex(): AppendLogIndex;

@@ -7,11 +7,14 @@ import type { Clock } from '../store.js';
 import { AtomicJsonFile } from './atomic-json-file.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { JsonlHistory } from './jsonl-history.js';
-import { PayloadLog } from './payload-log.js';
+import { InboxJournal } from './inbox-journal.js';
+import { legacyPayloadLog } from './legacy-payload-log.js';
 
 export const HOT_FILE_NAME = 'store.json';
 export const HISTORY_DIR_NAME = 'history';
-export const PAYLOAD_DIR_NAME = 'payloads';
+export const INBOX_DIR_NAME = 'inbox';
+/** Where inbox payloads went before the inbox journal; migrated and deleted at open. */
+export const LEGACY_PAYLOAD_DIR_NAME = 'payloads';
 
 export interface LowdbStoreOptions {
   dataDir: string;
@@ -20,8 +23,10 @@ export interface LowdbStoreOptions {
   inboxRetentionMs?: number;
   /** Rotate a history file once it passes this size (default 8 MiB). */
   historyFileBytes?: number;
-  /** Start a new inbox payload file once the current one passes this size (default 64 MiB). */
-  payloadFileBytes?: number;
+  /** Checkpoint the inbox journal once its file passes this size (default 64 MiB). */
+  journalFileBytes?: number;
+  /** … or once this many inbox records were appended since the last checkpoint (default 100,000). */
+  journalCheckpointRecords?: number;
 }
 
 /** The hot document in `<dataDir>/store.json` through lowdb, guarded by the directory lock. */
@@ -68,7 +73,11 @@ export function createLowdbStore(options: LowdbStoreOptions): EngineStore {
   return new EngineStore({
     hot: new LowdbHot(dataDir),
     history: new JsonlHistory(path.join(dataDir, HISTORY_DIR_NAME), options.historyFileBytes),
-    payloads: new PayloadLog(path.join(dataDir, PAYLOAD_DIR_NAME), options.payloadFileBytes),
+    journal: new InboxJournal(path.join(dataDir, INBOX_DIR_NAME), {
+      ...(options.journalFileBytes !== undefined ? { maxFileBytes: options.journalFileBytes } : {}),
+      ...(options.journalCheckpointRecords !== undefined ? { checkpointRecords: options.journalCheckpointRecords } : {}),
+    }),
+    legacyPayloads: legacyPayloadLog(path.join(dataDir, LEGACY_PAYLOAD_DIR_NAME)),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.newId ? { newId: options.newId } : {}),
     ...(options.inboxRetentionMs !== undefined ? { inboxRetentionMs: options.inboxRetentionMs } : {}),

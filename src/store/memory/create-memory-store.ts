@@ -1,6 +1,6 @@
 import type { Clock } from '../store.js';
 import { EngineStore } from '../core/engine-store.js';
-import { MemoryHistory, MemoryHot, MemoryPayloads } from './memory-ports.js';
+import { MemoryHistory, MemoryHot, MemoryInboxJournal } from './memory-ports.js';
 
 export interface MemoryStoreOptions {
   clock?: Clock;
@@ -10,5 +10,5 @@ export interface MemoryStoreOptions {
 
 /** A store that lives in this process only: for unit tests and throwaway sandboxes. */
 export function createMemoryStore(options: MemoryStoreOptions = {}): EngineStore {
-  return new EngineStore({ ...options, hot: new MemoryHot(), history: new MemoryHistory(), payloads: new MemoryPayloads() });
+  return new EngineStore({ ...options, hot: new MemoryHot(), history: new MemoryHistory(), journal: new MemoryInboxJournal() });
 }

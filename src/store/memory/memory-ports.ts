@@ -1,4 +1,5 @@
-import { emptyHotDoc, type HistoryPointer, type HistoryPort, type HistoryStream, type HotDoc, type HotPort, type PayloadPointer, type PayloadPort } from '../core/hot-doc.js';
+import { emptyHotDoc, type HistoryPointer, type HistoryPort, type HistoryStream, type HotDoc, type HotPort } from '../core/hot-doc.js';
+import { applyRecord, type InboxJournalPort, type JournaledDelivery, type JournalRecord, type PayloadPointer } from '../core/inbox-journal-port.js';
 
 /**
  * History kept as JSON strings in arrays, so a read returns a fresh copy just
@@ -54,51 +55,42 @@ export class MemoryHot implements HotPort {
 }
 
 /**
- * Payload text in memory, one "file" per `fileChars` characters so that
- * reclaiming behaves as it does on disk. Survives close/open of the same store object.
+ * The inbox journal in memory: the replayed state plus payload bytes, with the
+ * same replay rule as the file journal. Survives close/open of the same store object.
  */
-export class MemoryPayloads implements PayloadPort {
-  private readonly files = new Map<number, string[]>();
-  private active = 1;
-  private activeChars = 0;
+export class MemoryInboxJournal implements InboxJournalPort {
+  private readonly entries = new Map<string, JournaledDelivery>();
+  private readonly payloads = new Map<number, Buffer>();
+  private next = 0;
+  readonly checkpointDue = false;
 
-  constructor(private readonly fileChars = 8 * 1024 * 1024) {}
-
-  get activeFile(): number {
-    return this.active;
+  async open(): Promise<JournaledDelivery[]> {
+    return [...this.entries.values()].map((d) => ({ ...d }));
   }
 
-  async open(): Promise<void> {}
-
-  async append(payloads: readonly string[]): Promise<PayloadPointer[]> {
-    if (payloads.length === 0) return [];
-    if (this.activeChars >= this.fileChars) {
-      this.active += 1;
-      this.activeChars = 0;
-    }
-    let file = this.files.get(this.active);
-    if (!file) this.files.set(this.active, (file = []));
-    return payloads.map((text) => {
-      file.push(text);
-      this.activeChars += text.length;
-      return { file: this.active, offset: file.length - 1, length: text.length };
+  async append(records: readonly JournalRecord[]): Promise<(PayloadPointer | undefined)[]> {
+    return records.map((record) => {
+      const before = record.kind === 'drop' ? record.id : record.delivery.id;
+      const pointer = record.kind === 'put' && record.payload ? { file: 0, offset: this.next++, length: record.payload.length } : undefined;
+      if (pointer && record.kind === 'put') this.payloads.set(pointer.offset, record.payload!);
+      const old = this.entries.get(before)?.payloadRef;
+      applyRecord(this.entries, record, pointer);
+      // Payload bytes nothing refers to any more are dropped, as journal files are reclaimed.
+      if (old && this.entries.get(before)?.payloadRef !== old) this.payloads.delete(old.offset);
+      return pointer;
     });
   }
 
-  async read(pointer: PayloadPointer): Promise<string> {
-    const text = this.files.get(pointer.file)?.[pointer.offset];
-    if (text === undefined) throw new Error(`payload ${pointer.file}:${pointer.offset} is gone`);
-    return text;
+  async read(pointer: PayloadPointer): Promise<Buffer> {
+    const bytes = this.payloads.get(pointer.offset);
+    if (!bytes) throw new Error(`payload ${pointer.offset} is gone`);
+    return bytes;
   }
 
-  async reclaim(isReferenced: (file: number) => boolean): Promise<number> {
-    let removed = 0;
-    for (const file of [...this.files.keys()]) {
-      if (file === this.active || isReferenced(file)) continue;
-      this.files.delete(file);
-      removed++;
-    }
-    return removed;
+  async checkpoint(): Promise<void> {}
+
+  async reclaim(): Promise<number> {
+    return 0;
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,194 @@
+import { applyRecord, type DeliveryMeta, type InboxJournalPort, type JournaledDelivery, type JournalRecord, type PayloadPointer } from './inbox-journal-port.js';
+
+/** Payloads up to this size stay in memory until their delivery completes, to spare a read at lease time. */
+const CACHE_ENTRY_MAX_BYTES = 64 * 1024;
+const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
+
+const isUnsettled = (d: DeliveryMeta) => d.status === 'pending' || d.status === 'leased';
+
+/**
+ * The inbox as the engine holds it: every delivery within retention, indexed
+ * in memory and rebuilt at open from the journal. Changes made inside a commit
+ * are recorded (journal records to append, previous values to restore) so the
+ * commit can make them durable, or undo them if that fails.
+ *
+ * Journal files are reclaimed by reference count: a file's count drops only
+ * once the commit that released the last pointer into it is durable.
+ */
+export class InboxState {
+  private readonly entries = new Map<string, JournaledDelivery>();
+  /** Pending and leased deliveries: the only ones a lease needs to look at. */
+  private readonly unsettled = new Set<string>();
+  private readonly refs = new Map<number, number>();
+  /** Insertion order is age order: the oldest payloads are evicted first. */
+  private readonly cache = new Map<string, Buffer>();
+  private cachedBytes = 0;
+  private records: JournalRecord[] = [];
+  private undo = new Map<string, JournaledDelivery | undefined>();
+  private released: PayloadPointer[] = [];
+  /** Files this commit's payloads were counted against, to uncount if it fails. */
+  private retained: number[] = [];
+  /** Set when a file lost its last reference: a reclaim may delete it. */
+  reclaimDue = true;
+
+  constructor(
+    readonly journal: InboxJournalPort,
+    private readonly cacheBytes = DEFAULT_CACHE_BYTES,
+  ) {}
+
+  load(deliveries: readonly JournaledDelivery[]): void {
+    this.entries.clear();
+    this.unsettled.clear();
+    this.refs.clear();
+    this.cache.clear();
+    this.cachedBytes = 0;
+    for (const d of deliveries) {
+      this.entries.set(d.id, d);
+      if (isUnsettled(d)) this.unsettled.add(d.id);
+      if (d.payloadRef) this.retain(d.payloadRef.file);
+    }
+    this.reclaimDue = true;
+  }
+
+  get(id: string): JournaledDelivery | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Pending and leased deliveries. */
+  *unsettledDeliveries(): Iterable<JournaledDelivery> {
+    for (const id of this.unsettled) yield this.entries.get(id)!;
+  }
+
+  all(): IterableIterator<JournaledDelivery> {
+    return this.entries.values();
+  }
+
+  /** Records the delivery's new metadata; `payload` only at enqueue. */
+  put(delivery: DeliveryMeta, payload?: Buffer): void {
+    const { id } = delivery;
+    const previous = this.remember(id);
+    const record: JournalRecord = payload ? { kind: 'put', delivery, payload } : { kind: 'put', delivery };
+    applyRecord(this.entries, record, undefined);
+    if (isUnsettled(delivery)) this.unsettled.add(id);
+    else this.unsettled.delete(id);
+    if (payload) this.cachePayload(id, payload);
+    if (delivery.status === 'completed') this.releasePayload(id, previous?.payloadRef);
+    this.records.push(record);
+  }
+
+  drop(id: string): void {
+    const previous = this.remember(id);
+    this.entries.delete(id);
+    this.unsettled.delete(id);
+    this.releasePayload(id, previous?.payloadRef);
+    this.records.push({ kind: 'drop', id });
+  }
+
+  /** Cached payload bytes, or a read by pointer. */
+  async readPayload(id: string, pointer: PayloadPointer | undefined): Promise<Buffer | undefined> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const ref = pointer ?? this.entries.get(id)?.payloadRef;
+    return ref ? this.journal.read(ref) : undefined;
+  }
+
+  /** Appends this commit's records durably (nothing to do when there are none). */
+  async flush(): Promise<void> {
+    const records = this.records;
+    if (records.length === 0) return;
+    const pointers = await this.journal.append(records);
+    records.forEach((record, i) => {
+      const pointer = pointers[i];
+      if (!pointer || record.kind !== 'put') return;
+      const current = this.entries.get(record.delivery.id);
+      // Completed within this very commit: nothing will ever read the bytes.
+      if (!current || current.status === 'completed') return;
+      current.payloadRef = pointer;
+      this.retain(pointer.file);
+      this.retained.push(pointer.file);
+    });
+  }
+
+  /** The commit is durable: forget the undo log and drop the references it released. */
+  settle(): void {
+    this.records = [];
+    this.undo.clear();
+    this.retained = [];
+    for (const pointer of this.released.splice(0)) this.drop_(pointer.file);
+  }
+
+  /** The commit failed: put every delivery it touched back as it was. */
+  rollback(): void {
+    for (const [id, previous] of this.undo) {
+      this.forgetPayload(id);
+      if (previous) {
+        this.entries.set(id, previous);
+        if (isUnsettled(previous)) this.unsettled.add(id);
+        else this.unsettled.delete(id);
+      } else {
+        this.entries.delete(id);
+        this.unsettled.delete(id);
+      }
+    }
+    for (const file of this.retained.splice(0)) this.drop_(file);
+    this.records = [];
+    this.undo.clear();
+    this.released = [];
+  }
+
+  get pendingRecords(): number {
+    return this.records.length;
+  }
+
+  isReferenced(file: number): boolean {
+    return (this.refs.get(file) ?? 0) > 0;
+  }
+
+  /** A copy of every delivery, for a snapshot. */
+  snapshot(): JournaledDelivery[] {
+    return [...this.entries.values()].map((d) => ({ ...d }));
+  }
+
+  private remember(id: string): JournaledDelivery | undefined {
+    const current = this.entries.get(id);
+    if (!this.undo.has(id)) this.undo.set(id, current && { ...current });
+    return current;
+  }
+
+  private releasePayload(id: string, pointer: PayloadPointer | undefined): void {
+    this.forgetPayload(id);
+    if (pointer) this.released.push(pointer);
+  }
+
+  private retain(file: number): void {
+    this.refs.set(file, (this.refs.get(file) ?? 0) + 1);
+  }
+
+  private drop_(file: number): void {
+    const left = (this.refs.get(file) ?? 1) - 1;
+    if (left > 0) this.refs.set(file, left);
+    else {
+      this.refs.delete(file);
+      this.reclaimDue = true;
+    }
+  }
+
+  private cachePayload(id: string, payload: Buffer): void {
+    this.forgetPayload(id);
+    if (payload.length > CACHE_ENTRY_MAX_BYTES) return;
+    this.cache.set(id, payload);
+    this.cachedBytes += payload.length;
+    for (const [old, bytes] of this.cache) {
+      if (this.cachedBytes <= this.cacheBytes) break;
+      this.cache.delete(old);
+      this.cachedBytes -= bytes.length;
+    }
+  }
+
+  private forgetPayload(id: string): void {
+    const bytes = this.cache.get(id);
+    if (!bytes) return;
+    this.cache.delete(id);
+    this.cachedBytes -= bytes.length;
+  }
+}

@@ -1,0 +1,217 @@
+import { mkdir, open, readdir, readFile, rename, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { applyRecord, type InboxJournalPort, type JournaledDelivery, type JournalRecord, type PayloadPointer } from '../core/inbox-journal-port.js';
+import { fsyncDir } from './fsync-dir.js';
+import { decodeRecords, encodeRecords } from './journal-codec.js';
+
+export const DEFAULT_JOURNAL_FILE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_CHECKPOINT_RECORDS = 100_000;
+
+const pad = (n: number) => String(n).padStart(6, '0');
+const journalName = (n: number) => `${pad(n)}.journal`;
+const snapshotName = (n: number) => `${pad(n)}.snapshot.json`;
+const JOURNAL_PATTERN = /^(\d{6})\.journal$/;
+const SNAPSHOT_PATTERN = /^(\d{6})\.snapshot\.json$/;
+const TEMP_NAME = '.snapshot.tmp';
+
+export interface InboxJournalOptions {
+  /** Checkpoint (snapshot + new journal file) once the journal file passes this size. */
+  maxFileBytes?: number;
+  /** … or once this many records were appended since the last checkpoint. */
+  checkpointRecords?: number;
+}
+
+interface Snapshot {
+  version: 1;
+  entries: JournaledDelivery[];
+}
+
+function numbered(names: string[], pattern: RegExp): number[] {
+  return names
+    .map((n) => pattern.exec(n)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map((n) => Number.parseInt(n, 10))
+    .sort((a, b) => a - b);
+}
+
+const ignoreMissing = (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'ENOENT') throw error;
+};
+
+/**
+ * The inbox on disk, in `DATA_DIR/inbox/`:
+ *
+ * - `NNNNNN.journal`: inbox records (see `journal-codec.ts`), appended with one
+ *   write and one fdatasync per group commit; an enqueue's record carries the
+ *   payload bytes, so that is the only fsync an inbox-only commit pays.
+ * - `NNNNNN.snapshot.json`: every delivery as of the start of journal NNNNNN,
+ *   written atomically (temp file, fdatasync, rename, directory fsync). The
+ *   newest snapshot's number is the checkpoint: replay starts at that journal.
+ *
+ * Journal files before the checkpoint are no longer replayed; they stay only
+ * while a live delivery's payload pointer refers into them, then go.
+ */
+export class InboxJournal implements InboxJournalPort {
+  private files: number[] = [];
+  private coveredFrom = 1;
+  private size = 0;
+  private recordsSinceCheckpoint = 0;
+  private appender: FileHandle | undefined;
+  /** A write failed part-way: the next append starts a new file rather than write after the debris. */
+  private broken = false;
+  private readonly readers = new Map<number, Promise<FileHandle>>();
+  private reclaiming: Promise<number> = Promise.resolve(0);
+  private readonly maxFileBytes: number;
+  private readonly checkpointRecords: number;
+
+  constructor(
+    private readonly dir: string,
+    options: InboxJournalOptions = {},
+  ) {
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_JOURNAL_FILE_BYTES;
+    this.checkpointRecords = options.checkpointRecords ?? DEFAULT_CHECKPOINT_RECORDS;
+  }
+
+  private get activeFile(): number {
+    return this.files[this.files.length - 1] ?? 0;
+  }
+
+  get checkpointDue(): boolean {
+    return this.size >= this.maxFileBytes || this.recordsSinceCheckpoint >= this.checkpointRecords;
+  }
+
+  async open(): Promise<JournaledDelivery[]> {
+    const created = await mkdir(this.dir, { recursive: true });
+    if (created !== undefined) await fsyncDir(path.dirname(this.dir));
+    const names = await readdir(this.dir);
+    if (names.includes(TEMP_NAME)) await unlink(this.pathOf(TEMP_NAME));
+    const snapshots = numbered(names, SNAPSHOT_PATTERN);
+    this.files = numbered(names, JOURNAL_PATTERN);
+    const entries = new Map<string, JournaledDelivery>();
+    const checkpoint = snapshots[snapshots.length - 1];
+    this.coveredFrom = checkpoint ?? 1;
+    if (checkpoint !== undefined) {
+      const snapshot = JSON.parse(await readFile(this.pathOf(snapshotName(checkpoint)), 'utf8')) as Snapshot;
+      for (const d of snapshot.entries) entries.set(d.id, d);
+    }
+    this.recordsSinceCheckpoint = 0;
+    this.size = 0;
+    const replayed = this.files.filter((f) => f >= this.coveredFrom);
+    for (const file of replayed) {
+      const bytes = await readFile(this.pathOf(journalName(file)));
+      const { records, end } = decodeRecords(bytes, file);
+      for (const { record, pointer } of records) applyRecord(entries, record, pointer);
+      this.recordsSinceCheckpoint += records.length;
+      // Only the file being appended to can end in a torn record; cut it off so appends start clean.
+      if (file === this.activeFile) {
+        if (end < bytes.length) await truncate(this.pathOf(journalName(file)), end);
+        this.size = end;
+      }
+    }
+    if (replayed.length === 0) await this.startFile(this.coveredFrom);
+    for (const old of snapshots.filter((s) => s < this.coveredFrom)) await unlink(this.pathOf(snapshotName(old))).catch(ignoreMissing);
+    return [...entries.values()];
+  }
+
+  async append(records: readonly JournalRecord[]): Promise<(PayloadPointer | undefined)[]> {
+    if (records.length === 0) return [];
+    if (this.broken) {
+      await this.startFile(this.activeFile + 1);
+      this.broken = false;
+    }
+    const { chunks, bytes, pointers } = encodeRecords(records, this.activeFile, this.size);
+    try {
+      this.appender ??= await open(this.pathOf(journalName(this.activeFile)), 'a');
+      const buffer = Buffer.concat(chunks, bytes);
+      for (let written = 0; written < buffer.length; ) {
+        written += (await this.appender.write(buffer, written, buffer.length - written)).bytesWritten;
+      }
+      await this.appender.datasync();
+    } catch (error) {
+      this.broken = true;
+      throw error;
+    }
+    this.size += bytes;
+    this.recordsSinceCheckpoint += records.length;
+    return pointers;
+  }
+
+  async read(pointer: PayloadPointer): Promise<Buffer> {
+    let opening = this.readers.get(pointer.file);
+    if (!opening) {
+      opening = open(this.pathOf(journalName(pointer.file)), 'r');
+      this.readers.set(pointer.file, opening);
+      opening.catch(() => this.readers.delete(pointer.file));
+    }
+    const reader = await opening;
+    const buffer = Buffer.allocUnsafe(pointer.length);
+    const { bytesRead } = await reader.read(buffer, 0, pointer.length, pointer.offset);
+    if (bytesRead !== pointer.length) throw new Error(`inbox payload ${journalName(pointer.file)}@${pointer.offset} is cut short`);
+    return buffer;
+  }
+
+  async checkpoint(live: readonly JournaledDelivery[]): Promise<void> {
+    // Records appended from now on go to the new file, which the snapshot names as its start.
+    const from = this.activeFile + 1;
+    await this.startFile(from);
+    const snapshot: Snapshot = { version: 1, entries: [...live] };
+    const temp = await open(this.pathOf(TEMP_NAME), 'w');
+    try {
+      await temp.writeFile(`${JSON.stringify(snapshot)}\n`, 'utf8');
+      await temp.datasync();
+    } finally {
+      await temp.close();
+    }
+    await rename(this.pathOf(TEMP_NAME), this.pathOf(snapshotName(from)));
+    await fsyncDir(this.dir);
+    const previous = this.coveredFrom;
+    this.coveredFrom = from;
+    this.recordsSinceCheckpoint = 0;
+    await unlink(this.pathOf(snapshotName(previous))).catch(ignoreMissing);
+  }
+
+  reclaim(isReferenced: (file: number) => boolean): Promise<number> {
+    // One at a time: the commit queue and a purge may both ask.
+    this.reclaiming = this.reclaiming.catch(() => 0).then(() => this.reclaimOnce(isReferenced));
+    return this.reclaiming;
+  }
+
+  private async reclaimOnce(isReferenced: (file: number) => boolean): Promise<number> {
+    const dead = this.files.filter((f) => f < this.coveredFrom && !isReferenced(f));
+    for (const file of dead) {
+      const reader = this.readers.get(file);
+      this.readers.delete(file);
+      if (reader) await (await reader).close();
+      await unlink(this.pathOf(journalName(file))).catch(ignoreMissing);
+      this.files = this.files.filter((f) => f !== file);
+    }
+    return dead.length;
+  }
+
+  /** Journal file numbers on disk, for tests and diagnostics. */
+  get fileNumbers(): readonly number[] {
+    return this.files;
+  }
+
+  async close(): Promise<void> {
+    await this.reclaiming.catch(() => 0);
+    await this.appender?.close();
+    this.appender = undefined;
+    for (const reader of this.readers.values()) await (await reader).close();
+    this.readers.clear();
+  }
+
+  private async startFile(file: number): Promise<void> {
+    await this.appender?.close();
+    this.appender = undefined;
+    this.appender = await open(this.pathOf(journalName(file)), 'a');
+    this.files.push(file);
+    this.size = 0;
+    // The new file's directory entry must be durable before pointers refer into it.
+    await fsyncDir(this.dir);
+  }
+
+  private pathOf(name: string): string {
+    return path.join(this.dir, name);
+  }
+}
