@@ -14,6 +14,17 @@ function isDue(d: DeliveryMeta, now: number): boolean {
 
 const isSettled = (d: DeliveryMeta) => d.status === 'completed' || d.status === 'dead';
 
+const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * Sorts oldest first, then by id. Canonical ISO times (what routes record)
+ * compare as strings, sparing a Date.parse per candidate per lease.
+ */
+function orderKey(d: DeliveryMeta): string {
+  const at = CANONICAL_ISO.test(d.receivedAt) ? d.receivedAt : toIso(Date.parse(d.receivedAt));
+  return `${at} ${d.id}`;
+}
+
 /** Metadata without the pointer, as a fresh object. */
 function metaOf(d: JournaledDelivery): DeliveryMeta {
   const { payloadRef: _ref, ...meta } = d;
@@ -68,12 +79,19 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
       if (!(limit > 0) || !(leaseMs > 0)) throw new ValidationError('limit and leaseMs must be positive', 'limit');
       const leased = await ctx.queue.submit((tx) => {
         const at = now ?? ctx.clock();
-        // Each time is parsed once, not once per comparison.
-        const due: { d: JournaledDelivery; at: number }[] = [];
-        for (const d of tx.inbox.unsettledDeliveries()) if (isDue(d, at)) due.push({ d, at: Date.parse(d.receivedAt) });
-        due.sort((a, b) => a.at - b.at || (a.d.id < b.d.id ? -1 : 1));
+        // The `limit` oldest due ones, kept sorted while scanning: a backlog is not sorted whole for each lease.
+        const due: { d: JournaledDelivery; key: string }[] = [];
+        for (const d of tx.inbox.unsettledDeliveries()) {
+          if (!isDue(d, at)) continue;
+          const key = orderKey(d);
+          if (due.length === limit && !(key < due[limit - 1]!.key)) continue;
+          let i = due.length;
+          while (i > 0 && key < due[i - 1]!.key) i--;
+          due.splice(i, 0, { d, key });
+          if (due.length > limit) due.pop();
+        }
         const leaseUntil = toIso(at + leaseMs);
-        return due.slice(0, limit).map(({ d }) => {
+        return due.map(({ d }) => {
           const next = compact({ ...metaOf(d), status: 'leased' as const, attempts: d.attempts + 1, leaseUntil, retryAt: undefined });
           tx.inbox.put(next);
           return next;
