@@ -1,3 +1,4 @@
+import { createAdminCommands } from '../src/admin/admin-commands.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -96,7 +97,7 @@ export async function runPanelsBench(): Promise<BenchTable> {
       });
       next();
     });
-    app.use(createAdminRouter({ config, store, clock: Date.now, log, auth: benchAuth, operations: {}, trackers: {}, latestCycle: () => undefined, projectRoot: findProjectRoot() }));
+    app.use(createAdminRouter({ config, store, clock: Date.now, log, auth: benchAuth, commands: createAdminCommands({ store, clock: Date.now, env: { runnerModeOverride: undefined, flySessionsApp: undefined, flySessionsRegion: undefined } }), operations: {}, trackers: {}, latestCycle: () => undefined, projectRoot: findProjectRoot() }));
     const server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

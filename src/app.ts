@@ -75,6 +75,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.poller?.latest });
     // Operator API: one access-code auth (the /admin panels reuse `adminAuth`) guarding every /api module; more modules join via `modules`.
     const adminAuth = config.adminAccessCode ? new AdminAuth({ accessCode: config.adminAccessCode, sessions: openedStore.adminSessions, clock, log: log.child({ component: 'admin-auth' }) }) : undefined;
+    const jiraAdmin = config.jira.host && config.jira.email && config.jira.apiToken ? createJiraAdmin({ host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock }) : undefined;
     const adminApi = createAdminApi({
       auth: adminAuth,
       store: openedStore,
@@ -83,7 +84,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       trustedProxyHeader: config.trustedProxyHeader,
       runnerModeOverride: config.runnerModeOverride,
       fly: config.fly,
-      jira: config.jira.host && config.jira.email && config.jira.apiToken ? createJiraAdmin({ host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock }) : undefined,
+      jira: jiraAdmin,
       latestCycle: () => built.poller?.latest,
       modules: built.apiModules,
     });
@@ -116,7 +117,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
         }),
         ...built.routers,
         adminApi.router,
-        mountAdminPanels({ config, store: openedStore, log, clock, services: built, auth: adminAuth }),
+        mountAdminPanels({ config, store: openedStore, log, clock, services: built, auth: adminAuth, commands: adminApi.commands, jira: jiraAdmin }),
       ],
     });
 

@@ -51,12 +51,13 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
-/** Input from a caller failed validation; `field` names the offending field. */
+/** Input from a caller failed validation; `field` names the offending field, `problems` every one. */
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';
   constructor(
     message: string,
     readonly field?: string,
+    readonly problems: readonly { field: string; message: string }[] = [],
   ) {
     super(message);
   }

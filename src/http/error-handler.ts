@@ -15,7 +15,10 @@ export function toAnswer(error: unknown): Answer | undefined {
     return { status: error.status, body: { error: error.code, message: error.message, ...error.details }, headers: error.headers };
   }
   if (error instanceof ValidationError) {
-    return { status: 400, body: { error: 'invalid_request', message: error.message, ...(error.field ? { field: error.field } : {}) } };
+    return {
+      status: 400,
+      body: { error: 'invalid_request', message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.problems.length > 0 ? { problems: error.problems } : {}) },
+    };
   }
   if (error instanceof NotFoundError) return { status: 404, body: { error: 'not_found', message: error.message } };
   if (error instanceof ConflictError) return { status: 409, body: { error: 'conflict', message: error.message } };

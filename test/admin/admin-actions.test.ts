@@ -70,7 +70,7 @@ describe('admin panel actions', () => {
     const mapping = await server.orchestrator.store.mappings.get('WEB');
     expect(mapping).toMatchObject({ trackerKind: 'linear', owner: 'demo-org', repo: 'demo-app', defaultBranch: 'main', maxTurns: 30, maxJobMinutes: 90, maxIterations: 3, executionMode: 'local' });
     const audit = await server.orchestrator.store.audit.list({ limit: 10 });
-    expect(audit.items.map((e) => `${e.action} ${e.target}`)).toContain('mapping.create WEB');
+    expect(audit.items.map((e) => `${e.action} ${e.target}`)).toContain('mapping.create mapping:WEB');
   });
 
   it('pauses a project and edits its cap', async () => {

@@ -1,3 +1,4 @@
+import { createAdminCommands } from '../../src/admin/admin-commands.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -121,6 +122,7 @@ describe('admin sessions, CSRF and throttling', () => {
         clock: Date.now,
         log: orchestrator.log,
         auth,
+        commands: createAdminCommands({ store: orchestrator.store, clock: Date.now, env: { runnerModeOverride: undefined, flySessionsApp: undefined, flySessionsRegion: undefined } }),
         operations: {},
         trackers: {},
         latestCycle: () => undefined,

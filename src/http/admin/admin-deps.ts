@@ -1,3 +1,4 @@
+import type { AdminCommands } from '../../admin/admin-commands.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { IntakeCycleResult } from '../../orchestrator/intake-cycle.js';
@@ -104,6 +105,8 @@ export interface AdminDeps {
   clock: () => number;
   log: Logger;
   auth: AdminAuth;
+  /** The same project and settings commands the JSON API uses. */
+  commands: AdminCommands;
   operations: AdminOperations;
   trackers: Trackers;
   tokens?: RunnerTokens | undefined;

@@ -6,7 +6,8 @@ import type { Logger } from '../../logging/create-logger.js';
 import type { Operations } from '../../operations/create-operations.js';
 import type { Services } from '../../services.js';
 import type { Store } from '../../store/store.js';
-import { createJiraAdmin, type JiraAdmin } from '../../trackers/jira/index.js';
+import type { JiraAdmin } from '../../trackers/jira/index.js';
+import type { AdminCommands } from '../../admin/admin-commands.js';
 import { findProjectRoot } from '../../package-info.js';
 import type { AdminAuth, AdminOperations } from './admin-deps.js';
 import { createAdminRouter } from './create-admin-router.js';
@@ -19,6 +20,10 @@ export interface MountAdminPanelsInput {
   services: Services;
   /** The access-code auth shared with `POST /api/auth`; undefined when ADMIN_ACCESS_CODE is unset. */
   auth: AccessCodeAuth | undefined;
+  /** The API's project and settings commands, so both doors change things the same way. */
+  commands: AdminCommands;
+  /** The API's Jira admin client (JQL checks, field discovery); undefined without Jira. */
+  jira: JiraAdmin | undefined;
   projectRoot?: string;
 }
 
@@ -102,7 +107,6 @@ export function adaptOperations(operations: Operations, jira: JiraAdmin | undefi
 export function mountAdminPanels(input: MountAdminPanelsInput): Router {
   if (!input.auth || !input.config.adminAccessCode) return Router();
   const { config } = input;
-  const jira = config.jira.host && config.jira.email && config.jira.apiToken ? createJiraAdmin({ host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: input.clock }) : undefined;
   return createAdminRouter(
     {
       config,
@@ -110,7 +114,8 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       clock: input.clock,
       log: input.log.child({ component: 'admin-panels' }),
       auth: adaptAuth(input.auth),
-      operations: adaptOperations(input.services.operations, jira),
+      commands: input.commands,
+      operations: adaptOperations(input.services.operations, input.jira),
       trackers: input.services.trackers,
       tokens: input.services.tokens,
       latestCycle: () => input.services.poller?.latest,

@@ -8,6 +8,7 @@ import type { JiraAdmin } from '../../trackers/jira/index.js';
 import { notFoundHandler } from '../error-handler.js';
 import { API_PATHS_OUTSIDE_GUARD, createApiGuard } from './api-guard.js';
 import type { ApiOperation, ApiRouteModule } from './api-operation.js';
+import { createAdminCommands, type AdminCommands } from '../../admin/admin-commands.js';
 import { createAuthRoutes } from './auth-routes.js';
 import { buildOpenApiDocument } from './build-openapi-document.js';
 import { createDedupRoutes } from './dedup-routes.js';
@@ -39,20 +40,19 @@ export interface AdminApiDeps {
  * their operations, and a JSON 404 for any other `/api/*` path so nothing
  * mounted later can answer under `/api` without the guard.
  */
-export function createAdminApi(deps: AdminApiDeps): ApiRouteModule {
+export function createAdminApi(deps: AdminApiDeps): ApiRouteModule & { commands: AdminCommands } {
   const { store, clock } = deps;
+  const env = { runnerModeOverride: deps.runnerModeOverride, flySessionsApp: deps.fly.sessionsApp, flySessionsRegion: deps.fly.sessionsRegion };
+  // The panels share these commands, so both doors validate, store and audit alike.
+  const commands = createAdminCommands({ store, clock, env });
   const modules: ApiRouteModule[] = [
     createAuthRoutes({ auth: deps.auth, audit: store.audit, clock, trustedProxyHeader: deps.trustedProxyHeader }),
-    createMappingsRoutes({ store, clock }),
+    createMappingsRoutes({ store, commands }),
     createJiraRoutes({ jira: deps.jira }),
     createLogRoutes({ store }),
     createWorkRoutes({ store, clock, latestCycle: deps.latestCycle }),
-    createDedupRoutes({ store, clock }),
-    createRuntimeSettingsRoutes({
-      store,
-      clock,
-      env: { runnerModeOverride: deps.runnerModeOverride, flySessionsApp: deps.fly.sessionsApp, flySessionsRegion: deps.fly.sessionsRegion },
-    }),
+    createDedupRoutes({ store, commands }),
+    createRuntimeSettingsRoutes({ store, env, commands }),
     ...(deps.modules ?? []),
   ];
   const openApiOperation: ApiOperation = {
@@ -80,5 +80,5 @@ export function createAdminApi(deps: AdminApiDeps): ApiRouteModule {
     if (!isApi || (API_PATHS_OUTSIDE_GUARD as readonly string[]).includes(path)) return next();
     notFoundHandler(req, res);
   });
-  return { router, operations };
+  return { router, operations, commands };
 }

@@ -1,14 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { recordAdminChange } from '../../admin/record-admin-change.js';
-import { NotFoundError } from '../../errors/index.js';
+import type { AdminCommands } from '../../admin/admin-commands.js';
 import type { Store } from '../../store/store.js';
 import { adminSessionOf } from './api-guard.js';
 import type { ApiRouteModule } from './api-operation.js';
 
 export interface DedupRoutesDeps {
   store: Store;
-  clock: () => number;
+  commands: AdminCommands;
 }
 
 const entryShape = z.object({
@@ -22,7 +21,7 @@ const entryShape = z.object({
 });
 
 export function createDedupRoutes(deps: DedupRoutesDeps): ApiRouteModule {
-  const { store, clock } = deps;
+  const { store, commands } = deps;
   const router = Router();
 
   router.get('/api/dedup', async (_req, res) => {
@@ -31,11 +30,7 @@ export function createDedupRoutes(deps: DedupRoutesDeps): ApiRouteModule {
   });
 
   router.delete('/api/dedup/:issueId', async (req, res) => {
-    const key = String(req.params.issueId);
-    // Operators see identifiers (ENG-12) in the panel, the ledger is keyed by tracker id: accept either.
-    const entry = (await store.dedup.get(key)) ?? (await store.dedup.listActive()).find((e) => e.identifier === key);
-    if (!entry || !(await store.dedup.delete(entry.issueId))) throw new NotFoundError(`No active dedup entry for ${key}`);
-    await recordAdminChange(store.audit, clock, { actor: adminSessionOf(res).id, action: 'dedup.delete', target: `issue:${entry.identifier}`, before: entry });
+    const entry = await commands.deleteDedup(String(req.params.issueId), adminSessionOf(res).id);
     res.json({ deleted: entry.issueId, identifier: entry.identifier });
   });
 

@@ -1,31 +1,20 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { recordAdminChange } from '../../admin/record-admin-change.js';
-import { mappingInputSchema, parseMapping } from '../../domain/mapping-schema.js';
-import { NotFoundError } from '../../errors/index.js';
+import { mappingPatchSchema, type AdminCommands } from '../../admin/admin-commands.js';
+import { mappingInputSchema } from '../../domain/mapping-schema.js';
 import type { Store } from '../../store/store.js';
 import { adminSessionOf } from './api-guard.js';
 import type { ApiRouteModule } from './api-operation.js';
-import { invalidRequest, parseInput } from './parse-input.js';
 
 export interface MappingsRoutesDeps {
   store: Store;
-  clock: () => number;
+  commands: AdminCommands;
 }
-
-/** Only the two knobs an operator turns during an incident; everything else goes through POST. */
-const patchBody = z
-  .object({
-    maxInProgressAiIssues: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
-    paused: z.boolean().optional(),
-  })
-  .strict()
-  .refine((b) => b.maxInProgressAiIssues !== undefined || b.paused !== undefined, { message: 'send maxInProgressAiIssues and/or paused' });
 
 const mappingShape = z.record(z.string(), z.unknown()).describe('A stored mapping with every default filled in');
 
 export function createMappingsRoutes(deps: MappingsRoutesDeps): ApiRouteModule {
-  const { store, clock } = deps;
+  const { store, commands } = deps;
   const router = Router();
 
   router.get('/api/mappings', async (_req, res) => {
@@ -34,44 +23,17 @@ export function createMappingsRoutes(deps: MappingsRoutesDeps): ApiRouteModule {
   });
 
   router.post('/api/mappings', async (req, res) => {
-    const body: unknown = req.body;
-    const teamKey = typeof body === 'object' && body !== null ? (body as { teamKey?: unknown }).teamKey : undefined;
-    const existing = typeof teamKey === 'string' ? await store.mappings.get(teamKey.trim()) : undefined;
-    const parsed = parseMapping(body, new Date(clock()).toISOString(), existing);
-    if (!parsed.ok) throw invalidRequest(parsed.problems);
-    const saved = await store.mappings.upsert(parsed.mapping);
-    await recordAdminChange(store.audit, clock, {
-      actor: adminSessionOf(res).id,
-      action: existing ? 'mapping.replace' : 'mapping.create',
-      target: `mapping:${saved.teamKey}`,
-      ...(existing ? { before: existing } : {}),
-      after: saved,
-    });
-    res.status(existing ? 200 : 201).json({ mapping: saved, created: !existing });
+    const { mapping, created } = await commands.saveMapping(req.body, adminSessionOf(res).id);
+    res.status(created ? 201 : 200).json({ mapping, created });
   });
 
   router.patch('/api/mappings/:teamKey', async (req, res) => {
-    const teamKey = String(req.params.teamKey);
-    const patch = parseInput(patchBody, req.body, 'body');
-    const existing = await store.mappings.get(teamKey);
-    if (!existing) throw new NotFoundError(`No mapping with teamKey ${teamKey}`);
-    const saved = await store.mappings.upsert({ ...existing, ...patch, updatedAt: new Date(clock()).toISOString() });
-    const changed = Object.keys(patch) as (keyof typeof patch)[];
-    await recordAdminChange(store.audit, clock, {
-      actor: adminSessionOf(res).id,
-      action: 'mapping.update',
-      target: `mapping:${teamKey}`,
-      before: Object.fromEntries(changed.map((k) => [k, existing[k]])),
-      after: Object.fromEntries(changed.map((k) => [k, saved[k]])),
-    });
-    res.json({ mapping: saved });
+    res.json({ mapping: await commands.updateMapping(String(req.params.teamKey), req.body, adminSessionOf(res).id) });
   });
 
   router.delete('/api/mappings/:teamKey', async (req, res) => {
     const teamKey = String(req.params.teamKey);
-    const existing = await store.mappings.get(teamKey);
-    if (!existing || !(await store.mappings.delete(teamKey))) throw new NotFoundError(`No mapping with teamKey ${teamKey}`);
-    await recordAdminChange(store.audit, clock, { actor: adminSessionOf(res).id, action: 'mapping.delete', target: `mapping:${teamKey}`, before: existing });
+    await commands.deleteMapping(teamKey, adminSessionOf(res).id);
     res.json({ deleted: teamKey });
   });
 
@@ -99,7 +61,7 @@ export function createMappingsRoutes(deps: MappingsRoutesDeps): ApiRouteModule {
         path: '/api/mappings/:teamKey',
         summary: 'Change a mapping’s concurrency cap (maxInProgressAiIssues) or paused state',
         params: teamKeyParam,
-        body: patchBody,
+        body: mappingPatchSchema,
         response: z.object({ mapping: mappingShape }),
         statuses: { 200: 'updated', 400: 'invalid or unknown field', 401: 'missing or invalid token', 404: 'no such mapping' },
       },

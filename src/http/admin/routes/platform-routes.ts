@@ -1,7 +1,5 @@
 import { Router } from 'express';
-import { recordAdminChange } from '../../../admin/record-admin-change.js';
 import { SETTING_KEYS } from '../../../admin/runtime-settings.js';
-import { RUNNER_MODES, type RunnerMode } from '../../../config/index.js';
 import { NotFoundError, ValidationError } from '../../../errors/index.js';
 import { SETTINGS } from '../../../services.js';
 import { field, page, redirectWithNotice, type AdminContext } from '../admin-context.js';
@@ -14,7 +12,7 @@ const SECRET_NAME = /^[A-Z][A-Z0-9_]*$/;
 /** Platform and developer actions: sessions, runner mode, settings, secrets, dedup entries. */
 export function createPlatformRoutes(ctx: AdminContext): Router {
   const router = Router();
-  const { store, clock, operations, config } = ctx.deps;
+  const { store, operations, config, commands } = ctx.deps;
   const actorOf = (res: Parameters<typeof adminState>[0]) => adminState(res).session.id;
 
   router.post(
@@ -32,10 +30,7 @@ export function createPlatformRoutes(ctx: AdminContext): Router {
     '/admin/runner-mode',
     page(ctx, 'reaper', async (req, res) => {
       const mode = field(req, 'mode');
-      if (!(RUNNER_MODES as readonly string[]).includes(mode)) throw new ValidationError(`Runner mode must be one of ${RUNNER_MODES.join(', ')} (got "${mode}").`, 'mode');
-      const before = await store.settings.get<RunnerMode>(SETTINGS.runnerMode);
-      await store.settings.set(SETTINGS.runnerMode, mode);
-      await recordAdminChange(store.audit, clock, { actor: actorOf(res), action: 'settings.runnerMode', target: 'runnerMode', before: before ?? null, after: mode });
+      await commands.setRunnerMode({ mode }, actorOf(res));
       const back = field(req, 'back') === 'runners' ? '/admin/runners' : '/admin/reaper';
       redirectWithNotice(res, back, noticeQuery(config.runnerModeOverride ? 'runner-mode-locked' : 'runner-mode', mode));
     }),
@@ -44,16 +39,14 @@ export function createPlatformRoutes(ctx: AdminContext): Router {
   router.post(
     '/admin/settings',
     page(ctx, 'settings', async (req, res) => {
-      const actor = actorOf(res);
+      // Only what the operator changed is sent; an emptied field clears the stored value.
+      const changes: Record<string, string | null> = {};
       for (const key of SETTING_KEYS) {
         const value = field(req, key);
-        if (value.length > 100 || (value && !/^[a-z0-9][a-z0-9-]*$/.test(value))) throw new ValidationError(`${key} must be lower-case letters, digits and dashes (a Fly app or region name).`, key);
         const before = await store.settings.get<string>(SETTINGS[key]);
-        if ((before ?? '') === value) continue;
-        if (value) await store.settings.set(SETTINGS[key], value);
-        else await store.settings.delete(SETTINGS[key]);
-        await recordAdminChange(store.audit, clock, { actor, action: `settings.${key}`, target: key, before: before ?? null, after: value || null });
+        if ((before ?? '') !== value) changes[key] = value || null;
       }
+      if (Object.keys(changes).length > 0) await commands.updateSettings(changes, actorOf(res));
       redirectWithNotice(res, '/admin/settings', noticeQuery('settings-saved'));
     }),
   );
@@ -98,10 +91,7 @@ export function createPlatformRoutes(ctx: AdminContext): Router {
   router.post(
     '/admin/dedup/:issueId/delete',
     page(ctx, 'audit', async (req, res) => {
-      const issueId = String(req.params.issueId);
-      const entry = await store.dedup.get(issueId);
-      if (!entry || !(await store.dedup.delete(issueId))) throw new NotFoundError(`${issueId} is not in the dedup window any more.`);
-      await recordAdminChange(store.audit, clock, { actor: actorOf(res), action: 'dedup.delete', target: entry.identifier, before: entry });
+      const entry = await commands.deleteDedup(String(req.params.issueId), actorOf(res));
       redirectWithNotice(res, '/admin/audit', noticeQuery('dedup-cleared', entry.identifier));
     }),
   );

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { recordAdminChange } from '../../../admin/record-admin-change.js';
+import type { Mapping } from '../../../domain/mapping.js';
 import { NotFoundError, ValidationError } from '../../../errors/index.js';
 import { field, page, redirectWithNotice, sendPage, type AdminContext } from '../admin-context.js';
 import { adminState } from '../admin-session.js';
@@ -11,7 +11,7 @@ const TEAM_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 /** Projects: the 8-step stepper, pause/resume, cap edit, workflow sync, and the Jira helpers the stepper calls. */
 export function createProjectRoutes(ctx: AdminContext): Router {
   const router = Router();
-  const { store, clock, operations } = ctx.deps;
+  const { store, clock, operations, commands } = ctx.deps;
   const jiraAvailable = Boolean(operations.validateJql);
 
   const mappingOr404 = async (req: Request) => {
@@ -47,8 +47,8 @@ export function createProjectRoutes(ctx: AdminContext): Router {
       }
       if (!check.ok) return showStep(req, res, firstStepWith(check.problems), draft, check.problems, 400);
       const actor = adminState(res).session.id;
-      await store.mappings.upsert(check.mapping);
-      await recordAdminChange(store.audit, clock, { actor, action: 'mapping.create', target: check.mapping.teamKey, after: check.mapping });
+      // The stepper already validated with the same schema; saving goes through the API's command.
+      await commands.saveMapping(draftInput(check.mapping), actor);
       const failedSecrets: string[] = [];
       for (const secret of draftSecrets(draft)) {
         try {
@@ -69,9 +69,7 @@ export function createProjectRoutes(ctx: AdminContext): Router {
     page(ctx, 'projects', async (req, res) => {
       const mapping = await mappingOr404(req);
       const paused = field(req, 'paused') !== 'false';
-      const updated = { ...mapping, paused, updatedAt: new Date(clock()).toISOString() };
-      await store.mappings.upsert(updated);
-      await recordAdminChange(store.audit, clock, { actor: adminState(res).session.id, action: 'mapping.update', target: mapping.teamKey, before: { paused: mapping.paused }, after: { paused } });
+      await commands.updateMapping(mapping.teamKey, { paused }, adminState(res).session.id);
       redirectWithNotice(res, '/admin/projects', noticeQuery(paused ? 'paused' : 'resumed', mapping.teamKey));
     }),
   );
@@ -81,10 +79,8 @@ export function createProjectRoutes(ctx: AdminContext): Router {
     page(ctx, 'projects', async (req, res) => {
       const mapping = await mappingOr404(req);
       const raw = field(req, 'maxInProgressAiIssues');
-      const cap = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-      if (!Number.isInteger(cap) || cap < 1 || cap > 100) throw new ValidationError(`The cap of ${mapping.teamKey} must be a whole number from 1 to 100 (got "${raw}").`, 'maxInProgressAiIssues');
-      await store.mappings.upsert({ ...mapping, maxInProgressAiIssues: cap, updatedAt: new Date(clock()).toISOString() });
-      await recordAdminChange(store.audit, clock, { actor: adminState(res).session.id, action: 'mapping.update', target: mapping.teamKey, before: { maxInProgressAiIssues: mapping.maxInProgressAiIssues }, after: { maxInProgressAiIssues: cap } });
+      if (!/^\d+$/.test(raw)) throw new ValidationError(`The cap of ${mapping.teamKey} must be a whole number from 1 to 100 (got "${raw}").`, 'maxInProgressAiIssues');
+      await commands.updateMapping(mapping.teamKey, { maxInProgressAiIssues: Number(raw) }, adminState(res).session.id);
       redirectWithNotice(res, '/admin/projects', noticeQuery('cap-saved', mapping.teamKey));
     }),
   );
@@ -119,4 +115,10 @@ export function createProjectRoutes(ctx: AdminContext): Router {
   });
 
   return router;
+}
+
+/** A validated mapping back in the input shape the save command parses (timestamps are the store's). */
+function draftInput(mapping: Mapping): Record<string, unknown> {
+  const { createdAt: _createdAt, updatedAt: _updatedAt, ...input } = mapping;
+  return input;
 }

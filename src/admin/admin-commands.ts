@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { RUNNER_MODES, type RunnerMode } from '../config/index.js';
+import type { DedupEntry } from '../domain/dedup-entry.js';
+import type { Mapping } from '../domain/mapping.js';
+import { parseMapping } from '../domain/mapping-schema.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import { SETTINGS } from '../services.js';
+import type { Store } from '../store/store.js';
+import { recordAdminChange } from './record-admin-change.js';
+import { readRunnerMode, readSettings, SETTING_KEYS, type RunnerModeView, type RuntimeEnv, type SettingKey, type SettingView } from './runtime-settings.js';
+
+/**
+ * Every change an operator can make to projects and runtime settings, in one
+ * place: the JSON API and the admin panels are two doors to these commands,
+ * so they validate, store and audit the same way. `actor` is the admin
+ * session id (never its token).
+ */
+
+/** Only the two knobs an operator turns during an incident; the rest goes through a full save. */
+export const mappingPatchSchema = z
+  .object({
+    maxInProgressAiIssues: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
+    paused: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => b.maxInProgressAiIssues !== undefined || b.paused !== undefined, { message: 'send maxInProgressAiIssues and/or paused' });
+export type MappingPatch = z.output<typeof mappingPatchSchema>;
+
+export const runnerModeSchema = z.object({ mode: z.enum(RUNNER_MODES, { message: `must be one of ${RUNNER_MODES.join(', ')}` }) }).strict();
+
+/** `null` clears a stored value (back to the default). */
+export const settingsSchema = z
+  .object({
+    flySessionsApp: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'must be a Fly app name (lowercase letters, digits and "-", 3 to 63 characters)')
+      .nullable()
+      .optional(),
+    flySessionsRegion: z.string().trim().regex(/^[a-z]{3}$/, 'must be a Fly region code such as iad or ams').nullable().optional(),
+  })
+  .strict()
+  .refine((b) => SETTING_KEYS.some((k) => b[k] !== undefined), { message: `send at least one of ${SETTING_KEYS.join(', ')}` });
+export type SettingsInput = z.output<typeof settingsSchema>;
+
+/** Parses with a schema or throws a ValidationError naming every bad field. */
+export function validated<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    // zod reports unknown keys on the parent object; the operator needs the key's own name.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: [...at, key].join('.'), message: 'is not a field this accepts' }));
+    return [{ field: at.join('.') || where, message: issue.message }];
+  });
+  throw new ValidationError(`Invalid request: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems[0]?.field, problems);
+}
+
+export interface AdminCommandsDeps {
+  store: Store;
+  clock: () => number;
+  env: RuntimeEnv;
+}
+
+export interface AdminCommands {
+  /** Validates with the mapping schema (defaults filled in) and creates or replaces it. */
+  saveMapping(input: unknown, actor: string): Promise<{ mapping: Mapping; created: boolean }>;
+  updateMapping(teamKey: string, patch: unknown, actor: string): Promise<Mapping>;
+  deleteMapping(teamKey: string, actor: string): Promise<Mapping>;
+  setRunnerMode(input: unknown, actor: string): Promise<RunnerModeView>;
+  updateSettings(input: unknown, actor: string): Promise<{ settings: Record<SettingKey, SettingView>; changed: SettingKey[] }>;
+  /** By tracker id or identifier (ENG-12): the panel shows identifiers, the ledger is keyed by id. */
+  deleteDedup(key: string, actor: string): Promise<DedupEntry>;
+}
+
+export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): AdminCommands {
+  const now = () => new Date(clock()).toISOString();
+  const requireMapping = async (teamKey: string) => {
+    const existing = await store.mappings.get(teamKey);
+    if (!existing) throw new NotFoundError(`No mapping with teamKey ${teamKey}`);
+    return existing;
+  };
+
+  return {
+    async saveMapping(input, actor) {
+      const teamKey = typeof input === 'object' && input !== null ? (input as { teamKey?: unknown }).teamKey : undefined;
+      const existing = typeof teamKey === 'string' ? await store.mappings.get(teamKey.trim()) : undefined;
+      const parsed = parseMapping(input, now(), existing);
+      if (!parsed.ok) {
+        throw new ValidationError(`Invalid mapping: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems[0]?.field, parsed.problems);
+      }
+      const mapping = await store.mappings.upsert(parsed.mapping);
+      await recordAdminChange(store.audit, clock, {
+        actor,
+        action: existing ? 'mapping.replace' : 'mapping.create',
+        target: `mapping:${mapping.teamKey}`,
+        ...(existing ? { before: existing } : {}),
+        after: mapping,
+      });
+      return { mapping, created: !existing };
+    },
+
+    async updateMapping(teamKey, patch, actor) {
+      const changes = validated(mappingPatchSchema, patch);
+      const existing = await requireMapping(teamKey);
+      const saved = await store.mappings.upsert({ ...existing, ...changes, updatedAt: now() });
+      const keys = Object.keys(changes) as (keyof MappingPatch)[];
+      await recordAdminChange(store.audit, clock, {
+        actor,
+        action: 'mapping.update',
+        target: `mapping:${teamKey}`,
+        before: Object.fromEntries(keys.map((k) => [k, existing[k]])),
+        after: Object.fromEntries(keys.map((k) => [k, saved[k]])),
+      });
+      return saved;
+    },
+
+    async deleteMapping(teamKey, actor) {
+      const existing = await requireMapping(teamKey);
+      if (!(await store.mappings.delete(teamKey))) throw new NotFoundError(`No mapping with teamKey ${teamKey}`);
+      await recordAdminChange(store.audit, clock, { actor, action: 'mapping.delete', target: `mapping:${teamKey}`, before: existing });
+      return existing;
+    },
+
+    async setRunnerMode(input, actor) {
+      const { mode } = validated(runnerModeSchema, input);
+      const before = await readRunnerMode(store.settings, env);
+      await store.settings.set(SETTINGS.runnerMode, mode satisfies RunnerMode);
+      await recordAdminChange(store.audit, clock, { actor, action: 'settings.runnerMode', target: 'setting:runnerMode', before: before.stored, after: mode });
+      return readRunnerMode(store.settings, env);
+    },
+
+    async updateSettings(input, actor) {
+      const body = validated(settingsSchema, input);
+      const before = await readSettings(store.settings, env);
+      const changed = SETTING_KEYS.filter((k) => body[k] !== undefined);
+      for (const key of changed) {
+        const value = body[key];
+        if (value === null) await store.settings.delete(SETTINGS[key]);
+        else if (value !== undefined) await store.settings.set(SETTINGS[key], value);
+      }
+      const settings = await readSettings(store.settings, env);
+      await recordAdminChange(store.audit, clock, {
+        actor,
+        action: 'settings.update',
+        target: `settings:${changed.join(',')}`,
+        before: Object.fromEntries(changed.map((k) => [k, before[k].stored])),
+        after: Object.fromEntries(changed.map((k) => [k, settings[k].stored])),
+      });
+      return { settings, changed };
+    },
+
+    async deleteDedup(key, actor) {
+      const entry = (await store.dedup.get(key)) ?? (await store.dedup.listActive()).find((e) => e.identifier === key);
+      if (!entry || !(await store.dedup.delete(entry.issueId))) throw new NotFoundError(`No active dedup entry for ${key}`);
+      await recordAdminChange(store.audit, clock, { actor, action: 'dedup.delete', target: `issue:${entry.identifier}`, before: entry });
+      return entry;
+    },
+  };
+}
