@@ -5,6 +5,7 @@ import { createHttpApp } from './http/create-http-app.js';
 import { createGitHubWebhookRoute } from './http/github-webhook-route.js';
 import { HttpMetrics } from './http/http-metrics.js';
 import { registerDomainMetrics } from './http/domain-metrics.js';
+import { RequestLoad } from './http/request-load.js';
 import { startHttpServer, type StartedServer } from './http/start-http-server.js';
 import { startSandbox, type Sandbox } from './sandbox/start-sandbox.js';
 import type { Store } from './store/store.js';
@@ -69,7 +70,8 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     const openedStore = createLowdbStore({ dataDir: config.dataDir, clock });
     store = openedStore;
     const gitWebUrl = sandbox ? await sandbox.prepareGit(resolve(config.dataDir, 'sandbox-git')) : webUrlOf(config.github.baseUrl);
-    const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl });
+    const load = new RequestLoad();
+    const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl, load });
     services = built;
     const metrics = new HttpMetrics();
     registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.poller?.latest });
@@ -91,6 +93,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     const app = createHttpApp({
       log,
       metrics,
+      load,
       production: config.production,
       version,
       isReady: () => openedStore.isOpen,

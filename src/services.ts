@@ -19,6 +19,7 @@ import { createJobSpecBuilder } from './orchestrator/job-spec.js';
 import { createOidcExchange, GITHUB_ACTIONS_ISSUER } from './orchestrator/oidc-exchange.js';
 import { createPendingTicketWrites } from './orchestrator/pending-ticket-writes.js';
 import { Poller } from './orchestrator/poller.js';
+import type { RequestLoad } from './http/request-load.js';
 import { createProgressRecorder, createRunStatusPublisher } from './orchestrator/record-progress.js';
 import { createRunnerTokens, type RunnerTokens } from './orchestrator/runner-tokens.js';
 import { settleRunOutcome, type SettleDeps } from './orchestrator/settle-run-outcome.js';
@@ -50,6 +51,8 @@ export interface ServicesInput {
   clock: () => number;
   /** Where clone URLs point: https://github.com, or the sandbox's local git root. */
   gitWebUrl: string;
+  /** Requests in flight; the inbox worker steps aside while the server is busy. */
+  load?: RequestLoad;
 }
 
 /** Everything behind the HTTP routes and the background loops, built once. */
@@ -164,8 +167,11 @@ export function createServices(input: ServicesInput): Services {
       : undefined;
 
   let poller: Poller | undefined;
+  const load = input.load;
   const inbox = new InboxWorker({
     store,
+    // A burst of webhooks is acknowledged first and handled right after (at most 2 s later).
+    ...(load ? { busy: () => load.inFlight >= 4 } : {}),
     log: log.child({ component: 'inbox' }),
     clock,
     handlers: {

@@ -4,6 +4,7 @@ import { createBodyParser } from './body-parser.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { createHealthRoutes } from './health-routes.js';
 import type { HttpMetrics } from './http-metrics.js';
+import type { RequestLoad } from './request-load.js';
 import { securityHeaders } from './security-headers.js';
 
 export interface HttpAppDeps {
@@ -14,6 +15,8 @@ export interface HttpAppDeps {
   isReady: () => boolean;
   /** Feature routers in mounting order (webhooks, runner callbacks, /api, /admin). */
   routers: Router[];
+  /** Counts requests in flight for background work that yields to them. */
+  load?: RequestLoad;
   /** Where large request bodies spill while streaming; the OS temp dir when unset. */
   spoolDir?: string;
 }
@@ -29,6 +32,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.set('query parser', 'simple');
   app.use(securityHeaders({ production: deps.production }));
   app.use(deps.metrics.middleware());
+  if (deps.load) app.use(deps.load.middleware());
   app.use(createBodyParser(deps.spoolDir ? { spoolDir: deps.spoolDir } : {}));
   app.use(createHealthRoutes({ isReady: deps.isReady, metrics: deps.metrics, version: deps.version }));
   for (const router of deps.routers) app.use(router);

@@ -17,6 +17,13 @@ export interface InboxWorkerOptions {
   /** Delay before the n-th retry of a failed delivery. */
   retryDelayMs?: (attempts: number) => number;
   maxAttempts?: number;
+  /**
+   * True while the process is busy answering requests: the worker then waits
+   * (at most `maxDeferMs` in a row, so it never starves) before taking more
+   * work, and acknowledgements keep their latency during a burst.
+   */
+  busy?: () => boolean;
+  maxDeferMs?: number;
 }
 
 /**
@@ -70,11 +77,19 @@ export class InboxWorker {
   private async drain(): Promise<void> {
     const { store, clock } = this.options;
     for (;;) {
+      await this.stepAside();
       if (this.stopped) return;
       const batch = await store.inbox.leaseDeliveries(this.options.batchSize ?? 20, this.options.leaseMs ?? 60_000, clock());
       if (batch.length === 0) return;
       await Promise.all(batch.map((delivery) => this.handle(delivery)));
     }
+  }
+
+  private async stepAside(): Promise<void> {
+    const { busy } = this.options;
+    if (!busy) return;
+    const until = Date.now() + (this.options.maxDeferMs ?? 2_000);
+    while (busy() && !this.stopped && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   private async handle(delivery: InboxDelivery): Promise<void> {

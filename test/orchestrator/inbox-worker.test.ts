@@ -58,4 +58,28 @@ describe('InboxWorker', () => {
     await worker.stop();
     expect(handled).toEqual(['x']);
   });
+
+  it('steps aside while the server is busy, and never for longer than maxDeferMs', async () => {
+    const now = Date.parse('2026-02-01T00:00:00Z');
+    const store = createMemoryStore({ clock: () => now });
+    await store.open();
+    let busy = true;
+    const handled: number[] = [];
+    const started = Date.now();
+    const worker = new InboxWorker({ store, log: createTestLogger().log, clock: () => now, idlePollMs: 5, busy: () => busy, maxDeferMs: 150, handlers: { jira: async () => void handled.push(Date.now() - started) } });
+    await store.inbox.enqueueDelivery({ id: 'a', source: 'jira', event: 'jira:issue_updated', payload: {}, receivedAt: new Date(now).toISOString() });
+    worker.start();
+    await wait(60);
+    expect(handled).toEqual([]);
+    // Still busy: the deferral ends at maxDeferMs so the work is not starved.
+    await wait(150);
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).toBeGreaterThanOrEqual(140);
+    busy = false;
+    await store.inbox.enqueueDelivery({ id: 'b', source: 'jira', event: 'jira:issue_updated', payload: {}, receivedAt: new Date(now).toISOString() });
+    worker.notify();
+    await wait(30);
+    await worker.stop();
+    expect(handled).toHaveLength(2);
+  });
 });
