@@ -61,4 +61,6 @@ export interface Run {
   finishedAt?: string;
   deadlineAt?: string;
   heartbeatAt?: string;
+  /** A re-queued run is not dispatched before this (the backend's Retry-After when it said one). */
+  retryAt?: string;
 }

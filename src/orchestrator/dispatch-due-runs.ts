@@ -12,9 +12,9 @@ export interface DispatchPassResult {
   waiting: number;
 }
 
-/** When a queued run may go again: its back-off counted from when it was re-queued. */
+/** When a queued run may go again: its recorded retry time, else its back-off counted from when it was re-queued. */
 export function dispatchDueAt(run: Run, deps: DispatchDeps): number {
-  return Date.parse(run.updatedAt) + backoffFor(run.attempt, policyOf(deps));
+  return run.retryAt ? Date.parse(run.retryAt) : Date.parse(run.updatedAt) + backoffFor(run.attempt, policyOf(deps));
 }
 
 /**

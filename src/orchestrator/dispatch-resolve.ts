@@ -85,19 +85,20 @@ export async function recordDispatched(deps: DispatchDeps, run: Run, upstream: U
 
 /**
  * Back to `queued` as the next attempt: new attempt number (the old attempt's
- * tokens become stale), next dispatch number, due after a back-off derived
- * from the attempt and `updatedAt`, so the due time needs no field of its own.
+ * tokens become stale), next dispatch number, due after the longer of the
+ * attempt's back-off and the backend's Retry-After (a secondary rate limit
+ * asking for a minute must not be retried in thirty seconds).
  */
 export async function requeueRun(deps: DispatchDeps, run: Run, reason: string, retryAfterMs = 0): Promise<DispatchOutcome> {
   const policy = policyOf(deps);
   if (run.attempt >= policy.maxAttempts) return failRun(deps, run, `gave up after ${run.attempt} dispatch attempts: ${reason}`);
   try {
+    const retryAt = new Date(deps.clock() + Math.max(retryAfterMs, backoffFor(run.attempt + 1, policy))).toISOString();
     const updated = await deps.store.runs.updateRun(
       run.id,
-      { status: 'queued', attempt: run.attempt + 1, dispatchNumber: run.dispatchNumber + 1 },
+      { status: 'queued', attempt: run.attempt + 1, dispatchNumber: run.dispatchNumber + 1, retryAt },
       { expectStatus: 'dispatching', expectAttempt: run.attempt },
     );
-    const retryAt = new Date(Date.parse(updated.updatedAt) + Math.max(retryAfterMs, backoffFor(updated.attempt, policy))).toISOString();
     deps.log.warn({ runId: run.id, attempt: updated.attempt, retryAt, reason }, 'dispatch refused; run re-queued');
     return { kind: 'requeued', run: updated, retryAt, reason };
   } catch (error) {

@@ -126,6 +126,25 @@ describe('dispatchRun and reconcileDispatching', () => {
     expect(github.state.runs.some((r) => r.inputs.run_id === run!.id)).toBe(false);
   });
 
+  it('waits out GitHub’s secondary rate limit (403 with Retry-After) before dispatching again', async () => {
+    const h = await createDispatchHarness(mapping, { 'github-actions': gha() });
+    h.deps.policy = { ...h.deps.policy, baseBackoffMs: 30_000 };
+    const [run] = await h.claim(1, 'github-actions', 'secondary');
+    github.server.injectFault({ kind: 'rate-limit', status: 403, retryAfterSeconds: 90, method: 'POST', path: '/dispatches', times: 1 });
+
+    expect((await dispatchRun(h.deps, run!.id)).kind).toBe('requeued');
+    const queued = await h.store.runs.getRun(run!.id);
+    // Retry-After (90 s) beats the attempt's own back-off (30 s).
+    expect(dispatchDueAt(queued!, h.deps) - h.deps.clock()).toBe(90_000);
+    h.advance(45_000);
+    expect((await dispatchDueRuns(h.deps)).waiting).toBe(1);
+    expect(github.state.runs.some((r) => r.inputs.run_id === run!.id)).toBe(false);
+    h.advance(45_000);
+    const pass = await dispatchDueRuns(h.deps);
+    expect(pass.dispatched.map((o) => o.kind)).toEqual(['dispatched']);
+    expect(github.state.runs.filter((r) => r.inputs.run_id === run!.id)).toHaveLength(1);
+  });
+
   it('cancels the job it started when the run was cancelled while the POST was open', async () => {
     const h = await createDispatchHarness(mapping, { 'github-actions': gha() });
     const [run] = await h.claim(1, 'github-actions', 'cancelled');
