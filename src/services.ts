@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Router } from 'express';
-import type { Config, RunnerMode, SecretRegistry } from './config/index.js';
+import type { Config, SecretRegistry } from './config/index.js';
+import { readRunnerMode, readSettings, type RuntimeEnv } from './admin/runtime-settings.js';
+import { DEFAULT_FLY_SESSIONS_APP } from './domain/settings-keys.js';
 import type { Mapping } from './domain/mapping.js';
 import type { PlanPolicy } from './domain/plan-dispatch.js';
 import { GitHubAppClient } from './github/github-app-client.js';
@@ -33,14 +35,6 @@ import type { ApiRouteModule } from './http/api/api-operation.js';
 import type { Store } from './store/store.js';
 import { createTrackers, type Trackers } from './trackers/create-trackers.js';
 
-/** Settings keys the orchestrator reads (the admin API writes them). */
-export const SETTINGS = {
-  runnerMode: 'runnerMode',
-  flySessionsApp: 'flySessionsApp',
-  flySessionsRegion: 'flySessionsRegion',
-} as const;
-
-export const DEFAULT_FLY_SESSIONS_APP = 'ai-implement-sessions';
 export const DEFAULT_RETRY_LIMIT = 2;
 
 export interface ServicesInput {
@@ -98,14 +92,16 @@ export function createServices(input: ServicesInput): Services {
       })
     : undefined;
 
-  const setting = async <T>(key: string): Promise<T | undefined> => store.settings.get<T>(key);
+  // The same precedence (environment, then stored, then default) the admin API reports.
+  const runtimeEnv: RuntimeEnv = { runnerModeOverride: config.runnerModeOverride, flySessionsApp: config.fly.sessionsApp, flySessionsRegion: config.fly.sessionsRegion };
   let flySessionsApp = config.fly.sessionsApp ?? DEFAULT_FLY_SESSIONS_APP;
   let flySessionsRegion = config.fly.sessionsRegion;
   const refreshFlySettings = async () => {
-    flySessionsApp = config.fly.sessionsApp ?? (await setting<string>(SETTINGS.flySessionsApp)) ?? DEFAULT_FLY_SESSIONS_APP;
-    flySessionsRegion = config.fly.sessionsRegion ?? (await setting<string>(SETTINGS.flySessionsRegion));
+    const settings = await readSettings(store.settings, runtimeEnv);
+    flySessionsApp = settings.flySessionsApp.runtime ?? DEFAULT_FLY_SESSIONS_APP;
+    flySessionsRegion = settings.flySessionsRegion.runtime ?? undefined;
   };
-  const runnerMode = async (): Promise<PlanPolicy['runnerMode']> => config.runnerModeOverride ?? (await setting<RunnerMode>(SETTINGS.runnerMode)) ?? 'default';
+  const runnerMode = async (): Promise<PlanPolicy['runnerMode']> => (await readRunnerMode(store.settings, runtimeEnv)).effective;
 
   const backends = createBackends({
     ...(github

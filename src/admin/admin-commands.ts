@@ -4,7 +4,7 @@ import type { DedupEntry } from '../domain/dedup-entry.js';
 import type { Mapping } from '../domain/mapping.js';
 import { parseMapping } from '../domain/mapping-schema.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
-import { SETTINGS } from '../services.js';
+import { SETTINGS } from '../domain/settings-keys.js';
 import type { Store } from '../store/store.js';
 import { recordAdminChange } from './record-admin-change.js';
 import { readRunnerMode, readSettings, SETTING_KEYS, type RunnerModeView, type RuntimeEnv, type SettingKey, type SettingView } from './runtime-settings.js';

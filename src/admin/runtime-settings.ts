@@ -1,5 +1,5 @@
 import { RUNNER_MODES, type RunnerMode } from '../config/index.js';
-import { DEFAULT_FLY_SESSIONS_APP, SETTINGS } from '../services.js';
+import { DEFAULT_FLY_SESSIONS_APP, SETTINGS } from '../domain/settings-keys.js';
 import type { SettingsRepo } from '../store/store.js';
 
 /**

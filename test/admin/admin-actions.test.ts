@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
-import { SETTINGS } from '../../src/services.js';
+import { SETTINGS } from '../../src/domain/settings-keys.js';
 import { eventually, launchBrowser, logIn, screenshot, startSandboxServer, waitForDemoLoop, type SandboxServer, type TestBrowser } from './support/admin-browser.js';
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type OrchestratorHarness } from '../support/orchestrator-harness.js';
-import { SETTINGS } from '../../src/services.js';
+import { SETTINGS } from '../../src/domain/settings-keys.js';
 import { jobSpecSchema } from '../../src/domain/runner-protocol.js';
 
 async function prepare(h: OrchestratorHarness): Promise<void> {

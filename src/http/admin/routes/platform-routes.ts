@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { SETTING_KEYS } from '../../../admin/runtime-settings.js';
 import { NotFoundError, ValidationError } from '../../../errors/index.js';
-import { SETTINGS } from '../../../services.js';
+import { SETTINGS } from '../../../domain/settings-keys.js';
 import { field, page, redirectWithNotice, type AdminContext } from '../admin-context.js';
 import { adminState } from '../admin-session.js';
 import { noticeQuery } from '../notices.js';
