@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobSpecSchema } from '../../src/domain/runner-protocol.js';
 import { branchFor, slugify } from '../../src/orchestrator/job-spec.js';
-import { MAPPING_SECRET, startHarness, type Harness } from './support/runner-harness.js';
+import { MAPPING_SECRET, useHarnesses, type Harness } from './support/runner-harness.js';
 
-const harnesses: Harness[] = [];
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-});
-
-async function harness(): Promise<Harness> {
-  const h = await startHarness();
-  harnesses.push(h);
-  return h;
-}
+const harness = useHarnesses();
 
 function getJob(h: Harness, token: string): Promise<Response> {
   return fetch(`${h.url}/runner/job`, { headers: { authorization: `Bearer ${token}` } });

@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
 import type { RunnerTokenExchange } from '../../src/domain/runner-protocol.js';
 import { GitHubEmulator } from '../../src/sandbox/github/index.js';
-import { TestClock, resultBody, startHarness, type Harness } from './support/runner-harness.js';
+import { TestClock, resultBody, useHarnesses, type Harness } from './support/runner-harness.js';
 
 const AUDIENCE = 'https://ai-implement.test';
 const clock = new TestClock();
@@ -16,15 +16,10 @@ afterAll(async () => {
   await github.stop();
 });
 
-const harnesses: Harness[] = [];
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-});
+const startHarness = useHarnesses();
 
-async function harness(oidc = true): Promise<Harness> {
-  const h = await startHarness({ clock, ...(oidc ? { oidc: { issuer: github.url, audience: AUDIENCE } } : {}) });
-  harnesses.push(h);
-  return h;
+function harness(oidc = true): Promise<Harness> {
+  return startHarness({ clock, ...(oidc ? { oidc: { issuer: github.url, audience: AUDIENCE } } : {}) });
 }
 
 /** What the runner does inside the job: ask the Actions token endpoint for an id token with our audience. */
@@ -138,7 +133,6 @@ describe('POST /runner/token', () => {
 
   it('answers 503 with Retry-After while the issuer cannot be reached (not the runner’s fault)', async () => {
     const h = await startHarness({ clock, oidc: { issuer: 'http://127.0.0.1:9', audience: AUDIENCE } });
-    harnesses.push(h);
     const run = await h.seedRun();
     const res = await h.post('/runner/token', github.oidc.mintIdToken({ repository: 'acme/app', runId: run.upstreamId ?? '' }, { audience: AUDIENCE }), { runId: run.id });
     expect(res.status).toBe(503);

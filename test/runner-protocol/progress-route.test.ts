@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
-import { MAPPING_SECRET, resultBody, startHarness, type Harness } from './support/runner-harness.js';
+import { MAPPING_SECRET, resultBody, useHarnesses } from './support/runner-harness.js';
 
-const harnesses: Harness[] = [];
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-});
-
-async function harness(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
+const harness = useHarnesses();
 
 const PLANNED = [
   { id: 'checkout', type: 'git.checkout', title: 'Check out' },

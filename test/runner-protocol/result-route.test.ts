@@ -5,20 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPendingTicketWrites } from '../../src/orchestrator/pending-ticket-writes.js';
 import { createLowdbStore } from '../../src/store/lowdb/create-lowdb-store.js';
 import { createTestLogger } from '../support/test-logger.js';
-import { MAPPING_SECRET, TestClock, resultBody, startHarness, type Harness } from './support/runner-harness.js';
+import { MAPPING_SECRET, TestClock, resultBody, startHarness, useHarnesses } from './support/runner-harness.js';
 
-const harnesses: Harness[] = [];
+const harness = useHarnesses();
 const dirs: string[] = [];
 afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
-
-async function harness(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
 
 describe('POST /runner/result', () => {
   it('finishes the run and moves the ticket to review with the PR link', async () => {
@@ -104,8 +97,7 @@ describe('POST /runner/result', () => {
     const store = createLowdbStore({ dataDir, clock: clock.now });
     await store.open();
     try {
-      const second = await startHarness({ clock, store });
-      harnesses.push(second);
+      const second = await harness({ clock, store });
       second.linear.addItem({ id: run.issueId, identifier: run.identifier });
       clock.advance(60_000);
       const summary = await second.pending.retryPendingTicketWrites();

@@ -1,19 +1,10 @@
 import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deriveKid } from '../../src/orchestrator/runner-tokens.js';
-import { SECRET, resultBody, startHarness, type Harness } from './support/runner-harness.js';
+import { SECRET, resultBody, useHarnesses } from './support/runner-harness.js';
 
-const harnesses: Harness[] = [];
-afterEach(async () => {
-  await Promise.all(harnesses.splice(0).map((h) => h.close()));
-});
-
-async function harness(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
+const harness = useHarnesses();
 
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,3 +1,4 @@
+import { buildMapping } from '../support/test-mapping.js';
 import type { Mapping } from '../../src/domain/mapping.js';
 import type { Clock, ClaimIntent, Store } from '../../src/store/store.js';
 
@@ -29,26 +30,6 @@ export function intent(overrides: Partial<ClaimIntent> = {}): ClaimIntent {
 }
 
 export function mapping(teamKey: string, overrides: Partial<Mapping> = {}): Mapping {
-  return {
-    teamKey,
-    trackerKind: 'linear',
-    linear: { teamKey },
-    owner: 'acme',
-    repo: teamKey.toLowerCase(),
-    defaultBranch: 'main',
-    executionMode: 'github-actions',
-    agentRuntime: 'claude-code',
-    provider: 'anthropic',
-    maxInProgressAiIssues: 3,
-    maxTurns: 50,
-    maxIterations: 3,
-    maxJobMinutes: 60,
-    planningEnabled: false,
-    autoApprovePlans: false,
-    paused: false,
-    extraEnv: { FOO: 'bar' },
-    createdAt: new Date(T0).toISOString(),
-    updatedAt: new Date(T0).toISOString(),
-    ...overrides,
-  };
+  const at = new Date(T0).toISOString();
+  return buildMapping({ teamKey, repo: teamKey.toLowerCase(), extraEnv: { FOO: 'bar' }, createdAt: at, updatedAt: at, ...overrides });
 }

@@ -1,3 +1,5 @@
+import { afterEach } from 'vitest';
+import { buildMapping } from '../../support/test-mapping.js';
 import { SecretRegistry } from '../../../src/config/index.js';
 import type { Mapping } from '../../../src/domain/mapping.js';
 import type { Run, RunPhase } from '../../../src/domain/run.js';
@@ -29,29 +31,7 @@ export class TestClock {
 }
 
 export function demoMapping(overrides: Partial<Mapping> = {}): Mapping {
-  return {
-    teamKey: 'ENG',
-    trackerKind: 'linear',
-    linear: { teamKey: 'ENG' },
-    owner: 'acme',
-    repo: 'app',
-    defaultBranch: 'main',
-    executionMode: 'github-actions',
-    workflowFile: 'ai-implement.yml',
-    agentRuntime: 'claude-code',
-    provider: 'anthropic',
-    maxInProgressAiIssues: 3,
-    maxTurns: 50,
-    maxIterations: 3,
-    maxJobMinutes: 60,
-    planningEnabled: true,
-    autoApprovePlans: false,
-    paused: false,
-    extraEnv: { NODE_ENV: 'test' },
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
-    ...overrides,
-  };
+  return buildMapping({ workflowFile: 'ai-implement.yml', planningEnabled: true, extraEnv: { NODE_ENV: 'test' }, ...overrides });
 }
 
 export interface HarnessOptions {
@@ -173,4 +153,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
 export function resultBody(run: Run, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { runId: run.id, attempt: run.attempt, outcome: 'succeeded', prUrl: 'https://github.com/acme/app/pull/7', prNumber: 7, branch: 'ai-implement/eng-101-x', ...extra };
+}
+
+/**
+ * A harness starter for one test file: every harness it starts is closed
+ * after each test, so a failing test cannot leave a server listening.
+ */
+export function useHarnesses(): (options?: HarnessOptions) => Promise<Harness> {
+  const started: Harness[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((h) => h.close()));
+  });
+  return async (options = {}) => {
+    const h = await startHarness(options);
+    started.push(h);
+    return h;
+  };
 }

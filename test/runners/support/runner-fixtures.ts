@@ -1,3 +1,4 @@
+import { buildMapping } from '../../support/test-mapping.js';
 import { Octokit } from '@octokit/rest';
 import type { Mapping } from '../../../src/domain/mapping.js';
 import type { RunTokenIssuer, RunTokenPair } from '../../../src/domain/runner-protocol.js';
@@ -8,28 +9,7 @@ export const ORCHESTRATOR_URL = 'http://127.0.0.1:3999';
 export const RUN_NAME = 'AI-Implement ${{ inputs.run_id }}';
 
 export function testMapping(overrides: Partial<Mapping> = {}): Mapping {
-  return {
-    teamKey: 'ENG',
-    trackerKind: 'linear',
-    linear: { teamKey: 'ENG' },
-    owner: 'acme',
-    repo: 'app',
-    defaultBranch: 'main',
-    executionMode: 'github-actions',
-    agentRuntime: 'claude-code',
-    provider: 'anthropic',
-    maxInProgressAiIssues: 10,
-    maxTurns: 50,
-    maxIterations: 3,
-    maxJobMinutes: 30,
-    planningEnabled: false,
-    autoApprovePlans: false,
-    paused: false,
-    extraEnv: {},
-    createdAt: '2025-01-01T00:00:00Z',
-    updatedAt: '2025-01-01T00:00:00Z',
-    ...overrides,
-  };
+  return buildMapping({ maxInProgressAiIssues: 10, maxJobMinutes: 30, ...overrides });
 }
 
 /** Deterministic tokens: minting JWTs belongs to the callback routes, not to dispatch. */
