@@ -83,9 +83,7 @@ export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonl
     try {
       if (wanted) {
         for (const ref of wanted) {
-          const found = tracker.getCandidate
-            ? await tracker.getCandidate(ref.issueId, scopes[kind])
-            : (await tracker.listCandidates(scopes[kind])).find((c) => c.item.id === ref.issueId || c.item.identifier === ref.issueId);
+          const found = await tracker.getCandidate(ref.issueId, scopes[kind]);
           if (found) candidates.push(found);
         }
       } else {

@@ -6,8 +6,6 @@ export interface PollerOptions {
   intervalMs: number;
   runCycle: (request: { only?: readonly TicketRef[]; triggerSource: TriggerSource }) => Promise<IntakeCycleResult>;
   log: Logger;
-  /** Called after each full cycle (metrics, the blockers panel). */
-  onCycle?: (result: IntakeCycleResult) => void;
 }
 
 /**
@@ -77,7 +75,6 @@ export class Poller {
         try {
           const result = await this.options.runCycle({ triggerSource: 'poll' });
           this.latestFull = result;
-          this.options.onCycle?.(result);
         } catch (error) {
           this.options.log.error({ err: error }, 'intake cycle failed');
         }

@@ -40,7 +40,7 @@ export interface IssueTracker {
    * One ticket checked against the scopes as `listCandidates` would, for a
    * webhook that names it: undefined when it is not eligible or is gone.
    */
-  getCandidate?(idOrIdentifier: string, scopes: readonly TrackerScope[]): Promise<Candidate | undefined>;
+  getCandidate(idOrIdentifier: string, scopes: readonly TrackerScope[]): Promise<Candidate | undefined>;
   /** One ticket by id or identifier; undefined when it no longer exists. */
   getItem(idOrIdentifier: string): Promise<WorkItem | undefined>;
   addMarker(item: WorkItem, marker: WorkMarker): Promise<void>;

@@ -71,6 +71,11 @@ export class FakeTracker implements IssueTracker {
     return Promise.resolve([...this.items.values()].map((item) => ({ item, mappingKeys: [] })));
   }
 
+  async getCandidate(idOrIdentifier: string, scopes: readonly TrackerScope[]): Promise<Candidate | undefined> {
+    const found = (await this.listCandidates(scopes)).find((c) => c.item.id === idOrIdentifier || c.item.identifier === idOrIdentifier);
+    return found;
+  }
+
   async getItem(idOrIdentifier: string): Promise<WorkItem | undefined> {
     this.calls.push({ op: 'getItem', issueId: idOrIdentifier });
     this.maybeFail('getItem');
