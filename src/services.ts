@@ -198,10 +198,11 @@ export function createServices(input: ServicesInput): Services {
     operations,
     inbox,
     startLoops: (orchestratorUrl) => {
-      const dispatchDeps: DispatchDeps = {
+      // Without a token secret a runner could never report back: nothing is dispatched at all.
+      const dispatchDeps: DispatchDeps | undefined = tokens && {
         store,
         backends,
-        tokens: tokens ?? refusingIssuer,
+        tokens,
         clock,
         log: log.child({ component: 'dispatch' }),
         orchestratorUrl: config.runnerCallbackBaseUrl ?? orchestratorUrl,
@@ -212,6 +213,7 @@ export function createServices(input: ServicesInput): Services {
         inFlight: new Set<string>(),
       };
       const dispatch = async (runId: string) => {
+        if (!dispatchDeps) return;
         const outcome = await dispatchRun(dispatchDeps, runId);
         if (outcome.kind === 'failed') await settleRunOutcome(settleDeps, outcome.run);
       };
@@ -225,6 +227,7 @@ export function createServices(input: ServicesInput): Services {
         dedupWindowMs: config.dedupWindowHours * 3_600_000,
         dispatch,
         trackerPausedUntil: new Map(),
+        ...(dispatchDeps ? {} : { dispatchDisabled: 'RUNNER_TOKEN_SECRET is not set' }),
         runUrl: (runId) => `${orchestratorUrl}/admin/runs/${encodeURIComponent(runId)}`,
       };
       poller = new Poller({
@@ -233,7 +236,7 @@ export function createServices(input: ServicesInput): Services {
         runCycle: async (request): Promise<IntakeCycleResult> => {
           await refreshFlySettings();
           const result = await runIntakeCycle(intake, request);
-          if (!request.only) await maintain(dispatchDeps, settleDeps, pending, log);
+          if (!request.only) await maintain(store, dispatchDeps, settleDeps, pending, log);
           return result;
         },
       });
@@ -252,19 +255,19 @@ export function createServices(input: ServicesInput): Services {
   return services;
 }
 
-/** A token issuer for a process without RUNNER_TOKEN_SECRET: dispatching then fails each run with the reason. */
-const refusingIssuer = {
-  mint: (): never => {
-    throw new Error('RUNNER_TOKEN_SECRET is not set: runners could not report back, so nothing is dispatched');
-  },
-};
-
 /** Housekeeping after each full cycle: re-dispatch due runs, retry ticket writes, purge expired rows. */
-async function maintain(dispatchDeps: DispatchDeps, settleDeps: SettleDeps, pending: ReturnType<typeof createPendingTicketWrites>, log: Logger): Promise<void> {
-  const { store } = dispatchDeps;
+async function maintain(
+  store: Store,
+  dispatchDeps: DispatchDeps | undefined,
+  settleDeps: SettleDeps,
+  pending: ReturnType<typeof createPendingTicketWrites>,
+  log: Logger,
+): Promise<void> {
   try {
-    const pass = await dispatchDueRuns(dispatchDeps);
-    for (const outcome of [...pass.reconciled, ...pass.dispatched]) if (outcome.kind === 'failed') await settleRunOutcome(settleDeps, outcome.run);
+    if (dispatchDeps) {
+      const pass = await dispatchDueRuns(dispatchDeps);
+      for (const outcome of [...pass.reconciled, ...pass.dispatched]) if (outcome.kind === 'failed') await settleRunOutcome(settleDeps, outcome.run);
+    }
     await pending.retryPendingTicketWrites();
     await Promise.all([store.dedup.purgeExpired(), store.inbox.purgeExpired(), store.tokens.purgeExpired(), store.adminSessions.purgeExpired()]);
   } catch (error) {

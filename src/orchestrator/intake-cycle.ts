@@ -20,6 +20,12 @@ export interface IntakeDeps extends StartRunDeps {
    * time until which it is not asked again; shared across cycles.
    */
   trackerPausedUntil?: Map<TrackerKind, number>;
+  /**
+   * Why no run may start (e.g. RUNNER_TOKEN_SECRET is unset, so a runner could
+   * never report back): the cycle still plans and reports blockers, but claims
+   * nothing and leaves the tickets untouched.
+   */
+  dispatchDisabled?: string;
 }
 
 /** Tickets a webhook named; evaluated alone instead of a full poll. */
@@ -102,7 +108,10 @@ export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonl
   const plan = planDispatch({ candidates, mappings }, { activeRuns, dedup, now }, { retryLimit: deps.retryLimit, runnerMode, triggerSource: options.triggerSource ?? 'poll' });
 
   const started: StartedRun[] = [];
-  for (const planned of plan.starts) {
+  if (deps.dispatchDisabled && plan.starts.length > 0) {
+    deps.log.warn({ ready: plan.starts.length, reason: deps.dispatchDisabled }, 'tickets are ready but nothing is dispatched');
+  }
+  for (const planned of deps.dispatchDisabled ? [] : plan.starts) {
     const tracker = deps.trackers[planned.item.tracker];
     if (!tracker) continue;
     try {
