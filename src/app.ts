@@ -97,27 +97,22 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       production: config.production,
       version,
       isReady: () => openedStore.isOpen,
-      routers: [
+      direct: [
         createGitHubWebhookRoute({
           secret: config.github.webhookSecret,
           now: clock,
           accept: (delivery) =>
             openedStore.inbox
-              .enqueueDelivery({
-                id: delivery.id,
-                source: 'github',
-                event: delivery.name,
-                payload: delivery.payload,
-                // The verified bytes: the inbox stores them as they are instead of serialising the payload again.
-                ...(delivery.rawPayload ? { rawPayload: delivery.rawPayload } : {}),
-                receivedAt: new Date(delivery.receivedAt).toISOString(),
-              })
+              // The verified bytes: the inbox stores them as they are; the worker parses them when it handles the delivery.
+              .enqueueDelivery({ id: delivery.id, source: 'github', event: delivery.name, payload: undefined, rawPayload: delivery.body, receivedAt: new Date(delivery.receivedAt).toISOString() })
               .then(({ inserted }) => {
                 // Handle it now rather than at the worker's next idle poll.
                 if (inserted) built.inbox.notify();
                 return { duplicate: !inserted };
               }),
         }),
+      ],
+      routers: [
         ...built.routers,
         adminApi.router,
         mountAdminPanels({ config, store: openedStore, log, clock, services: built, auth: adminAuth, commands: adminApi.commands, jira: jiraAdmin }),

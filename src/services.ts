@@ -167,7 +167,7 @@ export function createServices(input: ServicesInput): Services {
   const inbox = new InboxWorker({
     store,
     // A burst of webhooks is acknowledged first and handled right after (at most 2 s later).
-    ...(load ? { busy: () => load.inFlight >= 4 } : {}),
+    ...(load ? { busy: () => load.saturated() } : {}),
     log: log.child({ component: 'inbox' }),
     clock,
     handlers: {

@@ -7,12 +7,14 @@ export interface NewDelivery {
   id: string;
   source: DeliverySource;
   event: string;
+  /** The parsed payload; may be left unset when `rawPayload` is given. */
   payload: unknown;
   /**
    * The payload exactly as received (the verified request body), when the
    * caller has it: the inbox stores these bytes instead of serialising
-   * `payload` again. Must be the JSON text of `payload`; the inbox keeps the
-   * buffer, so the caller must not change it afterwards.
+   * `payload`. Must be the JSON text of an object (and of `payload`, when that
+   * is set too); the inbox keeps the buffer, so the caller must not change it
+   * afterwards.
    */
   rawPayload?: Buffer;
   receivedAt: string;

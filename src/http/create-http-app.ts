@@ -1,6 +1,8 @@
-import express, { type Express, type Router } from 'express';
+import type { RequestListener } from 'node:http';
+import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { createBodyParser } from './body-parser.js';
+import { withDirectRoutes, type DirectRoute } from './direct-routes.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { createHealthRoutes } from './health-routes.js';
 import type { HttpMetrics } from './http-metrics.js';
@@ -15,6 +17,8 @@ export interface HttpAppDeps {
   isReady: () => boolean;
   /** Feature routers in mounting order (webhooks, runner callbacks, /api, /admin). */
   routers: Router[];
+  /** Routes answered ahead of express (the GitHub webhook acknowledgement). */
+  direct?: DirectRoute[];
   /** Counts requests in flight for background work that yields to them. */
   load?: RequestLoad;
   /** Where large request bodies spill while streaming; the OS temp dir when unset. */
@@ -22,10 +26,11 @@ export interface HttpAppDeps {
 }
 
 /**
- * The express app: security headers → metrics → capped body parsing → health
- * → feature routers → JSON 404 → JSON errors (never a stack trace).
+ * The request listener: direct routes first, then the express app — security
+ * headers → metrics → capped body parsing → health → feature routers → JSON
+ * 404 → JSON errors (never a stack trace).
  */
-export function createHttpApp(deps: HttpAppDeps): Express {
+export function createHttpApp(deps: HttpAppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -38,5 +43,5 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   for (const router of deps.routers) app.use(router);
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.log.child({ component: 'http' })));
-  return app;
+  return withDirectRoutes(app, deps.direct ?? [], deps);
 }

@@ -1,13 +1,17 @@
-import { Router } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { DirectRoute } from './direct-routes.js';
 import { HttpError } from './http-error.js';
+import { readCappedBody } from './read-capped-body.js';
+import { capForPath } from './route-caps.js';
 import { verifyHmacSha256 } from './verify-hmac.js';
+
+export const GITHUB_WEBHOOK_PATH = '/api/github/webhook';
 
 export interface GitHubDelivery {
   id: string;
   name: string;
-  payload: unknown;
-  /** The exact body the signature was verified on (the JSON text of `payload`). */
-  rawPayload?: Buffer;
+  /** The exact body the signature was verified on: the JSON text of an object. */
+  body: Buffer;
   receivedAt: number;
 }
 
@@ -21,28 +25,54 @@ export interface GitHubWebhookDeps {
   now: () => number;
 }
 
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+const isJsonType = (contentType: string | undefined) => {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || type.endsWith('+json');
+};
+
+/** The body must be a JSON object; parsed only to check, since the inbox keeps the bytes. */
+function checkPayload(req: IncomingMessage, body: Buffer): void {
+  const invalid = () => new HttpError(400, 'invalid_payload', 'Webhook payload must be a JSON object sent with Content-Type: application/json');
+  if (!isJsonType(header(req, 'content-type')) || body.length === 0) throw invalid();
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new HttpError(400, 'invalid_json', `Request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw invalid();
+}
+
 /**
- * `POST /api/github/webhook`: verify on the raw bytes, record, acknowledge.
- * The body cap (25 MiB) is applied by the body parser before this runs.
+ * `POST /api/github/webhook`: read the body under its cap (25 MiB) while it
+ * streams, verify the signature on those bytes, record, acknowledge. It is a
+ * direct route (see `direct-routes.ts`): the acknowledgement is the hot path
+ * of the whole app, and handlers run later from the inbox.
  */
-export function createGitHubWebhookRoute(deps: GitHubWebhookDeps): Router {
-  const router = Router();
-  router.post('/api/github/webhook', async (req, res) => {
-    if (!deps.secret) {
-      throw new HttpError(503, 'webhook_disabled', 'GitHub webhooks are disabled: GITHUB_WEBHOOK_SECRET (or WEBHOOK_SECRET) is not set');
-    }
-    const signature = req.header('x-hub-signature-256');
-    if (!verifyHmacSha256(deps.secret, req.rawBody ?? Buffer.alloc(0), signature, 'sha256=')) {
-      throw new HttpError(401, 'bad_signature', signature ? 'X-Hub-Signature-256 does not match the body' : 'X-Hub-Signature-256 header is missing');
-    }
-    const id = req.header('x-github-delivery');
-    const name = req.header('x-github-event');
-    if (!id || !name) throw new HttpError(400, 'missing_header', `${id ? 'X-GitHub-Event' : 'X-GitHub-Delivery'} header is missing`);
-    if (req.body === undefined || typeof req.body !== 'object') {
-      throw new HttpError(400, 'invalid_payload', 'Webhook payload must be a JSON object sent with Content-Type: application/json');
-    }
-    const { duplicate } = await deps.accept({ id, name, payload: req.body, ...(req.rawBody ? { rawPayload: req.rawBody } : {}), receivedAt: deps.now() });
-    res.status(202).json({ status: duplicate ? 'duplicate' : 'accepted', id });
-  });
-  return router;
+export function createGitHubWebhookRoute(deps: GitHubWebhookDeps): DirectRoute {
+  return {
+    method: 'POST',
+    path: GITHUB_WEBHOOK_PATH,
+    async handle(req) {
+      const body = await readCappedBody(req, { limit: capForPath(GITHUB_WEBHOOK_PATH) });
+      if (!deps.secret) {
+        throw new HttpError(503, 'webhook_disabled', 'GitHub webhooks are disabled: GITHUB_WEBHOOK_SECRET (or WEBHOOK_SECRET) is not set');
+      }
+      const signature = header(req, 'x-hub-signature-256');
+      if (!verifyHmacSha256(deps.secret, body, signature, 'sha256=')) {
+        throw new HttpError(401, 'bad_signature', signature ? 'X-Hub-Signature-256 does not match the body' : 'X-Hub-Signature-256 header is missing');
+      }
+      const id = header(req, 'x-github-delivery');
+      const name = header(req, 'x-github-event');
+      if (!id || !name) throw new HttpError(400, 'missing_header', `${id ? 'X-GitHub-Event' : 'X-GitHub-Delivery'} header is missing`);
+      checkPayload(req, body);
+      const { duplicate } = await deps.accept({ id, name, body, receivedAt: deps.now() });
+      return { status: 202, body: { status: duplicate ? 'duplicate' : 'accepted', id } };
+    },
+  };
 }

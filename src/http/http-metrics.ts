@@ -28,6 +28,13 @@ export class HttpMetrics {
     });
   }
 
+  /** Counts one answered request; `started` is `process.hrtime.bigint()` when it arrived. */
+  observe(method: string, route: string, status: number, started: bigint): void {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.requests.inc({ method, route, status: String(status) });
+    this.latency.observe({ method, route }, seconds);
+  }
+
   middleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
       const started = process.hrtime.bigint();
@@ -35,9 +42,7 @@ export class HttpMetrics {
         // The matched route pattern keeps label cardinality bounded; unmatched paths share one label.
         const route = (req.route as { path?: string } | undefined)?.path;
         const label = route ? `${req.baseUrl}${route}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || req.path.split('/').slice(0, 2).join('/');
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        this.requests.inc({ method: req.method, route: label, status: String(res.statusCode) });
-        this.latency.observe({ method: req.method, route: label }, seconds);
+        this.observe(req.method, label, res.statusCode, started);
       });
       next();
     };

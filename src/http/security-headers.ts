@@ -13,17 +13,25 @@ const ADMIN_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Helmet-style headers on every answer, and a strict CSP on the admin panels. */
+/** Helmet-style headers that every answer carries, express routes and direct routes alike. */
+export function baseSecurityHeaders(options: { production: boolean }): Record<string, string> {
+  return {
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'X-DNS-Prefetch-Control': 'off',
+    'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
+    ...(options.production ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+}
+
+/** The base headers on every answer, and a strict CSP on the admin panels. */
 export function securityHeaders(options: { production: boolean }) {
+  const base = Object.entries(baseSecurityHeaders(options));
   return function setSecurityHeaders(req: Request, res: Response, next: NextFunction): void {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    res.setHeader('X-DNS-Prefetch-Control', 'off');
-    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    if (options.production) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    for (const [name, value] of base) res.setHeader(name, value);
     if (req.path === '/admin' || req.path.startsWith('/admin/')) {
       res.setHeader('Content-Security-Policy', ADMIN_CSP);
       res.setHeader('Cache-Control', 'no-store');

@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 
 export interface StartedServer {
   server: Server;
@@ -16,7 +15,7 @@ export const SERVER_TIMEOUTS = {
   keepAliveTimeoutMs: 5_000,
 } as const;
 
-export async function startHttpServer(app: Express, options: { port: number; host?: string | undefined }): Promise<StartedServer> {
+export async function startHttpServer(app: RequestListener, options: { port: number; host?: string | undefined }): Promise<StartedServer> {
   const server = createServer(app);
   server.headersTimeout = SERVER_TIMEOUTS.headersTimeoutMs;
   server.requestTimeout = SERVER_TIMEOUTS.requestTimeoutMs;

@@ -18,12 +18,15 @@ export interface InboxWorkerOptions {
   retryDelayMs?: (attempts: number) => number;
   maxAttempts?: number;
   /**
-   * True while the process is busy answering requests: the worker then waits
-   * (at most `maxDeferMs` in a row, so it never starves) before taking more
-   * work, and acknowledgements keep their latency during a burst.
+   * True while the process is saturated with requests: the worker then waits
+   * before taking more work, so acknowledgements keep their latency during a
+   * burst. It never waits more than `maxDeferMs` in a row; after such a wait
+   * it works for `workSliceMs` without stepping aside, so a load that never
+   * lets up still leaves it a share of the process.
    */
   busy?: () => boolean;
   maxDeferMs?: number;
+  workSliceMs?: number;
 }
 
 /**
@@ -36,6 +39,8 @@ export class InboxWorker {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  /** Until when the worker works on without stepping aside (it waited as long as it may). */
+  private sliceUntil = 0;
 
   constructor(private readonly options: InboxWorkerOptions) {}
 
@@ -87,9 +92,10 @@ export class InboxWorker {
 
   private async stepAside(): Promise<void> {
     const { busy } = this.options;
-    if (!busy) return;
+    if (!busy || Date.now() < this.sliceUntil) return;
     const until = Date.now() + (this.options.maxDeferMs ?? 2_000);
     while (busy() && !this.stopped && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (busy()) this.sliceUntil = Date.now() + (this.options.workSliceMs ?? 250);
   }
 
   private async handle(delivery: InboxDelivery): Promise<void> {

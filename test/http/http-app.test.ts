@@ -4,6 +4,7 @@ import { createHttpApp } from '../../src/http/create-http-app.js';
 import { HttpMetrics } from '../../src/http/http-metrics.js';
 import { startHttpServer, type StartedServer } from '../../src/http/start-http-server.js';
 import { createGitHubWebhookRoute, type GitHubDelivery } from '../../src/http/github-webhook-route.js';
+import type { DirectRoute } from '../../src/http/direct-routes.js';
 import { signHmacSha256 } from '../../src/http/verify-hmac.js';
 import { createTestLogger } from '../support/test-logger.js';
 import { postChunked } from '../support/post-chunked.js';
@@ -13,7 +14,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function start(options: { ready?: () => boolean; routers?: Router[] } = {}) {
+async function start(options: { ready?: () => boolean; routers?: Router[]; direct?: DirectRoute[] } = {}) {
   const { log, lines } = createTestLogger();
   const app = createHttpApp({
     log,
@@ -22,6 +23,7 @@ async function start(options: { ready?: () => boolean; routers?: Router[] } = {}
     version: 'test',
     isReady: options.ready ?? (() => true),
     routers: options.routers ?? [],
+    direct: options.direct ?? [],
   });
   const started = await startHttpServer(app, { port: 0, host: '127.0.0.1' });
   servers.push(started);
@@ -133,7 +135,7 @@ describe('GitHub webhook route', () => {
         return { duplicate };
       },
     });
-    return { ...(await start({ routers: [route] })), accepted };
+    return { ...(await start({ direct: [route] })), accepted };
   }
 
   function post(url: string, headers: Record<string, string>, body = payload) {
@@ -158,7 +160,58 @@ describe('GitHub webhook route', () => {
     const again = await post(url, { 'x-github-delivery': 'd1', 'x-hub-signature-256': signature });
     expect(await again.json()).toEqual({ status: 'duplicate', id: 'd1' });
     expect(accepted).toHaveLength(1);
-    expect(accepted[0]).toMatchObject({ id: 'd1', name: 'issue_comment', payload: { action: 'created' } });
+    expect(accepted[0]).toMatchObject({ id: 'd1', name: 'issue_comment' });
+    expect(accepted[0]!.body.toString('utf8')).toBe(payload);
+  });
+
+  it('refuses a signed body that is not a JSON object with a 400, recording nothing', async () => {
+    const { url, accepted } = await startWebhook('hook-secret');
+    const cases: [string, string, string][] = [
+      ['{"action":', 'application/json', 'invalid_json'],
+      ['[1,2]', 'application/json', 'invalid_payload'],
+      ['null', 'application/json', 'invalid_payload'],
+      ['payload=%7B%7D', 'application/x-www-form-urlencoded', 'invalid_payload'],
+    ];
+    for (const [body, type, error] of cases) {
+      const res = await fetch(`${url}/api/github/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': type, 'x-github-event': 'issue_comment', 'x-github-delivery': `bad-${error}`, 'x-hub-signature-256': signHmacSha256('hook-secret', body, 'sha256=') },
+        body,
+      });
+      expect(res.status, body).toBe(400);
+      expect(await res.json()).toMatchObject({ error });
+    }
+    const noEvent = await fetch(`${url}/api/github/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-delivery': 'x', 'x-hub-signature-256': signHmacSha256('hook-secret', payload, 'sha256=') }, body: payload });
+    expect(noEvent.status).toBe(400);
+    expect(await noEvent.json()).toMatchObject({ error: 'missing_header' });
+    expect(accepted).toHaveLength(0);
+  });
+
+  it('answers with the security headers and counts the route in /metrics, like express routes', async () => {
+    const { url } = await startWebhook('hook-secret');
+    const res = await post(url, { 'x-github-delivery': 'm1', 'x-hub-signature-256': signHmacSha256('hook-secret', payload, 'sha256=') });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+    expect(res.headers.get('content-type')).toContain('application/json');
+    // A trailing slash and a query string reach the same route, as in express.
+    expect((await fetch(`${url}/api/github/webhook/?x=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload })).status).toBe(401);
+    // Other methods fall through to express.
+    expect((await fetch(`${url}/api/github/webhook`)).status).toBe(404);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/ai_implement_http_requests_total\{method="POST",route="\/api\/github\/webhook",status="202"\} 1/);
+    expect(metrics).toMatch(/ai_implement_http_requests_total\{method="POST",route="\/api\/github\/webhook",status="401"\} 1/);
+  });
+
+  it('caps the body at 25 MiB with a JSON 413, declared or streamed, before checking anything else', async () => {
+    const { url, accepted } = await startWebhook('hook-secret');
+    const cap = 25 * 1024 * 1024;
+    const declared = await fetch(`${url}/api/github/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(cap + 1, 0x20) });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ error: 'payload_too_large', message: expect.stringContaining('25 MiB') });
+    const streamed = await postChunked(`${url}/api/github/webhook`, cap + 64 * 1024);
+    expect(streamed.status).toBe(413);
+    expect(accepted).toHaveLength(0);
   });
 });
 

@@ -82,4 +82,35 @@ describe('InboxWorker', () => {
     await worker.stop();
     expect(handled).toHaveLength(2);
   });
+
+  it('under a load that never lets up, works a slice after each maximal wait instead of one batch', async () => {
+    const now = Date.parse('2026-02-01T00:00:00Z');
+    const store = createMemoryStore({ clock: () => now });
+    await store.open();
+    for (let i = 0; i < 30; i++) {
+      await store.inbox.enqueueDelivery({ id: `s${i}`, source: 'jira', event: 'jira:issue_updated', payload: {}, receivedAt: new Date(now).toISOString() });
+    }
+    const handled: number[] = [];
+    const started = Date.now();
+    const worker = new InboxWorker({
+      store,
+      log: createTestLogger().log,
+      clock: () => now,
+      idlePollMs: 5,
+      batchSize: 5,
+      busy: () => true,
+      maxDeferMs: 100,
+      workSliceMs: 10_000,
+      handlers: { jira: async () => void handled.push(Date.now() - started) },
+    });
+    worker.start();
+    await wait(60);
+    expect(handled).toEqual([]);
+    await wait(200);
+    await worker.stop();
+    // One wait of maxDeferMs, then all six batches within the slice (not one batch per wait).
+    expect(handled).toHaveLength(30);
+    expect(Math.min(...handled)).toBeGreaterThanOrEqual(90);
+    expect(Math.max(...handled) - Math.min(...handled)).toBeLessThan(80);
+  });
 });

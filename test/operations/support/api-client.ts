@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { AdminAuth } from '../../../src/admin/auth/admin-auth.js';
 import { parseMapping } from '../../../src/domain/mapping-schema.js';
 import type { Mapping } from '../../../src/domain/mapping.js';
@@ -42,7 +42,7 @@ export async function startApi(store: Store, modules: ApiRouteModule[], clock: (
   });
   const app = createHttpApp({ log, metrics: new HttpMetrics(), production: false, version: 'test', isReady: () => true, routers: [api.router] });
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = createServer(app).listen(0, '127.0.0.1', () => resolve(s));
   });
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
