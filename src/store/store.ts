@@ -136,6 +136,8 @@ export interface WebhookInbox {
   /** retryAt null gives up on the delivery (status `dead`). */
   failDelivery(id: string, error: string, retryAt: TimeInput | null): Promise<void>;
   getDelivery(id: string): Promise<InboxDelivery | undefined>;
+  /** How many deliveries wait to be handled (pending or leased), without reading any. */
+  backlog(): Promise<{ pending: number; leased: number }>;
   /** Moves completed/dead deliveries older than the retention (≥ 8 days) out. */
   purgeExpired(): Promise<number>;
 }

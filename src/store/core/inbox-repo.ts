@@ -126,6 +126,11 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
       return d ? hydrate({ ...d }) : undefined;
     },
 
+    async backlog() {
+      ctx.assertOpen();
+      return inbox.backlog();
+    },
+
     async purgeExpired() {
       ctx.assertOpen();
       const moved = await ctx.queue.submit((tx) => {

@@ -54,6 +54,12 @@ export class InboxState {
     return this.entries.get(id);
   }
 
+  backlog(): { pending: number; leased: number } {
+    let leased = 0;
+    for (const id of this.unsettled) if (this.entries.get(id)!.status === 'leased') leased += 1;
+    return { pending: this.unsettled.size - leased, leased };
+  }
+
   /** Pending and leased deliveries. */
   *unsettledDeliveries(): Iterable<JournaledDelivery> {
     for (const id of this.unsettled) yield this.entries.get(id)!;
