@@ -55,4 +55,15 @@ export function registerDomainMetrics(registry: Registry, sources: DomainMetrics
       this.set((await sources.store.dedup.listActive()).length);
     },
   });
+  new Gauge({
+    name: 'ai_implement_inbox_backlog',
+    help: 'Webhook deliveries acknowledged but not yet handled, by state (pending, or leased by the worker)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const { pending, leased } = await sources.store.inbox.backlog();
+      this.set({ state: 'pending' }, pending);
+      this.set({ state: 'leased' }, leased);
+    },
+  });
 }

@@ -79,14 +79,43 @@ export class InboxWorker {
     this.timer.unref();
   }
 
+  /**
+   * Keeps up to `batchSize` deliveries in hand, leasing more once half of
+   * them are done rather than when the whole batch is: one slow handler (a
+   * GitHub API call that takes seconds) does not hold up the rest, and the
+   * next lease is made durable while handlers still run.
+   */
   private async drain(): Promise<void> {
-    const { store, clock } = this.options;
-    for (;;) {
-      await this.stepAside();
-      if (this.stopped) return;
-      const batch = await store.inbox.leaseDeliveries(this.options.batchSize ?? 20, this.options.leaseMs ?? 60_000, clock());
-      if (batch.length === 0) return;
-      await Promise.all(batch.map((delivery) => this.handle(delivery)));
+    const { store, clock, log } = this.options;
+    const window = this.options.batchSize ?? 20;
+    const inHand = new Set<Promise<void>>();
+    const start = (delivery: InboxDelivery) => {
+      const handling: Promise<void> = this.handle(delivery)
+        // The store could not record the outcome: the lease runs out and the delivery is handled again.
+        .catch((error: unknown) => log.error({ err: error, deliveryId: delivery.id }, 'could not record the outcome of a webhook delivery'))
+        .finally(() => inHand.delete(handling));
+      inHand.add(handling);
+    };
+    try {
+      for (;;) {
+        while (inHand.size > window / 2) await Promise.race(inHand);
+        await this.stepAside();
+        if (this.stopped) return;
+        let batch: InboxDelivery[];
+        try {
+          batch = await store.inbox.leaseDeliveries(window - inHand.size, this.options.leaseMs ?? 60_000, clock());
+        } catch (error) {
+          log.error({ err: error }, 'could not lease webhook deliveries; trying again at the next poll');
+          return;
+        }
+        for (const delivery of batch) start(delivery);
+        if (batch.length === 0) {
+          if (inHand.size === 0) return;
+          await Promise.race(inHand);
+        }
+      }
+    } finally {
+      await Promise.all(inHand);
     }
   }
 

@@ -69,6 +69,8 @@ describe('acknowledged GitHub deliveries survive a restart (lowdb inbox)', () =>
     await first.services.inbox.stop();
     for (const d of deliveries) expect((await postDelivery(first.url, d)).status).toBe(202);
     for (const d of deliveries) expect((await first.store.inbox.getDelivery(d.id))?.status).toBe('pending');
+    // Operators see the waiting deliveries on /metrics.
+    expect(await (await fetch(`${first.url}/metrics`)).text()).toMatch(/ai_implement_inbox_backlog\{state="pending"\} 3/);
     expect((await first.store.runs.listRuns()).items).toHaveLength(0);
     await first.stop();
 
@@ -80,6 +82,7 @@ describe('acknowledged GitHub deliveries survive a restart (lowdb inbox)', () =>
       const runs = (await second.store.runs.listRuns()).items;
       expect(runs.map((r) => r.issueId).sort()).toEqual(['restart-1', 'restart-2', 'restart-3']);
       expect(runs.every((r) => r.phase === 'gap-fill' && r.instructions === 'survive')).toBe(true);
+      expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(/ai_implement_inbox_backlog\{state="pending"\} 0/);
       // A redelivery after the restart is recognised by its id.
       const again = await postDelivery(second.url, deliveries[0]!);
       expect(again.status).toBe(202);

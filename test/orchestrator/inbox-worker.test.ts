@@ -113,4 +113,37 @@ describe('InboxWorker', () => {
     expect(Math.min(...handled)).toBeGreaterThanOrEqual(90);
     expect(Math.max(...handled) - Math.min(...handled)).toBeLessThan(80);
   });
+
+  it('keeps handling the rest while one handler is stuck on a slow call', async () => {
+    const now = Date.parse('2026-02-01T00:00:00Z');
+    const store = createMemoryStore({ clock: () => now });
+    await store.open();
+    for (let i = 0; i < 10; i++) {
+      await store.inbox.enqueueDelivery({ id: `h${i}`, source: 'jira', event: 'jira:issue_updated', payload: {}, receivedAt: new Date(now + i).toISOString() });
+    }
+    let release: () => void = () => undefined;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    const worker = new InboxWorker({
+      store,
+      log: createTestLogger().log,
+      clock: () => now,
+      idlePollMs: 5,
+      batchSize: 4,
+      handlers: {
+        jira: async (d) => {
+          if (d.id === 'h0') await stuck;
+          handled.push(d.id);
+        },
+      },
+    });
+    worker.start();
+    await expect.poll(() => handled.length).toBe(9);
+    expect(handled).not.toContain('h0');
+    expect((await store.inbox.getDelivery('h0'))?.status).toBe('leased');
+    release();
+    await expect.poll(() => handled.length).toBe(10);
+    await worker.stop();
+    expect((await store.inbox.backlog())).toEqual({ pending: 0, leased: 0 });
+  });
 });

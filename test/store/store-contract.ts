@@ -323,6 +323,30 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await expect(store.inbox.completeDelivery('unknown')).rejects.toBeInstanceOf(NotFoundError);
       });
 
+      it('counts the backlog, and leases retries and expired leases in receive order among fresh deliveries', async () => {
+        for (const [id, at] of [['r0', 0], ['f1', 10], ['r2', 20], ['f3', 30], ['x4', 40]] as const) await store.inbox.enqueueDelivery(delivery(id, at));
+        expect(await store.inbox.backlog()).toEqual({ pending: 5, leased: 0 });
+        // r0 and r2 fail and wait 5 s; x4 is leased by a worker that then dies.
+        expect((await store.inbox.leaseDeliveries(1, 60_000)).map((d) => d.id)).toEqual(['r0']);
+        await store.inbox.failDelivery('r0', 'flaky', T0 + 5_000);
+        expect((await store.inbox.leaseDeliveries(1, 60_000)).map((d) => d.id)).toEqual(['f1']);
+        await store.inbox.completeDelivery('f1');
+        expect((await store.inbox.leaseDeliveries(1, 60_000)).map((d) => d.id)).toEqual(['r2']);
+        await store.inbox.failDelivery('r2', 'flaky', T0 + 5_000);
+        expect((await store.inbox.leaseDeliveries(1, 1_000)).map((d) => d.id)).toEqual(['f3']);
+        expect((await store.inbox.leaseDeliveries(1, 1_000)).map((d) => d.id)).toEqual(['x4']);
+        expect(await store.inbox.backlog()).toEqual({ pending: 2, leased: 2 });
+        expect(await store.inbox.leaseDeliveries(10, 60_000)).toEqual([]);
+        await store.inbox.enqueueDelivery(delivery('n5', 50));
+        clock.advance(5_000);
+        // Due now: the two retries, the two expired leases and the new one, oldest received first.
+        expect((await store.inbox.leaseDeliveries(3, 60_000)).map((d) => d.id)).toEqual(['r0', 'r2', 'f3']);
+        expect((await store.inbox.leaseDeliveries(10, 60_000)).map((d) => d.id)).toEqual(['x4', 'n5']);
+        expect(await store.inbox.backlog()).toEqual({ pending: 0, leased: 5 });
+        for (const id of ['r0', 'r2', 'f3', 'x4', 'n5']) await store.inbox.completeDelivery(id);
+        expect(await store.inbox.backlog()).toEqual({ pending: 0, leased: 0 });
+      });
+
       it('keeps completed deliveries for at least 8 days, then moves them out', async () => {
         await store.inbox.enqueueDelivery(delivery('old'));
         await store.inbox.enqueueDelivery(delivery('pending'));

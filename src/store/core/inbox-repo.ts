@@ -7,23 +7,7 @@ import { compact, type StoreContext } from './store-context.js';
 
 const ERROR_MAX_CHARS = 2000;
 
-function isDue(d: DeliveryMeta, now: number): boolean {
-  if (d.status === 'pending') return d.retryAt === undefined || Date.parse(d.retryAt) <= now;
-  return d.status === 'leased' && d.leaseUntil !== undefined && Date.parse(d.leaseUntil) <= now;
-}
-
 const isSettled = (d: DeliveryMeta) => d.status === 'completed' || d.status === 'dead';
-
-const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-/**
- * Sorts oldest first, then by id. Canonical ISO times (what routes record)
- * compare as strings, sparing a Date.parse per candidate per lease.
- */
-function orderKey(d: DeliveryMeta): string {
-  const at = CANONICAL_ISO.test(d.receivedAt) ? d.receivedAt : toIso(Date.parse(d.receivedAt));
-  return `${at} ${d.id}`;
-}
 
 /** Metadata without the pointer, as a fresh object. */
 function metaOf(d: JournaledDelivery): DeliveryMeta {
@@ -79,19 +63,10 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
       if (!(limit > 0) || !(leaseMs > 0)) throw new ValidationError('limit and leaseMs must be positive', 'limit');
       const leased = await ctx.queue.submit((tx) => {
         const at = now ?? ctx.clock();
-        // The `limit` oldest due ones, kept sorted while scanning: a backlog is not sorted whole for each lease.
-        const due: { d: JournaledDelivery; key: string }[] = [];
-        for (const d of tx.inbox.unsettledDeliveries()) {
-          if (!isDue(d, at)) continue;
-          const key = orderKey(d);
-          if (due.length === limit && !(key < due[limit - 1]!.key)) continue;
-          let i = due.length;
-          while (i > 0 && key < due[i - 1]!.key) i--;
-          due.splice(i, 0, { d, key });
-          if (due.length > limit) due.pop();
-        }
+        // From the inbox's lease-order index: the cost does not grow with the backlog.
+        const due = tx.inbox.dueDeliveries(limit, at);
         const leaseUntil = toIso(at + leaseMs);
-        return due.map(({ d }) => {
+        return due.map((d) => {
           const next = compact({ ...metaOf(d), status: 'leased' as const, attempts: d.attempts + 1, leaseUntil, retryAt: undefined });
           tx.inbox.put(next);
           return next;

@@ -1,10 +1,9 @@
+import { DueIndex } from './inbox-due-index.js';
 import { applyRecord, type DeliveryMeta, type InboxJournalPort, type JournaledDelivery, type JournalRecord, type PayloadPointer } from './inbox-journal-port.js';
 
 /** Payloads up to this size stay in memory until their delivery completes, to spare a read at lease time. */
 const CACHE_ENTRY_MAX_BYTES = 64 * 1024;
 const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
-
-const isUnsettled = (d: DeliveryMeta) => d.status === 'pending' || d.status === 'leased';
 
 /**
  * The inbox as the engine holds it: every delivery within retention, indexed
@@ -17,8 +16,8 @@ const isUnsettled = (d: DeliveryMeta) => d.status === 'pending' || d.status === 
  */
 export class InboxState {
   private readonly entries = new Map<string, JournaledDelivery>();
-  /** Pending and leased deliveries: the only ones a lease needs to look at. */
-  private readonly unsettled = new Set<string>();
+  /** Pending and leased deliveries in lease order: the only ones a lease needs to look at. */
+  private readonly due = new DueIndex();
   private readonly refs = new Map<number, number>();
   /** Insertion order is age order: the oldest payloads are evicted first. */
   private readonly cache = new Map<string, Buffer>();
@@ -38,13 +37,13 @@ export class InboxState {
 
   load(deliveries: readonly JournaledDelivery[]): void {
     this.entries.clear();
-    this.unsettled.clear();
+    this.due.clear();
     this.refs.clear();
     this.cache.clear();
     this.cachedBytes = 0;
     for (const d of deliveries) {
       this.entries.set(d.id, d);
-      if (isUnsettled(d)) this.unsettled.add(d.id);
+      this.due.set(d.id, d);
       if (d.payloadRef) this.retain(d.payloadRef.file);
     }
     this.reclaimDue = true;
@@ -55,14 +54,12 @@ export class InboxState {
   }
 
   backlog(): { pending: number; leased: number } {
-    let leased = 0;
-    for (const id of this.unsettled) if (this.entries.get(id)!.status === 'leased') leased += 1;
-    return { pending: this.unsettled.size - leased, leased };
+    return this.due.counts();
   }
 
-  /** Pending and leased deliveries. */
-  *unsettledDeliveries(): Iterable<JournaledDelivery> {
-    for (const id of this.unsettled) yield this.entries.get(id)!;
+  /** The `limit` oldest deliveries due at `now` (pending, or leased past their lease), oldest first. */
+  dueDeliveries(limit: number, now: number): JournaledDelivery[] {
+    return this.due.due(limit, now).map((id) => this.entries.get(id)!);
   }
 
   all(): IterableIterator<JournaledDelivery> {
@@ -75,8 +72,7 @@ export class InboxState {
     const previous = this.remember(id);
     const record: JournalRecord = payload ? { kind: 'put', delivery, payload } : { kind: 'put', delivery };
     applyRecord(this.entries, record, undefined);
-    if (isUnsettled(delivery)) this.unsettled.add(id);
-    else this.unsettled.delete(id);
+    this.due.set(id, delivery);
     if (payload) this.cachePayload(id, payload);
     if (delivery.status === 'completed') this.releasePayload(id, previous?.payloadRef);
     this.records.push(record);
@@ -85,7 +81,7 @@ export class InboxState {
   drop(id: string): void {
     const previous = this.remember(id);
     this.entries.delete(id);
-    this.unsettled.delete(id);
+    this.due.set(id, undefined);
     this.releasePayload(id, previous?.payloadRef);
     this.records.push({ kind: 'drop', id });
   }
@@ -127,14 +123,9 @@ export class InboxState {
   rollback(): void {
     for (const [id, previous] of this.undo) {
       this.forgetPayload(id);
-      if (previous) {
-        this.entries.set(id, previous);
-        if (isUnsettled(previous)) this.unsettled.add(id);
-        else this.unsettled.delete(id);
-      } else {
-        this.entries.delete(id);
-        this.unsettled.delete(id);
-      }
+      if (previous) this.entries.set(id, previous);
+      else this.entries.delete(id);
+      this.due.set(id, previous);
     }
     for (const file of this.retained.splice(0)) this.drop_(file);
     this.records = [];
