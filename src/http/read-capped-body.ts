@@ -24,6 +24,8 @@ const FIRST_STAGING_BYTES = 16 * 1024;
  * streaming far past a big cap (25 MiB for GitHub) never makes the process
  * hold more than about `spoolAfter` bytes for it — socket chunks die young
  * instead of piling up in the old generation while file writes are pending.
+ * A body that arrives as one chunk (most webhooks) is returned as that chunk,
+ * uncopied: node:http hands each body chunk over as its own exact-size copy.
  */
 export function readCappedBody(req: IncomingMessage, options: ReadCappedBodyOptions): Promise<Buffer> {
   const { limit } = options;
@@ -37,7 +39,9 @@ export function readCappedBody(req: IncomingMessage, options: ReadCappedBodyOpti
   }
 
   return new Promise<Buffer>((resolve, reject) => {
-    let staging = Buffer.allocUnsafe(Math.min(spoolAfter, Number.isFinite(declared) && declared > 0 ? declared : FIRST_STAGING_BYTES));
+    /** The first chunk, kept as it is until a second one arrives. */
+    let only: Buffer | undefined;
+    let staging: Buffer | undefined;
     let used = 0;
     let total = 0;
     let spool: { path: string; handle: Promise<FileHandle> } | undefined;
@@ -69,11 +73,12 @@ export function readCappedBody(req: IncomingMessage, options: ReadCappedBodyOpti
         spool = { path, handle: open(path, 'w', 0o600) };
       }
       const { handle } = spool;
+      const full = staging!;
       const length = used;
       req.pause();
       flushing = flushing
         .then(async () => {
-          await (await handle).write(staging, 0, length);
+          await (await handle).write(full, 0, length);
           used = 0;
           if (!settled) req.resume();
         })
@@ -85,6 +90,15 @@ export function readCappedBody(req: IncomingMessage, options: ReadCappedBodyOpti
         discardRest(req);
         fail(tooLarge());
         return;
+      }
+      if (!staging && !only && chunk.length < spoolAfter) {
+        only = chunk;
+        return;
+      }
+      if (!staging) {
+        staging = Buffer.allocUnsafe(Math.min(spoolAfter, Math.max(Number.isFinite(declared) ? declared : 0, FIRST_STAGING_BYTES, total)));
+        if (only) used = only.copy(staging, 0);
+        only = undefined;
       }
       let offset = 0;
       while (offset < chunk.length) {
@@ -107,18 +121,27 @@ export function readCappedBody(req: IncomingMessage, options: ReadCappedBodyOpti
         if (used === staging.length && staging.length === spoolAfter && total < limit) flush();
       }
     };
+    /** Waits for every pending write, including ones queued while waiting (a chunk larger than the staging buffer queues several). */
+    const flushed = async () => {
+      let seen: Promise<void>;
+      do {
+        seen = flushing;
+        await seen;
+      } while (seen !== flushing);
+    };
     const onEnd = () => {
       detach();
-      void flushing.then(async () => {
+      void flushed().then(async () => {
         if (settled) return;
         if (!spool) {
           settled = true;
-          resolve(Buffer.from(staging.subarray(0, used)));
+          if (!staging) resolve(only ?? Buffer.alloc(0));
+          else resolve(used === staging.length ? staging : Buffer.from(staging.subarray(0, used)));
           return;
         }
         try {
           const handle = await spool.handle;
-          if (used > 0) await handle.write(staging, 0, used);
+          if (used > 0) await handle.write(staging!, 0, used);
           await handle.close();
           const body = await readFile(spool.path);
           settled = true;
