@@ -5,6 +5,22 @@ import { createMemoryStore } from '../../src/store/memory/create-memory-store.js
 import { createTestLogger } from '../support/test-logger.js';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const T0 = Date.parse('2026-02-01T00:00:00Z');
+
+/** A memory store at T0 holding `count` Jira deliveries `<prefix>0…`, received a millisecond apart. */
+async function inboxWith(prefix: string, count: number) {
+  const store = createMemoryStore({ clock: () => T0 });
+  await store.open();
+  for (let i = 0; i < count; i++) {
+    await store.inbox.enqueueDelivery({ id: `${prefix}${i}`, source: 'jira', event: 'jira:issue_updated', payload: {}, receivedAt: new Date(T0 + i).toISOString() });
+  }
+  return store;
+}
+
+/** A worker on `store` with a fixed clock at T0 and only a Jira handler. */
+function jiraWorker(store: ReturnType<typeof createMemoryStore>, jira: (d: InboxDelivery) => Promise<void>, options: Partial<ConstructorParameters<typeof InboxWorker>[0]> = {}) {
+  return new InboxWorker({ store, log: createTestLogger().log, clock: () => T0, idlePollMs: 5, handlers: { jira }, ...options });
+}
 
 describe('InboxWorker', () => {
   it('handles deliveries from the inbox and retries one whose handler threw until the fault clears', async () => {
@@ -84,25 +100,10 @@ describe('InboxWorker', () => {
   });
 
   it('under a load that never lets up, works a slice after each maximal wait instead of one batch', async () => {
-    const now = Date.parse('2026-02-01T00:00:00Z');
-    const store = createMemoryStore({ clock: () => now });
-    await store.open();
-    for (let i = 0; i < 30; i++) {
-      await store.inbox.enqueueDelivery({ id: `s${i}`, source: 'jira', event: 'jira:issue_updated', payload: {}, receivedAt: new Date(now).toISOString() });
-    }
+    const store = await inboxWith('s', 30);
     const handled: number[] = [];
     const started = Date.now();
-    const worker = new InboxWorker({
-      store,
-      log: createTestLogger().log,
-      clock: () => now,
-      idlePollMs: 5,
-      batchSize: 5,
-      busy: () => true,
-      maxDeferMs: 100,
-      workSliceMs: 10_000,
-      handlers: { jira: async () => void handled.push(Date.now() - started) },
-    });
+    const worker = jiraWorker(store, async () => void handled.push(Date.now() - started), { batchSize: 5, busy: () => true, maxDeferMs: 100, workSliceMs: 10_000 });
     worker.start();
     await wait(60);
     expect(handled).toEqual([]);
@@ -115,28 +116,18 @@ describe('InboxWorker', () => {
   });
 
   it('keeps handling the rest while one handler is stuck on a slow call', async () => {
-    const now = Date.parse('2026-02-01T00:00:00Z');
-    const store = createMemoryStore({ clock: () => now });
-    await store.open();
-    for (let i = 0; i < 10; i++) {
-      await store.inbox.enqueueDelivery({ id: `h${i}`, source: 'jira', event: 'jira:issue_updated', payload: {}, receivedAt: new Date(now + i).toISOString() });
-    }
+    const store = await inboxWith('h', 10);
     let release: () => void = () => undefined;
     const stuck = new Promise<void>((resolve) => (release = resolve));
     const handled: string[] = [];
-    const worker = new InboxWorker({
+    const worker = jiraWorker(
       store,
-      log: createTestLogger().log,
-      clock: () => now,
-      idlePollMs: 5,
-      batchSize: 4,
-      handlers: {
-        jira: async (d) => {
-          if (d.id === 'h0') await stuck;
-          handled.push(d.id);
-        },
+      async (d) => {
+        if (d.id === 'h0') await stuck;
+        handled.push(d.id);
       },
-    });
+      { batchSize: 4 },
+    );
     worker.start();
     await expect.poll(() => handled.length).toBe(9);
     expect(handled).not.toContain('h0');
