@@ -38,6 +38,8 @@ export class InboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** Wakes a drain that is waiting on handlers in hand with nothing due (a delivery arrived). */
+  private wake: (() => void) | undefined;
   private stopped = true;
   /** Until when the worker works on without stepping aside (it waited as long as it may). */
   private sliceUntil = 0;
@@ -53,6 +55,7 @@ export class InboxWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
     await this.running;
   }
 
@@ -61,6 +64,7 @@ export class InboxWorker {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.wake?.();
       return;
     }
     if (this.timer) clearTimeout(this.timer);
@@ -101,6 +105,8 @@ export class InboxWorker {
         while (inHand.size > window / 2) await Promise.race(inHand);
         await this.stepAside();
         if (this.stopped) return;
+        // The lease sees every delivery notified so far.
+        this.again = false;
         let batch: InboxDelivery[];
         try {
           batch = await store.inbox.leaseDeliveries(window - inHand.size, this.options.leaseMs ?? 60_000, clock());
@@ -111,11 +117,35 @@ export class InboxWorker {
         for (const delivery of batch) start(delivery);
         if (batch.length === 0) {
           if (inHand.size === 0) return;
-          await Promise.race(inHand);
+          // A delivery notified while the lease ran may have missed it: lease again at once.
+          if (!this.again) await this.waitForWork(Promise.all(inHand));
+          if (this.stopped || (inHand.size === 0 && !this.again)) return;
         }
       }
     } finally {
       await Promise.all(inHand);
+    }
+  }
+
+  /**
+   * Nothing is due but handlers are still in hand: waits until a delivery
+   * arrives (`notify`), the idle poll comes round (retries falling due) or the
+   * last handler is done — not merely until one of them is, which would
+   * lease an empty inbox again at every completion.
+   */
+  private async waitForWork(handled: Promise<unknown>): Promise<void> {
+    let poll: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        handled,
+        new Promise<void>((resolve) => {
+          this.wake = resolve;
+          poll = setTimeout(resolve, this.options.idlePollMs ?? 5_000);
+        }),
+      ]);
+    } finally {
+      this.wake = undefined;
+      clearTimeout(poll);
     }
   }
 

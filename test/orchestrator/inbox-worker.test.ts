@@ -132,8 +132,13 @@ describe('InboxWorker', () => {
     await expect.poll(() => handled.length).toBe(9);
     expect(handled).not.toContain('h0');
     expect((await store.inbox.getDelivery('h0'))?.status).toBe('leased');
+    // The inbox is empty now and h0 still stuck: a delivery that arrives is handled at once, not after h0.
+    await store.inbox.enqueueDelivery({ id: 'late', source: 'jira', event: 'jira:issue_updated', payload: {}, receivedAt: new Date(T0 + 100).toISOString() });
+    worker.notify();
+    await expect.poll(() => handled, { timeout: 500 }).toContain('late');
+    expect(handled).not.toContain('h0');
     release();
-    await expect.poll(() => handled.length).toBe(10);
+    await expect.poll(() => handled.length).toBe(11);
     await worker.stop();
     expect((await store.inbox.backlog())).toEqual({ pending: 0, leased: 0 });
   });
