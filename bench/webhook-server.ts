@@ -1,9 +1,9 @@
 // One server of the webhook bench, in a process of its own so that every
 // round starts from a fresh heap and no server inherits another's leftovers.
 // Usage: webhook-server.ts probot|ours-worker|ours-stopped
-// Prints {"url"} once listening; then, for each line `check <prefix> <count>`
-// on stdin, waits for the inbox worker to handle every delivery (ours-worker)
-// and prints what it found; `exit` stops it.
+// Prints {"url"} once listening; then (ours only), for each line
+// `check <prefix> <count>` on stdin, waits for the inbox worker to handle every
+// delivery (ours-worker) and prints what it found; `exit` stops it.
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -120,8 +120,8 @@ const server = mode === 'probot' ? await probot() : await ours(mode === 'ours-wo
 say({ url: server.url });
 for await (const line of createInterface({ input: process.stdin })) {
   const [command, prefix, count] = line.trim().split(/\s+/);
+  // Probot's server stores nothing, so there is nothing to check: it only serves the load.
   if (command === 'check' && prefix && server.check) say(await server.check(prefix, Number(count)));
-  else if (command === 'check') say({ waitingAtEnd: 0, drainMs: null, missing: 0, unhandled: 0, commits: 'n/a', hotDocBytes: 0 });
   else break;
 }
 await server.stop();
