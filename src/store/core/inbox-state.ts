@@ -1,10 +1,6 @@
 import { DueIndex } from './inbox-due-index.js';
 import { applyRecord, type DeliveryMeta, type InboxJournalPort, type JournaledDelivery, type JournalRecord, type PayloadPointer } from './inbox-journal-port.js';
 
-/** Payloads up to this size stay in memory until their delivery completes, to spare a read at lease time. */
-const CACHE_ENTRY_MAX_BYTES = 64 * 1024;
-const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
-
 /**
  * The inbox as the engine holds it: every delivery within retention, indexed
  * in memory and rebuilt at open from the journal. Changes made inside a commit
@@ -13,15 +9,18 @@ const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
  *
  * Journal files are reclaimed by reference count: a file's count drops only
  * once the commit that released the last pointer into it is durable.
+ *
+ * Payload bytes are not kept in memory once their commit is durable: they are
+ * read back by pointer at lease time (one positional read, from the page cache
+ * while the delivery is fresh). Holding them for the worker instead would keep
+ * every payload alive past the young generation, and the old-generation
+ * collections that then free them stall the acknowledgement path.
  */
 export class InboxState {
   private readonly entries = new Map<string, JournaledDelivery>();
   /** Pending and leased deliveries in lease order: the only ones a lease needs to look at. */
   private readonly due = new DueIndex();
   private readonly refs = new Map<number, number>();
-  /** Insertion order is age order: the oldest payloads are evicted first. */
-  private readonly cache = new Map<string, Buffer>();
-  private cachedBytes = 0;
   private records: JournalRecord[] = [];
   private undo = new Map<string, JournaledDelivery | undefined>();
   private released: PayloadPointer[] = [];
@@ -30,17 +29,12 @@ export class InboxState {
   /** Set when a file lost its last reference: a reclaim may delete it. */
   reclaimDue = true;
 
-  constructor(
-    readonly journal: InboxJournalPort,
-    private readonly cacheBytes = DEFAULT_CACHE_BYTES,
-  ) {}
+  constructor(readonly journal: InboxJournalPort) {}
 
   load(deliveries: readonly JournaledDelivery[]): void {
     this.entries.clear();
     this.due.clear();
     this.refs.clear();
-    this.cache.clear();
-    this.cachedBytes = 0;
     for (const d of deliveries) {
       this.entries.set(d.id, d);
       this.due.set(d.id, d);
@@ -73,8 +67,7 @@ export class InboxState {
     const record: JournalRecord = payload ? { kind: 'put', delivery, payload } : { kind: 'put', delivery };
     applyRecord(this.entries, record, undefined);
     this.due.set(id, delivery);
-    if (payload) this.cachePayload(id, payload);
-    if (delivery.status === 'completed') this.releasePayload(id, previous?.payloadRef);
+    if (delivery.status === 'completed' && previous?.payloadRef) this.released.push(previous.payloadRef);
     this.records.push(record);
   }
 
@@ -82,14 +75,12 @@ export class InboxState {
     const previous = this.remember(id);
     this.entries.delete(id);
     this.due.set(id, undefined);
-    this.releasePayload(id, previous?.payloadRef);
+    if (previous?.payloadRef) this.released.push(previous.payloadRef);
     this.records.push({ kind: 'drop', id });
   }
 
-  /** Cached payload bytes, or a read by pointer. */
+  /** The payload's bytes, read by pointer (the delivery's own unless one is given). */
   async readPayload(id: string, pointer: PayloadPointer | undefined): Promise<Buffer | undefined> {
-    const cached = this.cache.get(id);
-    if (cached) return cached;
     const ref = pointer ?? this.entries.get(id)?.payloadRef;
     return ref ? this.journal.read(ref) : undefined;
   }
@@ -122,7 +113,6 @@ export class InboxState {
   /** The commit failed: put every delivery it touched back as it was. */
   rollback(): void {
     for (const [id, previous] of this.undo) {
-      this.forgetPayload(id);
       if (previous) this.entries.set(id, previous);
       else this.entries.delete(id);
       this.due.set(id, previous);
@@ -152,11 +142,6 @@ export class InboxState {
     return current;
   }
 
-  private releasePayload(id: string, pointer: PayloadPointer | undefined): void {
-    this.forgetPayload(id);
-    if (pointer) this.released.push(pointer);
-  }
-
   private retain(file: number): void {
     this.refs.set(file, (this.refs.get(file) ?? 0) + 1);
   }
@@ -168,24 +153,5 @@ export class InboxState {
       this.refs.delete(file);
       this.reclaimDue = true;
     }
-  }
-
-  private cachePayload(id: string, payload: Buffer): void {
-    this.forgetPayload(id);
-    if (payload.length > CACHE_ENTRY_MAX_BYTES) return;
-    this.cache.set(id, payload);
-    this.cachedBytes += payload.length;
-    for (const [old, bytes] of this.cache) {
-      if (this.cachedBytes <= this.cacheBytes) break;
-      this.cache.delete(old);
-      this.cachedBytes -= bytes.length;
-    }
-  }
-
-  private forgetPayload(id: string): void {
-    const bytes = this.cache.get(id);
-    if (!bytes) return;
-    this.cache.delete(id);
-    this.cachedBytes -= bytes.length;
   }
 }
