@@ -1,7 +1,9 @@
+import { execFile, execFileSync } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { NewDelivery } from '../../src/domain/inbox-delivery.js';
 import { createLowdbStore, type LowdbStoreOptions } from '../../src/store/lowdb/create-lowdb-store.js';
 import { ManualClock, intent, T0 } from './store-fixtures.js';
@@ -158,10 +160,10 @@ describe('lowdb inbox journal', () => {
     const store = await reopen(dataDir, options);
     // Two 20 KB payloads per commit; the file passes 50 KB on the second commit and is checkpointed.
     for (let i = 0; i < 12; i += 2) await Promise.all([store.inbox.enqueueDelivery(delivery(`r${i}`)), store.inbox.enqueueDelivery(delivery(`r${i + 1}`))]);
-    // (A checkpoint runs after the commit that filled the file; the next commit waits for it.)
+    // (A checkpoint cuts the journal after the commit that filled the file; its snapshot is written in the background.)
     const leased = await store.inbox.leaseDeliveries(20, 60_000);
     expect(leased).toHaveLength(12);
-    expect(store.commitStats.checkpoints).toBe(3);
+    await vi.waitFor(() => expect(store.commitStats.checkpoints).toBe(3));
     // Every journal is still referenced by a pending payload; only the newest snapshot is kept.
     expect(await inboxFiles(dataDir)).toEqual(['000001.journal', '000002.journal', '000003.journal', '000004.journal', '000004.snapshot.json']);
     await store.inbox.failDelivery('r0', 'broken', null); // dead: its payload stays for the retention
@@ -185,6 +187,43 @@ describe('lowdb inbox journal', () => {
     expect(await last.inbox.getDelivery('r0')).toBeUndefined();
     expect(((await last.inbox.getDelivery('after'))?.payload as { id: string }).id).toBe('after');
     await last.close();
+  });
+
+  it('goes on acknowledging while a checkpoint snapshot is being written; a snapshot that fails is retried and loses nothing', { timeout: 30_000 }, async () => {
+    const dataDir = await tempDir();
+    const options = { journalFileBytes: 50 * 1024 };
+    const store = await reopen(dataDir, options);
+    // A FIFO where the snapshot's temp file goes: writing the snapshot blocks until
+    // something reads it, and then fails (a FIFO cannot be fdatasync'ed).
+    const temp = path.join(dataDir, 'inbox', '.snapshot.tmp');
+    execFileSync('mkfifo', [temp]);
+    try {
+      // 3 × 20 KB passes 50 KB: the journal is cut and the snapshot starts, and stalls.
+      for (const id of ['a', 'b', 'c']) await store.inbox.enqueueDelivery(delivery(id));
+      await vi.waitFor(async () => expect(await journals(dataDir)).toEqual(['000001.journal', '000002.journal']));
+      // Commits go on in the new journal file meanwhile: enqueues, a lease and a completion.
+      for (const id of ['d', 'e']) expect((await store.inbox.enqueueDelivery(delivery(id))).inserted).toBe(true);
+      const [first] = await store.inbox.leaseDeliveries(1, 60_000);
+      await store.inbox.completeDelivery(first!.id);
+      expect(store.commitStats.checkpoints).toBe(0);
+    } finally {
+      // Read asynchronously: the snapshot's writes need this event loop to go on.
+      await promisify(execFile)('cat', [temp]);
+    }
+    await vi.waitFor(() => expect(store.commitStats.maintenanceFailures).toBe(1));
+    // No snapshot took: replay would still start from the first journal, which is kept.
+    expect((await inboxFiles(dataDir)).filter((f) => f.endsWith('.snapshot.json'))).toEqual([]);
+    await rm(temp);
+    // The next commit tries again, and this time the snapshot is written.
+    await store.inbox.enqueueDelivery(delivery('f'));
+    await vi.waitFor(() => expect(store.commitStats.checkpoints).toBe(1));
+    expect((await inboxFiles(dataDir)).filter((f) => !f.endsWith('.journal'))).toEqual(['000003.snapshot.json']);
+    await store.close();
+
+    const again = await reopen(dataDir, options);
+    for (const id of ['b', 'c', 'd', 'e', 'f']) expect(((await again.inbox.getDelivery(id))?.payload as { id: string }).id).toBe(id);
+    expect(await again.inbox.getDelivery('a')).toMatchObject({ status: 'completed', attempts: 1 });
+    await again.close();
   });
 
   it('moves the inbox of an older hot document (inline payloads or the payload log) into the journal', async () => {

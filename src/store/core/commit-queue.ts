@@ -55,6 +55,8 @@ export interface CommitStats {
 export class CommitQueue {
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
+  /** The snapshot of the last checkpoint, while it is still being written. */
+  private snapshotting: Promise<void> | undefined;
   readonly stats: CommitStats = { commits: 0, mutations: 0, hotWrites: 0, journalRecords: 0, checkpoints: 0, journalFilesReclaimed: 0, maintenanceFailures: 0 };
 
   constructor(
@@ -73,9 +75,9 @@ export class CommitQueue {
     });
   }
 
-  /** Resolves when everything submitted so far has settled. */
+  /** Resolves when everything submitted so far has settled, and any snapshot being written is done. */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining || this.snapshotting) await (this.draining ?? this.snapshotting);
   }
 
   private async drain(): Promise<void> {
@@ -92,15 +94,27 @@ export class CommitQueue {
 
   /**
    * Between commits, so the snapshot is a consistent cut: a checkpoint when
-   * the journal is due one, then a reclaim of journal files nothing needs.
-   * A failure here must not fail writes that are already durable: the next
-   * commit tries again.
+   * the journal is due one (only the cut waits; the snapshot is written while
+   * commits go on), then a reclaim of journal files nothing needs. A failure
+   * here must not fail writes that are already durable: the next commit tries
+   * again.
    */
   private async maintain(): Promise<void> {
     if (this.inbox.journal.checkpointDue) {
-      await this.inbox.journal.checkpoint(this.inbox.snapshot());
-      this.stats.checkpoints++;
-      this.inbox.reclaimDue = true;
+      const { snapshotted } = await this.inbox.journal.checkpoint(this.inbox.snapshot());
+      const written = snapshotted.then(
+        () => {
+          this.stats.checkpoints++;
+          this.inbox.reclaimDue = true;
+        },
+        () => {
+          this.stats.maintenanceFailures++;
+        },
+      );
+      const tracked: Promise<void> = written.finally(() => {
+        if (this.snapshotting === tracked) this.snapshotting = undefined;
+      });
+      this.snapshotting = tracked;
     }
     if (this.inbox.reclaimDue) await this.reclaimJournal();
   }

@@ -35,10 +35,14 @@ export interface InboxJournalPort {
   /** True once the journal since the last checkpoint passed its size or record limit. */
   readonly checkpointDue: boolean;
   /**
-   * Starts a new journal and makes a snapshot of `live` durable. Older journal
-   * files are then kept only for the payload bytes live pointers refer to.
+   * Cuts the journal: appends from now on go to a new file, and `live` (the
+   * inbox as of the cut) is written as a snapshot in the background, so that
+   * commits go on meanwhile. Resolves once appends may continue; `snapshotted`
+   * settles when the snapshot has become the checkpoint (older journal files
+   * are then kept only for the payload bytes live pointers refer to). A cut
+   * asked for while the previous snapshot is still being written waits for it.
    */
-  checkpoint(live: readonly JournaledDelivery[]): Promise<void>;
+  checkpoint(live: readonly JournaledDelivery[]): Promise<{ snapshotted: Promise<void> }>;
   /** Deletes journal files a durable snapshot covers that nothing live refers to; resolves with how many. */
   reclaim(isReferenced: (file: number) => boolean): Promise<number>;
   close(): Promise<void>;

@@ -14,6 +14,8 @@ const snapshotName = (n: number) => `${pad(n)}.snapshot.json`;
 const JOURNAL_PATTERN = /^(\d{6})\.journal$/;
 const SNAPSHOT_PATTERN = /^(\d{6})\.snapshot\.json$/;
 const TEMP_NAME = '.snapshot.tmp';
+/** Deliveries serialised per snapshot write. */
+const SNAPSHOT_SLICE = 2_000;
 
 export interface InboxJournalOptions {
   /** Checkpoint (snapshot + new journal file) once the journal file passes this size. */
@@ -48,8 +50,11 @@ const ignoreMissing = (error: NodeJS.ErrnoException) => {
  *   thread pool); an enqueue's record carries the payload bytes, so that is
  *   the only sync an inbox-only commit pays.
  * - `NNNNNN.snapshot.json`: every delivery as of the start of journal NNNNNN,
- *   written atomically (temp file, fdatasync, rename, directory fsync). The
- *   newest snapshot's number is the checkpoint: replay starts at that journal.
+ *   written atomically (temp file, fdatasync, rename, directory fsync) in the
+ *   background while appends go on in journal NNNNNN. The newest snapshot's
+ *   number is the checkpoint: replay starts at that journal, so until a
+ *   snapshot is renamed into place, the one before it (and every journal after
+ *   that) still makes the inbox.
  *
  * Journal files before the checkpoint are no longer replayed; they stay only
  * while a live delivery's payload pointer refers into them, then go.
@@ -62,8 +67,12 @@ export class InboxJournal implements InboxJournalPort {
   private appender: FileHandle | undefined;
   /** A write failed part-way: the next append starts a new file rather than write after the debris. */
   private broken = false;
+  /** The last snapshot could not be written. */
+  private retryCheckpoint = false;
   private readonly readers = new Map<number, Promise<FileHandle>>();
   private reclaiming: Promise<number> = Promise.resolve(0);
+  /** The snapshot being written in the background, if any (never fails: failures go to its checkpoint's caller). */
+  private snapshotting: Promise<void> | undefined;
   private readonly maxFileBytes: number;
   private readonly checkpointRecords: number;
 
@@ -80,7 +89,7 @@ export class InboxJournal implements InboxJournalPort {
   }
 
   get checkpointDue(): boolean {
-    return this.size >= this.maxFileBytes || this.recordsSinceCheckpoint >= this.checkpointRecords;
+    return this.retryCheckpoint || this.size >= this.maxFileBytes || this.recordsSinceCheckpoint >= this.checkpointRecords;
   }
 
   async open(): Promise<JournaledDelivery[]> {
@@ -149,14 +158,45 @@ export class InboxJournal implements InboxJournalPort {
     return buffer;
   }
 
-  async checkpoint(live: readonly JournaledDelivery[]): Promise<void> {
+  async checkpoint(live: readonly JournaledDelivery[]): Promise<{ snapshotted: Promise<void> }> {
+    // One snapshot at a time (they share the temp file); a cut due meanwhile waits for it.
+    await this.snapshotting;
+    this.retryCheckpoint = false;
     // Records appended from now on go to the new file, which the snapshot names as its start.
     const from = this.activeFile + 1;
     await this.startFile(from);
-    const snapshot: Snapshot = { version: 1, entries: [...live] };
+    this.recordsSinceCheckpoint = 0;
+    const snapshotted = this.writeSnapshot(from, live).catch((error: unknown) => {
+      // The previous checkpoint still stands and every journal after it is kept: try again at the next commit.
+      this.retryCheckpoint = true;
+      throw error;
+    });
+    this.snapshotting = snapshotted.then(
+      () => undefined,
+      () => undefined,
+    );
+    return { snapshotted };
+  }
+
+  /**
+   * Serialised a slice of deliveries at a time, each slice written before the
+   * next is made, so a large inbox neither holds the event loop nor doubles in
+   * memory as one string.
+   */
+  private async writeSnapshot(from: number, live: readonly JournaledDelivery[]): Promise<void> {
     const temp = await open(this.pathOf(TEMP_NAME), 'w');
     try {
-      await temp.writeFile(`${JSON.stringify(snapshot)}\n`, 'utf8');
+      let text = '{"version":1,"entries":[';
+      for (let i = 0; i < live.length; i += SNAPSHOT_SLICE) {
+        text += live
+          .slice(i, i + SNAPSHOT_SLICE)
+          .map((d) => JSON.stringify(d))
+          .join(',');
+        if (i + SNAPSHOT_SLICE < live.length) text += ',';
+        await temp.write(text, null, 'utf8');
+        text = '';
+      }
+      await temp.write(`${text}]}\n`, null, 'utf8');
       await temp.datasync();
     } finally {
       await temp.close();
@@ -165,7 +205,6 @@ export class InboxJournal implements InboxJournalPort {
     await fsyncDir(this.dir);
     const previous = this.coveredFrom;
     this.coveredFrom = from;
-    this.recordsSinceCheckpoint = 0;
     await unlink(this.pathOf(snapshotName(previous))).catch(ignoreMissing);
   }
 
@@ -193,6 +232,7 @@ export class InboxJournal implements InboxJournalPort {
   }
 
   async close(): Promise<void> {
+    await this.snapshotting;
     await this.reclaiming.catch(() => 0);
     await this.appender?.close();
     this.appender = undefined;

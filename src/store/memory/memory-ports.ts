@@ -87,7 +87,9 @@ export class MemoryInboxJournal implements InboxJournalPort {
     return bytes;
   }
 
-  async checkpoint(): Promise<void> {}
+  async checkpoint(): Promise<{ snapshotted: Promise<void> }> {
+    return { snapshotted: Promise.resolve() };
+  }
 
   async reclaim(): Promise<number> {
     return 0;
