@@ -7,8 +7,8 @@ import type { ServerCheck } from './webhook-server.js';
 
 const CONNECTIONS = 32;
 const WARMUP = 2_000;
-const DELIVERIES = Number(process.env.WEBHOOK_BENCH_DELIVERIES ?? 4_000);
-const ROUNDS = Number(process.env.WEBHOOK_BENCH_ROUNDS ?? 3);
+const DELIVERIES = Number(process.env.WEBHOOK_BENCH_DELIVERIES ?? 8_000);
+const ROUNDS = Number(process.env.WEBHOOK_BENCH_ROUNDS ?? 5);
 const TARGET_RATIO = 1.0;
 const TARGET_P99_MS = 25;
 const CLIENT = fileURLToPath(new URL('./webhook-load-client.ts', import.meta.url));
