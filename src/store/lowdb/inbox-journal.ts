@@ -179,9 +179,9 @@ export class InboxJournal implements InboxJournalPort {
   }
 
   /**
-   * Serialised a slice of deliveries at a time, each slice written before the
-   * next is made, so a large inbox neither holds the event loop nor doubles in
-   * memory as one string.
+   * Written a slice of deliveries at a time, each slice serialised only once
+   * the one before it is written, so a large inbox neither holds the event
+   * loop for long nor sits in memory as one string.
    */
   private async writeSnapshot(from: number, live: readonly JournaledDelivery[]): Promise<void> {
     const temp = await open(this.pathOf(TEMP_NAME), 'w');
@@ -193,10 +193,10 @@ export class InboxJournal implements InboxJournalPort {
           .map((d) => JSON.stringify(d))
           .join(',');
         if (i + SNAPSHOT_SLICE < live.length) text += ',';
-        await temp.write(text, null, 'utf8');
+        await temp.writeFile(text, 'utf8');
         text = '';
       }
-      await temp.write(`${text}]}\n`, null, 'utf8');
+      await temp.writeFile(`${text}]}\n`, 'utf8');
       await temp.datasync();
     } finally {
       await temp.close();
