@@ -55,8 +55,6 @@ export interface CommitStats {
 export class CommitQueue {
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
-  /** The snapshot of the last checkpoint, while it is still being written. */
-  private snapshotting: Promise<void> | undefined;
   readonly stats: CommitStats = { commits: 0, mutations: 0, hotWrites: 0, journalRecords: 0, checkpoints: 0, journalFilesReclaimed: 0, maintenanceFailures: 0 };
 
   constructor(
@@ -75,9 +73,9 @@ export class CommitQueue {
     });
   }
 
-  /** Resolves when everything submitted so far has settled, and any snapshot being written is done. */
+  /** Resolves when everything submitted so far has settled. */
   async idle(): Promise<void> {
-    while (this.draining || this.snapshotting) await (this.draining ?? this.snapshotting);
+    while (this.draining) await this.draining;
   }
 
   private async drain(): Promise<void> {
@@ -102,7 +100,8 @@ export class CommitQueue {
   private async maintain(): Promise<void> {
     if (this.inbox.journal.checkpointDue) {
       const { snapshotted } = await this.inbox.journal.checkpoint(this.inbox.snapshot());
-      const written = snapshotted.then(
+      // Written while commits go on; the journal retries a failed one, and its close waits for it.
+      void snapshotted.then(
         () => {
           this.stats.checkpoints++;
           this.inbox.reclaimDue = true;
@@ -111,10 +110,6 @@ export class CommitQueue {
           this.stats.maintenanceFailures++;
         },
       );
-      const tracked: Promise<void> = written.finally(() => {
-        if (this.snapshotting === tracked) this.snapshotting = undefined;
-      });
-      this.snapshotting = tracked;
     }
     if (this.inbox.reclaimDue) await this.reclaimJournal();
   }

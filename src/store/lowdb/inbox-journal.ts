@@ -71,8 +71,8 @@ export class InboxJournal implements InboxJournalPort {
   private retryCheckpoint = false;
   private readonly readers = new Map<number, Promise<FileHandle>>();
   private reclaiming: Promise<number> = Promise.resolve(0);
-  /** The snapshot being written in the background, if any (never fails: failures go to its checkpoint's caller). */
-  private snapshotting: Promise<void> | undefined;
+  /** Settles once the last snapshot written in the background is done, whatever the outcome (the outcome goes to its checkpoint's caller). */
+  private snapshotting: Promise<void> = Promise.resolve();
   private readonly maxFileBytes: number;
   private readonly checkpointRecords: number;
 
