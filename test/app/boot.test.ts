@@ -6,9 +6,12 @@ import { spawnServer, type SpawnedServer } from '../support/spawn-server.js';
 
 const running: SpawnedServer[] = [];
 const dirs: string[] = [];
-afterEach(() => {
-  for (const server of running.splice(0)) server.kill();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+afterEach(async () => {
+  const servers = running.splice(0);
+  for (const server of servers) server.kill();
+  await Promise.all(servers.map((server) => server.exited));
+  // A git process the sandbox started may still be writing into the data dir for a moment after its server died.
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 });
 
 function dataDir(): string {
