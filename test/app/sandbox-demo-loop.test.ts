@@ -51,12 +51,13 @@ describe('sandbox mode runs the demo loop with no manual step', () => {
       expect(['DEMO', 'OPS']).toContain(parsed.mappingKey);
       expect(pr.headRef).toMatch(new RegExp(`^ai-implement/${parsed.identifier.toLowerCase()}-`));
     }
+    // A run is recorded as succeeded before its ticket writes are made: wait for those.
     for (const issue of linear.workspace.issues.filter((i) => i.identifier.startsWith('DEMO-'))) {
-      expect(linear.stateOf(issue.id).name).toBe('In Review');
-      expect(linear.labelNames(issue.id)).toEqual(expect.arrayContaining(['AI-Implement', 'AI-PR-Ready']));
-      expect(linear.labelNames(issue.id)).not.toContain('AI-Working');
+      await expect.poll(() => linear.stateOf(issue.id).name, { timeout: 10_000 }).toBe('In Review');
+      await expect.poll(() => linear.labelNames(issue.id), { timeout: 10_000 }).toEqual(expect.arrayContaining(['AI-Implement', 'AI-PR-Ready']));
+      await expect.poll(() => linear.labelNames(issue.id), { timeout: 10_000 }).not.toContain('AI-Working');
     }
-    expect(jira.customValue('OPS-1', 'AI-Implement Status')).toBe('PR Ready');
+    await expect.poll(() => jira.customValue('OPS-1', 'AI-Implement Status'), { timeout: 10_000 }).toBe('PR Ready');
     // The demo agent's change really is on the pushed branch of the local repository.
     const bare = join(dataDir, 'sandbox-git', 'demo-org', 'demo-app.git');
     const branches = execFileSync('git', ['--git-dir', bare, 'branch', '--list', 'ai-implement/*'], { encoding: 'utf8' });
