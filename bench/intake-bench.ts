@@ -2,7 +2,8 @@ import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { parseMapping } from '../src/domain/mapping-schema.js';
 import { planDispatch } from '../src/domain/plan-dispatch.js';
-import { runIntakeCycle } from '../src/orchestrator/intake-cycle.js';
+import { claimAndDispatch } from '../src/orchestrator/claim-and-dispatch.js';
+import { runIntakeCycle, type IntakeDeps } from '../src/orchestrator/intake-cycle.js';
 import { LinearEmulator } from '../src/sandbox/linear/index.js';
 import { createMemoryStore } from '../src/store/memory/create-memory-store.js';
 import { createLinearTracker } from '../src/trackers/linear/index.js';
@@ -42,17 +43,11 @@ export async function runIntakeBench(): Promise<BenchTable> {
 
     const tracker = createLinearTracker({ apiKey: linear.apiKey, apiUrl: linear.apiUrl, pageSize: PAGE_SIZE });
     const log = pino({ level: 'silent' });
-    const deps = {
-      store,
-      trackers: { linear: tracker },
-      runnerMode: async () => 'default' as const,
-      retryLimit: 2,
-      clock: Date.now,
-      log,
-      dedupWindowMs: 86_400_000,
-      dispatch: async () => undefined,
-      runUrl: (id: string) => id,
-    };
+    const trackers = { linear: tracker };
+    const runnerMode = async () => 'default' as const;
+    // Runs are claimed for real; the backend call is left out of the measured cycle.
+    const starts = { store, trackers, runnerMode, clock: Date.now, log, dedupWindowMs: 86_400_000, dispatch: () => async () => undefined, dispatchDisabled: undefined, runUrl: (id: string) => id };
+    const deps: IntakeDeps = { store, trackers, runnerMode, retryLimit: 2, clock: Date.now, log, startRun: (intent) => claimAndDispatch(starts, intent) };
 
     linear.server.clearRequests();
     const cycleStarted = performance.now();

@@ -2,7 +2,7 @@ import type { DestinationStream } from 'pino';
 import { SecretRegistry, isSandboxEnv, loadConfig, type Config } from './config/index.js';
 import { createLogger, type Logger } from './logging/create-logger.js';
 import { createHttpApp } from './http/create-http-app.js';
-import { createGitHubWebhookRoute } from './http/github-webhook-route.js';
+import { createRoutes } from './http/create-routes.js';
 import { HttpMetrics } from './http/http-metrics.js';
 import { registerDomainMetrics } from './http/domain-metrics.js';
 import { RequestLoad } from './http/request-load.js';
@@ -14,9 +14,7 @@ import { readPackageVersion } from './package-info.js';
 import { createServices, type Services } from './services.js';
 import { resolve } from 'node:path';
 import { AdminAuth } from './admin/auth/admin-auth.js';
-import { createAdminApi } from './http/api/create-admin-api.js';
 import { createJiraAdmin } from './trackers/jira/index.js';
-import { mountAdminPanels } from './http/admin/mount-admin-panels.js';
 
 export interface StartOrchestratorOptions {
   env: Record<string, string | undefined>;
@@ -54,7 +52,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
   let services: Services | undefined;
   // Shutdown order: stop the loops, stop taking requests, release the store, then the emulators.
   const shutdown = () =>
-    runAll([() => services?.stopLoops(), () => server?.close(), () => (store?.isOpen ? store.close() : undefined), () => sandbox?.stop()]);
+    runAll([() => services?.stop(), () => server?.close(), () => (store?.isOpen ? store.close() : undefined), () => sandbox?.stop()]);
 
   try {
     // Emulator credentials and generated secrets fill only what the operator left unset.
@@ -74,57 +72,33 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl, load });
     services = built;
     const metrics = new HttpMetrics();
-    registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.poller?.latest });
-    // Operator API: one access-code auth (the /admin panels reuse `adminAuth`) guarding every /api module; more modules join via `modules`.
+    registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.runLoop.latest });
+    // One access-code auth guards `/api` and the `/admin` panels, so one throttle counts attempts on both doors.
     const adminAuth = config.adminAccessCode ? new AdminAuth({ accessCode: config.adminAccessCode, sessions: openedStore.adminSessions, clock, log: log.child({ component: 'admin-auth' }) }) : undefined;
     const jiraAdmin = config.jira.host && config.jira.email && config.jira.apiToken ? createJiraAdmin({ host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock }) : undefined;
-    const adminApi = createAdminApi({
-      auth: adminAuth,
+    const routes = createRoutes({
+      config,
       store: openedStore,
+      log,
       clock,
       version,
-      trustedProxyHeader: config.trustedProxyHeader,
-      runnerModeOverride: config.runnerModeOverride,
-      fly: config.fly,
-      jira: jiraAdmin,
-      latestCycle: () => built.poller?.latest,
-      modules: built.apiModules,
+      acceptDelivery: (delivery) => built.inbox.accept(delivery),
+      runner: built.runner,
+      gapFill: built.githubApp.trigger,
+      operations: built.operations,
+      trackers: built.trackers,
+      latestCycle: () => built.runLoop.latest,
+      adminAuth,
+      jiraAdmin,
     });
-    const app = createHttpApp({
-      log,
-      metrics,
-      load,
-      production: config.production,
-      version,
-      isReady: () => openedStore.isOpen,
-      direct: [
-        createGitHubWebhookRoute({
-          secret: config.github.webhookSecret,
-          now: clock,
-          accept: (delivery) =>
-            openedStore.inbox
-              // The verified bytes: the inbox stores them as they are; the worker parses them when it handles the delivery.
-              .enqueueDelivery({ id: delivery.id, source: 'github', event: delivery.name, payload: undefined, rawPayload: delivery.body, receivedAt: new Date(delivery.receivedAt).toISOString() })
-              .then(({ inserted }) => {
-                // Handle it now rather than at the worker's next idle poll.
-                if (inserted) built.inbox.notify();
-                return { duplicate: !inserted };
-              }),
-        }),
-      ],
-      routers: [
-        ...built.routers,
-        adminApi.router,
-        mountAdminPanels({ config, store: openedStore, log, clock, services: built, auth: adminAuth, commands: adminApi.commands, jira: jiraAdmin }),
-      ],
-    });
+    const app = createHttpApp({ log, metrics, load, production: config.production, version, isReady: () => openedStore.isOpen, direct: routes.direct, routers: routes.routers });
 
     // Listen first: /healthz answers and /readyz says 503 while the store opens.
     const listening = await startHttpServer(app, { port: config.port, host: config.host ?? (sandboxMode ? '127.0.0.1' : undefined) });
     server = listening;
     await openedStore.open();
     if (sandbox) await sandbox.seedStore(openedStore, clock);
-    built.startLoops(listening.url);
+    built.start(listening.url);
 
     const adminUrl = `${listening.url}/admin`;
     log.info({ url: listening.url, sandbox: sandboxMode, dataDir: config.dataDir, version }, 'orchestrator started');

@@ -77,3 +77,40 @@ export async function readSettings(settings: SettingsRepo, env: RuntimeEnv): Pro
   }
   return out;
 }
+
+/**
+ * The settings the run loop and the Fly backend read while they work, with the
+ * same precedence the admin API reports. The Fly sessions app and region are
+ * read again at each full intake cycle (`refresh`), so a saved change reaches
+ * the next dispatch without a store read per machine call.
+ */
+export class LiveSettings {
+  private flyApp: string;
+  private flyRegion: string | undefined;
+
+  constructor(
+    private readonly settings: SettingsRepo,
+    private readonly env: RuntimeEnv,
+  ) {
+    this.flyApp = env.flySessionsApp ?? DEFAULT_FLY_SESSIONS_APP;
+    this.flyRegion = env.flySessionsRegion;
+  }
+
+  async runnerMode(): Promise<RunnerMode> {
+    return (await readRunnerMode(this.settings, this.env)).effective;
+  }
+
+  async refresh(): Promise<void> {
+    const views = await readSettings(this.settings, this.env);
+    this.flyApp = views.flySessionsApp.runtime ?? DEFAULT_FLY_SESSIONS_APP;
+    this.flyRegion = views.flySessionsRegion.runtime ?? undefined;
+  }
+
+  flySessionsApp(): string {
+    return this.flyApp;
+  }
+
+  flySessionsRegion(): string | undefined {
+    return this.flyRegion;
+  }
+}

@@ -14,7 +14,15 @@ export type RunStatus =
 /** A run's backend is the execution mode that actually carried it. */
 export type RunBackend = ExecutionMode;
 
-export type TriggerSource = 'poll' | 'webhook' | 'comment' | 'review' | 'manual' | 'retry';
+/**
+ * What started a run, recorded exactly: a full poll or a tracker webhook found
+ * the ticket ready; a `/ai-implement` PR comment (webhook) or the
+ * `/trigger/gap-fill` route asked for a gap-fill; a review batch; an approved
+ * plan led to its implementation; a failed run was tried again; an operator
+ * started it by hand.
+ */
+export const TRIGGER_SOURCES = ['poll', 'webhook', 'comment', 'trigger', 'review', 'plan-approval', 'retry', 'manual'] as const;
+export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
 export interface TokenUsage {
   input: number;

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { ApplicationFunction } from 'probot';
 import type { Mapping, TrackerKind } from '../domain/mapping.js';
-import type { PlanPolicy } from '../domain/plan-dispatch.js';
 import type { Run, RunBackend } from '../domain/run.js';
 import type { ReviewComment } from '../domain/runner-protocol.js';
+import { NotFoundError } from '../errors/index.js';
+import type { RunIntent, StartOutcome } from '../orchestrator/claim-and-dispatch.js';
 import type { DeliveryHandler } from '../orchestrator/inbox-worker.js';
 import type { SettleDeps } from '../orchestrator/settle-run-outcome.js';
 import type { RunnerBackend } from '../runners/runner-backend.js';
@@ -13,12 +14,12 @@ import { createGitHubApp } from './github-app.js';
 import type { GitHubAppClient } from './github-app-client.js';
 import type { GitHubAppDeps } from './github-app-deps.js';
 import { createGitHubDeliveryHandler } from './github-delivery-handler.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../orchestrator/keyed-lock.js';
 import { createPullRequestApi, type PullInfo, type PullRequestApi } from './pull-request-api.js';
-import { mappingsForRepo, resolvePrTarget, type PrTarget } from './resolve-pr-target.js';
+import { mappingsForRepo, resolvePrTarget, type PrTarget } from '../orchestrator/resolve-pr-target.js';
 import { RecentKeys } from './recent-keys.js';
-import { ReviewFeedbackBatcher, type Timers } from './review-feedback.js';
-import { startGapFill, type GapFillOutcome, type GapFillRequest } from './start-gap-fill.js';
+import { ReviewFeedbackBatcher, type Timers } from '../orchestrator/review-feedback.js';
+import { startGapFill, type GapFillOutcome, type GapFillRequest } from '../orchestrator/start-gap-fill.js';
 
 export interface GitHubIntegrationOptions {
   store: Store;
@@ -29,7 +30,8 @@ export interface GitHubIntegrationOptions {
   github: GitHubAppClient | undefined;
   settle: SettleDeps;
   backends: Partial<Record<RunBackend, RunnerBackend>>;
-  runnerMode: () => Promise<PlanPolicy['runnerMode']>;
+  /** The one way a run starts (`claimAndDispatch`). */
+  startRun: (intent: RunIntent) => Promise<StartOutcome>;
   reviewDebounceMs?: number;
   timers?: Timers;
   newId?: () => string;
@@ -51,8 +53,8 @@ export interface GitHubIntegration {
   feedback: ReviewFeedbackBatcher;
   trigger: GapFillTrigger | undefined;
   reviewCommentsFor: (run: Run) => Promise<ReviewComment[]>;
-  /** Called once the dispatcher exists (`startLoops`); re-arms review batches a restart left pending. */
-  start: (dispatch: (runId: string) => Promise<void>) => void;
+  /** Re-arms the review batches a restart left pending. */
+  start: () => void;
   stop: () => void;
 }
 
@@ -60,12 +62,11 @@ export interface GitHubIntegration {
 export function createGitHubIntegration(options: GitHubIntegrationOptions): GitHubIntegration {
   const { store, trackers, clock, github } = options;
   const log = options.log.child({ component: 'github-app' });
-  let dispatch: ((runId: string) => Promise<void>) | undefined;
   const prApi = async (owner: string, repo: string): Promise<PullRequestApi> => {
     if (!github) throw new Error('GitHub App credentials are not configured');
     return createPullRequestApi(await github.repoOctokit(owner, repo), owner, repo);
   };
-  const launch = { store, trackers, clock, log, runnerMode: options.runnerMode, dispatch: () => dispatch };
+  const launch = { store, trackers, clock, log, startRun: options.startRun };
   const feedback = new ReviewFeedbackBatcher({
     ...launch,
     prApi,
@@ -93,7 +94,7 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
             return await (await prApi(owner, repo)).getPull(prNumber);
           } catch (error) {
             // The app is not installed on that repository: to the caller, an unknown PR.
-            if ((error as Error).name === 'NotFoundError') return undefined;
+            if (error instanceof NotFoundError) return undefined;
             throw error;
           }
         },
@@ -119,8 +120,7 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
     feedback,
     trigger,
     reviewCommentsFor: (run) => feedback.commentsFor(run),
-    start: (fn) => {
-      dispatch = fn;
+    start: () => {
       feedback.restore().catch((error: unknown) => log.error({ err: error }, 'could not restore pending review feedback'));
     },
     stop: () => feedback.stop(),

@@ -1,6 +1,6 @@
 import type { Mapping } from '../domain/mapping.js';
 import type { Store } from '../store/store.js';
-import type { KeyedLock } from './keyed-lock.js';
+import type { KeyedLock } from '../orchestrator/keyed-lock.js';
 
 /** Settings key of the repositories the app's installations can reach. */
 export const REACHABLE_REPOS_SETTING = 'githubReachableRepos';

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { NewDelivery } from '../domain/inbox-delivery.js';
 import type { DirectRoute } from './direct-routes.js';
 import { HttpError } from './http-error.js';
 import { readCappedBody } from './read-capped-body.js';
@@ -7,21 +8,13 @@ import { verifyHmacSha256 } from './verify-hmac.js';
 
 export const GITHUB_WEBHOOK_PATH = '/api/github/webhook';
 
-export interface GitHubDelivery {
-  id: string;
-  name: string;
-  /** The exact body the signature was verified on: the JSON text of an object. */
-  body: Buffer;
-  receivedAt: number;
-}
-
 export interface GitHubWebhookDeps {
   secret: string | undefined;
   /**
-   * Records the verified delivery durably (the inbox) and resolves once it is
-   * safe to acknowledge; handlers run later from the inbox, not here.
+   * Records the verified delivery durably (`InboxWorker.accept`) and resolves
+   * once it is safe to acknowledge; handlers run later from the inbox, not here.
    */
-  accept: (delivery: GitHubDelivery) => Promise<{ duplicate: boolean }>;
+  accept: (delivery: NewDelivery) => Promise<{ duplicate: boolean }>;
   now: () => number;
 }
 
@@ -71,7 +64,8 @@ export function createGitHubWebhookRoute(deps: GitHubWebhookDeps): DirectRoute {
       const name = header(req, 'x-github-event');
       if (!id || !name) throw new HttpError(400, 'missing_header', `${id ? 'X-GitHub-Event' : 'X-GitHub-Delivery'} header is missing`);
       checkPayload(req, body);
-      const { duplicate } = await deps.accept({ id, name, body, receivedAt: deps.now() });
+      // The verified bytes: the inbox stores them as they are; the worker parses them when it handles the delivery.
+      const { duplicate } = await deps.accept({ id, source: 'github', event: name, payload: undefined, rawPayload: body, receivedAt: new Date(deps.now()).toISOString() });
       return { status: 202, body: { status: duplicate ? 'duplicate' : 'accepted', id } };
     },
   };

@@ -7,10 +7,8 @@ import { verifyHmacSha256 } from './verify-hmac.js';
 export interface TrackerWebhookDeps {
   linearSecret: string | undefined;
   jiraSecret: string | undefined;
-  /** Durably records the delivery; resolves `inserted: false` for a replayed id. */
-  enqueue: (delivery: NewDelivery) => Promise<{ inserted: boolean }>;
-  /** Wakes the inbox worker so a new delivery is handled within seconds. */
-  notify: () => void;
+  /** Records the delivery durably and wakes the inbox worker (`InboxWorker.accept`); a replayed id is a duplicate. */
+  accept: (delivery: NewDelivery) => Promise<{ duplicate: boolean }>;
   clock: () => number;
 }
 
@@ -72,7 +70,6 @@ function digestId(req: Request): string {
 }
 
 async function record(deps: TrackerWebhookDeps, delivery: NewDelivery & { source: DeliverySource }): Promise<{ status: string; id: string }> {
-  const { inserted } = await deps.enqueue(delivery);
-  if (inserted) deps.notify();
-  return { status: inserted ? 'accepted' : 'duplicate', id: delivery.id };
+  const { duplicate } = await deps.accept(delivery);
+  return { status: duplicate ? 'duplicate' : 'accepted', id: delivery.id };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DeliverySource, InboxDelivery } from '../domain/inbox-delivery.js';
+import type { DeliverySource, InboxDelivery, NewDelivery } from '../domain/inbox-delivery.js';
 import type { Store } from '../store/store.js';
 
 export type DeliveryHandler = (delivery: InboxDelivery) => Promise<void>;
@@ -57,6 +57,17 @@ export class InboxWorker {
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
     await this.running;
+  }
+
+  /**
+   * Every webhook route's one way in: records the verified delivery durably
+   * (deduplicated by its id) and, when it is new, handles it now rather than
+   * at the next idle poll. Resolves once it is safe to acknowledge.
+   */
+  async accept(delivery: NewDelivery): Promise<{ duplicate: boolean }> {
+    const { inserted } = await this.options.store.inbox.enqueueDelivery(delivery);
+    if (inserted) this.notify();
+    return { duplicate: !inserted };
   }
 
   /** A delivery arrived: handle it now rather than at the next idle poll. */

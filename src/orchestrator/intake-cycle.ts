@@ -1,13 +1,19 @@
 import type { Logger } from 'pino';
 import type { DedupEntry } from '../domain/dedup-entry.js';
 import type { Mapping, TrackerKind } from '../domain/mapping.js';
-import { planDispatch, type DispatchPlan, type PlanCandidate, type PlanPolicy } from '../domain/plan-dispatch.js';
-import type { TriggerSource } from '../domain/run.js';
+import { planDispatch, type DispatchPlan, type PlanCandidate, type PlannedRun, type PlanPolicy } from '../domain/plan-dispatch.js';
+import type { Run, TriggerSource } from '../domain/run.js';
 import type { Store } from '../store/store.js';
 import type { IssueTracker, TrackerScope } from '../trackers/issue-tracker.js';
-import { startPlannedRun, type StartRunDeps, type StartedRun } from './start-planned-run.js';
+import type { RunIntent, StartOutcome } from './claim-and-dispatch.js';
 
-export interface IntakeDeps extends StartRunDeps {
+/** A run an evaluation started, with its inert shadow leg in shadow mode. */
+export interface StartedRun {
+  run: Run;
+  shadow?: Run;
+}
+
+export interface IntakeDeps {
   store: Store;
   trackers: Partial<Record<TrackerKind, IssueTracker>>;
   /** The effective runner mode (env override, else the stored setting). */
@@ -26,6 +32,8 @@ export interface IntakeDeps extends StartRunDeps {
    * nothing and leaves the tickets untouched.
    */
   dispatchDisabled?: string;
+  /** The one way a run starts (`claimAndDispatch`). */
+  startRun: (intent: RunIntent) => Promise<StartOutcome>;
 }
 
 /** Tickets a webhook named; evaluated alone instead of a full poll. */
@@ -112,11 +120,12 @@ export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonl
     deps.log.warn({ ready: plan.starts.length, reason: deps.dispatchDisabled }, 'tickets are ready but nothing is dispatched');
   }
   for (const planned of deps.dispatchDisabled ? [] : plan.starts) {
-    const tracker = deps.trackers[planned.item.tracker];
-    if (!tracker) continue;
+    if (!deps.trackers[planned.item.tracker]) continue;
     try {
-      const result = await startPlannedRun(deps, planned, { tracker, runnerMode });
-      if (result) started.push(result);
+      const { item, mapping, phase, dispatchNumber } = planned;
+      const triggerSource = await triggerOf(deps.store, planned);
+      const outcome = await deps.startRun({ kind: 'ticket', item, mapping, phase, triggerSource, dispatchNumber });
+      if (outcome.kind === 'started') started.push(outcome.shadow ? { run: outcome.run, shadow: outcome.shadow } : { run: outcome.run });
     } catch (error) {
       deps.log.error({ err: error, issue: planned.item.identifier }, 'could not start a planned run');
     }
@@ -125,4 +134,19 @@ export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonl
     deps.log.info({ started: started.length, blocked: plan.blockers.length, candidates: candidates.length }, 'intake cycle');
   }
   return { at: new Date(now).toISOString(), plan, started, errors, candidates };
+}
+
+/**
+ * What really started a planned run. The planner sees only the dedup rows
+ * still active, and a failure's row expires with its back-off, so the run
+ * history decides: after a failed run this is a retry; an implementation
+ * right after its successful plan is the plan's approval; otherwise it is
+ * what the evaluation was (a poll, or a webhook naming the ticket).
+ */
+async function triggerOf(store: Store, planned: PlannedRun): Promise<TriggerSource> {
+  const history = await store.runs.listRuns({ issueId: planned.item.id, limit: 10 });
+  const last = history.items.find((r) => !r.shadowOf && r.status !== 'cancelled');
+  if (last?.status === 'failed') return 'retry';
+  if (planned.phase === 'implement' && last?.phase === 'plan' && last.status === 'succeeded') return 'plan-approval';
+  return planned.triggerSource;
 }

@@ -42,3 +42,22 @@ export async function settleLostRunner(deps: SettleDeps, lost: LostRunner): Prom
   await settleRunOutcome(deps, settled);
   return settled;
 }
+
+/** How a local runner process ended, as its backend reports it. */
+export interface ExitedRunner {
+  runId: string;
+  upstreamId: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stopReason: string | undefined;
+}
+
+/** The local backend's exit hook: a child that ended without a result settles its run (a result that came first wins). */
+export function settleExitedRunner(deps: SettleDeps): (exit: ExitedRunner) => void {
+  return (exit) => {
+    const reason = exit.stopReason === 'deadline' ? 'was stopped at its deadline' : `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`;
+    settleLostRunner(deps, { runId: exit.runId, upstreamId: exit.upstreamId, reason, cancelled: exit.stopReason === 'cancel' }).catch((error: unknown) =>
+      deps.log.error({ err: error, runId: exit.runId }, 'could not settle a runner that exited'),
+    );
+  };
+}

@@ -114,7 +114,7 @@ describe('admin panel actions', () => {
     const { orchestrator } = server;
     // A new labelled ticket; with runner mode fly the next poll starts it on a Fly machine (the emulator keeps it running).
     const issue = orchestrator.sandbox!.emulators.linear.store.addIssue({ team: 'DEMO', title: 'Add a /version endpoint', labels: ['AI-Implement'], state: 'Todo' });
-    await orchestrator.services.poller!.runNow();
+    await orchestrator.services.runLoop.runNow();
     flyRun = await eventually(async () => {
       const runs = (await orchestrator.store.runs.listRuns({ issueId: issue.id, limit: 5 })).items;
       return runs.find((r) => r.backend === 'fly-machines' && r.status === 'dispatched' && r.upstreamId);

@@ -16,7 +16,7 @@ describe('admin panels show the demo loop', () => {
     browser = await launchBrowser();
     await waitForDemoLoop(server.orchestrator);
     // A full cycle after the runs ended, so the Issues and Blockers panels read a current poll.
-    await server.orchestrator.services.poller!.runNow();
+    await server.orchestrator.services.runLoop.runNow();
   }, 90_000);
 
   afterAll(async () => {

@@ -73,7 +73,7 @@ describe('sandbox mode runs the demo loop with no manual step', () => {
     expect(metrics).toMatch(/ai_implement_runs_last_24h\{kind="created"\} 4/);
     expect(metrics).toMatch(/ai_implement_blocked_tickets\{reason="concurrency"\} 0/);
     // Nothing is dispatched twice on later cycles.
-    await orchestrator.services.poller!.runNow();
+    await orchestrator.services.runLoop.runNow();
     expect((await orchestrator.store.runs.listRuns({ limit: 50 })).items).toHaveLength(4);
   }, 90_000);
 });

@@ -70,7 +70,7 @@ describe('review feedback: debounced, batched, capped (real Probot app)', () => 
     // The process "restarts": its timers are gone; a new batcher on the same store re-arms them.
     f.integration.feedback.stop();
     f.timers.pending.clear();
-    const { ReviewFeedbackBatcher } = await import('../../src/github/review-feedback.js');
+    const { ReviewFeedbackBatcher } = await import('../../src/orchestrator/review-feedback.js');
     const revived = new ReviewFeedbackBatcher({ ...f.integration.deps, prApi: async () => { throw new Error('unused'); }, timers: f.timers, debounceMs: 60_000 });
     await revived.restore();
     expect(f.timers.pending.size).toBe(1);

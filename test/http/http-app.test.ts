@@ -3,7 +3,8 @@ import { Router } from 'express';
 import { createHttpApp } from '../../src/http/create-http-app.js';
 import { HttpMetrics } from '../../src/http/http-metrics.js';
 import { startHttpServer, type StartedServer } from '../../src/http/start-http-server.js';
-import { createGitHubWebhookRoute, type GitHubDelivery } from '../../src/http/github-webhook-route.js';
+import type { NewDelivery } from '../../src/domain/inbox-delivery.js';
+import { createGitHubWebhookRoute } from '../../src/http/github-webhook-route.js';
 import type { DirectRoute } from '../../src/http/direct-routes.js';
 import { signHmacSha256 } from '../../src/http/verify-hmac.js';
 import { createTestLogger } from '../support/test-logger.js';
@@ -123,7 +124,7 @@ describe('GitHub webhook route', () => {
   const payload = JSON.stringify({ action: 'created', comment: { body: '/ai-implement' } });
 
   async function startWebhook(secret: string | undefined) {
-    const accepted: GitHubDelivery[] = [];
+    const accepted: NewDelivery[] = [];
     const seen = new Set<string>();
     const route = createGitHubWebhookRoute({
       secret,
@@ -160,8 +161,8 @@ describe('GitHub webhook route', () => {
     const again = await post(url, { 'x-github-delivery': 'd1', 'x-hub-signature-256': signature });
     expect(await again.json()).toEqual({ status: 'duplicate', id: 'd1' });
     expect(accepted).toHaveLength(1);
-    expect(accepted[0]).toMatchObject({ id: 'd1', name: 'issue_comment' });
-    expect(accepted[0]!.body.toString('utf8')).toBe(payload);
+    expect(accepted[0]).toMatchObject({ id: 'd1', source: 'github', event: 'issue_comment' });
+    expect(accepted[0]!.rawPayload?.toString('utf8')).toBe(payload);
   });
 
   it('refuses a signed body that is not a JSON object with a 400, recording nothing', async () => {

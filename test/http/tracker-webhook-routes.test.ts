@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../src/http/create-http-app.js';
 import { HttpMetrics } from '../../src/http/http-metrics.js';
 import { startHttpServer, type StartedServer } from '../../src/http/start-http-server.js';
+import { InboxWorker } from '../../src/orchestrator/inbox-worker.js';
 import { createTrackerWebhookRoutes, LINEAR_TIMESTAMP_WINDOW_MS } from '../../src/http/tracker-webhook-routes.js';
 import { LinearEmulator } from '../../src/sandbox/linear/index.js';
 import { JiraEmulator } from '../../src/sandbox/jira/index.js';
@@ -23,14 +24,19 @@ describe('Linear and Jira webhook routes', () => {
   async function start(secrets: { linear?: string; jira?: string }) {
     store = createMemoryStore({ clock: () => now });
     await store.open();
+    const { log } = createTestLogger();
+    // The real worker, not started (deliveries stay pending), counting the wake-ups it is given.
+    const inbox = new (class extends InboxWorker {
+      override notify(): void {
+        notified += 1;
+      }
+    })({ store, handlers: {}, log, clock: () => now });
     const routes = createTrackerWebhookRoutes({
       linearSecret: secrets.linear,
       jiraSecret: secrets.jira,
-      enqueue: (d) => store.inbox.enqueueDelivery(d),
-      notify: () => (notified += 1),
+      accept: (d) => inbox.accept(d),
       clock: () => now,
     });
-    const { log } = createTestLogger();
     server = await startHttpServer(createHttpApp({ log, metrics: new HttpMetrics({ defaultMetrics: false }), production: false, version: 't', isReady: () => true, routers: [routes] }), { port: 0, host: '127.0.0.1' });
   }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOperationsApiModules } from '../../src/http/api/operations-routes.js';
 import type { Run } from '../../src/domain/run.js';
 import { REAPER_SETTINGS } from '../../src/operations/reaper.js';
 import type { FlyMachine } from '../../src/sandbox/fly/fly-types.js';
@@ -56,7 +57,7 @@ describe('reaper against the Fly and Linear emulators', () => {
     h.linear.store.addTeam({ key: 'FLY' });
     h.linear.store.addLabel({ name: 'AI-Implement', team: null });
     await h.addMapping({ teamKey: 'FLY', owner: 'acme', repo: 'fly-app', defaultBranch: 'main', executionMode: 'fly-machines', maxJobMinutes: 60 });
-    api = await startApi(h.orchestrator.store, h.orchestrator.services.apiModules);
+    api = await startApi(h.orchestrator.store, createOperationsApiModules(h.orchestrator.services.operations, { store: h.orchestrator.store, clock: Date.now }));
 
     // orphan: a run machine whose run the store never heard of.
     machines.orphan = addMachine('run-nobody-knows', 'FLY-999');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOperationsApiModules } from '../../src/http/api/operations-routes.js';
 import { createSessionsRoutes } from '../../src/http/api/sessions-routes.js';
 import { createMemoryStore } from '../../src/store/memory/create-memory-store.js';
 import { startHarness, type OrchestratorHarness } from '../support/orchestrator-harness.js';
@@ -16,7 +17,7 @@ describe('sessions: listing and destroying Fly machines end to end', () => {
     h.linear.store.addTeam({ key: 'FLY' });
     h.linear.store.addLabel({ name: 'AI-Implement', team: null });
     await h.addMapping({ teamKey: 'FLY', owner: 'acme', repo: 'fly-app', defaultBranch: 'main', executionMode: 'fly-machines' });
-    api = await startApi(h.orchestrator.store, h.orchestrator.services.apiModules);
+    api = await startApi(h.orchestrator.store, createOperationsApiModules(h.orchestrator.services.operations, { store: h.orchestrator.store, clock: Date.now }));
   });
 
   afterAll(async () => {

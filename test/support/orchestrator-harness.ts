@@ -90,11 +90,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     print: () => undefined,
   });
   const { store } = orchestrator;
-  const poller = () => {
-    const p = orchestrator.services.poller;
-    if (!p) throw new Error('poller not started');
-    return p;
-  };
+  const poller = () => orchestrator.services.runLoop;
 
   const harness: OrchestratorHarness = {
     orchestrator,

@@ -4,7 +4,9 @@ import { clientIpOf } from '../../admin/auth/client-ip.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { Operations } from '../../operations/create-operations.js';
-import type { Services } from '../../services.js';
+import type { IntakeCycleResult } from '../../orchestrator/intake-cycle.js';
+import type { RunnerTokens } from '../../orchestrator/runner-tokens.js';
+import type { Trackers } from '../../trackers/create-trackers.js';
 import type { Store } from '../../store/store.js';
 import type { JiraAdmin } from '../../trackers/jira/index.js';
 import type { AdminCommands } from '../../admin/admin-commands.js';
@@ -17,7 +19,10 @@ export interface MountAdminPanelsInput {
   store: Store;
   log: Logger;
   clock: () => number;
-  services: Services;
+  operations: Operations;
+  trackers: Trackers;
+  tokens: RunnerTokens | undefined;
+  latestCycle: () => IntakeCycleResult | undefined;
   /** The access-code auth shared with `POST /api/auth`; undefined when ADMIN_ACCESS_CODE is unset. */
   auth: AccessCodeAuth | undefined;
   /** The API's project and settings commands, so both doors change things the same way. */
@@ -115,10 +120,10 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       log: input.log.child({ component: 'admin-panels' }),
       auth: adaptAuth(input.auth),
       commands: input.commands,
-      operations: adaptOperations(input.services.operations, input.jira),
-      trackers: input.services.trackers,
-      tokens: input.services.tokens,
-      latestCycle: () => input.services.poller?.latest,
+      operations: adaptOperations(input.operations, input.jira),
+      trackers: input.trackers,
+      tokens: input.tokens,
+      latestCycle: input.latestCycle,
       projectRoot: input.projectRoot ?? findProjectRoot(),
     },
     { clientKeyOf: (req) => clientIpOf(req, config.trustedProxyHeader) },

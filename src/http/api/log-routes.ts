@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DISPATCH_LOG_DEFAULT_LIMIT, DISPATCH_LOG_MAX_LIMIT, readDispatchLog } from '../../admin/dispatch-log.js';
 import { NotFoundError } from '../../errors/index.js';
+import { TRIGGER_SOURCES } from '../../domain/run.js';
 import type { Store } from '../../store/store.js';
 import type { ApiRouteModule } from './api-operation.js';
 import { parseInput } from './parse-input.js';
@@ -13,7 +14,7 @@ export interface LogRoutesDeps {
 
 const RUN_STATUSES = ['queued', 'dispatching', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const BACKENDS = ['github-actions', 'fly-machines', 'local'] as const;
-const TRIGGERS = ['poll', 'webhook', 'comment', 'review', 'manual', 'retry'] as const;
+const TRIGGERS = TRIGGER_SOURCES;
 
 const logQuery = z
   .object({

@@ -4,6 +4,7 @@ import { parseMapping } from '../../../src/domain/mapping-schema.js';
 import type { Run } from '../../../src/domain/run.js';
 import { GitHubAppClient } from '../../../src/github/github-app-client.js';
 import { createGitHubIntegration, type GitHubIntegration } from '../../../src/github/create-github-integration.js';
+import { claimAndDispatch } from '../../../src/orchestrator/claim-and-dispatch.js';
 import type { EngineStore } from '../../../src/store/core/engine-store.js';
 import { createMemoryStore } from '../../../src/store/memory/create-memory-store.js';
 import { GitHubEmulator } from '../../../src/sandbox/github/index.js';
@@ -53,6 +54,12 @@ export async function startGitHubAppFixture(options: { debounceMs?: number } = {
   const backend = new RecordingBackend('github-actions');
   const timers = new ManualTimers();
   const dispatched: string[] = [];
+  // Stands in for the dispatcher: records the call and moves the run on as a backend answer would.
+  const dispatch = async (runId: string) => {
+    dispatched.push(runId);
+    await store.runs.updateRun(runId, { status: 'dispatched', upstreamId: `up-${runId}` }, { expectStatus: 'dispatching' });
+  };
+  const starts = { store, trackers, clock: now, log, dedupWindowMs: 24 * 3_600_000, runnerMode: async () => 'default' as const, dispatch: () => dispatch, dispatchDisabled: undefined, runUrl: (id: string) => id };
   const integration = createGitHubIntegration({
     store,
     trackers,
@@ -61,15 +68,11 @@ export async function startGitHubAppFixture(options: { debounceMs?: number } = {
     github: client,
     settle: { store, trackers, clock: now, log, retryLimit: 2, dedupWindowMs: 24 * 3_600_000 },
     backends: { 'github-actions': backend },
-    runnerMode: async () => 'default',
+    startRun: (intent) => claimAndDispatch(starts, intent),
     timers,
     ...(options.debounceMs !== undefined ? { reviewDebounceMs: options.debounceMs } : {}),
   });
-  // Stands in for the dispatcher: records the call and moves the run on as a backend answer would.
-  integration.start(async (runId) => {
-    dispatched.push(runId);
-    await store.runs.updateRun(runId, { status: 'dispatched', upstreamId: `up-${runId}` }, { expectStatus: 'dispatching' });
-  });
+  integration.start();
   const handler = integration.handler;
   if (!handler) throw new Error('no GitHub handler');
 

@@ -1,7 +1,7 @@
 import type { Mapping } from '../../../src/domain/mapping.js';
 import type { RunBackend } from '../../../src/domain/run.js';
 import { renderPrMetadata } from '../../../src/domain/runner-protocol.js';
-import type { Timers } from '../../../src/github/review-feedback.js';
+import type { Timers } from '../../../src/orchestrator/review-feedback.js';
 import type { DispatchRequest, RunnerBackend, UpstreamRun } from '../../../src/runners/runner-backend.js';
 import type { GitHubState } from '../../../src/sandbox/github/github-state.js';
 import type { PullRequest } from '../../../src/sandbox/github/github-types.js';

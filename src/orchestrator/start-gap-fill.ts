@@ -1,21 +1,25 @@
 import type { Mapping } from '../domain/mapping.js';
-import { launchPrRun, type LaunchDeps, type LaunchOutcome } from './launch-pr-run.js';
-import type { PullInfo } from './pull-request-api.js';
+import type { PullInfo } from '../github/pull-request-api.js';
+import type { RunIntent, StartOutcome } from './claim-and-dispatch.js';
 import { resolvePrTarget, type ResolveDeps } from './resolve-pr-target.js';
 
-export type GapFillDeps = LaunchDeps & ResolveDeps;
+export interface GapFillDeps extends ResolveDeps {
+  clock: () => number;
+  /** The one way a run starts (`claimAndDispatch`). */
+  startRun: (intent: RunIntent) => Promise<StartOutcome>;
+}
 
 export interface GapFillRequest {
   pull: PullInfo;
   instructions?: string;
   /** The `/ai-implement` comment; both routes that see it name the same one. */
   commentId?: number;
-  /** Which route asked, for the log and the run's trigger source. */
+  /** Which route asked: the webhook of the `/ai-implement` comment, or `/trigger/gap-fill`. Recorded as the run's trigger source. */
   via: 'comment' | 'trigger';
 }
 
 export type GapFillOutcome =
-  | LaunchOutcome
+  | StartOutcome
   | { kind: 'paused'; mapping: Mapping }
   | { kind: 'no-mapping' | 'no-ticket'; reason: string }
   | { kind: 'closed' };
@@ -39,11 +43,13 @@ export async function startGapFill(deps: GapFillDeps, request: GapFillRequest): 
   // Without a comment id (a manual trigger) only the one-live-run-per-phase rule deduplicates.
   const dedupKey =
     request.commentId !== undefined ? gapFillKey(pull.owner, pull.repo, request.commentId) : `gap-fill:${pull.owner.toLowerCase()}/${pull.repo.toLowerCase()}#pr${pull.number}@${deps.clock()}`;
-  return launchPrRun(deps, {
-    target,
-    pull,
+  return deps.startRun({
+    kind: 'pull',
+    ticket: target.ticket,
+    mapping: target.mapping,
+    pull: { owner: pull.owner, repo: pull.repo, number: pull.number, headRef: pull.headRef, ...(pull.htmlUrl ? { htmlUrl: pull.htmlUrl } : {}) },
     phase: 'gap-fill',
-    triggerSource: request.via === 'comment' ? 'comment' : 'manual',
+    triggerSource: request.via,
     ...(request.instructions ? { instructions: request.instructions } : {}),
     dedupKey,
   });
@@ -58,6 +64,8 @@ export function describeGapFill(outcome: GapFillOutcome): string {
       return `🤖 AI-Implement already started a run for this request (${outcome.run.id}).`;
     case 'busy':
       return `⏳ AI-Implement is already working on this pull request (run ${outcome.run.id}, ${outcome.run.status}). Comment again once it has finished.`;
+    case 'disabled':
+      return `AI-Implement cannot start runs right now: ${outcome.reason}.`;
     case 'paused':
       return `⏸️ AI-Implement did nothing: the project ${outcome.mapping.teamKey} is paused.`;
     case 'closed':

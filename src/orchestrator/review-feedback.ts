@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { TrackerKind } from '../domain/mapping.js';
 import type { Run } from '../domain/run.js';
 import type { ReviewComment } from '../domain/runner-protocol.js';
+import type { Logger } from 'pino';
+import type { PullRequestApi } from '../github/pull-request-api.js';
+import type { Store } from '../store/store.js';
 import type { IssueTracker } from '../trackers/issue-tracker.js';
+import { runIdFor, type RunIntent, type StartOutcome } from './claim-and-dispatch.js';
 import { KeyedLock } from './keyed-lock.js';
-import { launchPrRun, runIdFor, type LaunchDeps } from './launch-pr-run.js';
-import type { PullRequestApi } from './pull-request-api.js';
 import type { PrTarget } from './resolve-pr-target.js';
 
 export const DEFAULT_REVIEW_DEBOUNCE_MS = 60_000;
@@ -47,7 +49,12 @@ export const realTimers: Timers = {
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-export interface FeedbackDeps extends LaunchDeps {
+export interface FeedbackDeps {
+  store: Store;
+  clock: () => number;
+  log: Logger;
+  /** The one way a run starts (`claimAndDispatch`). */
+  startRun: (intent: RunIntent) => Promise<StartOutcome>;
   trackers: Partial<Record<TrackerKind, IssueTracker>>;
   /** GitHub calls outside a webhook (a timer fired): the PR comment past the iteration cap. */
   prApi: (owner: string, repo: string) => Promise<PullRequestApi>;
@@ -195,16 +202,18 @@ export class ReviewFeedbackBatcher {
       }
       // The comments are durable before the run exists, so its job spec can never miss them.
       await store.settings.set(RUN_COMMENTS_PREFIX + runId, pending.comments);
-      const outcome = await launchPrRun(this.deps, {
-        target: { ok: true, mapping, ticket: { issueId: pending.issueId, identifier: pending.identifier, tracker: pending.tracker, ...(pending.title ? { title: pending.title } : {}) }, via: 'marker' },
-        pull: { owner: pending.owner, repo: pending.repo, number: pending.prNumber, title: pending.title ?? '', body: '', headRef: pending.headRef, state: 'open', merged: false, ...(pending.htmlUrl ? { htmlUrl: pending.htmlUrl } : {}) },
+      const outcome = await this.deps.startRun({
+        kind: 'pull',
+        ticket: { issueId: pending.issueId, identifier: pending.identifier, tracker: pending.tracker, ...(pending.title ? { title: pending.title } : {}) },
+        mapping,
+        pull: { owner: pending.owner, repo: pending.repo, number: pending.prNumber, headRef: pending.headRef, ...(pending.htmlUrl ? { htmlUrl: pending.htmlUrl } : {}) },
         phase: 'review-feedback',
         triggerSource: 'review',
         instructions: `Address the ${pending.comments.length} review comment(s) on pull request #${pending.prNumber}.`,
         dedupKey: pending.batchKey,
       });
-      if (outcome.kind === 'busy') {
-        // The previous feedback run is still working: this batch waits for it rather than racing it on the branch.
+      if (outcome.kind === 'busy' || outcome.kind === 'disabled') {
+        // The previous feedback run is still working (or nothing may start yet): this batch waits rather than racing it on the branch.
         pending.dueAt = clock() + this.debounceMs;
         await store.settings.set(PENDING_FEEDBACK_PREFIX + key, pending);
         this.schedule(key, pending.dueAt);

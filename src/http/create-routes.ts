@@ -1,0 +1,87 @@
+import type { Router } from 'express';
+import type { AdminAuth } from '../admin/auth/admin-auth.js';
+import type { Config } from '../config/index.js';
+import type { NewDelivery } from '../domain/inbox-delivery.js';
+import type { GapFillTrigger } from '../github/create-github-integration.js';
+import type { Logger } from '../logging/create-logger.js';
+import type { Operations } from '../operations/create-operations.js';
+import type { IntakeCycleResult } from '../orchestrator/intake-cycle.js';
+import type { Store } from '../store/store.js';
+import type { Trackers } from '../trackers/create-trackers.js';
+import type { JiraAdmin } from '../trackers/jira/index.js';
+import { mountAdminPanels } from './admin/mount-admin-panels.js';
+import { createAdminApi } from './api/create-admin-api.js';
+import { createOperationsApiModules } from './api/operations-routes.js';
+import type { DirectRoute } from './direct-routes.js';
+import { createGitHubWebhookRoute } from './github-webhook-route.js';
+import { createRunnerRoutes, type RunnerRoutesDeps } from './runner-routes.js';
+import { createTrackerWebhookRoutes } from './tracker-webhook-routes.js';
+import { createTriggerRoutes } from './trigger-routes.js';
+
+export interface RouteRootInput {
+  config: Readonly<Config>;
+  store: Store;
+  log: Logger;
+  clock: () => number;
+  version: string;
+  /** Every webhook route records its verified delivery here (`InboxWorker.accept`). */
+  acceptDelivery: (delivery: NewDelivery) => Promise<{ duplicate: boolean }>;
+  /** The runner callbacks (`/runner/*`). */
+  runner: RunnerRoutesDeps;
+  /** `/trigger/gap-fill`; unset without GitHub App credentials. */
+  gapFill: GapFillTrigger | undefined;
+  operations: Operations;
+  trackers: Trackers;
+  /** The last full intake cycle (blockers, candidates). */
+  latestCycle: () => IntakeCycleResult | undefined;
+  /** The access-code auth of `/api` and `/admin`; unset when ADMIN_ACCESS_CODE is unset. */
+  adminAuth: AdminAuth | undefined;
+  /** Jira admin calls (JQL checks, field discovery); unset without Jira. */
+  jiraAdmin: JiraAdmin | undefined;
+}
+
+export interface RouteTree {
+  /** Answered on the node listener ahead of express (the GitHub webhook acknowledgement). */
+  direct: DirectRoute[];
+  /** Express routers in mounting order: webhooks, runner callbacks, triggers, `/api`, `/admin`. */
+  routers: Router[];
+}
+
+/** The whole HTTP surface, built in one place from what the composition root holds. */
+export function createRoutes(input: RouteRootInput): RouteTree {
+  const { config, store, clock } = input;
+  const adminApi = createAdminApi({
+    auth: input.adminAuth,
+    store,
+    clock,
+    version: input.version,
+    trustedProxyHeader: config.trustedProxyHeader,
+    runnerModeOverride: config.runnerModeOverride,
+    fly: config.fly,
+    jira: input.jiraAdmin,
+    latestCycle: input.latestCycle,
+    modules: createOperationsApiModules(input.operations, { store, clock }),
+  });
+  return {
+    direct: [createGitHubWebhookRoute({ secret: config.github.webhookSecret, now: clock, accept: input.acceptDelivery })],
+    routers: [
+      createTrackerWebhookRoutes({ linearSecret: config.linear.webhookSecret, jiraSecret: config.jira.webhookSecret, accept: input.acceptDelivery, clock }),
+      createRunnerRoutes(input.runner),
+      createTriggerRoutes({ secret: config.gapFillTriggerSecret, gapFill: input.gapFill }),
+      adminApi.router,
+      mountAdminPanels({
+        config,
+        store,
+        log: input.log,
+        clock,
+        auth: input.adminAuth,
+        commands: adminApi.commands,
+        jira: input.jiraAdmin,
+        operations: input.operations,
+        trackers: input.trackers,
+        tokens: input.runner.tokens,
+        latestCycle: input.latestCycle,
+      }),
+    ],
+  };
+}

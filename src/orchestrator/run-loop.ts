@@ -1,0 +1,163 @@
+import type { Logger } from 'pino';
+import type { Mapping, TrackerKind } from '../domain/mapping.js';
+import type { PlanPolicy } from '../domain/plan-dispatch.js';
+import type { RunBackend } from '../domain/run.js';
+import type { RunTokenIssuer } from '../domain/runner-protocol.js';
+import type { RunnerBackend } from '../runners/runner-backend.js';
+import type { Store } from '../store/store.js';
+import type { IssueTracker } from '../trackers/issue-tracker.js';
+import { claimAndDispatch, type ClaimAndDispatchDeps, type RunIntent, type StartOutcome } from './claim-and-dispatch.js';
+import { dispatchDueRuns } from './dispatch-due-runs.js';
+import { dispatchRun, type DispatchDeps, type DispatchOutcome } from './dispatch-run.js';
+import { runIntakeCycle, type IntakeCycleResult, type IntakeDeps, type TicketRef } from './intake-cycle.js';
+import type { PendingTicketWrites } from './pending-ticket-writes.js';
+import { Poller } from './poller.js';
+import { settleRunOutcome, type SettleDeps } from './settle-run-outcome.js';
+
+/** The settings the loop reads as it goes (the admin API reports the same precedence). */
+export interface RunLoopSettings {
+  runnerMode(): Promise<PlanPolicy['runnerMode']>;
+  /** Re-reads values cached between full cycles (the Fly sessions app and region). */
+  refresh(): Promise<void>;
+}
+
+export interface RunLoopOptions {
+  store: Store;
+  trackers: Partial<Record<TrackerKind, IssueTracker>>;
+  backends: Partial<Record<RunBackend, RunnerBackend>>;
+  /** Unset without RUNNER_TOKEN_SECRET: a runner could never report back, so nothing is dispatched at all. */
+  tokens: RunTokenIssuer | undefined;
+  settings: RunLoopSettings;
+  settle: SettleDeps;
+  pending: PendingTicketWrites;
+  clock: () => number;
+  log: Logger;
+  pollIntervalMs: number;
+  dedupWindowMs: number;
+  retryLimit: number;
+  /** RUNNER_CALLBACK_BASE_URL; without it, runners call back to the URL the server listens on. */
+  callbackBaseUrl: string | undefined;
+  /** Names only (Fly delivers the values): which app secrets a run keeps, unprefixes or drops. */
+  secretsFor: (mapping: Mapping, backend: RunBackend) => Promise<Record<string, string>>;
+}
+
+/**
+ * The run loop: intake (a full cycle every poll interval, one ticket as soon
+ * as a webhook names it), the one way a run starts (`startRun`), dispatch,
+ * and the housekeeping after each full cycle. Built whole at construction;
+ * `start` only gives it the URL the server listens on and sets it going.
+ */
+export class RunLoop {
+  private readonly poller: Poller;
+  private readonly starts: ClaimAndDispatchDeps;
+  private readonly intake: IntakeDeps;
+  /** Set by `start`: the callback URL is known only once the server listens. */
+  private dispatchDeps: DispatchDeps | undefined;
+  /** Run ids being dispatched by this process (shared by dispatch and reconcile). */
+  private readonly inFlight = new Set<string>();
+  private listenUrl: string | undefined;
+
+  constructor(private readonly options: RunLoopOptions) {
+    const { store, trackers, clock, log } = options;
+    const dispatchDisabled = options.tokens ? undefined : 'RUNNER_TOKEN_SECRET is not set';
+    this.starts = {
+      store,
+      trackers,
+      clock,
+      log: log.child({ component: 'dispatch' }),
+      dedupWindowMs: options.dedupWindowMs,
+      runnerMode: () => options.settings.runnerMode(),
+      dispatch: () => (this.dispatchDeps ? (runId) => this.dispatch(runId) : undefined),
+      dispatchDisabled,
+      runUrl: (runId) => `${this.listenUrl ?? ''}/admin/runs/${encodeURIComponent(runId)}`,
+    };
+    this.intake = {
+      store,
+      trackers,
+      runnerMode: () => options.settings.runnerMode(),
+      retryLimit: options.retryLimit,
+      clock,
+      log: log.child({ component: 'intake' }),
+      trackerPausedUntil: new Map(),
+      ...(dispatchDisabled ? { dispatchDisabled } : {}),
+      startRun: (intent) => this.startRun(intent),
+    };
+    this.poller = new Poller({
+      intervalMs: options.pollIntervalMs,
+      log: log.child({ component: 'poller' }),
+      runCycle: async (request) => {
+        await options.settings.refresh();
+        const result = await runIntakeCycle(this.intake, request);
+        if (!request.only) await this.maintain();
+        return result;
+      },
+    });
+  }
+
+  /** The one way any trigger starts a run. */
+  startRun(intent: RunIntent): Promise<StartOutcome> {
+    return claimAndDispatch(this.starts, intent);
+  }
+
+  /** Evaluates one ticket as soon as possible (a webhook said it changed). */
+  requestEvaluation(ref: TicketRef): void {
+    this.poller.requestEvaluation(ref);
+  }
+
+  /** Runs a full cycle now and resolves with its result (tests, the admin "poll now"). */
+  runNow(): Promise<IntakeCycleResult | undefined> {
+    return this.poller.runNow();
+  }
+
+  /** The last full cycle (blockers, candidates); undefined before the first one. */
+  get latest(): IntakeCycleResult | undefined {
+    return this.poller.latest;
+  }
+
+  start(listenUrl: string): void {
+    this.listenUrl = listenUrl;
+    const { tokens } = this.options;
+    if (tokens && !this.dispatchDeps) {
+      this.dispatchDeps = {
+        store: this.options.store,
+        backends: this.options.backends,
+        tokens,
+        clock: this.options.clock,
+        log: this.options.log.child({ component: 'dispatch' }),
+        orchestratorUrl: this.options.callbackBaseUrl ?? listenUrl,
+        secretsFor: this.options.secretsFor,
+        inFlight: this.inFlight,
+      };
+    }
+    this.poller.start();
+  }
+
+  stop(): Promise<void> {
+    return this.poller.stop();
+  }
+
+  /** Starts a claimed run's backend job; a dispatch that failed for good is settled here, once. */
+  private async dispatch(runId: string): Promise<void> {
+    if (!this.dispatchDeps) return;
+    await this.settleFailed(await dispatchRun(this.dispatchDeps, runId));
+  }
+
+  private async settleFailed(outcome: DispatchOutcome): Promise<void> {
+    if (outcome.kind === 'failed') await settleRunOutcome(this.options.settle, outcome.run);
+  }
+
+  /** Housekeeping after each full cycle: re-dispatch due runs, retry ticket writes, purge expired rows. */
+  private async maintain(): Promise<void> {
+    const { store } = this.options;
+    try {
+      if (this.dispatchDeps) {
+        const pass = await dispatchDueRuns(this.dispatchDeps);
+        for (const outcome of [...pass.reconciled, ...pass.dispatched]) await this.settleFailed(outcome);
+      }
+      await this.options.pending.retryPendingTicketWrites();
+      await Promise.all([store.dedup.purgeExpired(), store.inbox.purgeExpired(), store.tokens.purgeExpired(), store.adminSessions.purgeExpired()]);
+    } catch (error) {
+      this.options.log.error({ err: error }, 'maintenance after the intake cycle failed');
+    }
+  }
+}
