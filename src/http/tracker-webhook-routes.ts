@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request } from 'express';
+import type { z } from 'zod';
 import type { DeliverySource, NewDelivery } from '../domain/inbox-delivery.js';
+import { jiraWebhookSchema } from '../trackers/jira/index.js';
+import { linearWebhookSchema } from '../trackers/linear/index.js';
 import { HttpError } from './http-error.js';
 import { verifyHmacSha256 } from './verify-hmac.js';
 
@@ -26,26 +29,26 @@ export function createTrackerWebhookRoutes(deps: TrackerWebhookDeps): Router {
   const router = Router();
 
   router.post('/webhooks/linear', async (req, res) => {
-    const payload = verified(req, deps.linearSecret, 'LINEAR_WEBHOOK_SECRET', 'linear-signature', '');
+    const payload = verified(req, deps.linearSecret, 'LINEAR_WEBHOOK_SECRET', 'linear-signature', '', linearWebhookSchema);
     const sentAt = Number(payload.webhookTimestamp);
     checkFreshness(sentAt, deps.clock(), LINEAR_TIMESTAMP_WINDOW_MS, 'webhookTimestamp');
     const id = req.header('linear-delivery') ?? digestId(req);
-    const event = `${String(payload.type ?? req.header('linear-event') ?? 'unknown')}.${String(payload.action ?? 'unknown')}`;
+    const event = `${payload.type ?? req.header('linear-event') ?? 'unknown'}.${payload.action ?? 'unknown'}`;
     res.status(200).json(await record(deps, { id, source: 'linear', event, payload, receivedAt: new Date(deps.clock()).toISOString() }));
   });
 
   router.post('/webhooks/jira', async (req, res) => {
-    const payload = verified(req, deps.jiraSecret, 'JIRA_WEBHOOK_SECRET', 'x-hub-signature', 'sha256=');
+    const payload = verified(req, deps.jiraSecret, 'JIRA_WEBHOOK_SECRET', 'x-hub-signature', 'sha256=', jiraWebhookSchema);
     if (payload.timestamp !== undefined) checkFreshness(Number(payload.timestamp), deps.clock(), JIRA_TIMESTAMP_WINDOW_MS, 'timestamp');
     const id = req.header('x-atlassian-webhook-identifier') ?? digestId(req);
-    const event = String(payload.webhookEvent ?? 'unknown');
+    const event = payload.webhookEvent ?? 'unknown';
     res.status(200).json(await record(deps, { id, source: 'jira', event, payload, receivedAt: new Date(deps.clock()).toISOString() }));
   });
 
   return router;
 }
 
-function verified(req: Request, secret: string | undefined, secretName: string, header: string, prefix: string): Record<string, unknown> {
+function verified<T>(req: Request, secret: string | undefined, secretName: string, header: string, prefix: string, schema: z.ZodType<T>): T {
   if (!secret) throw new HttpError(503, 'webhook_disabled', `This webhook is disabled: ${secretName} is not set`);
   const signature = req.header(header);
   if (!verifyHmacSha256(secret, req.rawBody ?? Buffer.alloc(0), signature, prefix)) {
@@ -54,7 +57,12 @@ function verified(req: Request, secret: string | undefined, secretName: string, 
   if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) {
     throw new HttpError(400, 'invalid_payload', 'Webhook payload must be a JSON object sent with Content-Type: application/json');
   }
-  return req.body as Record<string, unknown>;
+  const parsed = schema.safeParse(req.body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HttpError(400, 'invalid_payload', `Webhook payload field ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
 }
 
 function checkFreshness(sentAt: number, now: number, windowMs: number, field: string): void {

@@ -1,3 +1,5 @@
+import { jiraIssueKeyOf } from '../trackers/jira/index.js';
+import { linearIssueIdOf } from '../trackers/linear/index.js';
 import type { DeliveryHandler } from './inbox-worker.js';
 import type { TicketRef } from './intake-cycle.js';
 
@@ -9,16 +11,13 @@ import type { TicketRef } from './intake-cycle.js';
  */
 
 export function linearTicketOf(payload: unknown): TicketRef | undefined {
-  const body = payload as { type?: unknown; data?: { id?: unknown } };
-  if (body.type !== 'Issue' || typeof body.data?.id !== 'string') return undefined;
-  return { tracker: 'linear', issueId: body.data.id };
+  const issueId = linearIssueIdOf(payload);
+  return issueId ? { tracker: 'linear', issueId } : undefined;
 }
 
 export function jiraTicketOf(payload: unknown): TicketRef | undefined {
-  const body = payload as { webhookEvent?: unknown; issue?: { id?: unknown; key?: unknown } };
-  if (typeof body.webhookEvent !== 'string' || !body.webhookEvent.startsWith('jira:issue_')) return undefined;
-  const key = typeof body.issue?.key === 'string' ? body.issue.key : typeof body.issue?.id === 'string' ? body.issue.id : undefined;
-  return key ? { tracker: 'jira', issueId: key } : undefined;
+  const issueId = jiraIssueKeyOf(payload);
+  return issueId ? { tracker: 'jira', issueId } : undefined;
 }
 
 export function ticketEventHandler(extract: (payload: unknown) => TicketRef | undefined, evaluate: (ref: TicketRef) => void): DeliveryHandler {

@@ -3,6 +3,7 @@ import { createHttpApp } from '../../src/http/create-http-app.js';
 import { HttpMetrics } from '../../src/http/http-metrics.js';
 import { startHttpServer, type StartedServer } from '../../src/http/start-http-server.js';
 import { InboxWorker } from '../../src/orchestrator/inbox-worker.js';
+import { jiraTicketOf, linearTicketOf } from '../../src/orchestrator/tracker-event-handlers.js';
 import { createTrackerWebhookRoutes, LINEAR_TIMESTAMP_WINDOW_MS } from '../../src/http/tracker-webhook-routes.js';
 import { LinearEmulator } from '../../src/sandbox/linear/index.js';
 import { JiraEmulator } from '../../src/sandbox/jira/index.js';
@@ -96,5 +97,36 @@ describe('Linear and Jira webhook routes', () => {
     const stored = await store.inbox.getDelivery(hook.headers['x-atlassian-webhook-identifier']!);
     expect(stored).toMatchObject({ source: 'jira', event: 'jira:issue_updated' });
     expect((await post('/webhooks/jira', hook.body, { ...hook.headers, 'x-hub-signature': 'sha256=' + '0'.repeat(64) })).status).toBe(401);
+  });
+
+  it('answers 400 to a signed delivery whose envelope has the wrong shape, and records nothing', async () => {
+    await start({ linear: LINEAR_SECRET, jira: JIRA_SECRET });
+    const linearBody = JSON.stringify({ type: 7, action: 'update', data: { id: 'x' }, webhookTimestamp: now });
+    const badLinear = await post('/webhooks/linear', linearBody, { 'linear-signature': linear.signWebhook(linearBody, LINEAR_SECRET), 'linear-delivery': 'bad-linear' });
+    expect(badLinear.status).toBe(400);
+    expect(((await badLinear.json()) as { message: string }).message).toContain('type');
+    const jiraBody = JSON.stringify({ webhookEvent: 'jira:issue_updated', timestamp: now, issue: 'OPS-1' });
+    const badJira = await post('/webhooks/jira', jiraBody, { 'x-hub-signature': jira.signWebhook(jiraBody, JIRA_SECRET), 'x-atlassian-webhook-identifier': 'bad-jira' });
+    expect(badJira.status).toBe(400);
+    expect(((await badJira.json()) as { message: string }).message).toContain('issue');
+    expect(await store.inbox.getDelivery('bad-linear')).toBeUndefined();
+    expect(await store.inbox.getDelivery('bad-jira')).toBeUndefined();
+  });
+});
+
+describe('which ticket a tracker delivery names', () => {
+  it('reads Linear Issue deliveries and ignores other types and malformed ids', () => {
+    expect(linearTicketOf({ type: 'Issue', action: 'update', data: { id: 'abc' } })).toEqual({ tracker: 'linear', issueId: 'abc' });
+    expect(linearTicketOf({ type: 'Comment', data: { id: 'abc' } })).toBeUndefined();
+    expect(linearTicketOf({ type: 'Issue', data: { id: 42 } })).toBeUndefined();
+    expect(linearTicketOf({ type: 'Issue', data: 'abc' })).toBeUndefined();
+    expect(linearTicketOf('not an object')).toBeUndefined();
+  });
+
+  it('reads Jira issue deliveries by key, else id, and ignores other events', () => {
+    expect(jiraTicketOf({ webhookEvent: 'jira:issue_updated', issue: { id: '10001', key: 'OPS-1' } })).toEqual({ tracker: 'jira', issueId: 'OPS-1' });
+    expect(jiraTicketOf({ webhookEvent: 'jira:issue_created', issue: { id: '10002' } })).toEqual({ tracker: 'jira', issueId: '10002' });
+    expect(jiraTicketOf({ webhookEvent: 'comment_created', issue: { key: 'OPS-1' } })).toBeUndefined();
+    expect(jiraTicketOf({ webhookEvent: 'jira:issue_updated', issue: { key: 5 } })).toBeUndefined();
   });
 });

@@ -5,3 +5,4 @@ export { DEFAULT_JIRA_STATUS_VALUES, DEFAULT_READY_VALUE, DEFAULT_TRIGGER_VALUES
 export { pickTransition, isAtTarget } from './pick-transition.js';
 export { REPO_FIELD_NAME, resolveFieldIds, STATUS_FIELD_NAME } from './resolve-field-ids.js';
 export { createJiraAdmin, type JiraAdmin, type JiraAdminOptions, type JiraFieldInfo, type JiraFieldOption, type JqlValidation } from './jira-admin.js';
+export { jiraIssueKeyOf, jiraWebhookSchema, type JiraWebhook } from './jira-webhook.js';
