@@ -1,11 +1,12 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { EmulatorServer, json, type EmulatorRequest, type EmulatorResponse } from '../emulator-server.js';
-import { executeOperation, GqlResolverError, rootFieldNames, selectOperation, type GqlErrorEntry, type GqlObject } from './graphql-executor.js';
-import { GraphqlSyntaxError, parseGraphql } from './graphql-parser.js';
+import { executeOperation, rootFieldNames, selectOperation, type GqlObject } from './graphql-executor.js';
 import { LinearFilterError } from './linear-filter.js';
 import { LinearNodes } from './linear-nodes.js';
 import { buildMutationRoot, buildQueryRoot } from './linear-resolvers.js';
 import { LinearStore, type LinearComment, type LinearIssue, type LinearWorkflowState, type LinearWorkspace } from './linear-state.js';
 import { buildLinearWebhook, signLinearWebhook, type LinearWebhookDelivery } from './linear-webhook.js';
+import { readGraphqlDocument } from './read-graphql-document.js';
 
 /**
  * A loopback Linear GraphQL API. Point `new LinearClient({ apiKey, apiUrl })`
@@ -177,8 +178,10 @@ export class LinearEmulator {
     const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     if (typeof request.query !== 'string') return json(400, errorBody('Must provide query string.', 'graphql error', 'BAD_REQUEST'));
     const variables = (typeof request.variables === 'object' && request.variables !== null ? request.variables : {}) as Record<string, unknown>;
+    const read = readGraphqlDocument(request.query);
+    if (!read.ok) return json(400, { errors: read.errors.map((error) => documentError(error, read.code)) });
+    const { document } = read;
     try {
-      const document = parseGraphql(request.query);
       const operation = selectOperation(document, typeof request.operationName === 'string' ? request.operationName : undefined);
       if (operation.operation === 'subscription') return json(400, errorBody('Subscriptions are not supported.', 'graphql error', 'BAD_REQUEST'));
       const root: GqlObject =
@@ -192,18 +195,22 @@ export class LinearEmulator {
       }
       this.operations.push({ operation: operation.operation, rootFields, variables });
       const result = executeOperation(document, operation, root, variables);
-      const out: { data: unknown; errors?: GqlErrorEntry[] } = { data: result.data };
-      if (result.errors.length > 0) out.errors = result.errors;
+      const out: { data: unknown; errors?: GraphQLFormattedError[] } = { data: result.data };
+      if (result.errors.length > 0) out.errors = result.errors.map((error) => error.toJSON());
       return json(200, out);
     } catch (error) {
-      if (error instanceof GraphqlSyntaxError) return json(400, errorBody(error.message, 'graphql error', 'GRAPHQL_PARSE_FAILED'));
       if (error instanceof LinearFilterError) return json(400, errorBody(error.message, 'invalid input', 'GRAPHQL_VALIDATION_FAILED'));
-      if (error instanceof GqlResolverError) return json(400, { errors: [{ message: error.message, extensions: error.extensions }] });
+      if (error instanceof GraphQLError) return json(400, { errors: [error.toJSON()] });
       throw error;
     }
   }
 }
 
-function errorBody(message: string, type: string, code: string): { errors: GqlErrorEntry[] } {
+function errorBody(message: string, type: string, code: string): { errors: GraphQLFormattedError[] } {
   return { errors: [{ message, extensions: { type, code, userPresentableMessage: message } }] };
+}
+
+/** A parse or validation error as Linear reports it: graphql-js's message and locations, Linear's extensions. */
+function documentError(error: GraphQLError, code: string): GraphQLFormattedError {
+  return { ...error.toJSON(), extensions: { type: 'graphql error', code, userPresentableMessage: error.message } };
 }
