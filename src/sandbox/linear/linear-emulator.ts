@@ -6,7 +6,7 @@ import { LinearNodes } from './linear-nodes.js';
 import { buildMutationRoot, buildQueryRoot } from './linear-resolvers.js';
 import { LinearStore, type LinearComment, type LinearIssue, type LinearWorkflowState, type LinearWorkspace } from './linear-state.js';
 import { buildLinearWebhook, signLinearWebhook, type LinearWebhookDelivery } from './linear-webhook.js';
-import { readGraphqlDocument } from './read-graphql-document.js';
+import { readGraphqlDocument, type ReadDocumentResult } from './read-graphql-document.js';
 
 /**
  * A loopback Linear GraphQL API. Point `new LinearClient({ apiKey, apiUrl })`
@@ -36,6 +36,7 @@ export interface LinearOperationRecord {
 
 const HOUR_MS = 3_600_000;
 const COMPLEXITY_LIMIT = 3_000_000;
+const DOCUMENT_CACHE_SIZE = 200;
 
 export class LinearEmulator {
   readonly server: EmulatorServer;
@@ -50,6 +51,7 @@ export class LinearEmulator {
   private windowStart = 0;
   private windowCount = 0;
   private syncId = 1000;
+  private readonly documents = new Map<string, ReadDocumentResult>();
 
   constructor(options: LinearEmulatorOptions = {}) {
     this.apiKey = options.apiKey ?? 'lin_api_sandbox';
@@ -174,11 +176,23 @@ export class LinearEmulator {
     return { ...this.execute(req.body), headers: this.rateHeaders() };
   }
 
+  // @linear/sdk and our adapter send the same few documents over and over,
+  // and parsing plus validation costs about a millisecond each time.
+  private readDocument(source: string): ReadDocumentResult {
+    let read = this.documents.get(source);
+    if (!read) {
+      if (this.documents.size >= DOCUMENT_CACHE_SIZE) this.documents.clear();
+      read = readGraphqlDocument(source);
+      this.documents.set(source, read);
+    }
+    return read;
+  }
+
   private execute(body: unknown): EmulatorResponse {
     const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     if (typeof request.query !== 'string') return json(400, errorBody('Must provide query string.', 'graphql error', 'BAD_REQUEST'));
     const variables = (typeof request.variables === 'object' && request.variables !== null ? request.variables : {}) as Record<string, unknown>;
-    const read = readGraphqlDocument(request.query);
+    const read = this.readDocument(request.query);
     if (!read.ok) return json(400, { errors: read.errors.map((error) => documentError(error, read.code)) });
     const { document } = read;
     try {
