@@ -17,4 +17,3 @@ export {
   type StateSeed,
 } from './linear-state.js';
 export { buildLinearWebhook, signLinearWebhook, type LinearWebhookDelivery } from './linear-webhook.js';
-export { GraphqlSyntaxError, parseGraphql } from './graphql-parser.js';

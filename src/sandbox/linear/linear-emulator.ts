@@ -1,11 +1,12 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { EmulatorServer, json, type EmulatorRequest, type EmulatorResponse } from '../emulator-server.js';
-import { executeOperation, GqlResolverError, rootFieldNames, selectOperation, type GqlErrorEntry, type GqlObject } from './graphql-executor.js';
-import { GraphqlSyntaxError, parseGraphql } from './graphql-parser.js';
+import { executeOperation, rootFieldNames, selectOperation, type GqlObject } from './graphql-executor.js';
 import { LinearFilterError } from './linear-filter.js';
 import { LinearNodes } from './linear-nodes.js';
 import { buildMutationRoot, buildQueryRoot } from './linear-resolvers.js';
 import { LinearStore, type LinearComment, type LinearIssue, type LinearWorkflowState, type LinearWorkspace } from './linear-state.js';
 import { buildLinearWebhook, signLinearWebhook, type LinearWebhookDelivery } from './linear-webhook.js';
+import { readGraphqlDocument, type ReadDocumentResult } from './read-graphql-document.js';
 
 /**
  * A loopback Linear GraphQL API. Point `new LinearClient({ apiKey, apiUrl })`
@@ -35,6 +36,7 @@ export interface LinearOperationRecord {
 
 const HOUR_MS = 3_600_000;
 const COMPLEXITY_LIMIT = 3_000_000;
+const DOCUMENT_CACHE_SIZE = 200;
 
 export class LinearEmulator {
   readonly server: EmulatorServer;
@@ -49,6 +51,7 @@ export class LinearEmulator {
   private windowStart = 0;
   private windowCount = 0;
   private syncId = 1000;
+  private readonly documents = new Map<string, ReadDocumentResult>();
 
   constructor(options: LinearEmulatorOptions = {}) {
     this.apiKey = options.apiKey ?? 'lin_api_sandbox';
@@ -173,12 +176,26 @@ export class LinearEmulator {
     return { ...this.execute(req.body), headers: this.rateHeaders() };
   }
 
+  // @linear/sdk and our adapter send the same few documents over and over,
+  // and parsing plus validation costs about a millisecond each time.
+  private readDocument(source: string): ReadDocumentResult {
+    let read = this.documents.get(source);
+    if (!read) {
+      if (this.documents.size >= DOCUMENT_CACHE_SIZE) this.documents.clear();
+      read = readGraphqlDocument(source);
+      this.documents.set(source, read);
+    }
+    return read;
+  }
+
   private execute(body: unknown): EmulatorResponse {
     const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     if (typeof request.query !== 'string') return json(400, errorBody('Must provide query string.', 'graphql error', 'BAD_REQUEST'));
     const variables = (typeof request.variables === 'object' && request.variables !== null ? request.variables : {}) as Record<string, unknown>;
+    const read = this.readDocument(request.query);
+    if (!read.ok) return json(400, { errors: read.errors.map((error) => documentError(error, read.code)) });
+    const { document } = read;
     try {
-      const document = parseGraphql(request.query);
       const operation = selectOperation(document, typeof request.operationName === 'string' ? request.operationName : undefined);
       if (operation.operation === 'subscription') return json(400, errorBody('Subscriptions are not supported.', 'graphql error', 'BAD_REQUEST'));
       const root: GqlObject =
@@ -192,18 +209,22 @@ export class LinearEmulator {
       }
       this.operations.push({ operation: operation.operation, rootFields, variables });
       const result = executeOperation(document, operation, root, variables);
-      const out: { data: unknown; errors?: GqlErrorEntry[] } = { data: result.data };
-      if (result.errors.length > 0) out.errors = result.errors;
+      const out: { data: unknown; errors?: GraphQLFormattedError[] } = { data: result.data };
+      if (result.errors.length > 0) out.errors = result.errors.map((error) => error.toJSON());
       return json(200, out);
     } catch (error) {
-      if (error instanceof GraphqlSyntaxError) return json(400, errorBody(error.message, 'graphql error', 'GRAPHQL_PARSE_FAILED'));
       if (error instanceof LinearFilterError) return json(400, errorBody(error.message, 'invalid input', 'GRAPHQL_VALIDATION_FAILED'));
-      if (error instanceof GqlResolverError) return json(400, { errors: [{ message: error.message, extensions: error.extensions }] });
+      if (error instanceof GraphQLError) return json(400, { errors: [error.toJSON()] });
       throw error;
     }
   }
 }
 
-function errorBody(message: string, type: string, code: string): { errors: GqlErrorEntry[] } {
+function errorBody(message: string, type: string, code: string): { errors: GraphQLFormattedError[] } {
   return { errors: [{ message, extensions: { type, code, userPresentableMessage: message } }] };
+}
+
+/** A parse or validation error as Linear reports it: graphql-js's message and locations, Linear's extensions. */
+function documentError(error: GraphQLError, code: string): GraphQLFormattedError {
+  return { ...error.toJSON(), extensions: { type: 'graphql error', code, userPresentableMessage: error.message } };
 }

@@ -1,4 +1,5 @@
-import { GqlResolverError, type GqlObject } from './graphql-executor.js';
+import { GraphQLError } from 'graphql';
+import type { GqlObject } from './graphql-executor.js';
 import type { LinearNodes } from './linear-nodes.js';
 import type { LinearIssue, LinearLabel, LinearStore } from './linear-state.js';
 
@@ -10,17 +11,14 @@ import type { LinearIssue, LinearLabel, LinearStore } from './linear-state.js';
 
 type Args = Record<string, unknown>;
 
-export function notFound(entity: string): GqlResolverError {
-  return new GqlResolverError(`Entity not found: ${entity}`, {
-    type: 'invalid input',
-    code: 'INPUT_ERROR',
-    userError: true,
-    userPresentableMessage: `Could not find referenced ${entity}.`,
+export function notFound(entity: string): GraphQLError {
+  return new GraphQLError(`Entity not found: ${entity}`, {
+    extensions: { type: 'invalid input', code: 'INPUT_ERROR', userError: true, userPresentableMessage: `Could not find referenced ${entity}.` },
   });
 }
 
-export function invalidInput(message: string): GqlResolverError {
-  return new GqlResolverError(message, { type: 'invalid input', code: 'INPUT_ERROR', userError: true, userPresentableMessage: message });
+export function invalidInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { type: 'invalid input', code: 'INPUT_ERROR', userError: true, userPresentableMessage: message } });
 }
 
 function text(args: Args, key: string): string {

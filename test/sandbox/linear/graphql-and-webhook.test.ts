@@ -1,45 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphqlSyntaxError, LinearEmulator, parseGraphql } from '../../../src/sandbox/linear/index.js';
-
-describe('parseGraphql', () => {
-  it('reads variables, defaults, aliases, arguments, fragments and directives', () => {
-    const doc = parseGraphql(`
-      # comment
-      query q($first: Int = 10, $f: IssueFilter!) {
-        list: issues(first: $first, filter: { state: { type: { in: [started, "x"] } } }, n: -1.5e2, ok: true, none: null) {
-          nodes { ...F @include(if: true) }
-        }
-      }
-      fragment F on Issue { id title @skip(if: false) }
-    `);
-    const op = doc.operations[0];
-    expect(op?.operation).toBe('query');
-    expect(op?.name).toBe('q');
-    expect(op?.variableDefaults.first).toEqual({ kind: 'int', value: 10 });
-    const field = op?.selections[0];
-    expect(field).toMatchObject({ kind: 'field', name: 'issues', alias: 'list' });
-    expect(field?.kind === 'field' && field.args.n).toEqual({ kind: 'float', value: -150 });
-    expect(field?.kind === 'field' && field.args.filter).toEqual({
-      kind: 'object',
-      fields: { state: { kind: 'object', fields: { type: { kind: 'object', fields: { in: { kind: 'list', values: [{ kind: 'enum', value: 'started' }, { kind: 'string', value: 'x' }] } } } } } },
-    });
-    expect(doc.fragments.get('F')?.typeCondition).toBe('Issue');
-  });
-
-  it('decodes string escapes and block strings', () => {
-    const doc = parseGraphql('{ a(s: "line\\n\\"q\\" \\u00e9", b: """\n    indented\n      more\n  """) }');
-    const field = doc.operations[0]?.selections[0];
-    expect(field?.kind === 'field' && field.args.s).toEqual({ kind: 'string', value: 'line\n"q" é' });
-    expect(field?.kind === 'field' && field.args.b).toEqual({ kind: 'string', value: 'indented\n  more' });
-  });
-
-  it('rejects malformed documents', () => {
-    expect(() => parseGraphql('query { issues( }')).toThrow(GraphqlSyntaxError);
-    expect(() => parseGraphql('{ }')).toThrow(GraphqlSyntaxError);
-    expect(() => parseGraphql('fragment F on Issue { id }')).toThrow(/no operation/);
-  });
-});
+import { LinearEmulator } from '../../../src/sandbox/linear/index.js';
 
 describe('LinearEmulator HTTP edges and webhooks', () => {
   const emulator = new LinearEmulator({ apiKey: 'k', now: () => new Date('2025-05-01T10:00:00.000Z') });
@@ -49,10 +10,12 @@ describe('LinearEmulator HTTP edges and webhooks', () => {
     base = await emulator.start();
     emulator.store.addTeam({ key: 'ENG' });
     emulator.store.addIssue({ team: 'ENG', title: 'Hook me', labels: ['AI-Implement'] });
+    emulator.store.addIssue({ team: 'ENG', title: 'Started', state: 'In Progress' });
   });
   afterAll(() => emulator.stop());
 
-  const post = async (body: unknown): Promise<{ status: number; json: { data?: unknown; errors?: { message: string; extensions: { code?: string } }[] } }> => {
+  type GqlError = { message: string; locations?: { line: number; column: number }[]; path?: (string | number)[]; extensions: { code?: string; type?: string } };
+  const post = async (body: unknown): Promise<{ status: number; json: { data?: unknown; errors?: GqlError[] } }> => {
     const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { authorization: 'k', 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, json: (await res.json()) as never };
   };
@@ -64,6 +27,100 @@ describe('LinearEmulator HTTP edges and webhooks', () => {
     const unknown = await post({ query: '{ cycles { nodes { id } } }' });
     expect(unknown.status).toBe(400);
     expect(unknown.json.errors?.[0]?.message).toBe('Cannot query field "cycles" on type "Query".');
+  });
+
+  it('reads variables and their defaults, aliases, literal arguments, fragments and directives', async () => {
+    const query = /* GraphQL */ `
+      # a comment
+      query Q($first: Int = 1, $withTitle: Boolean!) {
+        list: issues(first: $first) { nodes { ...F } }
+        started: issues(filter: { state: { type: { in: [started, "completed"] } } }, first: 5) {
+          nodes { id @skip(if: true) identifier title @include(if: $withTitle) }
+        }
+      }
+      fragment F on Issue { identifier ... on Issue { title @skip(if: false) } }
+    `;
+    const withDefault = await post({ query, variables: { withTitle: false } });
+    expect(withDefault.status).toBe(200);
+    expect(withDefault.json).toEqual({
+      data: { list: { nodes: [{ identifier: 'ENG-1', title: 'Hook me' }] }, started: { nodes: [{ identifier: 'ENG-2' }] } },
+    });
+    const withVariables = await post({ query, variables: { first: 2, withTitle: true } });
+    expect(withVariables.json.data).toEqual({
+      list: { nodes: [{ identifier: 'ENG-1', title: 'Hook me' }, { identifier: 'ENG-2', title: 'Started' }] },
+      started: { nodes: [{ identifier: 'ENG-2', title: 'Started' }] },
+    });
+  });
+
+  it('decodes string escapes and block strings in literal arguments', async () => {
+    const created = await post({
+      query: 'mutation { commentCreate(input: { issueId: "ENG-2", body: "line\\n\\"q\\" \\u00e9" }) { comment { id body } } }',
+    });
+    const comment = (created.json.data as { commentCreate: { comment: { id: string; body: string } } }).commentCreate.comment;
+    expect(comment.body).toBe('line\n"q" é');
+    const updated = await post({
+      query: `mutation { commentUpdate(id: "${comment.id}", input: { body: """\n    indented\n      more\n  """ }) { comment { body } } }`,
+    });
+    expect(updated.json.data).toEqual({ commentUpdate: { comment: { body: 'indented\n  more' } } });
+    expect(emulator.commentsOn('ENG-2').map((c) => c.body)).toEqual(['indented\n  more']);
+  });
+
+  it('answers malformed documents with a 400 parse error in Linear\'s shape', async () => {
+    const before = emulator.operations.length;
+    const res = await post({ query: 'query { issues( }' });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({
+      errors: [
+        {
+          message: 'Syntax Error: Expected Name, found "}".',
+          locations: [{ line: 1, column: 17 }],
+          extensions: { type: 'graphql error', code: 'GRAPHQL_PARSE_FAILED', userPresentableMessage: 'Syntax Error: Expected Name, found "}".' },
+        },
+      ],
+    });
+    for (const query of ['{ }', '', 'query { viewer { id }', 'query { a(s: "unterminated) }']) {
+      const bad = await post({ query });
+      expect(bad.status, query).toBe(400);
+      expect(bad.json.errors?.[0]?.message, query).toMatch(/^Syntax Error: /);
+      expect(bad.json.errors?.[0]?.extensions.code, query).toBe('GRAPHQL_PARSE_FAILED');
+    }
+    expect(emulator.operations.length).toBe(before);
+  });
+
+  it('rejects documents that fail validation before running them', async () => {
+    const before = emulator.operations.length;
+    const cases: [string, RegExp][] = [
+      ['fragment F on Issue { id }', /Fragment "F" is never used/],
+      ['{ viewer { ...Missing } }', /Unknown fragment "Missing"/],
+      ['query Q($unused: Int) { viewer { id } }', /Variable "\$unused" is never used/],
+      ['query Q { issues(first: $n) { nodes { id } } }', /Variable "\$n" is not defined/],
+      ['{ viewer { id } } { teams { nodes { id } } }', /anonymous operation must be the only defined operation/],
+      ['type Issue { id: ID }', /definition is not executable/],
+    ];
+    for (const [query, message] of cases) {
+      const res = await post({ query });
+      expect(res.status, query).toBe(400);
+      expect(res.json.errors?.[0]?.message, query).toMatch(message);
+      expect(res.json.errors?.[0]?.extensions, query).toMatchObject({ type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' });
+      expect(res.json.errors?.[0]?.locations?.length, query).toBeGreaterThan(0);
+    }
+    expect(emulator.operations.length).toBe(before);
+  });
+
+  it('reports a failing field with its path and location and nulls it', async () => {
+    const res = await post({ query: '{\n  viewer { name }\n  missing: issue(id: "ENG-99") { id }\n}' });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      data: { viewer: { name: 'AI-Implement' }, missing: null },
+      errors: [
+        {
+          message: 'Entity not found: Issue',
+          locations: [{ line: 3, column: 3 }],
+          path: ['missing'],
+          extensions: { type: 'invalid input', code: 'INPUT_ERROR', userError: true, userPresentableMessage: 'Could not find referenced Issue.' },
+        },
+      ],
+    });
   });
 
   it('selects the operation by operationName', async () => {
