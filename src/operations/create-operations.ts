@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { RunBackend } from '../domain/run.js';
 import type { GitHubAppClient } from '../github/github-app-client.js';
+import { createRepoFilesApi } from '../github/repo-files-api.js';
 import type { SettleDeps } from '../orchestrator/settle-run-outcome.js';
 import { defaultRunnerRoots, readWorkflowTemplates, type RunnerRoots } from '../runner/index.js';
 import { createFlyAppClient } from '../runners/fly/create-fly-app-client.js';
@@ -59,7 +60,7 @@ export function createOperations(deps: OperationsDeps): Operations {
   const secrets = fly ? createSecretsService({ fly, store, clock }) : undefined;
   const workflowSync = github
     ? createWorkflowSync({
-        repoClient: (owner, repo) => github.repoOctokit(owner, repo),
+        repoFiles: async (owner, repo) => createRepoFilesApi(await github.repoOctokit(owner, repo), owner, repo),
         templates: () => readWorkflowTemplates(roots.projectRoot),
         store,
         clock,
