@@ -1,5 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import type { Mapping } from '../../domain/mapping.js';
+import { runIdOf, titleNamesRun } from '../../domain/workflow-run-title.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { DispatchRequest, RunnerBackend, UpstreamRun } from '../runner-backend.js';
 import { toGitHubServiceError } from './to-github-service-error.js';
@@ -141,19 +142,6 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
 export function workflowFor(mapping: Mapping, phase: DispatchRequest['phase']): string {
   if (phase === 'plan' && mapping.planningWorkflowFile) return mapping.planningWorkflowFile;
   return mapping.workflowFile ?? DEFAULT_WORKFLOW_FILE;
-}
-
-/** `AI-Implement <runId> …` → runId; a title without the prefix is not ours. */
-export function runIdOf(displayTitle: string | undefined): string | undefined {
-  return /\bAI-Implement\s+([^\s()[\],]+)/.exec(displayTitle ?? '')?.[1];
-}
-
-/**
- * Whole-token match, so `run_1` does not match `AI-Implement run_10`; a
- * customised run-name only has to contain the run id somewhere.
- */
-export function titleNamesRun(displayTitle: string | undefined, runId: string): boolean {
-  return (displayTitle ?? '').split(/[\s()[\],]+/).includes(runId);
 }
 
 function toUpstreamRun(run: WorkflowRunData, runId: string, mappingKey?: string): UpstreamRun {
