@@ -55,7 +55,7 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
         });
         runs = data.workflow_runs;
       } catch (error) {
-        throw toGitHubServiceError(error, 'list workflow runs');
+        throw toGitHubServiceError(error, 'list workflow runs', now);
       }
       const match = runs.find((r) => titleNamesRun(r.display_title, runId));
       if (match) return toUpstreamRun(match, runId, mapping.teamKey);
@@ -85,7 +85,7 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
         });
         data = response.data as typeof data;
       } catch (error) {
-        throw toGitHubServiceError(error, `dispatch ${workflow}`);
+        throw toGitHubServiceError(error, `dispatch ${workflow}`, now);
       }
       options.log?.info({ runId: request.runId, workflow, workflowRunId: data?.workflow_run_id }, 'workflow dispatched');
       if (data?.workflow_run_id !== undefined) {
@@ -100,7 +100,7 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
       }
       // An older GitHub (Enterprise) answers 204 without run details: look the run up.
       const found = await find(request.runId, mapping);
-      if (!found) throw toGitHubServiceError(new Error('dispatch accepted but the workflow run is not listed yet'), `dispatch ${workflow}`);
+      if (!found) throw toGitHubServiceError(new Error('dispatch accepted but the workflow run is not listed yet'), `dispatch ${workflow}`, now);
       return found;
     },
 
@@ -113,7 +113,7 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
       } catch (error) {
         // 409: the run already completed, which is what cancelling wants.
         if ((error as { status?: number }).status === 409) return;
-        throw toGitHubServiceError(error, 'cancel workflow run');
+        throw toGitHubServiceError(error, 'cancel workflow run', now);
       }
     },
 
@@ -130,7 +130,7 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
               if (runId) live.push(toUpstreamRun(run, runId));
             }
           } catch (error) {
-            throw toGitHubServiceError(error, 'list live workflow runs');
+            throw toGitHubServiceError(error, 'list live workflow runs', now);
           }
         }
       }
