@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Run } from '../domain/run.js';
 import { isTerminal } from '../domain/run-status.js';
+import { runIdOf } from '../domain/workflow-run-title.js';
 import { ConflictError, ExternalServiceError } from '../errors/index.js';
 import { settleLostRunner } from '../orchestrator/settle-lost-runner.js';
-import { runIdOf } from '../runners/github-actions/create-github-actions-backend.js';
 import type { GitHubAppDeps } from './github-app-deps.js';
 import { workflowRunPayload } from './webhook-payloads.js';
 

@@ -2,13 +2,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { RunBackend } from '../domain/run.js';
 import type { GitHubAppClient } from '../github/github-app-client.js';
+import { createRepoFilesApi } from '../github/repo-files-api.js';
 import type { SettleDeps } from '../orchestrator/settle-run-outcome.js';
 import { defaultRunnerRoots, readWorkflowTemplates, type RunnerRoots } from '../runner/index.js';
+import { createFlyAppClient } from '../runners/fly/create-fly-app-client.js';
 import type { RunnerBackend } from '../runners/runner-backend.js';
 import type { Store } from '../store/store.js';
 import type { Trackers } from '../trackers/create-trackers.js';
 import { checkConfigStatus, type ConfigCheck } from './config-status.js';
-import { createFlyAppClient, type FlyAppClient } from './fly-app-client.js';
+import type { FlyAppClient } from './fly-app-client.js';
 import { listCustomizations, type Customization } from './list-customizations.js';
 import { listPipelinesAndSteps, type PipelinesAndSteps } from './list-pipelines-and-steps.js';
 import { Reaper } from './reaper.js';
@@ -58,7 +60,7 @@ export function createOperations(deps: OperationsDeps): Operations {
   const secrets = fly ? createSecretsService({ fly, store, clock }) : undefined;
   const workflowSync = github
     ? createWorkflowSync({
-        repoClient: (owner, repo) => github.repoOctokit(owner, repo),
+        repoFiles: async (owner, repo) => createRepoFilesApi(await github.repoOctokit(owner, repo), owner, repo),
         templates: () => readWorkflowTemplates(roots.projectRoot),
         store,
         clock,

@@ -27,6 +27,12 @@ export interface InboxWorkerOptions {
   busy?: () => boolean;
   maxDeferMs?: number;
   workSliceMs?: number;
+  /**
+   * What the step-aside times its waits with. They are real waits on real
+   * timers, so they cannot follow a test's frozen `clock`; the wiring passes a
+   * real clock (Date.now when unset).
+   */
+  waitClock?: () => number;
 }
 
 /**
@@ -43,8 +49,11 @@ export class InboxWorker {
   private stopped = true;
   /** Until when the worker works on without stepping aside (it waited as long as it may). */
   private sliceUntil = 0;
+  private readonly waitClock: () => number;
 
-  constructor(private readonly options: InboxWorkerOptions) {}
+  constructor(private readonly options: InboxWorkerOptions) {
+    this.waitClock = options.waitClock ?? Date.now;
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -162,10 +171,11 @@ export class InboxWorker {
 
   private async stepAside(): Promise<void> {
     const { busy } = this.options;
-    if (!busy || Date.now() < this.sliceUntil) return;
-    const until = Date.now() + (this.options.maxDeferMs ?? 2_000);
-    while (busy() && !this.stopped && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
-    if (busy()) this.sliceUntil = Date.now() + (this.options.workSliceMs ?? 250);
+    const now = this.waitClock;
+    if (!busy || now() < this.sliceUntil) return;
+    const until = now() + (this.options.maxDeferMs ?? 2_000);
+    while (busy() && !this.stopped && now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (busy()) this.sliceUntil = now() + (this.options.workSliceMs ?? 250);
   }
 
   private async handle(delivery: InboxDelivery): Promise<void> {

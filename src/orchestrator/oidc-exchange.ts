@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { RunnerTokenExchange } from '../domain/runner-protocol.js';
 import type { Clock, Store } from '../store/store.js';
 import { isTerminal } from '../domain/run-status.js';
+import { audienceIncludes, signatureMismatch } from './jwt-checks.js';
 import { RunnerRefusal, type RunnerTokens } from './runner-tokens.js';
 
 /** GitHub Actions' OIDC issuer. */
@@ -110,27 +111,23 @@ export function createOidcExchange(options: OidcExchangeOptions): OidcExchange {
     const key = await keyFor(decoded.header.kid);
     if (!key) throw rejected('The id token was signed by a key the issuer does not publish');
     if (typeof decoded.payload.exp !== 'number') throw rejected('The id token has no exp claim');
+    // Named before jsonwebtoken runs (it checks the signature first too), whose errors differ only in their text.
+    if (signatureMismatch(idToken, 'RS256', key)) throw rejected('The id token signature does not match the issuer key');
+    let payload: string | jwt.JwtPayload;
     try {
-      const payload = jwt.verify(idToken, key, {
-        algorithms: ['RS256'],
-        issuer,
-        audience: options.audience,
-        clockTimestamp: Math.floor(clock() / 1000),
-      });
-      if (typeof payload === 'string') throw rejected('The id token payload is not an object');
-      return payload;
+      // No `audience`/`issuer` options: jsonwebtoken would report those only in its message text; they are checked below.
+      payload = jwt.verify(idToken, key, { algorithms: ['RS256'], clockTimestamp: Math.floor(clock() / 1000) });
     } catch (error) {
-      if (error instanceof RunnerRefusal) throw error;
       if (error instanceof jwt.TokenExpiredError) throw rejected('The id token has expired');
       if (error instanceof jwt.NotBeforeError) throw rejected('The id token is not valid yet');
-      if (error instanceof jwt.JsonWebTokenError) {
-        if (error.message.startsWith('jwt audience invalid')) throw rejected(`The id token audience must be ${options.audience}`);
-        if (error.message.startsWith('jwt issuer invalid')) throw rejected(`The id token issuer must be ${issuer}`);
-        if (error.message === 'invalid signature') throw rejected('The id token signature does not match the issuer key');
-        throw rejected(`The id token could not be verified: ${error.message}`);
-      }
+      if (error instanceof jwt.JsonWebTokenError) throw rejected(`The id token could not be verified: ${error.message}`);
       throw error;
     }
+    if (typeof payload === 'string') throw rejected('The id token payload is not an object');
+    // In jsonwebtoken's order: audience, then issuer.
+    if (!audienceIncludes(payload.aud, options.audience)) throw rejected(`The id token audience must be ${options.audience}`);
+    if (payload.iss !== issuer) throw rejected(`The id token issuer must be ${issuer}`);
+    return payload;
   }
 
   return {

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { RUNNER_AUDIENCE, type RunTokenIssuer, type RunTokenPair, type RunnerAudience, type RunnerTokenClaims } from '../domain/runner-protocol.js';
 import { ConfigError, ValidationError } from '../errors/index.js';
+import { audienceIncludes, signatureMismatch } from './jwt-checks.js';
 import type { Clock } from '../store/store.js';
 
 export interface RunnerTokenSecret {
@@ -128,11 +129,15 @@ export function createRunnerTokens(options: RunnerTokensOptions): RunnerTokens {
       if (!secret) return { ok: false, reason: 'unknown-key', message: 'The token was signed with a key this server does not know' };
       const payload = decoded.payload;
       if (typeof payload.exp !== 'number') return { ok: false, reason: 'bad-claims', message: 'The token has no exp claim' };
+      // Named before jsonwebtoken runs (it checks the signature first too), whose errors differ only in their text.
+      if (signatureMismatch(token, ALGORITHM, secret)) return { ok: false, reason: 'bad-signature', message: 'The token signature does not match' };
       try {
-        jwt.verify(token, secret, { algorithms: [ALGORITHM], audience, clockTimestamp: Math.floor(options.clock() / 1000) });
+        // No `audience` option: jsonwebtoken would report a wrong one only in its message text; it is checked below.
+        jwt.verify(token, secret, { algorithms: [ALGORITHM], clockTimestamp: Math.floor(options.clock() / 1000) });
       } catch (error) {
-        return failureOf(error, audience);
+        return failureOf(error);
       }
+      if (!audienceIncludes(payload.aud, audience)) return { ok: false, reason: 'wrong-audience', message: `This route needs a token for ${audience}` };
       const parsed = claimsSchema.safeParse(payload);
       if (!parsed.success) {
         const field = parsed.error.issues[0]?.path.join('.') ?? 'claims';
@@ -143,16 +148,11 @@ export function createRunnerTokens(options: RunnerTokensOptions): RunnerTokens {
   };
 }
 
-function failureOf(error: unknown, audience: RunnerAudience): TokenVerification {
+function failureOf(error: unknown): TokenVerification {
   if (error instanceof jwt.TokenExpiredError) return { ok: false, reason: 'expired', message: 'The token has expired' };
   if (error instanceof jwt.NotBeforeError) return { ok: false, reason: 'not-yet-valid', message: 'The token is not valid yet (nbf)' };
-  if (error instanceof jwt.JsonWebTokenError) {
-    if (error.message.startsWith('jwt audience invalid')) {
-      return { ok: false, reason: 'wrong-audience', message: `This route needs a token for ${audience}` };
-    }
-    if (error.message === 'invalid signature') return { ok: false, reason: 'bad-signature', message: 'The token signature does not match' };
-    return { ok: false, reason: 'malformed', message: 'The token could not be verified' };
-  }
+  // The signature and algorithm were checked before: what is left is a token jsonwebtoken cannot read (unsigned, bad nbf).
+  if (error instanceof jwt.JsonWebTokenError) return { ok: false, reason: 'malformed', message: 'The token could not be verified' };
   throw error;
 }
 

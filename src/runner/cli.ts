@@ -68,7 +68,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     await mkdir(workdir, { recursive: true });
     const channel = new OrchestratorClient({ baseUrl: credentials.url, progressToken: credentials.progressToken, resultToken: credentials.resultToken, log });
     // On a Fly machine: only this team's secrets, under their own names (see team-secrets.ts).
-    const result = await runJob({ channel, roots, workdir, log, baseEnv: applyTeamSecrets(env) });
+    const result = await runJob({ channel, roots, workdir, log, baseEnv: applyTeamSecrets(env), now: () => new Date() });
     return result.outcome === 'succeeded' ? 0 : 1;
   } catch (error) {
     if (error instanceof ConfigError) {

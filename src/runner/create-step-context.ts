@@ -108,5 +108,6 @@ export function createStepContext(deps: StepContextDeps, stepId: string, options
       return result;
     },
     report: (event) => deps.report({ ...event, parentId: stepId }),
+    now: deps.now,
   };
 }

@@ -23,7 +23,8 @@ export interface RunJobOptions {
   log: RunnerLog;
   baseEnv: NodeJS.ProcessEnv;
   runtimes?: ReadonlyMap<string, AgentRuntime>;
-  now?: () => Date;
+  /** The clock for step times and the deadline check; the CLI's main passes the real one. */
+  now: () => Date;
 }
 
 const cap = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -50,8 +51,7 @@ function buildResult(job: JobSpec, state: RunState, failure?: { step: string; re
  * steps after it are reported as skipped so the checklist ends complete.
  */
 export async function runJob(options: RunJobOptions): Promise<ResultBody> {
-  const { channel, log } = options;
-  const now = options.now ?? (() => new Date());
+  const { channel, log, now } = options;
   const job = await channel.getJob();
   log.addSecret(job.github.token);
   for (const value of Object.values(job.env)) log.addSecret(value);

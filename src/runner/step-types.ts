@@ -69,6 +69,8 @@ export interface StepContext {
   runAgent(request: AgentRequest): Promise<AgentResult>;
   /** Reports a sub-step (a feedback iteration, say); `parentId` is filled in. */
   report(event: Omit<StepEvent, 'parentId'>): Promise<void>;
+  /** The runner's clock: times a step reports come from it, so a test's clock governs them too. */
+  now(): Date;
 }
 
 /** The contract of a step module: built-ins in src/runner/steps/, overrides in custom/steps/<id>.ts|js (default export). */

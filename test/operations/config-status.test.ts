@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubAppClient } from '../../src/github/github-app-client.js';
 import { checkConfigStatus, type ConfigCheck, type ConfigFacts } from '../../src/operations/config-status.js';
-import { createFlyAppClient } from '../../src/operations/fly-app-client.js';
+import { createFlyAppClient } from '../../src/runners/fly/create-fly-app-client.js';
 import { FlyEmulator } from '../../src/sandbox/fly/index.js';
 import { GitHubEmulator } from '../../src/sandbox/github/index.js';
 import { LinearEmulator } from '../../src/sandbox/linear/index.js';

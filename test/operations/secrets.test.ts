@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretsRoutes } from '../../src/http/api/secrets-routes.js';
-import { createFlyAppClient } from '../../src/operations/fly-app-client.js';
+import { createFlyAppClient } from '../../src/runners/fly/create-fly-app-client.js';
 import { createSecretsService, type SecretsService } from '../../src/operations/secrets-service.js';
 import { planTeamSecrets, teamSecretPlanEnv } from '../../src/operations/team-secret-plan.js';
 import { applyTeamSecrets } from '../../src/runner/team-secrets.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubAppClient } from '../../src/github/github-app-client.js';
+import { createRepoFilesApi } from '../../src/github/repo-files-api.js';
 import { createOperationsRoutes } from '../../src/http/api/operations-routes.js';
 import { createWorkflowSync, SYNC_BRANCH, type WorkflowSync } from '../../src/operations/workflow-sync.js';
 import { findProjectRoot, readWorkflowTemplates } from '../../src/runner/index.js';
@@ -33,7 +34,7 @@ describe('workflow sync against the GitHub emulator', () => {
     await store.mappings.upsert(mappingOf({ teamKey: 'OUT', owner: 'elsewhere', repo: 'hidden', defaultBranch: 'main' }));
     const { log } = createTestLogger(undefined, 'silent');
     const client = new GitHubAppClient({ appId: github.appId, privateKey: github.privateKeyPem, baseUrl: github.gheBaseUrl, log });
-    sync = createWorkflowSync({ repoClient: (o, r) => client.repoOctokit(o, r), templates: () => readWorkflowTemplates(projectRoot), store, clock: Date.now, log });
+    sync = createWorkflowSync({ repoFiles: async (o, r) => createRepoFilesApi(await client.repoOctokit(o, r), o, r), templates: () => readWorkflowTemplates(projectRoot), store, clock: Date.now, log });
     api = await startApi(store, [
       createOperationsRoutes({ workflowSync: sync, configStatus: async () => [], customizations: async () => [], pipelinesAndSteps: async () => ({ pipelines: [], steps: [] }) }),
     ]);

@@ -47,6 +47,7 @@ describe('runJob', () => {
       workdir: join(root, 'work'),
       log: createRunnerLog((l) => lines.push(l)),
       baseEnv: { PATH: process.env.PATH ?? '' },
+      now: () => new Date(),
     });
     return { channel, result, lines };
   }

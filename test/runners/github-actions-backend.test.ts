@@ -1,7 +1,8 @@
 import type { Octokit } from '@octokit/rest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExternalServiceError } from '../../src/errors/index.js';
-import { createGitHubActionsBackend, runIdOf, titleNamesRun } from '../../src/runners/github-actions/create-github-actions-backend.js';
+import { runIdOf, titleNamesRun } from '../../src/domain/workflow-run-title.js';
+import { createGitHubActionsBackend } from '../../src/runners/github-actions/create-github-actions-backend.js';
 import type { RunnerBackend } from '../../src/runners/runner-backend.js';
 import type { GitHubEmulator } from '../../src/sandbox/github/index.js';
 import { ORCHESTRATOR_URL, dispatchRequest, startGitHub, testMapping } from './support/runner-fixtures.js';

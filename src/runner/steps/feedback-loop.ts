@@ -18,14 +18,14 @@ export const feedbackLoopStep: StepModule = {
     const { guidance } = await readAgentGuidance(ctx.repoDir, ctx.job.phase);
     for (let round = 1; round <= limit; round++) {
       const id = `feedback-${round}`;
-      const startedAt = new Date().toISOString();
+      const startedAt = ctx.now().toISOString();
       await ctx.report({ id, type: 'feedback-iteration', status: 'running', title: `Fix round ${round}`, startedAt });
       const prompt = buildAgentPrompt(ctx.job, 'feedback', { guidance, failures: ctx.state.verifyFailures });
       const result = await ctx.runAgent({ prompt, mode: 'edit' });
       await commitChanges(ctx, commitMessage(ctx, `fix checks, round ${round}`));
       const failures = result.timedOut ? ctx.state.verifyFailures : await runChecks(ctx, ctx.state.verifyCommands);
       const status = failures.length === 0 ? 'passed' : 'failed';
-      await ctx.report({ id, type: 'feedback-iteration', status, startedAt, finishedAt: new Date().toISOString(), output: { failed: failures.map((f) => f.command) } });
+      await ctx.report({ id, type: 'feedback-iteration', status, startedAt, finishedAt: ctx.now().toISOString(), output: { failed: failures.map((f) => f.command) } });
       if (result.timedOut) return { status: 'failed', summary: `the agent ran out of time in fix round ${round}` };
       if (failures.length === 0) return { status: 'passed', summary: `checks pass after ${round} fix round(s)`, output: { rounds: round } };
     }

@@ -4,7 +4,7 @@ import type { Mapping } from '../../domain/mapping.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { DispatchRequest, RunnerBackend, UpstreamRun } from '../runner-backend.js';
 import { loadFlyClient, type FlyClient, type FlyClientConfig } from './load-fly-client.js';
-import { statusOf, toFlyServiceError } from './to-fly-service-error.js';
+import { isGone, toFlyServiceError } from './to-fly-service-error.js';
 
 /** Metadata keys every run machine carries; `find` and `listLive` select on them. */
 export const FLY_METADATA = {
@@ -118,11 +118,6 @@ export function createFlyBackend(options: FlyBackendOptions): RunnerBackend {
 
 export function machineName(runId: string): string {
   return `run-${runId}`;
-}
-
-function isGone(error: unknown): boolean {
-  const status = statusOf(error);
-  return status === 404 || status === 412;
 }
 
 function liveRank(machine: MachineResponse): number {

@@ -31,3 +31,9 @@ export function statusOf(error: unknown): number | undefined {
   const match = /^(\d{3}): /.exec(error.message);
   return match ? Number(match[1]) : undefined;
 }
+
+/** 404/412 from a stop or delete: the machine is already stopped, destroyed or gone. */
+export function isGone(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 404 || status === 412;
+}

@@ -1,5 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import type { Mapping } from '../../domain/mapping.js';
+import { runIdOf, titleNamesRun } from '../../domain/workflow-run-title.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { DispatchRequest, RunnerBackend, UpstreamRun } from '../runner-backend.js';
 import { toGitHubServiceError } from './to-github-service-error.js';
@@ -54,7 +55,7 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
         });
         runs = data.workflow_runs;
       } catch (error) {
-        throw toGitHubServiceError(error, 'list workflow runs');
+        throw toGitHubServiceError(error, 'list workflow runs', now);
       }
       const match = runs.find((r) => titleNamesRun(r.display_title, runId));
       if (match) return toUpstreamRun(match, runId, mapping.teamKey);
@@ -84,7 +85,7 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
         });
         data = response.data as typeof data;
       } catch (error) {
-        throw toGitHubServiceError(error, `dispatch ${workflow}`);
+        throw toGitHubServiceError(error, `dispatch ${workflow}`, now);
       }
       options.log?.info({ runId: request.runId, workflow, workflowRunId: data?.workflow_run_id }, 'workflow dispatched');
       if (data?.workflow_run_id !== undefined) {
@@ -99,7 +100,7 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
       }
       // An older GitHub (Enterprise) answers 204 without run details: look the run up.
       const found = await find(request.runId, mapping);
-      if (!found) throw toGitHubServiceError(new Error('dispatch accepted but the workflow run is not listed yet'), `dispatch ${workflow}`);
+      if (!found) throw toGitHubServiceError(new Error('dispatch accepted but the workflow run is not listed yet'), `dispatch ${workflow}`, now);
       return found;
     },
 
@@ -112,7 +113,7 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
       } catch (error) {
         // 409: the run already completed, which is what cancelling wants.
         if ((error as { status?: number }).status === 409) return;
-        throw toGitHubServiceError(error, 'cancel workflow run');
+        throw toGitHubServiceError(error, 'cancel workflow run', now);
       }
     },
 
@@ -129,7 +130,7 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
               if (runId) live.push(toUpstreamRun(run, runId));
             }
           } catch (error) {
-            throw toGitHubServiceError(error, 'list live workflow runs');
+            throw toGitHubServiceError(error, 'list live workflow runs', now);
           }
         }
       }
@@ -141,19 +142,6 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
 export function workflowFor(mapping: Mapping, phase: DispatchRequest['phase']): string {
   if (phase === 'plan' && mapping.planningWorkflowFile) return mapping.planningWorkflowFile;
   return mapping.workflowFile ?? DEFAULT_WORKFLOW_FILE;
-}
-
-/** `AI-Implement <runId> …` → runId; a title without the prefix is not ours. */
-export function runIdOf(displayTitle: string | undefined): string | undefined {
-  return /\bAI-Implement\s+([^\s()[\],]+)/.exec(displayTitle ?? '')?.[1];
-}
-
-/**
- * Whole-token match, so `run_1` does not match `AI-Implement run_10`; a
- * customised run-name only has to contain the run id somewhere.
- */
-export function titleNamesRun(displayTitle: string | undefined, runId: string): boolean {
-  return (displayTitle ?? '').split(/[\s()[\],]+/).includes(runId);
 }
 
 function toUpstreamRun(run: WorkflowRunData, runId: string, mappingKey?: string): UpstreamRun {

@@ -34,13 +34,16 @@ class LowdbHot implements HotPort {
   private readonly low: Low<HotDoc>;
   private release: (() => Promise<void>) | undefined;
 
-  constructor(private readonly dataDir: string) {
+  constructor(
+    private readonly dataDir: string,
+    private readonly clock: Clock,
+  ) {
     this.low = new Low<HotDoc>(new AtomicJsonFile<HotDoc>(path.join(dataDir, HOT_FILE_NAME)), emptyHotDoc());
   }
 
   async open(): Promise<HotDoc> {
     await mkdir(this.dataDir, { recursive: true });
-    this.release = await acquireDataDirLock(this.dataDir);
+    this.release = await acquireDataDirLock(this.dataDir, this.clock);
     try {
       return await this.reload();
     } catch (error) {
@@ -70,15 +73,17 @@ class LowdbHot implements HotPort {
 /** The embedded default store: one writer process per data directory. */
 export function createLowdbStore(options: LowdbStoreOptions): EngineStore {
   const dataDir = path.resolve(options.dataDir);
+  // One clock for the records and the directory lock; the composition root passes its own.
+  const clock = options.clock ?? Date.now;
   return new EngineStore({
-    hot: new LowdbHot(dataDir),
+    hot: new LowdbHot(dataDir, clock),
     history: new JsonlHistory(path.join(dataDir, HISTORY_DIR_NAME), options.historyFileBytes),
     journal: new InboxJournal(path.join(dataDir, INBOX_DIR_NAME), {
       ...(options.journalFileBytes !== undefined ? { maxFileBytes: options.journalFileBytes } : {}),
       ...(options.journalCheckpointRecords !== undefined ? { checkpointRecords: options.journalCheckpointRecords } : {}),
     }),
     legacyPayloads: legacyPayloadLog(path.join(dataDir, LEGACY_PAYLOAD_DIR_NAME)),
-    ...(options.clock ? { clock: options.clock } : {}),
+    clock,
     ...(options.newId ? { newId: options.newId } : {}),
     ...(options.inboxRetentionMs !== undefined ? { inboxRetentionMs: options.inboxRetentionMs } : {}),
   });

@@ -1,6 +1,7 @@
 import { readFile, open, unlink, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import type { Clock } from '../store.js';
 
 export const LOCK_FILE_NAME = '.lock';
 
@@ -51,10 +52,14 @@ const UNREADABLE_LOCK_GRACE_MS = 2000;
  * Takes `<dataDir>/.lock` with O_EXCL. A lock left by a dead process on this
  * host is taken over; a lock from another host cannot be checked, so it is
  * refused. Returns the release function.
+ *
+ * `clock` stamps the lock and ages an unreadable one against its file's
+ * mtime, which the OS stamps: it must follow the real wall clock there (the
+ * store's clock does in production).
  */
-export async function acquireDataDirLock(dataDir: string): Promise<() => Promise<void>> {
+export async function acquireDataDirLock(dataDir: string, clock: Clock): Promise<() => Promise<void>> {
   const lockPath = path.resolve(dataDir, LOCK_FILE_NAME);
-  const content: LockContent = { pid: process.pid, hostname: hostname(), acquiredAt: new Date().toISOString() };
+  const content: LockContent = { pid: process.pid, hostname: hostname(), acquiredAt: new Date(clock()).toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(lockPath, 'wx');
@@ -76,7 +81,7 @@ export async function acquireDataDirLock(dataDir: string): Promise<() => Promise
       const stale = holder.hostname === content.hostname && holder.pid !== process.pid && !isAlive(holder.pid);
       if (!stale) throw new DataDirLockedError(lockPath, holder.pid, holder.hostname);
     } else {
-      const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => Infinity);
+      const age = await stat(lockPath).then((s) => clock() - s.mtimeMs, () => Infinity);
       if (age < UNREADABLE_LOCK_GRACE_MS) throw new DataDirLockedError(lockPath, undefined, undefined);
     }
     // Stale: remove and race for it again; O_EXCL decides between contenders.

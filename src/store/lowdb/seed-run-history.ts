@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { RunHistoryRecord } from '../core/hot-doc.js';
 import { isTerminal } from '../../domain/run-status.js';
 import { ValidationError } from '../../errors/index.js';
+import type { Clock } from '../store.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { HISTORY_DIR_NAME } from './create-lowdb-store.js';
 import { JsonlHistory } from './jsonl-history.js';
@@ -15,10 +16,11 @@ import { JsonlHistory } from './jsonl-history.js';
 export async function seedRunHistory(
   dataDir: string,
   records: Iterable<RunHistoryRecord>,
-  options: { historyFileBytes?: number; chunk?: number } = {},
+  /** `clock` stamps the directory lock (a tool's entry point, so the real one by default). */
+  options: { historyFileBytes?: number; chunk?: number; clock?: Clock } = {},
 ): Promise<number> {
   await mkdir(dataDir, { recursive: true });
-  const release = await acquireDataDirLock(dataDir);
+  const release = await acquireDataDirLock(dataDir, options.clock ?? Date.now);
   const history = new JsonlHistory(path.join(path.resolve(dataDir), HISTORY_DIR_NAME), options.historyFileBytes);
   const chunkSize = options.chunk ?? 2000;
   let batch: RunHistoryRecord[] = [];
