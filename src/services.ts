@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config, SecretRegistry } from './config/index.js';
 import { LiveSettings } from './admin/runtime-settings.js';
 import type { Mapping } from './domain/mapping.js';
-import { GitHubAppClient } from './github/github-app-client.js';
+import { GitHubAppClient } from './github/api/github-app-client.js';
 import { createGitHubIntegration, type GitHubIntegration } from './github/create-github-integration.js';
 import type { RequestLoad } from './http/request-load.js';
 import type { RunnerRoutesDeps } from './http/runner-routes.js';

@@ -5,7 +5,7 @@ import { handleIssueComment } from './on-issue-comment.js';
 import { handlePullRequestClosed } from './on-pull-request-closed.js';
 import { handleReviewEvent } from './on-review-feedback.js';
 import { handleWorkflowRun } from './on-workflow-run.js';
-import { createPullRequestApi, type RestClient } from './pull-request-api.js';
+import { createPullRequestApi, type RestClient } from './api/pull-request-api.js';
 
 /** The repository of an event's payload, for the handlers' GitHub calls. */
 function repoOf(context: Context): { owner: string; repo: string } {

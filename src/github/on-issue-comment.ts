@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { GitHubAppDeps } from './github-app-deps.js';
 import { parseAiImplementCommand } from './pr-command.js';
-import type { PullRequestApi } from './pull-request-api.js';
+import type { PullRequestApi } from './api/pull-request-api.js';
 import { describeGapFill, gapFillKey, startGapFill } from '../orchestrator/start-gap-fill.js';
 import { isBot, issueCommentPayload } from './webhook-payloads.js';
 

@@ -4,7 +4,7 @@ import type { Run } from '../domain/run.js';
 import { ACTIVE_RUN_STATUSES } from '../domain/run-status.js';
 import { ConflictError } from '../errors/index.js';
 import type { GitHubAppDeps } from './github-app-deps.js';
-import { pullInfoOf } from './pull-request-api.js';
+import { pullInfoOf } from './api/pull-request-api.js';
 import { resolvePrTarget } from '../orchestrator/resolve-pr-target.js';
 import { pullRequestPayload } from './webhook-payloads.js';
 

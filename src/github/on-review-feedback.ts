@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { GitHubAppDeps } from './github-app-deps.js';
-import { pullInfoOf, type PullRequestApi } from './pull-request-api.js';
+import { pullInfoOf, type PullRequestApi } from './api/pull-request-api.js';
 import { resolvePrTarget } from '../orchestrator/resolve-pr-target.js';
 import type { StoredReviewComment } from '../orchestrator/review-feedback.js';
 import { isBot, reviewCommentPayload, reviewPayload } from './webhook-payloads.js';

@@ -1,7 +1,7 @@
 import type { Mapping } from '../domain/mapping.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { Store } from '../store/store.js';
-import type { FlyAppClient } from './fly-app-client.js';
+import type { FlyAppClient } from '../runners/fly/fly-app-client.js';
 import { ownerTeamOf, planTeamSecrets, teamSecretPlanEnv, teamSecretPrefix, validateSecretName, validateSecretValue, type TeamSecretPlan } from './team-secret-plan.js';
 
 /** A secret as the API shows it: never its value. */

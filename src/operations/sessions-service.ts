@@ -8,7 +8,7 @@ import { settleLostRunner } from '../orchestrator/settle-lost-runner.js';
 import { FLY_METADATA } from '../runners/fly/create-fly-backend.js';
 import type { Store } from '../store/store.js';
 import type { Trackers } from '../trackers/create-trackers.js';
-import type { FlyAppClient, FlyMachineInfo } from './fly-app-client.js';
+import type { FlyAppClient, FlyMachineInfo } from '../runners/fly/fly-app-client.js';
 
 /** Machines in these states still cost money and may hold a ticket. */
 export const SESSION_STATES: readonly string[] = ['created', 'starting', 'started'];

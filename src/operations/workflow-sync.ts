@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Mapping } from '../domain/mapping.js';
 import { AuthError, ConflictError, NotFoundError } from '../errors/index.js';
-import type { RepoFilesApi } from '../github/repo-files-api.js';
+import type { RepoFilesApi } from '../github/api/repo-files-api.js';
 import { templateVersion, type WorkflowTemplate } from '../runner/index.js';
 import type { Store } from '../store/store.js';
 

@@ -2,7 +2,7 @@ import type { Mapping, TrackerKind } from '../domain/mapping.js';
 import { PR_METADATA_PATTERN, type PrMetadata } from '../domain/runner-protocol.js';
 import type { Store } from '../store/store.js';
 import type { IssueTracker } from '../trackers/issue-tracker.js';
-import type { PullInfo } from '../github/pull-request-api.js';
+import type { PullInfo } from '../github/api/pull-request-api.js';
 
 /** The ticket a pull request works on, in the terms a run needs. */
 export interface PrTicket {

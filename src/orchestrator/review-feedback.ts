@@ -3,7 +3,7 @@ import type { TrackerKind } from '../domain/mapping.js';
 import type { Run } from '../domain/run.js';
 import type { ReviewComment } from '../domain/runner-protocol.js';
 import type { Logger } from 'pino';
-import type { PullRequestApi } from '../github/pull-request-api.js';
+import type { PullRequestApi } from '../github/api/pull-request-api.js';
 import type { Store } from '../store/store.js';
 import type { IssueTracker } from '../trackers/issue-tracker.js';
 import { runIdFor, type RunIntent, type StartOutcome } from './claim-and-dispatch.js';

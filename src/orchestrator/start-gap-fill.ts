@@ -1,5 +1,5 @@
 import type { Mapping } from '../domain/mapping.js';
-import type { PullInfo } from '../github/pull-request-api.js';
+import type { PullInfo } from '../github/api/pull-request-api.js';
 import type { RunIntent, StartOutcome } from './claim-and-dispatch.js';
 import { resolvePrTarget, type ResolveDeps } from './resolve-pr-target.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitHubAppClient } from '../../src/github/github-app-client.js';
+import { GitHubAppClient } from '../../src/github/api/github-app-client.js';
 import { GitHubEmulator } from '../../src/sandbox/github/index.js';
 import { createTestLogger } from '../support/test-logger.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitHubAppClient } from '../../src/github/github-app-client.js';
+import { GitHubAppClient } from '../../src/github/api/github-app-client.js';
 import { checkConfigStatus, type ConfigCheck, type ConfigFacts } from '../../src/operations/config-status.js';
 import { createFlyAppClient } from '../../src/runners/fly/create-fly-app-client.js';
 import { FlyEmulator } from '../../src/sandbox/fly/index.js';

@@ -2,8 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitHubAppClient } from '../../src/github/github-app-client.js';
-import { createRepoFilesApi } from '../../src/github/repo-files-api.js';
+import { GitHubAppClient } from '../../src/github/api/github-app-client.js';
+import { createRepoFilesApi } from '../../src/github/api/repo-files-api.js';
 import { createOperationsRoutes } from '../../src/http/api/operations-routes.js';
 import { createWorkflowSync, SYNC_BRANCH, type WorkflowSync } from '../../src/operations/workflow-sync.js';
 import { findProjectRoot, readWorkflowTemplates } from '../../src/runner/index.js';

@@ -1,5 +1,5 @@
 import type { MachineResponse } from 'fly-admin/dist/lib/machine.js';
-import type { FlyAppClient, FlyMachineInfo } from '../../operations/fly-app-client.js';
+import type { FlyAppClient, FlyMachineInfo } from './fly-app-client.js';
 import { loadFlyClient, type FlyClient, type FlyClientConfig } from './load-fly-client.js';
 import { isGone, statusOf, toFlyServiceError } from './to-fly-service-error.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { InboxDelivery } from '../../../src/domain/inbox-delivery.js';
 import { parseMapping } from '../../../src/domain/mapping-schema.js';
 import type { Run } from '../../../src/domain/run.js';
-import { GitHubAppClient } from '../../../src/github/github-app-client.js';
+import { GitHubAppClient } from '../../../src/github/api/github-app-client.js';
 import { createGitHubIntegration, type GitHubIntegration } from '../../../src/github/create-github-integration.js';
 import { claimAndDispatch } from '../../../src/orchestrator/claim-and-dispatch.js';
 import type { EngineStore } from '../../../src/store/core/engine-store.js';

@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { Probot, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
-import { AuthError, ExternalServiceError, NotFoundError } from '../errors/index.js';
+import { AuthError, ExternalServiceError, NotFoundError } from '../../errors/index.js';
 
 export interface GitHubAppClientOptions {
   appId: number;

@@ -1,4 +1,4 @@
-import { AuthError, ExternalServiceError, NotFoundError } from '../errors/index.js';
+import { AuthError, ExternalServiceError, NotFoundError } from '../../errors/index.js';
 
 /** A pull request in the project's own terms (converted from the REST or webhook shape). */
 export interface PullInfo {

@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import { ConflictError, ExternalServiceError } from '../errors/index.js';
+import { ConflictError, ExternalServiceError } from '../../errors/index.js';
 
 /** A file's text and blob sha (the sha is what an update must name). */
 export interface RepoFile {
