@@ -82,7 +82,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       log,
       clock,
       version,
-      acceptDelivery: (delivery) => built.inbox.accept(delivery),
+      acceptDelivery: built.inbox.accept,
       runner: built.runner,
       gapFill: built.githubApp.trigger,
       operations: built.operations,

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, SecretRegistry } from './config/index.js';
 import { LiveSettings } from './admin/runtime-settings.js';
-import type { Mapping } from './domain/mapping.js';
 import { GitHubAppClient } from './github/api/github-app-client.js';
 import { createGitHubIntegration, type GitHubIntegration } from './github/create-github-integration.js';
 import type { RequestLoad } from './http/request-load.js';
@@ -68,8 +67,8 @@ export function createServices(input: ServicesInput): Services {
   const dedupWindowMs = config.dedupWindowHours * 3_600_000;
 
   const trackers = createTrackers({
-    ...(config.linear.apiKey ? { linear: { apiKey: config.linear.apiKey, apiUrl: config.linear.apiUrl, ...(config.linear.agentUserId ? { agentUserId: config.linear.agentUserId } : {}) } } : {}),
-    ...(config.jira.host && config.jira.email && config.jira.apiToken ? { jira: { host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken } } : {}),
+    ...(config.linear.apiKey ? { linear: { apiKey: config.linear.apiKey, apiUrl: config.linear.apiUrl, now: clock, ...(config.linear.agentUserId ? { agentUserId: config.linear.agentUserId } : {}) } } : {}),
+    ...(config.jira.host && config.jira.email && config.jira.apiToken ? { jira: { host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock } } : {}),
     log,
   });
   const settle: SettleDeps = { store, trackers, clock, log: log.child({ component: 'settle' }), retryLimit: DEFAULT_RETRY_LIMIT, dedupWindowMs };
@@ -90,9 +89,10 @@ export function createServices(input: ServicesInput): Services {
     ...(github
       ? {
           github: {
-            getOctokit: (owner: string, repo: string) => github.repoOctokit(owner, repo),
+            getOctokit: github.repoOctokit,
             repos: async () => (await store.mappings.list()).map((m) => ({ owner: m.owner, repo: m.repo })),
             log,
+            now: clock,
           },
         }
       : {}),
@@ -100,8 +100,8 @@ export function createServices(input: ServicesInput): Services {
       ? {
           fly: {
             client: { token: config.fly.apiToken, apiUrl: config.fly.apiUrl, graphqlUrl: config.fly.graphqlUrl },
-            app: () => settings.flySessionsApp(),
-            region: () => settings.flySessionsRegion(),
+            app: settings.flySessionsApp,
+            region: settings.flySessionsRegion,
             image: config.runnerImage,
             log,
           },
@@ -109,7 +109,7 @@ export function createServices(input: ServicesInput): Services {
       : {}),
     local: { command: localRunnerCommand(), log, now: clock, onExit: settleExitedRunner(settle) },
   });
-  const operations = createOperations({ config, store, log, clock, trackers, github, backends, settle, flySessionsApp: () => settings.flySessionsApp() });
+  const operations = createOperations({ config, store, log, clock, trackers, github, backends, settle, flySessionsApp: settings.flySessionsApp });
   const pending = createPendingTicketWrites({ store, trackers, clock, log });
   const runLoop = new RunLoop({
     store,
@@ -125,11 +125,10 @@ export function createServices(input: ServicesInput): Services {
     dedupWindowMs,
     retryLimit: DEFAULT_RETRY_LIMIT,
     callbackBaseUrl: config.runnerCallbackBaseUrl,
-    // Only a Fly machine of the sessions app sees the app's secrets; other backends need no plan (and must not wait on Fly's API).
-    secretsFor: async (mapping: Mapping, backend) => (backend === 'fly-machines' && operations.secrets ? operations.secrets.secretsEnvFor(mapping) : {}),
+    teamSecrets: operations.secrets,
   });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
-  const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: (intent) => runLoop.startRun(intent) });
+  const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun });
   const load = input.load;
   const inbox = new InboxWorker({
     store,
@@ -138,8 +137,8 @@ export function createServices(input: ServicesInput): Services {
     log: log.child({ component: 'inbox' }),
     clock,
     handlers: {
-      linear: ticketEventHandler(linearTicketOf, (ref) => runLoop.requestEvaluation(ref)),
-      jira: ticketEventHandler(jiraTicketOf, (ref) => runLoop.requestEvaluation(ref)),
+      linear: ticketEventHandler(linearTicketOf, runLoop.requestEvaluation),
+      jira: ticketEventHandler(jiraTicketOf, runLoop.requestEvaluation),
       ...(githubApp.handler ? { github: githubApp.handler } : {}),
     },
   });

@@ -106,11 +106,7 @@ export class LiveSettings {
     this.flyRegion = views.flySessionsRegion.runtime ?? undefined;
   }
 
-  flySessionsApp(): string {
-    return this.flyApp;
-  }
-
-  flySessionsRegion(): string | undefined {
-    return this.flyRegion;
-  }
+  // Properties, so the Fly backend is handed them as they are.
+  readonly flySessionsApp = (): string => this.flyApp;
+  readonly flySessionsRegion = (): string | undefined => this.flyRegion;
 }

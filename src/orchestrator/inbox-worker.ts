@@ -73,11 +73,11 @@ export class InboxWorker {
    * (deduplicated by its id) and, when it is new, handles it now rather than
    * at the next idle poll. Resolves once it is safe to acknowledge.
    */
-  async accept(delivery: NewDelivery): Promise<{ duplicate: boolean }> {
+  readonly accept = async (delivery: NewDelivery): Promise<{ duplicate: boolean }> => {
     const { inserted } = await this.options.store.inbox.enqueueDelivery(delivery);
     if (inserted) this.notify();
     return { duplicate: !inserted };
-  }
+  };
 
   /** A delivery arrived: handle it now rather than at the next idle poll. */
   notify(): void {

@@ -37,8 +37,11 @@ export interface RunLoopOptions {
   retryLimit: number;
   /** RUNNER_CALLBACK_BASE_URL; without it, runners call back to the URL the server listens on. */
   callbackBaseUrl: string | undefined;
-  /** Names only (Fly delivers the values): which app secrets a run keeps, unprefixes or drops. */
-  secretsFor: (mapping: Mapping, backend: RunBackend) => Promise<Record<string, string>>;
+  /**
+   * The sessions app's team secrets (names only: Fly delivers the values), when Fly is configured: which app
+   * secrets a run keeps, unprefixes or drops. Only a Fly machine of the sessions app sees them.
+   */
+  teamSecrets: { secretsEnvFor(mapping: Mapping): Promise<Record<string, string>> } | undefined;
 }
 
 /**
@@ -94,15 +97,11 @@ export class RunLoop {
     });
   }
 
-  /** The one way any trigger starts a run. */
-  startRun(intent: RunIntent): Promise<StartOutcome> {
-    return claimAndDispatch(this.starts, intent);
-  }
+  /** The one way any trigger starts a run (a property, so triggers are handed the loop's own function). */
+  readonly startRun = (intent: RunIntent): Promise<StartOutcome> => claimAndDispatch(this.starts, intent);
 
   /** Evaluates one ticket as soon as possible (a webhook said it changed). */
-  requestEvaluation(ref: TicketRef): void {
-    this.poller.requestEvaluation(ref);
-  }
+  readonly requestEvaluation = (ref: TicketRef): void => this.poller.requestEvaluation(ref);
 
   /** Runs a full cycle now and resolves with its result (tests, the admin "poll now"). */
   runNow(): Promise<IntakeCycleResult | undefined> {
@@ -125,7 +124,8 @@ export class RunLoop {
         clock: this.options.clock,
         log: this.options.log.child({ component: 'dispatch' }),
         orchestratorUrl: this.options.callbackBaseUrl ?? listenUrl,
-        secretsFor: this.options.secretsFor,
+        // Other backends need no plan (and must not wait on Fly's API).
+        secretsFor: async (mapping: Mapping, backend: RunBackend) => (backend === 'fly-machines' && this.options.teamSecrets ? this.options.teamSecrets.secretsEnvFor(mapping) : {}),
         inFlight: this.inFlight,
       };
     }

@@ -80,11 +80,11 @@ export class GitHubAppClient {
     }
   }
 
-  /** A plain @octokit/rest client for one repository, without retry or throttling plugins. */
-  async repoOctokit(owner: string, repo: string): Promise<Octokit> {
+  /** A plain @octokit/rest client for one repository, without retry or throttling plugins (a property: backends are handed it as it is). */
+  readonly repoOctokit = async (owner: string, repo: string): Promise<Octokit> => {
     const token = await this.repoToken(owner, repo, ORCHESTRATOR_PERMISSIONS);
     return new Octokit({ auth: token, baseUrl: this.options.baseUrl, log: quietLog });
-  }
+  };
 
   /** Repositories the app can reach, by installation (for the configuration status). */
   async reachableRepos(): Promise<string[]> {
