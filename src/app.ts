@@ -115,7 +115,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       routers: [
         ...built.routers,
         adminApi.router,
-        mountAdminPanels({ config, store: openedStore, log, clock, services: built, auth: adminAuth, commands: adminApi.commands, jira: jiraAdmin }),
+        mountAdminPanels({ config, store: openedStore, log, clock, operations: built.operations, latestCycle: () => built.poller?.latest, auth: adminAuth, commands: adminApi.commands, jira: jiraAdmin }),
       ],
     });
 

@@ -3,7 +3,8 @@ import type { AdminAuth } from '../../admin/auth/admin-auth.js';
 import { clientIpOf } from '../../admin/auth/client-ip.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../logging/create-logger.js';
-import type { Services } from '../../services.js';
+import type { Operations } from '../../operations/create-operations.js';
+import type { IntakeCycleResult } from '../../orchestrator/intake-cycle.js';
 import type { Store } from '../../store/store.js';
 import type { JiraAdmin } from '../../trackers/jira/index.js';
 import type { AdminCommands } from '../../admin/admin-commands.js';
@@ -15,7 +16,10 @@ export interface MountAdminPanelsInput {
   store: Store;
   log: Logger;
   clock: () => number;
-  services: Services;
+  /** Sessions, secrets, workflow sync, config checks and custom/ listing, as the API's modules use them. */
+  operations: Operations;
+  /** The poller's latest full cycle (undefined before the first one, or without a poller). */
+  latestCycle: () => IntakeCycleResult | undefined;
   /** The access-code auth shared with `POST /api/auth`; undefined when ADMIN_ACCESS_CODE is unset. */
   auth: AdminAuth | undefined;
   /** The API's project and settings commands, so both doors change things the same way. */
@@ -38,9 +42,9 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       // The same instance as `/api/auth`, so one throttle counts attempts on both doors.
       auth: input.auth,
       commands: input.commands,
-      operations: input.services.operations,
+      operations: input.operations,
       jira: input.jira,
-      latestCycle: () => input.services.poller?.latest,
+      latestCycle: input.latestCycle,
       projectRoot: input.projectRoot ?? findProjectRoot(),
     },
     { clientKeyOf: (req) => clientIpOf(req, config.trustedProxyHeader) },
