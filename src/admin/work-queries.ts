@@ -13,6 +13,8 @@ export interface WorkQueriesDeps {
 export interface PullsQuery {
   /** How far back runs are read (default 30). */
   days?: number;
+  /** At most this many runs are read, newest first (default 5,000); `truncated` says when the window held more. */
+  maxRuns?: number;
 }
 
 export interface PullsResult {
@@ -34,7 +36,7 @@ export const DEFAULT_PULLS_DAYS = 30;
 /** Recent runs read for the Issues view: last runs per ticket, and the tickets the last poll no longer returns. */
 const ISSUE_HISTORY_RUNS = 500;
 /** PRs are found by walking recent runs; this bounds one request's work on a large ledger. */
-const PULLS_MAX_RUNS_SCANNED = 5_000;
+export const PULLS_MAX_RUNS_SCANNED = 5_000;
 const PAGE = 500;
 const DAY_MS = 86_400_000;
 
@@ -48,14 +50,15 @@ export function createWorkQueries(deps: WorkQueriesDeps): WorkQueries {
 
     async pulls(query = {}) {
       const days = query.days ?? DEFAULT_PULLS_DAYS;
+      const maxRuns = query.maxRuns ?? PULLS_MAX_RUNS_SCANNED;
       const now = clock();
       const runs: Run[] = [];
       let cursor: string | undefined;
       do {
-        const page = await store.runs.listRuns({ from: now - days * DAY_MS, limit: PAGE, ...(cursor ? { cursor } : {}) });
+        const page = await store.runs.listRuns({ from: now - days * DAY_MS, limit: Math.min(PAGE, maxRuns - runs.length), ...(cursor ? { cursor } : {}) });
         runs.push(...page.items);
         cursor = page.nextCursor;
-      } while (cursor && runs.length < PULLS_MAX_RUNS_SCANNED);
+      } while (cursor && runs.length < maxRuns);
       const mappings = await store.mappings.list();
       return { pulls: buildPullsView(runs, deps.latestCycle(), now, mappings), days, runsScanned: runs.length, truncated: cursor !== undefined };
     },

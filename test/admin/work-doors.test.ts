@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminAuth } from '../../src/admin/auth/admin-auth.js';
+import { createWorkQueries } from '../../src/admin/work-queries.js';
 import { loadConfig, SecretRegistry } from '../../src/config/index.js';
 import type { Blocker, PlanCandidate } from '../../src/domain/plan-dispatch.js';
 import type { WorkItem } from '../../src/domain/work-item.js';
@@ -119,6 +120,13 @@ describe('the API and the panels read the same Work queries', () => {
     const pulls = (await api('/api/pulls')).pulls as { prUrl: string; identifier: string; status: string; iterations: number }[];
     expect(pulls.map((p) => [p.prUrl, p.identifier, p.status, p.iterations])).toEqual([[PR, 'ENG-3', 'review_failed', 2]]);
     expect(pullRows(await panel('/admin/pulls'))).toEqual(pulls.map((p) => [p.prUrl, p.identifier, p.status, p.iterations]));
+  });
+
+  it('Pull requests: a bounded read says it was cut short (the panel reads fewer runs than the API)', async () => {
+    const work = createWorkQueries({ store, clock, latestCycle: () => cycle });
+    expect(await work.pulls({ maxRuns: 2 })).toMatchObject({ runsScanned: 2, truncated: true, days: 30 });
+    expect(await work.pulls()).toMatchObject({ runsScanned: 3, truncated: false });
+    expect(await panel('/admin/pulls')).not.toContain('Only the latest');
   });
 
   it('Blockers: the same tickets', async () => {
