@@ -10,9 +10,10 @@ import { loadConfig, SecretRegistry } from '../src/config/index.js';
 import { demoMappings } from '../src/sandbox/seed-demo.js';
 import type { Run } from '../src/domain/run.js';
 import type { RunStep } from '../src/domain/step.js';
-import type { AdminAuth } from '../src/http/admin/admin-deps.js';
+import type { AdminDeps } from '../src/http/admin/admin-deps.js';
 import { createAdminRouter } from '../src/http/admin/create-admin-router.js';
 import { createLogger } from '../src/logging/create-logger.js';
+import { createOperations } from '../src/operations/create-operations.js';
 import { findProjectRoot } from '../src/package-info.js';
 import type { RunHistoryRecord } from '../src/store/core/hot-doc.js';
 import { createLowdbStore } from '../src/store/lowdb/create-lowdb-store.js';
@@ -57,9 +58,10 @@ function historicRecord(i: number, now: number): RunHistoryRecord {
 }
 
 /** The panels behind a fixed session, so the numbers are rendering and store reads, not the auth hash. */
-const benchAuth: AdminAuth = {
-  login: async () => ({ ok: true, token: TOKEN, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
-  authenticate: async (token) => (token === TOKEN ? { id: 'bench', expiresAt: new Date(Date.now() + 3_600_000).toISOString() } : undefined),
+const benchAuth: AdminDeps['auth'] = {
+  login: async () => ({ ok: true, token: TOKEN, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), sessionId: 'bench' }),
+  authenticate: async (token) =>
+    token === TOKEN ? { id: 'bench', tokenHash: 'bench', codeFingerprint: 'bench', createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() } : undefined,
   logout: async () => undefined,
 };
 
@@ -97,7 +99,11 @@ export async function runPanelsBench(): Promise<BenchTable> {
       });
       next();
     });
-    app.use(createAdminRouter({ config, store, clock: Date.now, log, auth: benchAuth, commands: createAdminCommands({ store, clock: Date.now, env: { runnerModeOverride: undefined, flySessionsApp: undefined, flySessionsRegion: undefined } }), operations: {}, trackers: {}, latestCycle: () => undefined, projectRoot: findProjectRoot() }));
+    // No Fly token and no GitHub App in this config: sessions, secrets and workflow sync are absent, as on a bare install.
+    const settle = { store, trackers: {}, clock: Date.now, log, retryLimit: 2, dedupWindowMs: 24 * 3_600_000 };
+    const operations = createOperations({ config, store, log, clock: Date.now, trackers: {}, github: undefined, backends: {}, settle, flySessionsApp: () => 'bench-sessions' });
+    const commands = createAdminCommands({ store, clock: Date.now, env: { runnerModeOverride: undefined, flySessionsApp: undefined, flySessionsRegion: undefined } });
+    app.use(createAdminRouter({ config, store, clock: Date.now, log, auth: benchAuth, commands, operations, jira: undefined, latestCycle: () => undefined, projectRoot: findProjectRoot() }));
     const server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

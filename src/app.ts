@@ -86,7 +86,6 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       runner: built.runner,
       gapFill: built.githubApp.trigger,
       operations: built.operations,
-      trackers: built.trackers,
       latestCycle: () => built.runLoop.latest,
       adminAuth,
       jiraAdmin,

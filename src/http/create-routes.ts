@@ -7,7 +7,6 @@ import type { Logger } from '../logging/create-logger.js';
 import type { Operations } from '../operations/create-operations.js';
 import type { IntakeCycleResult } from '../orchestrator/intake-cycle.js';
 import type { Store } from '../store/store.js';
-import type { Trackers } from '../trackers/create-trackers.js';
 import type { JiraAdmin } from '../trackers/jira/index.js';
 import { mountAdminPanels } from './admin/mount-admin-panels.js';
 import { createAdminApi } from './api/create-admin-api.js';
@@ -31,7 +30,6 @@ export interface RouteRootInput {
   /** `/trigger/gap-fill`; unset without GitHub App credentials. */
   gapFill: GapFillTrigger | undefined;
   operations: Operations;
-  trackers: Trackers;
   /** The last full intake cycle (blockers, candidates). */
   latestCycle: () => IntakeCycleResult | undefined;
   /** The access-code auth of `/api` and `/admin`; unset when ADMIN_ACCESS_CODE is unset. */
@@ -78,8 +76,6 @@ export function createRoutes(input: RouteRootInput): RouteTree {
         commands: adminApi.commands,
         jira: input.jiraAdmin,
         operations: input.operations,
-        trackers: input.trackers,
-        tokens: input.runner.tokens,
         latestCycle: input.latestCycle,
       }),
     ],

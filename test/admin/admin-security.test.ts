@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminAuth } from '../../src/http/admin/admin-deps.js';
+import type { AdminDeps } from '../../src/http/admin/admin-deps.js';
 import { serializeSessionCookie, sessionCookieName } from '../../src/http/admin/cookies.js';
 import { createAdminRouter } from '../../src/http/admin/create-admin-router.js';
 import { findProjectRoot } from '../../src/package-info.js';
@@ -112,7 +112,7 @@ describe('admin sessions, CSRF and throttling', () => {
     const refuse = async (): Promise<never> => {
       throw new Error('auth must not be asked when the panels are disabled');
     };
-    const auth: AdminAuth = { login: refuse, authenticate: refuse, logout: refuse };
+    const auth: AdminDeps['auth'] = { login: refuse, authenticate: refuse, logout: refuse };
     const { orchestrator } = server;
     const app = express();
     app.use(
@@ -123,8 +123,8 @@ describe('admin sessions, CSRF and throttling', () => {
         log: orchestrator.log,
         auth,
         commands: createAdminCommands({ store: orchestrator.store, clock: Date.now, env: { runnerModeOverride: undefined, flySessionsApp: undefined, flySessionsRegion: undefined } }),
-        operations: {},
-        trackers: {},
+        operations: orchestrator.services.operations,
+        jira: undefined,
         latestCycle: () => undefined,
         projectRoot: findProjectRoot(),
       }),

@@ -1,6 +1,11 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
 import type { RunStep } from '../../src/domain/step.js';
+import { createRenderer } from '../../src/http/admin/render.js';
+import type { CustomizationsView } from '../../src/http/admin/view-models/developer-views.js';
+import type { SessionsView } from '../../src/http/admin/view-models/platform-views.js';
+import { findProjectRoot } from '../../src/package-info.js';
 import { buildStepperView, checkDraft, emptyDraft, firstStepWith, problemsUpTo } from '../../src/http/admin/view-models/project-stepper.js';
 import { buildProgress, buildStepTree } from '../../src/http/admin/view-models/run-view.js';
 import { buildTrendChart, niceMax } from '../../src/http/admin/view-models/trend-chart.js';
@@ -77,5 +82,26 @@ describe('run progress', () => {
     const tree = buildStepTree([step('implement', 'running'), step('tool-call', 'passed', 'implement'), step('clone', 'passed')], planned, 0);
     expect(tree.map((n) => `${n.id}:${n.status}`)).toEqual(['clone:passed', 'implement:running', 'verify:pending', 'push:pending']);
     expect(tree[1]!.children.map((c) => c.id)).toEqual(['tool-call']);
+  });
+});
+
+describe('panel templates read the operations services’ own field names', () => {
+  const renderer = createRenderer(join(findProjectRoot(), 'views'), { cache: false });
+
+  it('Customizations: the file it shadows and its size in bytes', () => {
+    const vm: CustomizationsView = {
+      rows: [{ path: 'custom/steps/verify.ts', category: 'step', status: 'override', shadows: 'src/runner/steps/verify.ts', size: 1536, modifiedAt: '2026-01-01T00:00:00.000Z', sizeText: '1.5 KiB', modifiedText: '2026-01-01 00:00:00 UTC', statusTone: 'warn' }],
+      source: 'every file under custom/',
+      empty: { title: 'none', next: 'none' },
+    };
+    const html = renderer.fragment('panels/customizations', vm);
+    expect(html).toContain('<td class="mono small">src/runner/steps/verify.ts</td>');
+    expect(html).toContain('data-value="1536"');
+  });
+
+  it('Sessions: the ticket a machine works on, linked when its URL is known', () => {
+    const session = { machineId: 'm1', name: 'run-1', state: 'started', region: 'ams', uptimeSeconds: 3, createdAt: '2026-01-01T00:00:00.000Z', issue: 'DEMO-4', issueUrl: 'https://linear.example/DEMO-4', repo: 'demo-org/demo-app' };
+    const vm: SessionsView = { available: true, rows: [{ ...session, uptimeText: '3s', stateTone: 'info', confirmText: 'Destroy?' }], empty: { title: 'none', next: 'none' } };
+    expect(renderer.fragment('panels/sessions', vm)).toContain('<a href="https://linear.example/DEMO-4" rel="noreferrer">DEMO-4</a>');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildBlockersView, buildIssuesView, buildPullsView, pullStatusOf, repoOfPullUrl } from '../../src/admin/work-views.js';
+import { buildBlockersView, buildIssuesView, buildPullsView, numberOfPullUrl, pullStatusOf, repoOfPullUrl } from '../../src/admin/work-views.js';
 import { parseMapping } from '../../src/domain/mapping-schema.js';
 import type { Blocker } from '../../src/domain/plan-dispatch.js';
 import type { Run } from '../../src/domain/run.js';
@@ -76,6 +76,65 @@ describe('work views', () => {
       { mappingKey: 'GONE', inProgress: 1, cap: 0, paused: false },
     ]);
     expect(buildIssuesView(undefined, [], {})).toEqual({ cycleAt: null, issues: [], inProgressByMapping: [] });
+  });
+
+  it('adds the tickets of recent runs that the poll no longer returns, and each ticket’s latest run', () => {
+    const eng = parseMapping({ teamKey: 'ENG', owner: 'a', repo: 'b', defaultBranch: 'main' }, AT);
+    if (!eng.ok) throw new Error('bad mapping');
+    const pr = 'https://github.com/a/b/pull/5';
+    const runs = [
+      run({ id: 'live', issueId: 'a', identifier: 'ENG-1', status: 'running' }),
+      run({ id: 'shadow', issueId: 'gone', identifier: 'ENG-9', status: 'failed', shadowOf: 'done' }),
+      run({ id: 'done', issueId: 'gone', identifier: 'ENG-9', title: 'Shipped', status: 'succeeded', prUrl: pr }),
+      run({ id: 'bad', issueId: 'broke', identifier: 'ENG-8', status: 'failed' }),
+      run({ id: 'stop', issueId: 'halt', identifier: 'ENG-7', status: 'cancelled' }),
+      run({ id: 'older', issueId: 'a', identifier: 'ENG-1', status: 'failed' }),
+      run({ id: 'orphan', issueId: 'd', identifier: 'OPS-1', status: 'failed' }),
+    ];
+    const view = buildIssuesView(
+      cycle([
+        { item: item({ id: 'a', identifier: 'ENG-1' }), mappingKeys: ['ENG'] },
+        { item: item({ id: 'd', identifier: 'OPS-1', teamKey: 'OPS' }), mappingKeys: [] },
+      ]),
+      [eng.mapping],
+      {},
+      runs,
+    );
+    expect(view.issues.map((r) => [r.identifier, r.source, r.state, r.readiness, r.progress ?? null, r.lastRun?.id])).toEqual([
+      ['ENG-1', 'tracker', 'unstarted', 'ready-for-implementation', 'in-progress', 'live'],
+      // The shadow leg never stands for its ticket; the primary run does.
+      ['ENG-9', 'history', 'completed', null, 'done', 'done'],
+      ['ENG-8', 'history', 'started', null, 'needs-attention', 'bad'],
+      ['ENG-7', 'history', 'cancelled', null, 'needs-attention', 'stop'],
+    ]);
+    expect(view.issues[1]).toMatchObject({ title: 'Shipped', stateName: 'pull request open', mappingKeys: ['ENG'], lastRun: { prUrl: pr } });
+    expect(view.issues[1]!.url).toBeUndefined();
+    // Before the first poll the ledger is all there is.
+    expect(buildIssuesView(undefined, [eng.mapping], {}, runs).issues.map((r) => r.identifier)).toEqual(['ENG-1', 'ENG-9', 'ENG-8', 'ENG-7', 'OPS-1']);
+  });
+
+  it('counts a follow-up run that recorded no PR URL on its ticket’s PR, never an unrelated run', () => {
+    const pr = 'https://ghe.example.com/acme/web/pull/3';
+    const other = 'https://ghe.example.com/acme/web/pull/4';
+    const runs = [
+      run({ id: 'r4', phase: 'gap-fill', status: 'running', prNumber: 4, dispatchNumber: 1, createdAt: '2025-06-01T11:30:00.000Z' }),
+      run({ id: 'r3', phase: 'review-feedback', status: 'failed', dispatchNumber: 1, createdAt: '2025-06-01T11:00:00.000Z' }),
+      run({ id: 'r2', phase: 'implement', status: 'failed', dispatchNumber: 2, createdAt: '2025-06-01T10:30:00.000Z' }),
+      run({ id: 'r1', prUrl: pr, title: 'Add the thing', dispatchNumber: 1, createdAt: '2025-06-01T10:00:00.000Z' }),
+      run({ id: 'x1', issueId: 'i2', identifier: 'ENG-2', prUrl: other, prNumber: 4, createdAt: '2025-06-01T09:00:00.000Z' }),
+    ];
+    const mapping = parseMapping({ teamKey: 'ENG', owner: 'acme', repo: 'web', defaultBranch: 'main' }, AT);
+    if (!mapping.ok) throw new Error('bad mapping');
+    const rows = buildPullsView(runs, undefined, Date.parse(AT), [mapping.mapping]);
+    // r4 names PR #4, which ENG-1 never had: it is not counted on #3 (nor on ENG-2's #4). r2 is an implement run without a PR.
+    expect(rows.map((r) => [r.prUrl, r.latestRunId, r.status, r.iterations, r.prNumber, r.repo, r.title])).toEqual([
+      [pr, 'r3', 'review_failed', 2, 3, 'acme/web', 'Add the thing'],
+      [other, 'x1', 'completed', 1, 4, 'acme/web', ''],
+    ]);
+    expect(numberOfPullUrl('https://github.com/acme/web/pull/12/')).toBe(12);
+    expect(numberOfPullUrl('https://github.com/acme/web/issues/12')).toBeUndefined();
+    // A URL we cannot read takes the repository from the run's mapping.
+    expect(buildPullsView([run({ prUrl: 'https://git.example.com/pr/9' })], undefined, Date.parse(AT), [mapping.mapping])[0]).toMatchObject({ repo: 'acme/web' });
   });
 
   it('counts blockers by reason and distinct teams', () => {

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { WorkQueries } from '../../admin/work-queries.js';
 import { toAnswer } from '../error-handler.js';
 import type { AdminDeps } from './admin-deps.js';
 import { adminState } from './admin-session.js';
@@ -13,6 +14,8 @@ export interface AdminContext {
   deps: AdminDeps;
   renderer: Renderer;
   catalog: CatalogReader;
+  /** The Work data, read by the same queries as `GET /api/issues|pulls|blockers`. */
+  work: WorkQueries;
 }
 
 export function panelContext(ctx: AdminContext, req: Request): PanelContext {

@@ -1,11 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { AdminAuth, AuthenticatedSession } from './admin-deps.js';
+import type { AdminSession } from '../../domain/admin-session.js';
+import type { AdminDeps } from './admin-deps.js';
 import { readCookie, sessionCookieName } from './cookies.js';
 import { csrfTokenFor, csrfTokenMatches, isSameOrigin } from './csrf.js';
 
 /** What a signed-in request carries through the panel handlers. */
 export interface AdminRequestState {
-  session: AuthenticatedSession;
+  /** Id (the audit actor) and expiry only: the token hash and code fingerprint stay with the auth service. */
+  session: Pick<AdminSession, 'id' | 'expiresAt'>;
   token: string;
   csrfToken: string;
 }
@@ -25,7 +27,7 @@ export function safeNext(value: unknown): string {
  * Loads the session from the cookie. Pages send a browser without one to the
  * login form; anything else (POST, event streams) gets a plain 401.
  */
-export function requireSession(auth: AdminAuth, production: boolean) {
+export function requireSession(auth: AdminDeps['auth'], production: boolean) {
   const cookie = sessionCookieName(production);
   return async function checkSession(req: Request, res: Response, next: NextFunction): Promise<void> {
     try {
@@ -39,7 +41,7 @@ export function requireSession(auth: AdminAuth, production: boolean) {
         res.status(401).type('text/plain').send('Your admin session is missing or expired; log in again at /admin/login.');
         return;
       }
-      const state: AdminRequestState = { session, token, csrfToken: csrfTokenFor(token) };
+      const state: AdminRequestState = { session: { id: session.id, expiresAt: session.expiresAt }, token, csrfToken: csrfTokenFor(token) };
       res.locals.admin = state;
       next();
     } catch (error) {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import { createWorkQueries } from '../../admin/work-queries.js';
 import type { AdminDeps } from './admin-deps.js';
 import { requireCsrf, requireSession } from './admin-session.js';
 import { createCatalogReader } from './catalog-reader.js';
@@ -31,6 +32,7 @@ export function createAdminRouter(deps: AdminDeps, options: AdminRouterOptions =
     deps,
     renderer: createRenderer(viewsDir, { cache: !options.reloadTemplates }),
     catalog: createCatalogReader(deps.projectRoot, deps.clock),
+    work: createWorkQueries({ store: deps.store, clock: deps.clock, latestCycle: deps.latestCycle }),
   };
   const router = Router();
   const enabled = Boolean(deps.config.adminAccessCode);

@@ -9,6 +9,7 @@ import { notFoundHandler } from '../error-handler.js';
 import { API_PATHS_OUTSIDE_GUARD, createApiGuard } from './api-guard.js';
 import type { ApiOperation, ApiRouteModule } from './api-operation.js';
 import { createAdminCommands, type AdminCommands } from '../../admin/admin-commands.js';
+import { createWorkQueries } from '../../admin/work-queries.js';
 import { createAuthRoutes } from './auth-routes.js';
 import { buildOpenApiDocument } from './build-openapi-document.js';
 import { createDedupRoutes } from './dedup-routes.js';
@@ -50,7 +51,7 @@ export function createAdminApi(deps: AdminApiDeps): ApiRouteModule & { commands:
     createMappingsRoutes({ store, commands }),
     createJiraRoutes({ jira: deps.jira }),
     createLogRoutes({ store }),
-    createWorkRoutes({ store, clock, latestCycle: deps.latestCycle }),
+    createWorkRoutes({ work: createWorkQueries({ store, clock, latestCycle: deps.latestCycle }) }),
     createDedupRoutes({ store, commands }),
     createRuntimeSettingsRoutes({ store, env, commands }),
     ...(deps.modules ?? []),

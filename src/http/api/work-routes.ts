@@ -1,49 +1,33 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { buildBlockersView, buildIssuesView, buildPullsView } from '../../admin/work-views.js';
-import type { Run } from '../../domain/run.js';
-import type { IntakeCycleResult } from '../../orchestrator/intake-cycle.js';
-import type { Store } from '../../store/store.js';
+import type { WorkQueries } from '../../admin/work-queries.js';
 import type { ApiRouteModule } from './api-operation.js';
 import { parseInput } from './parse-input.js';
 import { intParam } from './query-params.js';
 
 export interface WorkRoutesDeps {
-  store: Store;
-  clock: () => number;
-  /** The poller's latest full cycle (undefined before the first one). */
-  latestCycle: () => IntakeCycleResult | undefined;
+  /** The same queries the `/admin` Work panels read. */
+  work: WorkQueries;
 }
 
-/** PRs are found by walking recent runs; this bounds one request's work on a large ledger. */
-const PULLS_MAX_RUNS_SCANNED = 5_000;
 const pullsQuery = z.object({ days: intParam(1, 365).optional() }).strict();
 const rows = z.record(z.string(), z.unknown());
 
 export function createWorkRoutes(deps: WorkRoutesDeps): ApiRouteModule {
-  const { store, clock } = deps;
+  const { work } = deps;
   const router = Router();
 
   router.get('/api/issues', async (_req, res) => {
-    const [mappings, stats] = await Promise.all([store.mappings.list(), store.runs.stats()]);
-    res.json(buildIssuesView(deps.latestCycle(), mappings, stats.inProgressByMapping));
+    res.json(await work.issues());
   });
 
   router.get('/api/pulls', async (req, res) => {
-    const { days = 30 } = parseInput(pullsQuery, req.query, 'query');
-    const now = clock();
-    const runs: Run[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.runs.listRuns({ from: now - days * 86_400_000, limit: 500, ...(cursor ? { cursor } : {}) });
-      runs.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor && runs.length < PULLS_MAX_RUNS_SCANNED);
-    res.json({ pulls: buildPullsView(runs, deps.latestCycle(), now), days, runsScanned: runs.length, truncated: cursor !== undefined });
+    const { days } = parseInput(pullsQuery, req.query, 'query');
+    res.json(await work.pulls(days !== undefined ? { days } : {}));
   });
 
   router.get('/api/blockers', (_req, res) => {
-    res.json(buildBlockersView(deps.latestCycle()));
+    res.json(work.blockers());
   });
 
   return {
@@ -52,7 +36,7 @@ export function createWorkRoutes(deps: WorkRoutesDeps): ApiRouteModule {
       {
         method: 'get',
         path: '/api/issues',
-        summary: 'AI-Implement tickets matched by a mapping in the latest poll, with state and readiness, plus in-progress counts per mapping',
+        summary: 'AI-Implement tickets matched by a mapping in the latest poll, then those of recent runs the poll no longer returns, with state, readiness and last run, plus in-progress counts per mapping',
         response: z.object({ cycleAt: z.string().nullable(), issues: z.array(rows), inProgressByMapping: z.array(z.object({ mappingKey: z.string(), inProgress: z.number(), cap: z.number(), paused: z.boolean() })) }),
         statuses: { 200: 'the inbox', 401: 'missing or invalid token' },
       },

@@ -41,7 +41,7 @@ export function createAuthRoutes(ctx: AdminContext, clientKeyOf: (req: Request) 
       const outcome = await deps.auth.login(code, clientKeyOf(req));
       if (!outcome.ok) {
         if (outcome.reason === 'throttled') {
-          const seconds = Math.max(1, Math.ceil((outcome.retryAfterMs ?? 60_000) / 1000));
+          const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
           res.setHeader('Retry-After', String(seconds));
           loginPage(req, res, 429, `Too many attempts. Try again in ${seconds} s.`);
           return;

@@ -8,7 +8,7 @@ import { buildIssues } from '../view-models/issues-view.js';
 import { buildJobs } from '../view-models/jobs-view.js';
 import { buildOverview } from '../view-models/overview-view.js';
 import { buildReaper, buildRunners, buildSecrets, buildSessions, buildSettings, readMode } from '../view-models/platform-views.js';
-import { buildPulls } from '../view-models/pulls-view.js';
+import { buildPulls, PANEL_PULLS_RUNS } from '../view-models/pulls-view.js';
 import { buildRunView } from '../view-models/run-view.js';
 
 /** The read-only pages: each builds its view-model and renders one template. */
@@ -17,10 +17,10 @@ export function createPanelRoutes(ctx: AdminContext): Router {
   const { store } = ctx.deps;
 
   router.get('/admin', page(ctx, 'overview', async (req, res) => sendPage(ctx, req, res, 'overview', 'panels/overview', await buildOverview(panelContext(ctx, req)))));
-  router.get('/admin/issues', page(ctx, 'issues', async (req, res) => sendPage(ctx, req, res, 'issues', 'panels/issues', await buildIssues(panelContext(ctx, req)))));
+  router.get('/admin/issues', page(ctx, 'issues', async (req, res) => sendPage(ctx, req, res, 'issues', 'panels/issues', buildIssues(await ctx.work.issues(), ctx.deps.clock()))));
   router.get('/admin/jobs', page(ctx, 'jobs', async (req, res) => sendPage(ctx, req, res, 'jobs', 'panels/jobs', await buildJobs(panelContext(ctx, req)))));
-  router.get('/admin/pulls', page(ctx, 'pulls', async (req, res) => sendPage(ctx, req, res, 'pulls', 'panels/pulls', await buildPulls(panelContext(ctx, req)))));
-  router.get('/admin/blockers', page(ctx, 'blockers', (req, res) => sendPage(ctx, req, res, 'blockers', 'panels/blockers', buildBlockers(panelContext(ctx, req)))));
+  router.get('/admin/pulls', page(ctx, 'pulls', async (req, res) => sendPage(ctx, req, res, 'pulls', 'panels/pulls', buildPulls(await ctx.work.pulls({ maxRuns: PANEL_PULLS_RUNS }), ctx.deps.clock()))));
+  router.get('/admin/blockers', page(ctx, 'blockers', (req, res) => sendPage(ctx, req, res, 'blockers', 'panels/blockers', buildBlockers(ctx.work.blockers(), ctx.deps.clock()))));
   router.get('/admin/projects', page(ctx, 'projects', async (req, res) => sendPage(ctx, req, res, 'projects', 'panels/projects', await buildProjects(panelContext(ctx, req)))));
   router.get('/admin/pipelines-steps', page(ctx, 'pipelines-steps', async (req, res) => sendPage(ctx, req, res, 'pipelines-steps', 'panels/pipelines-steps', await buildCatalog(ctx.catalog))));
   router.get(

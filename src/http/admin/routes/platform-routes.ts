@@ -12,7 +12,8 @@ const SECRET_NAME = /^[A-Z][A-Z0-9_]*$/;
 /** Platform and developer actions: sessions, runner mode, settings, secrets, dedup entries. */
 export function createPlatformRoutes(ctx: AdminContext): Router {
   const router = Router();
-  const { store, operations, config, commands } = ctx.deps;
+  const { store, config, commands } = ctx.deps;
+  const { sessions, secrets } = ctx.deps.operations;
   const actorOf = (res: Parameters<typeof adminState>[0]) => adminState(res).session.id;
 
   router.post(
@@ -20,9 +21,11 @@ export function createPlatformRoutes(ctx: AdminContext): Router {
     page(ctx, 'sessions', async (req, res) => {
       const machineId = String(req.params.machineId);
       if (!MACHINE_ID.test(machineId)) throw new ValidationError(`"${machineId}" is not a machine id.`);
-      if (!operations.destroySession) throw new ValidationError('Sessions cannot be destroyed in this build.');
-      const result = await operations.destroySession(machineId, actorOf(res));
-      redirectWithNotice(res, '/admin/sessions', noticeQuery('session-destroyed', result.issueReset ?? ''));
+      if (!sessions) throw new ValidationError('Sessions cannot be destroyed in this build.');
+      const destroyed = await sessions.destroy(machineId, actorOf(res));
+      // The notice names the ticket only when it was actually reset (marker removed or dedup cleared).
+      const reset = destroyed.issue && (destroyed.markerRemoved || destroyed.dedupCleared) ? destroyed.issue : '';
+      redirectWithNotice(res, '/admin/sessions', noticeQuery('session-destroyed', reset));
     }),
   );
 
@@ -61,11 +64,11 @@ export function createPlatformRoutes(ctx: AdminContext): Router {
       if (!value) throw new ValidationError(`${name} needs a value.`, 'value');
       if (team) {
         if (!(await store.mappings.get(team))) throw new NotFoundError(`There is no project ${team}.`);
-        if (!operations.setTeamSecret) throw new ValidationError('Secrets cannot be changed in this build.');
-        await operations.setTeamSecret(team, name, value, actorOf(res));
+        if (!secrets) throw new ValidationError('Secrets cannot be changed in this build.');
+        await secrets.setTeam(team, name, value, actorOf(res));
       } else {
-        if (!operations.setGlobalSecret) throw new ValidationError('Secrets cannot be changed in this build.');
-        await operations.setGlobalSecret(name, value, actorOf(res));
+        if (!secrets) throw new ValidationError('Secrets cannot be changed in this build.');
+        await secrets.setGlobal(name, value, actorOf(res));
       }
       redirectWithNotice(res, `/admin/secrets${team ? `?team=${encodeURIComponent(team)}` : ''}`, noticeQuery('secret-set', team ? `${team}/${name}` : name));
     }),
@@ -78,11 +81,11 @@ export function createPlatformRoutes(ctx: AdminContext): Router {
       const team = field(req, 'team');
       if (!SECRET_NAME.test(name)) throw new ValidationError('A secret name is UPPER_SNAKE_CASE, starting with a letter.', 'name');
       if (team) {
-        if (!operations.deleteTeamSecret) throw new ValidationError('Secrets cannot be changed in this build.');
-        await operations.deleteTeamSecret(team, name, actorOf(res));
+        if (!secrets) throw new ValidationError('Secrets cannot be changed in this build.');
+        await secrets.deleteTeam(team, name, actorOf(res));
       } else {
-        if (!operations.deleteGlobalSecret) throw new ValidationError('Secrets cannot be changed in this build.');
-        await operations.deleteGlobalSecret(name, actorOf(res));
+        if (!secrets) throw new ValidationError('Secrets cannot be changed in this build.');
+        await secrets.deleteGlobal(name, actorOf(res));
       }
       redirectWithNotice(res, `/admin/secrets${team ? `?team=${encodeURIComponent(team)}` : ''}`, noticeQuery('secret-deleted', team ? `${team}/${name}` : name));
     }),

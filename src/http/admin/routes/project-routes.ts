@@ -4,15 +4,15 @@ import { NotFoundError, ValidationError } from '../../../errors/index.js';
 import { field, page, redirectWithNotice, sendPage, type AdminContext } from '../admin-context.js';
 import { adminState } from '../admin-session.js';
 import { noticeQuery } from '../notices.js';
-import { buildStepperView, checkDraft, draftSecrets, emptyDraft, firstStepWith, problemsUpTo, readDraft, STEPS } from '../view-models/project-stepper.js';
+import { buildStepperView, checkDraft, customFieldChoices, describeJqlCheck, draftSecrets, emptyDraft, firstStepWith, problemsUpTo, readDraft, STEPS } from '../view-models/project-stepper.js';
 
 const TEAM_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 
 /** Projects: the 8-step stepper, pause/resume, cap edit, workflow sync, and the Jira helpers the stepper calls. */
 export function createProjectRoutes(ctx: AdminContext): Router {
   const router = Router();
-  const { store, clock, operations, commands } = ctx.deps;
-  const jiraAvailable = Boolean(operations.validateJql);
+  const { store, clock, operations, commands, jira } = ctx.deps;
+  const jiraAvailable = Boolean(jira);
 
   const mappingOr404 = async (req: Request) => {
     const teamKey = String(req.params.teamKey);
@@ -52,8 +52,8 @@ export function createProjectRoutes(ctx: AdminContext): Router {
       const failedSecrets: string[] = [];
       for (const secret of draftSecrets(draft)) {
         try {
-          if (!operations.setTeamSecret) throw new Error('secrets are not available');
-          await operations.setTeamSecret(check.mapping.teamKey, secret.name, secret.value, actor);
+          if (!operations.secrets) throw new Error('secrets are not available');
+          await operations.secrets.setTeam(check.mapping.teamKey, secret.name, secret.value, actor);
         } catch (error) {
           // The project exists now; a secret that could not be stored is reported, not a reason to undo it.
           failedSecrets.push(`${secret.name} (${(error as Error).message})`);
@@ -89,8 +89,8 @@ export function createProjectRoutes(ctx: AdminContext): Router {
     '/admin/projects/:teamKey/sync-workflows',
     page(ctx, 'projects', async (req, res) => {
       const mapping = await mappingOr404(req);
-      if (!operations.syncWorkflows) throw new ValidationError('Workflow sync is not available in this build.');
-      await operations.syncWorkflows(mapping.teamKey, adminState(res).session.id);
+      if (!operations.workflowSync) throw new ValidationError('Workflow sync is not available in this build.');
+      await operations.workflowSync.sync(mapping.teamKey, adminState(res).session.id);
       redirectWithNotice(res, '/admin/projects', noticeQuery('synced', `${mapping.owner}/${mapping.repo}`));
     }),
   );
@@ -99,16 +99,16 @@ export function createProjectRoutes(ctx: AdminContext): Router {
   router.post('/admin/projects/jira/validate-jql', async (req, res, next) => {
     try {
       const jql = field(req, 'jql');
-      if (!operations.validateJql) return void res.json({ valid: false, message: 'Jira is not configured, so the JQL cannot be checked now; it is checked on the first poll.' });
+      if (!jira) return void res.json({ valid: false, message: 'Jira is not configured, so the JQL cannot be checked now; it is checked on the first poll.' });
       if (!jql) return void res.json({ valid: false, message: 'Enter a JQL clause.' });
-      res.json(await operations.validateJql(jql));
+      res.json(describeJqlCheck(await jira.validateJql(jql)));
     } catch (error) {
       next(error);
     }
   });
   router.get('/admin/projects/jira/fields', async (_req, res, next) => {
     try {
-      res.json({ fields: operations.listJiraFields ? await operations.listJiraFields() : [] });
+      res.json({ fields: jira ? customFieldChoices(await jira.listFields()) : [] });
     } catch (error) {
       next(error);
     }

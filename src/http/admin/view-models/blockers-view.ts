@@ -1,7 +1,7 @@
+import type { BlockersView as BlockersData } from '../../../admin/work-views.js';
 import { BLOCKER_EXPLANATIONS, type BlockerReason } from '../../../domain/plan-dispatch.js';
 import { timeAgo } from '../format.js';
 import type { EmptyState, Kpi } from './kpi.js';
-import type { PanelContext } from './panel-context.js';
 
 export interface BlockerRow {
   identifier: string;
@@ -32,33 +32,31 @@ const REASON_LABELS: Record<BlockerReason, string> = {
   'planning-pending': 'plan awaits approval',
 };
 
-/** The last full cycle's blockers: the plan already says why each ticket waits. */
-export function buildBlockers(ctx: PanelContext): BlockersView {
-  const cycle = ctx.deps.latestCycle();
-  const blockers = cycle?.plan.blockers ?? [];
-  const teams = new Set(blockers.map((b) => b.teamKey));
-  const count = (reason: BlockerReason) => blockers.filter((b) => b.reason === reason).length;
+/** The Blockers panel: the shared Blockers query (the last full cycle's plan says why each ticket waits), in words. */
+export function buildBlockers(data: BlockersData, now: number): BlockersView {
+  const { kpis } = data;
   return {
     kpis: [
-      { label: 'Blocked issues', value: blockers.length, tone: blockers.length ? 'warn' : 'ok' },
-      { label: 'Teams affected', value: teams.size },
-      { label: 'By concurrency cap', value: count('concurrency'), tone: count('concurrency') ? 'warn' : 'muted' },
-      { label: 'By dedup window', value: count('dedup'), tone: count('dedup') ? 'warn' : 'muted' },
+      { label: 'Blocked issues', value: kpis.total, tone: kpis.total ? 'warn' : 'ok' },
+      { label: 'Teams affected', value: kpis.teamsAffected },
+      { label: 'By concurrency cap', value: kpis.byConcurrency, tone: kpis.byConcurrency ? 'warn' : 'muted' },
+      { label: 'By dedup window', value: kpis.byDedup, tone: kpis.byDedup ? 'warn' : 'muted' },
     ],
-    rows: blockers.map((b) => ({
+    rows: data.blockers.map((b) => ({
       identifier: b.identifier,
       title: b.title,
       url: b.url,
-      mapping: b.mappingKey ?? b.teamKey,
+      // An unmapped ticket has no project; its tracker team is the best name to show.
+      mapping: b.mapping ?? b.teamKey,
       reason: b.reason,
       reasonLabel: REASON_LABELS[b.reason],
       detail: b.detail,
-      why: BLOCKER_EXPLANATIONS[b.reason],
+      why: b.explanation,
     })),
-    empty: cycle
+    empty: data.cycleAt
       ? { title: 'Nothing is blocked.', next: 'Every eligible ticket of the last poll was started or is running.' }
       : { title: 'The first poll has not finished yet.', next: 'Reload in a moment; blockers are computed by each poll.' },
-    ...(cycle ? { cycleAt: timeAgo(cycle.at, ctx.now) } : {}),
+    ...(data.cycleAt ? { cycleAt: timeAgo(data.cycleAt, now) } : {}),
     explanations: (Object.keys(BLOCKER_EXPLANATIONS) as BlockerReason[]).map((reason) => ({ reason: REASON_LABELS[reason], text: BLOCKER_EXPLANATIONS[reason] })),
   };
 }

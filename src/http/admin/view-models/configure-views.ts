@@ -49,7 +49,7 @@ export async function buildProjects(ctx: PanelContext): Promise<ProjectsView> {
       };
     }),
     empty: { title: 'No projects yet.', next: 'Create one to connect a Linear team or a Jira JQL clause to a repository.', href: '/admin/projects/new', linkText: '+ New project' },
-    canSync: Boolean(ctx.deps.operations.syncWorkflows),
+    canSync: Boolean(ctx.deps.operations.workflowSync),
   };
 }
 

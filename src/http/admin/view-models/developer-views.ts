@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
-import type { CustomizationInfo } from '../admin-deps.js';
+import type { Customization } from '../../../operations/list-customizations.js';
 import type { CatalogReader } from '../catalog-reader.js';
 import { formatTime, timeAgo, type Tone } from '../format.js';
 import type { EmptyState } from './kpi.js';
@@ -51,13 +51,13 @@ export async function buildAudit(ctx: PanelContext): Promise<AuditView> {
 }
 
 export interface CustomizationsView {
-  rows: (CustomizationInfo & { sizeText: string; modifiedText: string; statusTone: Tone })[];
+  rows: (Customization & { sizeText: string; modifiedText: string; statusTone: Tone })[];
   source: string;
   empty: EmptyState;
 }
 
-/** Without the operations service, the runner catalog still knows every override of a pipeline or step. */
-async function fromCatalog(catalogReader: CatalogReader, projectRoot: string): Promise<CustomizationInfo[]> {
+/** When custom/ cannot be listed, the runner catalog still knows every override of a pipeline or step. */
+async function fromCatalog(catalogReader: CatalogReader, projectRoot: string): Promise<Customization[]> {
   const catalog = await catalogReader.catalog();
   const entries = [
     ...catalog.pipelines.filter((p) => p.status !== 'built-in').map((p) => ({ category: 'pipeline' as const, status: p.status, path: p.path, upstream: p.builtInPath })),
@@ -70,19 +70,19 @@ async function fromCatalog(catalogReader: CatalogReader, projectRoot: string): P
         path: relative(projectRoot, e.path),
         category: e.category,
         status: e.status === 'override' ? 'override' : 'additive',
-        ...(e.upstream ? { upstreamPath: relative(projectRoot, e.upstream) } : {}),
-        sizeBytes: info.size,
+        ...(e.upstream ? { shadows: relative(projectRoot, e.upstream) } : {}),
+        size: info.size,
         modifiedAt: info.mtime.toISOString(),
-      } satisfies CustomizationInfo;
+      } satisfies Customization;
     }),
   );
 }
 
 export async function buildCustomizations(ctx: PanelContext, catalogReader: CatalogReader): Promise<CustomizationsView> {
-  const listed = await optional(ctx.deps.operations.listCustomizations);
+  const listed = await optional(() => ctx.deps.operations.customizations());
   const rows = listed.available ? listed.value : await fromCatalog(catalogReader, ctx.deps.projectRoot);
   return {
-    rows: rows.map((r) => ({ ...r, sizeText: r.sizeBytes < 1024 ? `${r.sizeBytes} B` : `${(r.sizeBytes / 1024).toFixed(1)} KiB`, modifiedText: formatTime(r.modifiedAt), statusTone: (r.status === 'override' ? 'warn' : r.status === 'additive' ? 'info' : 'muted') as Tone })),
+    rows: rows.map((r) => ({ ...r, sizeText: r.size < 1024 ? `${r.size} B` : `${(r.size / 1024).toFixed(1)} KiB`, modifiedText: formatTime(r.modifiedAt), statusTone: (r.status === 'override' ? 'warn' : r.status === 'additive' ? 'info' : 'muted') as Tone })),
     source: listed.available ? 'every file under custom/' : 'pipeline and step overrides under custom/ (from the runner catalog)',
     empty: { title: 'No customizations.', next: 'Put a pipeline in custom/pipelines/ or a step module in custom/steps/ to override or extend the built-ins; see custom/README.md.' },
   };

@@ -1,9 +1,6 @@
-import { phaseFor } from '../../../domain/plan-dispatch.js';
-import type { Run } from '../../../domain/run.js';
-import { isTerminal } from '../../../domain/run-status.js';
+import type { IssueProgress, IssueReadiness, IssueRow as IssueData, IssueState, IssuesView as IssuesData, MappingLoad } from '../../../admin/work-views.js';
 import { statusTone, timeAgo, type Tone } from '../format.js';
 import type { EmptyState } from './kpi.js';
-import type { PanelContext } from './panel-context.js';
 import { runHref } from './run-row.js';
 
 export interface IssueRow {
@@ -21,89 +18,61 @@ export interface IssueRow {
   source: 'tracker' | 'history';
 }
 
-export interface InProgressRow {
-  mappingKey: string;
-  inProgress: number;
-  cap: number;
-  paused: boolean;
-}
-
 export interface IssuesView {
   rows: IssueRow[];
   empty: EmptyState;
-  byMapping: InProgressRow[];
+  byMapping: MappingLoad[];
   cycleAt?: string;
   note: string;
 }
 
-/** Runs looked at to list tickets the last poll no longer returns (finished or handed to review). */
-const HISTORY_RUNS = 500;
+const STATE_LABELS: Record<IssueState, string> = { unstarted: 'not started', started: 'started', completed: 'completed', cancelled: 'cancelled' };
+const READINESS: Record<IssueReadiness, { label: string; tone: Tone }> = {
+  'ready-for-implementation': { label: 'ready for implementation', tone: 'ok' },
+  'needs-planning': { label: 'ready for planning', tone: 'ok' },
+  'planning-pending': { label: 'planning pending', tone: 'warn' },
+};
+const PROGRESS: Record<IssueProgress, { label: string; tone: Tone }> = {
+  'in-progress': { label: 'in progress', tone: 'info' },
+  done: { label: 'done', tone: 'ok' },
+  'needs-attention': { label: 'needs attention', tone: 'bad' },
+};
 
-const LIFECYCLE_LABELS: Record<string, string> = { unstarted: 'not started', started: 'started', completed: 'completed', canceled: 'cancelled' };
-
-export async function buildIssues(ctx: PanelContext): Promise<IssuesView> {
-  const { store } = ctx.deps;
-  const [mappings, history, stats] = await Promise.all([store.mappings.list(), store.runs.listRuns({ limit: HISTORY_RUNS }), store.runs.stats()]);
-  const byKey = new Map(mappings.map((m) => [m.teamKey, m]));
-  const latestRun = new Map<string, Run>();
-  for (const run of history.items) if (!run.shadowOf && !latestRun.has(run.issueId)) latestRun.set(run.issueId, run);
-  const lastRunOf = (issueId: string): IssueRow['lastRun'] => {
-    const run = latestRun.get(issueId);
-    return run ? { href: runHref(run.id), status: `${run.phase}: ${run.status}`, tone: statusTone(run.status), when: timeAgo(run.createdAt, ctx.now) } : undefined;
-  };
-
-  const cycle = ctx.deps.latestCycle();
-  const rows: IssueRow[] = [];
-  const seen = new Set<string>();
-  for (const candidate of cycle?.candidates ?? []) {
-    const item = candidate.item;
-    seen.add(item.id);
-    const mapping = candidate.mappingKeys.map((k) => byKey.get(k)).find((m) => m !== undefined);
-    const phase = mapping ? phaseFor(item, mapping) : undefined;
-    const run = latestRun.get(item.id);
-    const readiness = !mapping ? 'no project' : phase === 'planning-pending' ? 'planning pending' : phase === 'plan' ? 'ready for planning' : 'ready for implementation';
-    rows.push({
-      identifier: item.identifier,
-      title: item.title,
-      url: item.url,
-      tracker: item.tracker,
-      mappingKeys: candidate.mappingKeys.join(', ') || '—',
-      state: LIFECYCLE_LABELS[item.lifecycle] ?? item.lifecycle,
-      stateTone: statusTone(item.lifecycle),
-      stateName: item.stateName,
-      readiness: run && !isTerminal(run.status) ? 'in progress' : readiness,
-      readinessTone: run && !isTerminal(run.status) ? 'info' : phase === 'planning-pending' ? 'warn' : mapping ? 'ok' : 'bad',
-      ...(lastRun(lastRunOf(item.id))),
-      source: 'tracker',
-    });
-  }
-  // Tickets whose runs finished drop out of the poll (they now wait for review); their history still counts.
-  for (const run of latestRun.values()) {
-    if (seen.has(run.issueId)) continue;
-    const done = run.status === 'succeeded';
-    rows.push({
-      identifier: run.identifier,
-      title: run.title ?? '',
-      tracker: run.tracker,
-      mappingKeys: run.mappingKey,
-      state: isTerminal(run.status) ? (done ? 'completed' : run.status === 'cancelled' ? 'cancelled' : 'started') : 'started',
-      stateTone: isTerminal(run.status) ? statusTone(done ? 'completed' : run.status) : 'info',
-      stateName: done && run.prUrl ? 'pull request open' : '—',
-      readiness: isTerminal(run.status) ? (done ? 'done' : 'needs attention') : 'in progress',
-      readinessTone: isTerminal(run.status) ? (done ? 'ok' : 'bad') : 'info',
-      ...(lastRun(lastRunOf(run.issueId))),
-      source: 'history',
-    });
-  }
+/** The Issues panel: the shared Issues query, in words and colours. */
+export function buildIssues(data: IssuesData, now: number): IssuesView {
   return {
-    rows,
+    rows: data.issues.map((issue) => toRow(issue, now)),
     empty: { title: 'No AI-Implement issues yet.', next: 'Add the AI-Implement label to a ticket in a mapped team, or add a project for its team.', href: '/admin/projects', linkText: 'Open Projects' },
-    byMapping: mappings.map((m) => ({ mappingKey: m.teamKey, inProgress: stats.inProgressByMapping[m.teamKey] ?? 0, cap: m.maxInProgressAiIssues, paused: m.paused })),
-    ...(cycle ? { cycleAt: timeAgo(cycle.at, ctx.now) } : {}),
-    note: cycle ? 'Tickets from the last poll, then tickets of recent runs that the poll no longer returns.' : 'The first poll has not finished yet; tickets of recent runs are shown.',
+    byMapping: data.inProgressByMapping,
+    ...(data.cycleAt ? { cycleAt: timeAgo(data.cycleAt, now) } : {}),
+    note: data.cycleAt ? 'Tickets from the last poll, then tickets of recent runs that the poll no longer returns.' : 'The first poll has not finished yet; tickets of recent runs are shown.',
   };
 }
 
-function lastRun(value: IssueRow['lastRun']): { lastRun?: NonNullable<IssueRow['lastRun']> } {
-  return value ? { lastRun: value } : {};
+function toRow(issue: IssueData, now: number): IssueRow {
+  // A live run says more than the planning rules, and a ticket gone from the poll has only its run's outcome.
+  const readiness = issue.progress ? PROGRESS[issue.progress] : issue.readiness ? READINESS[issue.readiness] : PROGRESS['needs-attention'];
+  const run = issue.lastRun;
+  return {
+    identifier: issue.identifier,
+    title: issue.title,
+    ...(issue.url ? { url: issue.url } : {}),
+    tracker: issue.tracker,
+    mappingKeys: issue.mappingKeys.join(', ') || '—',
+    state: STATE_LABELS[issue.state],
+    stateTone: stateTone(issue),
+    stateName: issue.stateName || '—',
+    readiness: readiness.label,
+    readinessTone: readiness.tone,
+    ...(run ? { lastRun: { href: runHref(run.id), status: `${run.phase}: ${run.status}`, tone: statusTone(run.status), when: timeAgo(run.createdAt, now) } } : {}),
+    source: issue.source,
+  };
+}
+
+function stateTone(issue: IssueData): Tone {
+  if (issue.source === 'tracker') return statusTone(issue.state);
+  // From the ledger: a live run is work in progress; a failed one is "started" in words but shown as trouble.
+  if (issue.progress === 'in-progress') return 'info';
+  if (issue.progress === 'needs-attention' && issue.state === 'started') return 'bad';
+  return statusTone(issue.state);
 }

@@ -1,5 +1,5 @@
 import { ACTIVE_RUN_STATUSES } from '../../../domain/run-status.js';
-import type { TemplateStatus } from '../admin-deps.js';
+import type { RepoTemplateStatus } from '../../../operations/workflow-sync.js';
 import { percent, timeAgo } from '../format.js';
 import type { EmptyState, Kpi } from './kpi.js';
 import { optional, type PanelContext } from './panel-context.js';
@@ -23,7 +23,7 @@ export interface OverviewView {
   failedEmpty: EmptyState;
   capacity: { used: number; total: number; percent: number; rows: CapacityRow[] };
   atCap: CapacityRow[];
-  templates: { available: boolean; stale: TemplateStatus[]; checked: number; note: string };
+  templates: { available: boolean; stale: StaleTemplate[]; checked: number; note: string };
   chart: TrendChart;
   cycleAt?: string;
   cycleErrors: string[];
@@ -31,14 +31,27 @@ export interface OverviewView {
 
 const DAY_MS = 24 * 3_600_000;
 
+export interface StaleTemplate {
+  teamKey: string;
+  repo: string;
+  detail: string;
+}
+
+/** A repository whose templates are not all current: the read error, or which files are stale or missing. */
+function staleTemplate(status: RepoTemplateStatus): StaleTemplate {
+  const files = status.files.filter((f) => f.status !== 'current').map((f) => `${f.path} ${f.status}`);
+  return { teamKey: status.teamKey, repo: status.repo, detail: status.error ?? (files.join(', ') || status.status) };
+}
+
 export async function buildOverview(ctx: PanelContext): Promise<OverviewView> {
   const { store } = ctx.deps;
+  const { workflowSync } = ctx.deps.operations;
   const [stats, mappings, active, failedPage, templates] = await Promise.all([
     store.runs.stats(),
     mappingIndex(store.mappings.list()),
     store.runs.listActiveRuns({ status: ACTIVE_RUN_STATUSES }),
     store.runs.listRuns({ status: 'failed', from: ctx.now - DAY_MS, limit: 50 }),
-    optional(ctx.deps.operations.templateStatus),
+    optional(workflowSync && (() => workflowSync.templateStatus())),
   ]);
   const running = active
     .filter((r) => !r.shadowOf)
@@ -51,7 +64,8 @@ export async function buildOverview(ctx: PanelContext): Promise<OverviewView> {
   const used = rows.reduce((n, r) => n + r.inProgress, 0);
   const total = rows.reduce((n, r) => n + r.cap, 0);
   const atCap = rows.filter((r) => r.atCap);
-  const stale = templates.available ? templates.value.filter((t) => t.stale) : [];
+  // `unknown` (the repository could not be read) counts as stale: someone has to look at it.
+  const stale = templates.available ? templates.value.filter((t) => t.status !== 'current').map(staleTemplate) : [];
   const cycle = ctx.deps.latestCycle();
   return {
     kpis: [

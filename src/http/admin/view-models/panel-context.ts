@@ -1,6 +1,6 @@
 import type { AdminDeps } from '../admin-deps.js';
 
-/** What a view-model builder reads: the services, the time of the request and its query. */
+/** What a view-model builder reads: the admin deps (store, operations, config), the time of the request and its query. */
 export interface PanelContext {
   deps: AdminDeps;
   now: number;

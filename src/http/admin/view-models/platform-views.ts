@@ -2,7 +2,9 @@ import { RUNNER_MODES } from '../../../config/index.js';
 import { backendFor } from '../../../domain/plan-dispatch.js';
 import { ACTIVE_RUN_STATUSES } from '../../../domain/run-status.js';
 import { readRunnerMode, readSettings, type RunnerModeView, type SettingView } from '../../../admin/runtime-settings.js';
-import type { SecretInfo, SessionInfo } from '../admin-deps.js';
+import type { ConfigCheck } from '../../../operations/config-status.js';
+import type { SecretEntry } from '../../../operations/secrets-service.js';
+import type { Session } from '../../../operations/sessions-service.js';
 import { BACKEND_LABELS, formatDuration, formatTime, percent, statusTone, type Tone } from '../format.js';
 import type { EmptyState, Kpi } from './kpi.js';
 import { optional, type PanelContext } from './panel-context.js';
@@ -18,7 +20,7 @@ export function readMode(ctx: PanelContext): Promise<RunnerModeView> {
   return readRunnerMode(ctx.deps.store.settings, runtimeEnvOf(ctx));
 }
 
-export interface SessionRow extends SessionInfo {
+export interface SessionRow extends Session {
   uptimeText: string;
   stateTone: Tone;
   confirmText: string;
@@ -32,13 +34,13 @@ export interface SessionsView {
 }
 
 export async function buildSessions(ctx: PanelContext): Promise<SessionsView> {
-  const listed = await optional(ctx.deps.operations.listSessions);
+  const listed = await optional(listSessions(ctx));
   const rows = listed.available
     ? listed.value.map((s) => ({
         ...s,
         uptimeText: s.createdAt ? formatDuration(ctx.now - Date.parse(s.createdAt)) : '—',
         stateTone: statusTone(s.state),
-        confirmText: `Destroy machine ${s.machineId}${s.issueIdentifier ? ` and reset ${s.issueIdentifier} (its in-progress marker is removed and it leaves the dedup window)` : ''}?`,
+        confirmText: `Destroy machine ${s.machineId}${s.issue ? ` and reset ${s.issue} (its in-progress marker is removed and it leaves the dedup window)` : ''}?`,
       }))
     : [];
   return {
@@ -67,7 +69,7 @@ export async function buildRunners(ctx: PanelContext): Promise<RunnersView> {
     store.mappings.list(),
     store.runs.stats(),
     store.reaper.summary(ctx.now - DAY_MS),
-    optional(ctx.deps.operations.listSessions),
+    optional(listSessions(ctx)),
     store.runs.listActiveRuns({ backend: 'fly-machines', status: ACTIVE_RUN_STATUSES }),
   ]);
   const rows = mappings.map((m) => {
@@ -126,26 +128,33 @@ export async function buildReaper(ctx: PanelContext): Promise<ReaperView> {
   };
 }
 
+/** Names and dates only: the digest and the stored (prefixed) name are not for the page. */
+export interface SecretRow {
+  name: string;
+  createdAt: string;
+}
+
 export interface SecretsView {
   team?: string;
   teams: { teamKey: string; selected: boolean }[];
-  global: { available: boolean; error?: string; rows: SecretInfo[] };
-  teamSecrets?: { available: boolean; error?: string; rows: SecretInfo[] };
+  global: { available: boolean; error?: string; rows: SecretRow[] };
+  teamSecrets?: { available: boolean; error?: string; rows: SecretRow[] };
   canWrite: boolean;
 }
 
 export async function buildSecrets(ctx: PanelContext): Promise<SecretsView> {
   const mappings = await ctx.deps.store.mappings.list();
   const team = mappings.some((m) => m.teamKey === ctx.query.team) ? ctx.query.team : undefined;
-  const ops = ctx.deps.operations;
-  const [global, teamList] = await Promise.all([optional(ops.listGlobalSecrets), team && ops.listTeamSecrets ? optional(() => ops.listTeamSecrets!(team)) : Promise.resolve(undefined)]);
-  const section = (r: Awaited<ReturnType<typeof optional<SecretInfo[]>>>) => (r.available ? { available: true, rows: r.value } : { available: false, rows: [], ...(r.error ? { error: r.error } : {}) });
+  const { secrets } = ctx.deps.operations;
+  const [global, teamList] = await Promise.all([optional(secrets && (() => secrets.listGlobal())), team && secrets ? optional(() => secrets.listTeam(team)) : Promise.resolve(undefined)]);
+  const section = (r: Awaited<ReturnType<typeof optional<SecretEntry[]>>>) =>
+    r.available ? { available: true, rows: r.value.map((s) => ({ name: s.name, createdAt: s.createdAt })) } : { available: false, rows: [], ...(r.error ? { error: r.error } : {}) };
   return {
     ...(team ? { team } : {}),
     teams: mappings.map((m) => ({ teamKey: m.teamKey, selected: m.teamKey === team })),
     global: section(global),
     ...(teamList ? { teamSecrets: section(teamList) } : {}),
-    canWrite: Boolean(ops.setGlobalSecret),
+    canWrite: Boolean(secrets),
   };
 }
 
@@ -158,10 +167,21 @@ export interface SettingsView {
 const SETTING_LABELS: Record<string, string> = { flySessionsApp: 'Fly sessions app', flySessionsRegion: 'Fly sessions region' };
 
 export async function buildSettings(ctx: PanelContext): Promise<SettingsView> {
-  const [settings, mode, checks] = await Promise.all([readSettings(ctx.deps.store.settings, runtimeEnvOf(ctx)), readMode(ctx), optional(ctx.deps.operations.configStatus)]);
+  const [settings, mode, checks] = await Promise.all([readSettings(ctx.deps.store.settings, runtimeEnvOf(ctx)), readMode(ctx), optional(() => ctx.deps.operations.configStatus())]);
   return {
     rows: Object.entries(settings).map(([key, view]) => ({ ...view, key, label: SETTING_LABELS[key] ?? key, formValue: view.stored ?? '' })),
     mode,
-    checks: checks.available ? { available: true, rows: checks.value } : { available: false, rows: [] },
+    checks: checks.available ? { available: true, rows: checks.value.map(checkRow) } : { available: false, rows: [] },
   };
+}
+
+/** One line per check: a failing check carries its fix, which the operator reads right after the problem. */
+function checkRow(check: ConfigCheck): { name: string; ok: boolean; detail: string } {
+  return { name: check.name, ok: check.ok, detail: check.fix ? `${check.detail} ${check.fix}` : check.detail };
+}
+
+/** Fly sessions, or undefined when Fly is not configured (the panel says so). */
+function listSessions(ctx: PanelContext): (() => Promise<Session[]>) | undefined {
+  const { sessions } = ctx.deps.operations;
+  return sessions && (() => sessions.list());
 }

@@ -1,5 +1,6 @@
 import { AGENT_RUNTIMES, MAPPING_DEFAULTS, parseMapping, type MappingValidationProblem } from '../../../domain/mapping-schema.js';
 import type { Mapping } from '../../../domain/mapping.js';
+import type { JiraFieldInfo, JqlValidation } from '../../../trackers/jira/index.js';
 
 /** The stepper's form fields, all strings as a form posts them. Carried from step to step in hidden inputs. */
 export const DRAFT_FIELDS = [
@@ -230,4 +231,15 @@ export function buildStepperView(stepNumber: number, draft: Draft, problems: Map
     secretNames,
     jiraAvailable,
   };
+}
+
+/** The stepper's live JQL check shows one line: Jira's errors, or its warnings on a valid clause. */
+export function describeJqlCheck(result: JqlValidation): { valid: boolean; message: string } {
+  if (!result.valid) return { valid: false, message: result.errors.join('; ') || 'Jira refused this JQL.' };
+  return { valid: true, message: result.warnings.length ? `Valid, with warnings: ${result.warnings.join('; ')}` : 'Valid JQL.' };
+}
+
+/** Only custom fields can hold the repository value; the stepper offers those by id and name. */
+export function customFieldChoices(fields: readonly JiraFieldInfo[]): { id: string; name: string }[] {
+  return fields.filter((f) => f.custom).map((f) => ({ id: f.id, name: f.name }));
 }

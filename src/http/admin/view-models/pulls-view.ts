@@ -1,8 +1,7 @@
-import type { Run } from '../../../domain/run.js';
-import { isTerminal } from '../../../domain/run-status.js';
+import type { PullJobStatus } from '../../../admin/work-views.js';
+import type { PullsResult } from '../../../admin/work-queries.js';
 import { statusTone, timeAgo, type Tone } from '../format.js';
 import type { EmptyState } from './kpi.js';
-import type { PanelContext } from './panel-context.js';
 import { runHref } from './run-row.js';
 
 export interface PullRow {
@@ -10,9 +9,10 @@ export interface PullRow {
   prLabel: string;
   identifier: string;
   title: string;
+  issueUrl?: string;
   runHref: string;
   repo: string;
-  status: 'running' | 'completed' | 'failed' | 'review_failed';
+  status: PullJobStatus;
   statusTone: Tone;
   iteration: number;
   sinceDispatch: string;
@@ -21,47 +21,38 @@ export interface PullRow {
 
 export interface PullsView {
   rows: PullRow[];
+  days: number;
+  /** Set when the window held more runs than the page reads. */
+  runsRead?: number;
   empty: EmptyState;
 }
 
-/** Runs scanned for pull requests: the dispatch log's window. */
-const WINDOW = 500;
+/**
+ * Runs the page reads (the dispatch log's window): the same query as
+ * `GET /api/pulls`, bounded so the page renders in well under 100 ms on a
+ * 100,000-run ledger (bench/panels-bench.ts); the API reads up to 5,000.
+ */
+export const PANEL_PULLS_RUNS = 500;
 
-function pullStatus(run: Run): PullRow['status'] {
-  if (!isTerminal(run.status)) return 'running';
-  if (run.status === 'succeeded') return 'completed';
-  return run.phase === 'review-feedback' ? 'review_failed' : 'failed';
-}
-
-/** Every bot-opened PR in the window, described by its most recent run (any phase). */
-export async function buildPulls(ctx: PanelContext): Promise<PullsView> {
-  const { store } = ctx.deps;
-  const [page, mappings] = await Promise.all([store.runs.listRuns({ limit: WINDOW }), store.mappings.list()]);
-  const repoOf = new Map(mappings.map((m) => [m.teamKey, `${m.owner}/${m.repo}`]));
-  const prOfIssue = new Map<string, string>();
-  for (const run of page.items) if (run.prUrl && !prOfIssue.has(run.issueId)) prOfIssue.set(run.issueId, run.prUrl);
-  const rows = new Map<string, PullRow>();
-  // Newest first, so the first run seen per PR is its latest dispatch (a review-feedback run may carry no prUrl itself).
-  for (const run of page.items) {
-    const prUrl = run.prUrl ?? prOfIssue.get(run.issueId);
-    if (!prUrl || run.shadowOf || rows.has(prUrl)) continue;
-    const status = pullStatus(run);
-    rows.set(prUrl, {
-      prUrl,
-      prLabel: /\/pull\/(\d+)$/.exec(prUrl)?.[1] ? `#${/\/pull\/(\d+)$/.exec(prUrl)?.[1]}` : prUrl,
-      identifier: run.identifier,
-      title: run.title ?? '',
-      runHref: runHref(run.id),
-      repo: repoOf.get(run.mappingKey) ?? /github\.[^/]+\/([^/]+\/[^/]+)\/pull/.exec(prUrl)?.[1] ?? '—',
-      status,
-      statusTone: status === 'running' ? 'info' : statusTone(status),
-      iteration: run.dispatchNumber,
-      sinceDispatch: timeAgo(run.createdAt, ctx.now),
-      lastDispatchAt: run.createdAt,
-    });
-  }
+/** The Pull requests panel: the shared Pulls query, in words and colours. */
+export function buildPulls(data: PullsResult, now: number): PullsView {
   return {
-    rows: [...rows.values()],
+    rows: data.pulls.map((pull) => ({
+      prUrl: pull.prUrl,
+      prLabel: pull.prNumber !== undefined ? `#${pull.prNumber}` : pull.prUrl,
+      identifier: pull.identifier,
+      title: pull.title,
+      ...(pull.issueUrl ? { issueUrl: pull.issueUrl } : {}),
+      runHref: runHref(pull.latestRunId),
+      repo: pull.repo ?? '—',
+      status: pull.status,
+      statusTone: pull.status === 'running' ? 'info' : statusTone(pull.status),
+      iteration: pull.iterations,
+      sinceDispatch: timeAgo(pull.lastDispatchAt, now),
+      lastDispatchAt: pull.lastDispatchAt,
+    })),
+    days: data.days,
+    ...(data.truncated ? { runsRead: data.runsScanned } : {}),
     empty: { title: 'No pull requests yet.', next: 'A pull request appears here when a run opens one; follow running jobs on the Pipelines panel.', href: '/admin/jobs', linkText: 'Open Pipelines' },
   };
 }
