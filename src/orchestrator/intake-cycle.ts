@@ -3,6 +3,7 @@ import type { DedupEntry } from '../domain/dedup-entry.js';
 import type { Mapping, TrackerKind } from '../domain/mapping.js';
 import { planDispatch, type DispatchPlan, type PlanCandidate, type PlannedRun, type PlanPolicy } from '../domain/plan-dispatch.js';
 import type { Run, TriggerSource } from '../domain/run.js';
+import { ExternalServiceError } from '../errors/index.js';
 import type { Store } from '../store/store.js';
 import type { IssueTracker, TrackerScope } from '../trackers/issue-tracker.js';
 import type { RunIntent, StartOutcome } from './claim-and-dispatch.js';
@@ -104,8 +105,9 @@ export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonl
         candidates.push(...(await tracker.listCandidates(scopes[kind])));
       }
     } catch (error) {
-      const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
-      errors.push({ tracker: kind, message: (error as Error).message, ...(retryAfterMs ? { retryAfterMs } : {}) });
+      // Adapters turn a tracker's "slow down" into an ExternalServiceError with its Retry-After.
+      const retryAfterMs = error instanceof ExternalServiceError ? error.retryAfterMs : undefined;
+      errors.push({ tracker: kind, message: error instanceof Error ? error.message : String(error), ...(retryAfterMs ? { retryAfterMs } : {}) });
       if (retryAfterMs) deps.trackerPausedUntil?.set(kind, now + retryAfterMs);
       deps.log.warn({ err: error, tracker: kind }, 'tracker read failed; its tickets wait for the next cycle');
     }

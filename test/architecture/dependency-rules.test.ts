@@ -19,6 +19,7 @@ describe('the dependency rule over the import graph of src/', () => {
       ...importsOf('src/domain/y.ts', "import { readFile } from 'node:fs/promises';\nimport type { Store } from '../store/store.js';"),
       ...importsOf('src/operations/z.ts', "import type { MachineResponse } from 'fly-admin/dist/lib/machine.js';"),
       ...importsOf('src/orchestrator/w.ts', "const m = await import('../sandbox/linear/index.js');"),
+      ...importsOf('src/orchestrator/v.ts', "import { x } from '../github/on-issue-comment.js';\nimport type { PullInfo } from '../github/api/pull-request-api.js';"),
     ];
     expect(checkImports(edges).map((v) => `${v.from} -> ${v.target}`)).toEqual([
       'src/trackers/linear/x.ts -> src/orchestrator/run-loop.ts',
@@ -26,6 +27,7 @@ describe('the dependency rule over the import graph of src/', () => {
       'src/domain/y.ts -> src/store/store.ts',
       'src/operations/z.ts -> fly-admin/dist/lib/machine.js',
       'src/orchestrator/w.ts -> src/sandbox/linear/index.ts',
+      'src/orchestrator/v.ts -> src/github/on-issue-comment.ts',
     ]);
   });
 });

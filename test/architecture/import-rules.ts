@@ -45,6 +45,8 @@ export const RULES: Rule[] = [
   { name: 'domain/ imports nothing of ours outside domain/, and of packages only zod', applies: under('src/domain'), forbids: (e) => (e.own ? !under('src/domain')(e.target) : e.target !== 'zod') },
   { name: 'errors/ imports nothing of ours', applies: under('src/errors'), forbids: (e) => e.own && !under('src/errors')(e.target) },
   { name: 'adapters (trackers/, runners/, store/, github/api/) do not import orchestration or operator code', applies: ADAPTERS, forbids: (e) => e.own && ORCHESTRATION(e.target) && !ADAPTERS(e.target) },
+  { name: 'the run loop (orchestrator/) imports no trigger, operator or HTTP code', applies: under('src/orchestrator'), forbids: (e) => e.own && under('src/http', 'src/admin', 'src/operations', 'src/github')(e.target) && !under('src/github/api')(e.target) },
+  { name: 'the triggers and operator code (github/, admin/, operations/) import no HTTP code', applies: under('src/github', 'src/admin', 'src/operations'), forbids: (e) => e.own && under('src/http')(e.target) },
   { name: 'nothing imports the wiring (app.ts, services.ts) but the entry point', applies: (f) => f !== 'src/main.ts', forbids: (e) => e.own && WIRING.includes(e.target) && !(e.from === 'src/app.ts' && e.target === 'src/services.ts') },
   { name: 'the runner CLI (runner/) imports no server code', applies: under('src/runner'), forbids: (e) => e.own && (ORCHESTRATION(e.target) || under('src/store', 'src/runners', 'src/trackers')(e.target) || WIRING.includes(e.target)) },
   { name: 'only the wiring and the emulators import sandbox/', applies: (f) => !under('src/sandbox')(f) && !WIRING.includes(f), forbids: (e) => e.own && under('src/sandbox')(e.target) },
