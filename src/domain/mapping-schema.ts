@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Mapping } from './mapping.js';
+import { MODEL_PROVIDERS, type Mapping } from './mapping.js';
 
 /**
  * What an operator sends to create or replace a project mapping (the JSON
@@ -18,6 +18,8 @@ export const MAPPING_DEFAULTS = {
   agentRuntime: 'claude-code',
   workflowFile: 'claude-implement.yml',
   planningWorkflowFile: 'claude-plan.yml',
+  /** No output and no change in the work tree for this long: the agent is stopped and the step retried. */
+  agentStallMinutes: 10,
 } as const;
 
 export const AGENT_RUNTIMES = ['claude-code', 'opencode', 'codex', 'gemini', 'cursor', 'demo'] as const;
@@ -71,8 +73,11 @@ export const mappingInputSchema = z
       .strict()
       .optional(),
     agentRuntime: z.enum(AGENT_RUNTIMES).default(MAPPING_DEFAULTS.agentRuntime),
-    provider: z.enum(['anthropic', 'bedrock']).default(MAPPING_DEFAULTS.provider),
+    provider: z.enum(MODEL_PROVIDERS).default(MAPPING_DEFAULTS.provider),
     awsRegion: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
+    models: z.partialRecord(z.enum(AGENT_RUNTIMES), z.string().trim().min(1).max(200)).optional(),
+    fallbackRuntime: z.enum(AGENT_RUNTIMES).optional(),
+    agentStallMinutes: positiveInt(240).optional(),
     maxInProgressAiIssues: positiveInt(100).default(MAPPING_DEFAULTS.maxInProgressAiIssues),
     maxTurns: positiveInt(1_000).optional(),
     maxIterations: positiveInt(20).optional(),
@@ -89,6 +94,9 @@ export const mappingInputSchema = z
   .superRefine((m, ctx) => {
     if (m.provider === 'bedrock' && !m.awsRegion) {
       ctx.addIssue({ code: 'custom', path: ['awsRegion'], message: 'is required when provider is bedrock' });
+    }
+    if (m.fallbackRuntime !== undefined && m.fallbackRuntime === m.agentRuntime) {
+      ctx.addIssue({ code: 'custom', path: ['fallbackRuntime'], message: 'must differ from agentRuntime' });
     }
     if (m.trackerKind === 'jira' && !m.jira) {
       ctx.addIssue({ code: 'custom', path: ['jira', 'jql'], message: 'is required for a Jira project' });
@@ -132,6 +140,9 @@ export function parseMapping(input: unknown, now: string, existing?: Mapping): M
     agentRuntime: m.agentRuntime,
     provider: m.provider,
     ...(m.awsRegion ? { awsRegion: m.awsRegion } : {}),
+    ...(m.models && Object.keys(m.models).length > 0 ? { models: m.models as Record<string, string> } : {}),
+    ...(m.fallbackRuntime ? { fallbackRuntime: m.fallbackRuntime } : {}),
+    ...(m.agentStallMinutes ? { agentStallMinutes: m.agentStallMinutes } : {}),
     maxInProgressAiIssues: m.maxInProgressAiIssues,
     maxTurns: m.maxTurns ?? MAPPING_DEFAULTS.maxTurns,
     maxIterations: m.maxIterations ?? (m.provider === 'bedrock' ? MAPPING_DEFAULTS.maxIterationsBedrock : MAPPING_DEFAULTS.maxIterationsAnthropic),

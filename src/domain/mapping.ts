@@ -4,8 +4,13 @@ export type TrackerKind = 'linear' | 'jira';
 /** Where a run's agent job executes. */
 export type ExecutionMode = 'github-actions' | 'fly-machines' | 'local';
 
-/** Which model provider the agent talks to. */
-export type ModelProvider = 'anthropic' | 'bedrock';
+/**
+ * Which model provider the agent talks to. Each runtime accepts some of them
+ * (Claude Code: anthropic, bedrock, vertex; Codex: openai; Gemini CLI:
+ * google, vertex; OpenCode: anthropic, openai; Cursor: cursor).
+ */
+export const MODEL_PROVIDERS = ['anthropic', 'bedrock', 'vertex', 'openai', 'google', 'cursor'] as const;
+export type ModelProvider = (typeof MODEL_PROVIDERS)[number];
 
 export interface LinearScope {
   teamKey: string;
@@ -44,6 +49,12 @@ export interface Mapping {
   agentRuntime: string;
   provider: ModelProvider;
   awsRegion?: string;
+  /** The model per runtime (`{ "claude-code": "claude-sonnet-4-5", "codex": "gpt-5.1-codex" }`); a runtime left out uses its vendor's default. */
+  models?: Record<string, string>;
+  /** The runtime a step is handed to when the agent's vendor keeps answering overloaded or the agent stalls. */
+  fallbackRuntime?: string;
+  /** An agent with no output and no change in the work tree for this long is stopped (default 10). */
+  agentStallMinutes?: number;
   maxInProgressAiIssues: number;
   maxTurns: number;
   maxIterations: number;

@@ -27,6 +27,16 @@ export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 export interface TokenUsage {
   input: number;
   output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+}
+
+/** The agent that did a run's work (after any fallback) and the model it used. */
+export interface RunAgent {
+  runtime: string;
+  model?: string;
+  provider?: string;
+  fallbackFrom?: string[];
 }
 
 /**
@@ -60,6 +70,7 @@ export interface Run {
   failedStep?: string;
   costUsd?: number;
   tokens?: TokenUsage;
+  agent?: RunAgent;
   instructions?: string;
   /** Id of the primary run this one shadows (shadow legs are inert). */
   shadowOf?: string;

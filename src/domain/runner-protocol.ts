@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODEL_PROVIDERS } from './mapping.js';
 
 /**
  * The wire contract between the orchestrator and the runner CLI, shared by
@@ -79,6 +80,14 @@ export type ProgressBody = z.infer<typeof progressBodySchema>;
 
 export const RUN_OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
 
+/** Tokens an agent used; cache reads and writes are counted apart (they are priced apart). */
+export const tokenUsageSchema = z.object({
+  input: z.number().int().nonnegative(),
+  output: z.number().int().nonnegative(),
+  cacheRead: z.number().int().nonnegative().optional(),
+  cacheWrite: z.number().int().nonnegative().optional(),
+});
+
 export const resultBodySchema = z.object({
   runId: z.string().min(1),
   attempt: z.number().int().positive(),
@@ -92,7 +101,17 @@ export const resultBodySchema = z.object({
   failureReason: z.string().max(4_000).optional(),
   failedStep: z.string().max(200).optional(),
   costUsd: z.number().nonnegative().optional(),
-  tokens: z.object({ input: z.number().int().nonnegative(), output: z.number().int().nonnegative() }).optional(),
+  tokens: tokenUsageSchema.optional(),
+  /** Which agent did the work (after any fallback) and with which model. */
+  agent: z
+    .object({
+      runtime: z.string().min(1).max(40),
+      model: z.string().max(200).optional(),
+      provider: z.string().max(40).optional(),
+      /** Runtimes that gave up before this one (overloaded, stalled), in order. */
+      fallbackFrom: z.array(z.string().max(40)).max(10).optional(),
+    })
+    .optional(),
 });
 export type ResultBody = z.infer<typeof resultBodySchema>;
 
@@ -139,8 +158,12 @@ export const jobSpecSchema = z.object({
   }),
   agent: z.object({
     runtime: z.string(),
-    provider: z.enum(['anthropic', 'bedrock']),
+    provider: z.enum(MODEL_PROVIDERS),
     awsRegion: z.string().optional(),
+    /** The mapping's model per runtime; the repository's WORKFLOW.md overrides it. */
+    models: z.record(z.string(), z.string()).optional(),
+    fallbackRuntime: z.string().optional(),
+    stallMs: z.number().int().positive().optional(),
     maxTurns: z.number().int().positive(),
     maxIterations: z.number().int().positive(),
     maxJobMinutes: z.number().int().positive(),

@@ -1,4 +1,5 @@
 import type { Mapping } from '../domain/mapping.js';
+import { MAPPING_DEFAULTS } from '../domain/mapping-schema.js';
 import type { Run } from '../domain/run.js';
 import { jobSpecSchema, type JobSpec, type ReviewComment, type RunnerTokenClaims } from '../domain/runner-protocol.js';
 import type { WorkItem } from '../domain/work-item.js';
@@ -114,6 +115,9 @@ export function createJobSpecBuilder(options: JobSpecBuilderOptions): JobSpecBui
           runtime: mapping.agentRuntime,
           provider: mapping.provider,
           ...(mapping.awsRegion ? { awsRegion: mapping.awsRegion } : {}),
+          ...(mapping.models ? { models: { ...mapping.models } } : {}),
+          ...(mapping.fallbackRuntime ? { fallbackRuntime: mapping.fallbackRuntime } : {}),
+          stallMs: (mapping.agentStallMinutes ?? MAPPING_DEFAULTS.agentStallMinutes) * 60_000,
           maxTurns: mapping.maxTurns,
           maxIterations: mapping.maxIterations,
           maxJobMinutes: mapping.maxJobMinutes,

@@ -1,3 +1,4 @@
+import type { TokenUsage } from '../../domain/run.js';
 import type { JobSpec } from '../../domain/runner-protocol.js';
 import { runCommand } from '../run-command.js';
 
@@ -23,8 +24,14 @@ export interface AgentResult {
   timedOut: boolean;
   /** What the agent said last (the plan, the review); raw stdout when the CLI has no structured output. */
   text: string;
+  /** The cost the CLI reported; when it reports none, the step context prices the tokens (model-prices). */
   costUsd?: number;
-  tokens?: { input: number; output: number };
+  /** Tokens used, cache reads and writes apart. */
+  tokens?: TokenUsage;
+  /** The model the CLI says it used. */
+  model?: string;
+  /** The CLI's own reason when it failed (its error event or last stderr lines), raw: redact before posting. */
+  errorText?: string;
 }
 
 export interface AgentRuntime {
