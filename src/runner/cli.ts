@@ -7,6 +7,7 @@ import { ConfigError } from '../errors/index.js';
 import { OrchestratorClient } from './orchestrator-client.js';
 import { resolveRunnerCredentials } from './resolve-runner-credentials.js';
 import { runJob } from './run-job.js';
+import { DEFAULT_AGENT_RETRY, type AgentRetryPolicy } from './run-agent-step.js';
 import { applyTeamSecrets } from './team-secrets.js';
 import { createRunnerLog } from './runner-log.js';
 import { defaultRunnerRoots } from './runner-roots.js';
@@ -68,7 +69,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     await mkdir(workdir, { recursive: true });
     const channel = new OrchestratorClient({ baseUrl: credentials.url, progressToken: credentials.progressToken, resultToken: credentials.resultToken, log });
     // On a Fly machine: only this team's secrets, under their own names (see team-secrets.ts).
-    const result = await runJob({ channel, roots, workdir, log, baseEnv: applyTeamSecrets(env), now: () => new Date() });
+    const agentRetry = agentRetryFrom(env);
+    const result = await runJob({ channel, roots, workdir, log, baseEnv: applyTeamSecrets(env), now: () => new Date(), ...(agentRetry ? { agentRetry } : {}) });
     return result.outcome === 'succeeded' ? 0 : 1;
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -78,6 +80,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     log.error('runner failed', { reason: (error as Error).message });
     return 1;
   }
+}
+
+/** `AI_IMPLEMENT_AGENT_RETRY_MS`: the first pause before an overloaded or stalled agent is tried again (doubling, at most 10×). */
+function agentRetryFrom(env: NodeJS.ProcessEnv): AgentRetryPolicy | undefined {
+  const raw = env.AI_IMPLEMENT_AGENT_RETRY_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const baseMs = Number(raw);
+  if (!Number.isInteger(baseMs) || baseMs < 0) throw new ConfigError(`AI_IMPLEMENT_AGENT_RETRY_MS must be a whole number of milliseconds, not "${raw}"`);
+  return { ...DEFAULT_AGENT_RETRY, baseMs, maxMs: baseMs * 10 };
 }
 
 process.exitCode = await main(process.argv.slice(2), process.env);

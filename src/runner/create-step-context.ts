@@ -2,6 +2,7 @@ import { RUNNER_ENV, type JobSpec, type StepEvent } from '../domain/runner-proto
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import type { RunnerLog } from './runner-log.js';
 import { StepLogBuffer } from './runner-log.js';
+import { runAgentStep, type AgentRetryPolicy } from './run-agent-step.js';
 import { readAgentGuidance } from './runtimes/read-agent-guidance.js';
 import type { AgentRuntime } from './runtimes/agent-runtime.js';
 import type { RunState, StepContext } from './step-types.js';
@@ -51,7 +52,10 @@ export interface StepContextDeps {
   repoDir: string;
   state: RunState;
   log: RunnerLog;
-  runtime: AgentRuntime;
+  /** Every runtime a job may name: its own, and its fallback. */
+  runtimes: ReadonlyMap<string, AgentRuntime>;
+  /** How an overloaded or stalled agent is retried (the default waits 30 s, then 60 s). */
+  agentRetry?: AgentRetryPolicy;
   baseEnv: NodeJS.ProcessEnv;
   now: () => Date;
   report: (event: StepEvent) => Promise<void>;
@@ -88,19 +92,23 @@ export function createStepContext(deps: StepContextDeps, stepId: string, options
       if (guidance.warning) log.warn(guidance.warning);
       const untilDeadline = Date.parse(job.deadlineAt) - deps.now().getTime();
       const timeoutMs = Math.max(1_000, Math.min(job.agent.maxJobMinutes * 60_000, untilDeadline));
-      buffer.line(`agent ${deps.runtime.id} (${request.mode}${guidance.model ? `, model ${guidance.model}` : ''}, max ${job.agent.maxTurns} turns)`);
-      const result = await deps.runtime.run({
-        prompt: request.prompt,
-        mode: request.mode,
-        cwd: deps.repoDir,
-        ...(guidance.model ? { model: guidance.model } : {}),
-        maxTurns: job.agent.maxTurns,
-        timeoutMs,
-        env,
-        job,
-        onOutput: (chunk) => buffer.output(chunk),
-      });
+      const result = await runAgentStep(
+        {
+          job,
+          repoDir: deps.repoDir,
+          env,
+          runtimes: deps.runtimes,
+          workflowModel: guidance.model,
+          timeoutMs,
+          ...(deps.agentRetry ? { retry: deps.agentRetry } : {}),
+          line: (text) => buffer.line(text),
+          onOutput: (chunk) => buffer.output(chunk),
+        },
+        request,
+      );
       if (result.timedOut) buffer.line(`agent killed after ${Math.round(timeoutMs / 1000)}s`);
+      if (result.stalled) buffer.line('agent stopped: no output and no change in the work tree');
+      state.agent = { runtime: result.runtime, model: result.model, provider: result.provider, ...(result.fallbackFrom.length > 0 ? { fallbackFrom: result.fallbackFrom } : {}) };
       if (result.costUsd !== undefined) state.costUsd = (state.costUsd ?? 0) + result.costUsd;
       if (result.tokens) {
         state.tokens = { input: (state.tokens?.input ?? 0) + result.tokens.input, output: (state.tokens?.output ?? 0) + result.tokens.output };

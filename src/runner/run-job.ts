@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { JobSpec, ProgressBody, ResultBody, StepEvent } from '../domain/runner-protocol.js';
 import { createStepContext } from './create-step-context.js';
+import type { AgentRetryPolicy } from './run-agent-step.js';
 import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
 import { loadStepModules, type LoadedStep } from './load-step-modules.js';
 import { conditionFacts, evaluateCondition } from './pipeline-schema.js';
@@ -23,6 +24,8 @@ export interface RunJobOptions {
   log: RunnerLog;
   baseEnv: NodeJS.ProcessEnv;
   runtimes?: ReadonlyMap<string, AgentRuntime>;
+  /** How an overloaded or stalled agent is retried; the CLI reads it from the environment for tests. */
+  agentRetry?: AgentRetryPolicy;
   /** The clock for step times and the deadline check; the CLI's main passes the real one. */
   now: () => Date;
 }
@@ -41,6 +44,7 @@ function buildResult(job: JobSpec, state: RunState, failure?: { step: string; re
     ...(failure ? { failureReason: cap(failure.reason, 4_000), failedStep: cap(failure.step, 200) } : {}),
     ...(state.costUsd !== undefined ? { costUsd: state.costUsd } : {}),
     ...(state.tokens ? { tokens: state.tokens } : {}),
+    ...(state.agent ? { agent: state.agent } : {}),
   };
 }
 
@@ -57,6 +61,7 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
   for (const value of Object.values(job.env)) log.addSecret(value);
   log.info('job received', { runId: job.runId, attempt: job.attempt, phase: job.phase, pipeline: job.pipeline, shadow: job.shadow });
   const state = createRunState();
+  const runtimes = options.runtimes ?? AGENT_RUNTIMES;
   const progress = (body: Omit<ProgressBody, 'runId' | 'attempt'>) => channel.postProgress({ runId: job.runId, attempt: job.attempt, ...body });
   const finish = async (failure?: { step: string; reason: string }): Promise<ResultBody> => {
     const result = buildResult(job, state, failure ? { step: failure.step, reason: log.redact(failure.reason) } : undefined);
@@ -65,11 +70,11 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
     return result;
   };
 
-  let runtime: AgentRuntime;
   let steps: Map<string, LoadedStep>;
   let loaded: LoadedPipeline;
   try {
-    runtime = resolveAgentRuntime(job.agent.runtime, options.runtimes ?? AGENT_RUNTIMES);
+    // An unknown runtime (or fallback) fails the job before any step runs.
+    for (const id of [job.agent.runtime, job.agent.fallbackRuntime]) if (id) resolveAgentRuntime(id, runtimes);
     steps = await loadStepModules(options.roots, log);
     loaded = await loadPipeline(job.pipeline, options.roots, new Set(steps.keys()), log);
   } catch (error) {
@@ -87,7 +92,7 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
     steps: [],
   });
   const report = (event: StepEvent) => progress({ steps: [event] }).then(() => undefined);
-  const deps = { job, workdir: options.workdir, repoDir: join(options.workdir, 'repo'), state, log, runtime, baseEnv: options.baseEnv, now, report };
+  const deps = { job, workdir: options.workdir, repoDir: join(options.workdir, 'repo'), state, log, runtimes, ...(options.agentRetry ? { agentRetry: options.agentRetry } : {}), baseEnv: options.baseEnv, now, report };
 
   let failure: { step: string; reason: string } | undefined;
   for (const entry of entries) {

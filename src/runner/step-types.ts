@@ -1,7 +1,9 @@
+import type { RunAgent } from '../domain/run.js';
 import type { JobSpec, StepEvent } from '../domain/runner-protocol.js';
 import type { CommandResult, RunCommandOptions } from './run-command.js';
 import type { StepLogBuffer } from './runner-log.js';
-import type { AgentMode, AgentResult } from './runtimes/agent-runtime.js';
+import type { AgentStepResult } from './run-agent-step.js';
+import type { AgentMode } from './runtimes/agent-runtime.js';
 
 export type StepOutcome = 'passed' | 'failed' | 'skipped';
 
@@ -40,6 +42,8 @@ export interface RunState {
   verifyCommands: Array<{ label: string; command: string; args: string[] }>;
   costUsd?: number;
   tokens?: { input: number; output: number };
+  /** The agent of the last agent pass: runtime (after any fallback), model, provider. */
+  agent?: RunAgent;
   summaries: string[];
   outputs: Record<string, unknown>;
 }
@@ -66,7 +70,7 @@ export interface StepContext {
   /** Runs git with the installation token supplied out of band (never in argv or in remote URLs). */
   git(args: string[], options?: Partial<RunCommandOptions>): Promise<CommandResult>;
   /** Runs the job's agent runtime in the repository, with model, turns and time limits applied. */
-  runAgent(request: AgentRequest): Promise<AgentResult>;
+  runAgent(request: AgentRequest): Promise<AgentStepResult>;
   /** Reports a sub-step (a feedback iteration, say); `parentId` is filled in. */
   report(event: Omit<StepEvent, 'parentId'>): Promise<void>;
   /** The runner's clock: times a step reports come from it, so a test's clock governs them too. */

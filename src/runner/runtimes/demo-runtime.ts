@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AgentInvocation, AgentResult, AgentRuntime } from './agent-runtime.js';
+import { runtimeSpecOf, type RuntimeSpec } from './runtime-table.js';
 
 export function demoChangePath(identifier: string): string {
   return `ai-implement/${identifier}.md`;
@@ -25,6 +26,7 @@ function renderChange(invocation: AgentInvocation): string {
  */
 export const demoRuntime: AgentRuntime = {
   id: 'demo',
+  spec: runtimeSpecOf('demo') as RuntimeSpec,
   async run(invocation): Promise<AgentResult> {
     const { ticket } = invocation.job;
     let text: string;

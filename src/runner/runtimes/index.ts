@@ -1,10 +1,18 @@
 import { UnknownRuntimeError, type AgentRuntime } from './agent-runtime.js';
 import { claudeCodeRuntime } from './claude-code.js';
 import { demoRuntime } from './demo-runtime.js';
-import { codexRuntime, cursorRuntime, geminiRuntime, opencodeRuntime } from './other-cli-runtimes.js';
+import { codexRuntime } from './codex.js';
+import { cursorRuntime } from './cursor.js';
+import { geminiRuntime } from './gemini.js';
+import { opencodeRuntime } from './opencode.js';
 
 export * from './agent-runtime.js';
 export { claudeCodeArgs } from './claude-code.js';
+export { codexArgs } from './codex.js';
+export { cursorArgs } from './cursor.js';
+export { geminiArgs } from './gemini.js';
+export { opencodeArgs, opencodeConfig } from './opencode.js';
+export { RUNTIME_TABLE, runtimeSpecOf, type RuntimeProviderSpec, type RuntimeSpec } from './runtime-table.js';
 export { demoChangePath } from './demo-runtime.js';
 
 /** Every agent runtime a job may name in `agent.runtime`. */

@@ -1,5 +1,6 @@
 import { buildAgentPrompt } from '../build-prompt.js';
 import { readAgentGuidance } from '../runtimes/read-agent-guidance.js';
+import { describeAgentFailure } from '../run-agent-step.js';
 import type { StepModule } from '../step-types.js';
 import { commitChanges, commitMessage } from './commit-changes.js';
 import { runChecks } from './verify.js';
@@ -26,7 +27,7 @@ export const feedbackLoopStep: StepModule = {
       const failures = result.timedOut ? ctx.state.verifyFailures : await runChecks(ctx, ctx.state.verifyCommands);
       const status = failures.length === 0 ? 'passed' : 'failed';
       await ctx.report({ id, type: 'feedback-iteration', status, startedAt, finishedAt: ctx.now().toISOString(), output: { failed: failures.map((f) => f.command) } });
-      if (result.timedOut) return { status: 'failed', summary: `the agent ran out of time in fix round ${round}` };
+      if (result.timedOut || result.stalled || result.refused !== undefined) return { status: 'failed', summary: describeAgentFailure(result, `fixing the checks (round ${round})`) };
       if (failures.length === 0) return { status: 'passed', summary: `checks pass after ${round} fix round(s)`, output: { rounds: round } };
     }
     return { status: 'failed', summary: `checks still failing after ${limit} fix round(s)`, output: { rounds: limit } };

@@ -1,5 +1,6 @@
 import { buildAgentPrompt } from '../build-prompt.js';
 import { readAgentGuidance } from '../runtimes/read-agent-guidance.js';
+import { describeAgentFailure } from '../run-agent-step.js';
 import type { StepModule } from '../step-types.js';
 import { commitChanges, commitMessage } from './commit-changes.js';
 
@@ -13,11 +14,10 @@ export const implementStep: StepModule = {
   async run(ctx) {
     const { guidance } = await readAgentGuidance(ctx.repoDir, ctx.job.phase);
     const result = await ctx.runAgent({ prompt: buildAgentPrompt(ctx.job, 'implement', { guidance }), mode: 'edit' });
-    if (result.timedOut) return { status: 'failed', summary: 'the agent ran out of time' };
-    if (result.exitCode !== 0) return { status: 'failed', summary: `the agent exited with ${result.exitCode}` };
+    if (result.exitCode !== 0 || result.timedOut || result.stalled) return { status: 'failed', summary: describeAgentFailure(result, 'implementing') };
     const { committed, commits } = await commitChanges(ctx, commitMessage(ctx));
     const output = { committed, commits };
     if (commits === 0 && ctx.with.allowEmpty !== true) return { status: 'failed', summary: 'the agent made no changes', output };
-    return { status: 'passed', summary: `implemented ${ctx.job.ticket.identifier} in ${commits} commit(s)`, output };
+    return { status: 'passed', summary: `implemented ${ctx.job.ticket.identifier} in ${commits} commit(s) with ${result.runtime} (${result.model})`, output };
   },
 };

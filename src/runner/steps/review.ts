@@ -1,6 +1,7 @@
 import { buildAgentPrompt } from '../build-prompt.js';
 import { ensurePullComment } from '../github-pulls.js';
 import { readAgentGuidance } from '../runtimes/read-agent-guidance.js';
+import { describeAgentFailure } from '../run-agent-step.js';
 import type { StepModule } from '../step-types.js';
 import { githubTarget } from './open-pr.js';
 
@@ -13,7 +14,8 @@ export const reviewStep: StepModule = {
     const diff = await ctx.git(['diff', `origin/${ctx.job.repo.defaultBranch}...HEAD`]);
     const { guidance } = await readAgentGuidance(ctx.repoDir, ctx.job.phase);
     const result = await ctx.runAgent({ prompt: buildAgentPrompt(ctx.job, 'review', { guidance, diff: diff.stdout }), mode: 'review' });
-    if (result.exitCode !== 0 || result.text.trim() === '') return { status: 'failed', summary: `the review pass failed (exit ${result.exitCode})` };
+    if (result.exitCode !== 0 || result.timedOut || result.stalled) return { status: 'failed', summary: describeAgentFailure(result, 'reviewing') };
+    if (result.text.trim() === '') return { status: 'failed', summary: `${result.runtime} wrote no review` };
     const marker = `<!-- ai-implement:review ${ctx.job.runId} -->`;
     const comment = await ensurePullComment(githubTarget(ctx), number, marker, `### AI-Implement review\n\n${result.text.trim()}`);
     return { status: 'passed', summary: 'review posted on the pull request', output: { commentId: comment.id, url: comment.url } };
