@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,8 +20,8 @@ function dataDir(): string {
   return dir;
 }
 
-function start(env: Record<string, string>): SpawnedServer {
-  const server = spawnServer(env);
+function start(env: Record<string, string>, wrapper: readonly string[] = []): SpawnedServer {
+  const server = spawnServer(env, wrapper);
   running.push(server);
   return server;
 }
@@ -43,6 +43,23 @@ describe('booting the compiled server (what `npm start` runs)', () => {
   it('uses ADMIN_ACCESS_CODE in the banner when it is set', async () => {
     const server = start({ DATA_DIR: dataDir(), PORT: '0', LOG_LEVEL: 'silent', ADMIN_ACCESS_CODE: 'operator-chosen-code-1' });
     await server.waitFor(/Access code:\s+operator-chosen-code-1/);
+  });
+
+  it('starts again within 5 s after kill -9 as PID 1, as in a container, although the lock names pid 1', async () => {
+    // `--kill-child`: killing unshare kills the namespace's PID 1, which takes every process of the namespace with it.
+    const asPid1 = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL'];
+    const dir = dataDir();
+    const env = { DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent' };
+    const first = start(env, asPid1);
+    await first.waitFor(/Access code:/, 15_000);
+    expect(JSON.parse(readFileSync(join(dir, '.lock'), 'utf8'))).toMatchObject({ pid: 1 });
+    first.kill();
+    await first.exited;
+    const restarted = performance.now();
+    const second = start(env, asPid1);
+    const [, adminUrl] = await second.waitFor(/Admin:\s+(http:\/\/127\.0\.0\.1:\d+)\/admin/, 5_000);
+    expect(performance.now() - restarted).toBeLessThan(5_000);
+    expect((await fetch(`${adminUrl}/readyz`)).status).toBe(200);
   });
 
   it('refuses a second process on the same DATA_DIR, naming the lock', async () => {

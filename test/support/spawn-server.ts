@@ -10,9 +10,13 @@ export interface SpawnedServer {
   kill: () => void;
 }
 
-/** Starts the compiled server (`npm start` runs `node dist/src/main.js`) with exactly the given environment. */
-export function spawnServer(env: Record<string, string>): SpawnedServer {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+/**
+ * Starts the compiled server (`npm start` runs `node dist/src/main.js`) with exactly the given environment,
+ * optionally under a wrapper command (e.g. `unshare -pf --mount-proc --kill-child`, to run it as PID 1).
+ */
+export function spawnServer(env: Record<string, string>, wrapper: readonly string[] = []): SpawnedServer {
+  const [command, ...args] = [...wrapper, process.execPath, 'dist/src/main.js'];
+  const child = spawn(command!, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

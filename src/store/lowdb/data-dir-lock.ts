@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, open, unlink, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,32 @@ interface LockContent {
   pid: number;
   hostname: string;
   acquiredAt: string;
+  /**
+   * When the holder started (clock ticks since boot, /proc/<pid>/stat) and
+   * which boot it was: a pid alone is reused — a container's orchestrator is
+   * pid 1 at every start, so a lock left by a crash would name "this" process.
+   */
+  startTicks?: string;
+  bootId?: string;
+}
+
+/** The process's start time in clock ticks since boot, where /proc has it (Linux). */
+export function processStartTicks(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22, counted after the command name, which is in parentheses and may hold spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function currentBootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -35,6 +62,20 @@ function isAlive(pid: number): boolean {
     // EPERM: the pid exists but belongs to someone else, so it is alive.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Whether the process that wrote the lock still runs. Same host only. A
+ * different boot, or a pid now running a process that started at another
+ * time (pid reuse, or this very process after a restart as pid 1), means the
+ * holder is gone.
+ */
+function holderIsAlive(holder: Partial<LockContent> & { pid: number }, own: LockContent): boolean {
+  if (holder.bootId && own.bootId && holder.bootId !== own.bootId) return false;
+  if (holder.startTicks && holder.startTicks !== processStartTicks(holder.pid)) return false;
+  // Without a start time (an older lock, or no /proc) the pid is all there is; our own pid is then a leftover.
+  if (!holder.startTicks && holder.pid === own.pid) return false;
+  return isAlive(holder.pid);
 }
 
 async function readHolder(lockPath: string): Promise<Partial<LockContent> | undefined> {
@@ -59,7 +100,9 @@ const UNREADABLE_LOCK_GRACE_MS = 2000;
  */
 export async function acquireDataDirLock(dataDir: string, clock: Clock): Promise<() => Promise<void>> {
   const lockPath = path.resolve(dataDir, LOCK_FILE_NAME);
-  const content: LockContent = { pid: process.pid, hostname: hostname(), acquiredAt: new Date(clock()).toISOString() };
+  const startTicks = processStartTicks(process.pid);
+  const bootId = currentBootId();
+  const content: LockContent = { pid: process.pid, hostname: hostname(), acquiredAt: new Date(clock()).toISOString(), ...(startTicks ? { startTicks } : {}), ...(bootId ? { bootId } : {}) };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(lockPath, 'wx');
@@ -71,14 +114,14 @@ export async function acquireDataDirLock(dataDir: string, clock: Clock): Promise
       }
       return async () => {
         const holder = await readHolder(lockPath);
-        if (holder?.pid === process.pid) await unlink(lockPath).catch(() => undefined);
+        if (holder?.pid === process.pid && holder.startTicks === content.startTicks) await unlink(lockPath).catch(() => undefined);
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = await readHolder(lockPath);
     if (holder && typeof holder.pid === 'number') {
-      const stale = holder.hostname === content.hostname && holder.pid !== process.pid && !isAlive(holder.pid);
+      const stale = holder.hostname === content.hostname && !holderIsAlive({ ...holder, pid: holder.pid }, content);
       if (!stale) throw new DataDirLockedError(lockPath, holder.pid, holder.hostname);
     } else {
       const age = await stat(lockPath).then((s) => clock() - s.mtimeMs, () => Infinity);
