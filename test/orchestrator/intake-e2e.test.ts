@@ -71,11 +71,14 @@ describe('intake and dispatch end to end (real SDKs against the emulators)', () 
     const [run] = await h.runsOf(issue.identifier);
     expect(run?.backend).toBe('local');
     expect(run?.upstreamId).toMatch(new RegExp(`^local-\\d+-${run!.id}$`));
-    // The runner CLI started, fetched its job with its own token and reported a result
-    // (it fails at clone here: the GitHub emulator serves no git).
+    // The runner CLI started, fetched its job with its own token, cloned over git HTTP from the GitHub
+    // emulator, let the demo agent change a file, pushed the branch, opened a PR and reported the result.
     const finished = await h.waitForTerminal(run!.id);
-    expect(finished.status).toBe('failed');
-    expect(finished.failedStep).toBe('clone');
+    expect(finished).toMatchObject({ status: 'succeeded', prNumber: expect.any(Number) });
+    const repo = h.github.state.requireRepo('acme', 'local-app');
+    const pull = h.github.state.pulls.find((p) => p.repoId === repo.id && p.number === finished.prNumber);
+    expect(pull?.headRef).toBe(finished.branch);
+    expect(h.github.state.readFile('acme', 'local-app', `ai-implement/${issue.identifier}.md`, finished.branch)).toContain(`# ${issue.identifier}: Fix typo`);
   });
 
   it('dispatches a Jira ticket that matches its mapping’s JQL and repo field', async () => {

@@ -13,6 +13,7 @@ import { GitHubOidcIssuer, registerOidcRoutes } from './routes-oidc.js';
 import { registerPullRoutes } from './routes-pulls.js';
 import { registerRepoRoutes } from './routes-repos.js';
 import { registerSandboxRoutes } from './routes-sandbox.js';
+import { GitHttpBackend, isGitPath } from './github-git-http.js';
 
 export interface GitHubEmulatorOptions {
   appId?: number;
@@ -53,6 +54,8 @@ export class GitHubEmulator {
   /** The Actions OIDC issuer (`createRequestToken`, `mintIdToken`); see routes-oidc.ts. */
   readonly oidc: GitHubOidcIssuer;
   private readonly table: RouteTable;
+  /** Git over HTTP at `/<owner>/<repo>.git` (clone, fetch, push with an installation token). */
+  private readonly git: GitHttpBackend;
   private readonly now: () => Date;
 
   constructor(options: GitHubEmulatorOptions = {}) {
@@ -90,6 +93,7 @@ export class GitHubEmulator {
     registerOidcRoutes(this.table, this.oidc);
     registerSandboxRoutes(this.table);
     this.server = new EmulatorServer('github', (req) => this.handle(req));
+    this.git = new GitHttpBackend(this.state);
   }
 
   /** Starts listening on 127.0.0.1 and resolves with the base URL (no `/api/v3`). */
@@ -97,8 +101,9 @@ export class GitHubEmulator {
     return this.server.start(port);
   }
 
-  stop(): Promise<void> {
-    return this.server.stop();
+  async stop(): Promise<void> {
+    await this.server.stop();
+    await this.git.stop();
   }
 
   get url(): string {
@@ -132,6 +137,8 @@ export class GitHubEmulator {
   }
 
   private async handle(raw: EmulatorRequest): Promise<EmulatorResponse> {
+    // Git over HTTP lives on the web host, outside the REST API and its rate limit.
+    if (isGitPath(raw.path)) return this.git.handle(raw);
     const prefixed = raw.path === GHE_PREFIX || raw.path.startsWith(`${GHE_PREFIX}/`);
     const req: EmulatorRequest = prefixed
       ? { ...raw, path: raw.path.slice(GHE_PREFIX.length) || '/', headers: { ...raw.headers, 'x-emulator-prefix': GHE_PREFIX } }
