@@ -51,4 +51,13 @@ export interface RunnerBackend {
   cancel(upstreamId: string, mapping: Mapping): Promise<void>;
   /** Live jobs this backend knows about, for the reaper and the sessions panel. */
   listLive(): Promise<UpstreamRun[]>;
+  /**
+   * A job this process no longer tracks (it started before a restart) and
+   * that `find` does not know: stop whatever is left of it and remove its
+   * files. Backends whose jobs outlive the orchestrator (Actions, Fly) find
+   * them again instead and have no need of it.
+   */
+  abandon?(upstreamId: string, runId: string): Promise<void>;
+  /** Removes work files no live job owns (left by a crash), at start. */
+  sweep?(): Promise<void>;
 }

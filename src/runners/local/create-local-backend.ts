@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ExternalServiceError } from '../../errors/index.js';
 import type { Mapping } from '../../domain/mapping.js';
 import type { Logger } from '../../logging/create-logger.js';
@@ -20,6 +22,13 @@ export interface LocalBackendOptions {
    * server's own environment holds its secrets and must not leak into a run.
    */
   baseEnv?: Record<string, string>;
+  /**
+   * Where each run's workspace (its clone and scratch files) goes: one
+   * directory per attempt, given to the runner as `--workdir` and removed when
+   * its process ends; leftovers of a crash are removed by `sweep` at start.
+   * Unset: the runner makes a temporary directory of its own.
+   */
+  workspaceRoot?: string;
   /** Bytes of combined stdout/stderr kept per run (default 8 KiB). */
   tailBytes?: number;
   /** Finished runs remembered for `find` (default 200). */
@@ -43,6 +52,8 @@ export interface LocalRunnerExit {
 }
 
 export interface LocalRunnerBackend extends RunnerBackend {
+  abandon(upstreamId: string, runId: string): Promise<void>;
+  sweep(): Promise<void>;
   /** The last output of a run's child, for diagnostics. */
   outputTail(runId: string): string | undefined;
 }
@@ -92,6 +103,15 @@ export function createLocalBackend(options: LocalBackendOptions): LocalRunnerBac
   let running = 0;
 
   const isLive = (e: Entry): boolean => e.state === 'pending' || e.state === 'running';
+  const workspaceOf = (runId: string, attempt: number): string | undefined => (options.workspaceRoot ? join(options.workspaceRoot, `${runId}-a${attempt}`) : undefined);
+
+  /** Every attempt's workspace of a run: `<runId>-a<attempt>`. */
+  async function removeWorkspaces(runId: string): Promise<void> {
+    const root = options.workspaceRoot;
+    if (!root) return;
+    const names = await readdir(root).catch(() => [] as string[]);
+    await Promise.all(names.filter((name) => name.startsWith(`${runId}-a`)).map((name) => rm(join(root, name), { recursive: true, force: true })));
+  }
 
   function upstreamOf(entry: Entry): UpstreamRun {
     return {
@@ -111,7 +131,8 @@ export function createLocalBackend(options: LocalBackendOptions): LocalRunnerBac
     entry.tail = new OutputTail(options.tailBytes, (line) => log?.debug({ line }, 'local runner output'));
     let child: ChildProcess;
     try {
-      child = spawn(file!, args, {
+      const workdir = workspaceOf(entry.runId, entry.request.attempt);
+      child = spawn(file!, workdir ? [...args, '--workdir', workdir] : args, {
         cwd: options.cwd,
         env: { ...baseEnv, ...entry.request.env },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -152,6 +173,7 @@ export function createLocalBackend(options: LocalBackendOptions): LocalRunnerBac
       log?.[level]({ code, signal, state: entry.state, stopReason: entry.stopReason, tail: entry.tail.text() }, 'local runner exited');
       options.onExit?.({ runId: entry.runId, upstreamId: entry.upstreamId ?? '', code, signal, stopReason: entry.stopReason, tail: entry.tail.text() });
       retire(entry);
+      removeWorkspaces(entry.runId).catch((error: unknown) => log?.warn({ err: error }, 'could not remove the run workspace'));
     });
   }
 
@@ -269,7 +291,39 @@ export function createLocalBackend(options: LocalBackendOptions): LocalRunnerBac
     outputTail(runId: string): string | undefined {
       return byRunId.get(runId)?.tail.text();
     },
+
+    async abandon(upstreamId: string, runId: string): Promise<void> {
+      if (byRunId.get(runId)) return;
+      const pid = Number(/^local-(\d+)-/.exec(upstreamId)?.[1]);
+      // Only a process that still carries this run in its command line (its workspace): a reused pid is someone else.
+      if (Number.isInteger(pid) && pid > 1 && (await commandLineOf(pid)).includes(runId)) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // ESRCH: it ended meanwhile.
+        }
+        options.log?.warn({ runId, pid }, 'stopped a local runner left over from before the restart');
+      }
+      await removeWorkspaces(runId);
+    },
+
+    async sweep(): Promise<void> {
+      const root = options.workspaceRoot;
+      if (!root) return;
+      const live = new Set([...byRunId.values()].filter(isLive).map((e) => `${e.runId}-a${e.request.attempt}`));
+      const names = await readdir(root).catch(() => [] as string[]);
+      const orphans = names.filter((name) => !live.has(name));
+      await Promise.all(orphans.map((name) => rm(join(root, name), { recursive: true, force: true })));
+      if (orphans.length > 0) options.log?.info({ removed: orphans.length }, 'removed workspaces left by a previous process');
+    },
   };
+}
+
+async function commandLineOf(pid: number): Promise<string> {
+  return readFile(`/proc/${pid}/cmdline`, 'utf8').then(
+    (text) => text.replace(/\0/g, ' '),
+    () => '',
+  );
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
