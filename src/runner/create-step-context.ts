@@ -1,5 +1,6 @@
 import { RUNNER_ENV, type JobSpec, type StepEvent } from '../domain/runner-protocol.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
+import { recordAgentCall } from './record-agent-call.js';
 import type { RunnerLog } from './runner-log.js';
 import { StepLogBuffer } from './runner-log.js';
 import { readAgentGuidance } from './runtimes/read-agent-guidance.js';
@@ -101,10 +102,7 @@ export function createStepContext(deps: StepContextDeps, stepId: string, options
         onOutput: (chunk) => buffer.output(chunk),
       });
       if (result.timedOut) buffer.line(`agent killed after ${Math.round(timeoutMs / 1000)}s`);
-      if (result.costUsd !== undefined) state.costUsd = (state.costUsd ?? 0) + result.costUsd;
-      if (result.tokens) {
-        state.tokens = { input: (state.tokens?.input ?? 0) + result.tokens.input, output: (state.tokens?.output ?? 0) + result.tokens.output };
-      }
+      recordAgentCall(state, result, { job, runtime: deps.runtime.id, step: stepId, guidanceModel: guidance.model });
       return result;
     },
     report: (event) => deps.report({ ...event, parentId: stepId }),
