@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { JobSpec, ProgressBody, ResultBody, StepEvent } from '../domain/runner-protocol.js';
-import { sanitizeAgentText, type Redactor } from '../domain/sanitize-agent-text.js';
+import { cutText, sanitizeAgentText, type Redactor } from '../domain/sanitize-agent-text.js';
 import { createStepContext } from './create-step-context.js';
 import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
 import { loadStepModules, type LoadedStep } from './load-step-modules.js';
@@ -29,6 +29,8 @@ export interface RunJobOptions {
 }
 
 const cap = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** Long text is cut with a visible note ("… cut: N more characters"), leaving room for the note under the schema's cap. */
+const cutTo = (text: string, max: number): string => cutText(text, { maxChars: max - 64 });
 
 /** The CLI's own reason is worth a few lines under the step's summary, its end first: that is where CLIs say why. */
 const AGENT_ERROR_LIMITS = { maxLines: 20, maxChars: 2_000, keep: 'tail' } as const;
@@ -67,9 +69,9 @@ export function buildResult(job: JobSpec, state: RunState, redact: Redactor, fai
     outcome: failure ? 'failed' : 'succeeded',
     ...(state.pr ? { prUrl: state.pr.url, prNumber: state.pr.number } : {}),
     ...(state.pushed ? { branch: job.repo.branch } : {}),
-    ...(state.summaries.length > 0 ? { summary: cap(redact(state.summaries.join('\n')), 20_000) } : {}),
-    ...(state.plan !== undefined ? { plan: cap(redact(state.plan), 60_000) } : {}),
-    ...(failure ? { failureReason: cap(redact(failureReasonOf(failure, state, redact)), 4_000), failedStep: cap(failure.step, 200) } : {}),
+    ...(state.summaries.length > 0 ? { summary: cutTo(redact(state.summaries.join('\n')), 20_000) } : {}),
+    ...(state.plan !== undefined ? { plan: cutTo(redact(state.plan), 60_000) } : {}),
+    ...(failure ? { failureReason: cutTo(redact(failureReasonOf(failure, state, redact)), 4_000), failedStep: cap(failure.step, 200) } : {}),
     ...(state.costUsd !== undefined && !state.costUnknown ? { costUsd: state.costUsd } : {}),
     ...(state.tokens ? { tokens: state.tokens } : {}),
     ...(agent ? { agent } : {}),

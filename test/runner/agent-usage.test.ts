@@ -130,6 +130,14 @@ describe('runJob reports the agent, tokens and cost of every agent step', () => 
     expect(unknown.costUsd).toBeUndefined();
   });
 
+  it('cuts a 100 KB plan with a visible note instead of overrunning the result schema', async () => {
+    await writeFile(join(root, 'custom', 'steps', 'big-plan.js'), "export default { async run(ctx) { ctx.state.plan = 'p'.repeat(100 * 1024); return { status: 'passed' }; } };\n");
+    await writeFile(join(root, 'custom', 'pipelines', 'plan-big.yml'), 'steps:\n  - id: plan\n    uses: big-plan\n');
+    const result = await run(makeJobSpec({ pipeline: 'plan-big', phase: 'plan' }), new ScriptedRuntime('demo', []));
+    expect(result.plan!.length).toBeLessThanOrEqual(60_000);
+    expect(result.plan).toMatch(/^p+\n… cut: 42,464 more characters$/);
+  });
+
   it('puts the CLI’s own reason under the failed step’s summary, cleaned, redacted and cut to its last lines', async () => {
     const job = makeJobSpec({ pipeline: 'twice', env: { ANTHROPIC_API_KEY: 'sk-ant-api03-very-secret' } });
     const noise = Array.from({ length: 40 }, (_, i) => `retrying ${i}`).join('\n');
