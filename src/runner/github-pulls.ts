@@ -1,4 +1,5 @@
 import { Octokit } from '@octokit/rest';
+import { PR_METADATA_PATTERN } from '../domain/runner-protocol.js';
 import { sanitizeAgentText, type Redactor } from '../domain/sanitize-agent-text.js';
 import { ExternalServiceError } from '../errors/index.js';
 
@@ -23,7 +24,7 @@ const MAX_COMMENT_CHARS = 60_000;
 
 /**
  * The one place the runner cleans text it posts itself (the review pass's
- * answer): terminal codes and control characters stripped, our markers
+ * answer, a new PR's body): terminal codes and control characters stripped, our markers
  * neutralised, secrets scrubbed, and long text cut with a note, exactly as
  * the orchestrator cleans runner text before it reaches a ticket.
  */
@@ -72,7 +73,11 @@ export async function createPullRequest(
   pull: { title: string; body: string; head: string; base: string },
 ): Promise<PullRef> {
   const gh = client(target);
-  const { data } = await call('create pull request', () => gh.pulls.create({ owner: target.owner, repo: target.repo, ...pull }));
+  // The metadata marker is ours and must stay readable; the rest (step summaries) is runner text.
+  const marker = PR_METADATA_PATTERN.exec(pull.body)?.[0];
+  const text = cleanPostedText(target, marker ? pull.body.replace(marker, '') : pull.body).trimEnd();
+  const body = marker ? `${text}\n\n${marker}` : text;
+  const { data } = await call('create pull request', () => gh.pulls.create({ owner: target.owner, repo: target.repo, ...pull, body }));
   return { number: data.number, url: data.html_url, body: data.body ?? '' };
 }
 

@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PR_METADATA_PATTERN, renderPrMetadata } from '../../src/domain/runner-protocol.js';
 import { createPullRequest, ensurePullComment, type GitHubTarget } from '../../src/runner/github-pulls.js';
 import { createRunnerLog } from '../../src/runner/runner-log.js';
 import { GitHubEmulator } from '../../src/sandbox/github/index.js';
@@ -47,6 +48,15 @@ describe('text the runner posts on a pull request', () => {
     const again = await ensurePullComment(target, pull, marker, 'second pass');
     expect(again.id).toBe(first.id);
     expect(github.state.issueComments.filter((c) => c.issueNumber === pull)).toHaveLength(1);
+  });
+
+  it('cleans a new pull request’s body but keeps our metadata marker readable', async () => {
+    github.state.setFile('acme', 'app', 'ai-implement/ENG-2', 'b.txt', 'b');
+    const marker = renderPrMetadata({ runId: 'run-2', issueId: 'i-2', identifier: 'ENG-2', mappingKey: 'ENG' });
+    const created = await createPullRequest(target, { title: 'ENG-2', body: `- \x1b[32mdone\x1b[0m with sk-ant-api03-review-secret\n\n${marker}`, head: 'ai-implement/ENG-2', base: 'main' });
+    const stored = github.state.pulls.find((p) => p.number === created.number);
+    expect(stored?.body).toBe(`- done with ***\n\n${marker}`);
+    expect(PR_METADATA_PATTERN.exec(stored?.body ?? '')?.[1]).toBe(JSON.stringify({ runId: 'run-2', issueId: 'i-2', identifier: 'ENG-2', mappingKey: 'ENG' }));
   });
 
   it('cuts a 100 KB review with a visible note, under GitHub’s comment limit', async () => {
