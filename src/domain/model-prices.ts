@@ -99,8 +99,10 @@ export const MODEL_PRICES: ModelPriceTable = {
     uncachedWrite('openai', 'gpt-5.3-codex', 1.75, 14, 0.175),
 
     // Google: https://ai.google.dev/gemini-api/docs/pricing (paid tier, text, prompts ≤200k tokens;
-    // "context caching price" as the cache read), checked 2026-12-07 against Google's forum quoting the
-    // page (2.5 Pro caching $0.125). Vertex AI lists the same rates for these models.
+    // "context caching price" as the cache read). The page itself was not in the stored copies on
+    // 2026-12-07: 2.5 Pro ($1.25 / $10, caching $0.125) is as Google's developer forum quotes it, 2.5
+    // Flash ($0.30 / $2.50) as several dated secondary copies agree; Flash's $0.03 caching rate is the
+    // page's as last read and is the one number here not re-checked that day.
     uncachedWrite('google', 'gemini-2.5-pro', 1.25, 10, 0.125),
     uncachedWrite('google', 'gemini-2.5-flash', 0.3, 2.5, 0.03),
   ],
