@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Run, RunStatus } from '../domain/run.js';
 import type { ResultBody, RunnerTokenClaims } from '../domain/runner-protocol.js';
 import type { Clock, RunPatch, Store } from '../store/store.js';
+import { cleanResultBody } from './clean-runner-text.js';
 import type { PendingTicketWrites, TicketWrite } from './pending-ticket-writes.js';
 import { explainStoreConflict, requireCurrentRun, type Redact, type RunStatusPublisher } from './record-progress.js';
 import { RunnerRefusal, assertSameRun } from './runner-tokens.js';
@@ -72,6 +73,7 @@ function resultPatch(body: ResultBody, finishedAt: string): RunPatch {
   if (body.failedStep !== undefined) patch.failedStep = body.failedStep;
   if (body.costUsd !== undefined) patch.costUsd = body.costUsd;
   if (body.tokens !== undefined) patch.tokens = body.tokens;
+  if (body.agent !== undefined) patch.agent = body.agent;
   return patch;
 }
 
@@ -85,8 +87,10 @@ export function createRunFinisher(options: RunFinisherOptions): RunFinisher {
   const { store, pending, publisher, clock, log, redact } = options;
 
   return {
-    async finish(claims, body) {
-      assertSameRun(claims, body);
+    async finish(claims, raw) {
+      assertSameRun(claims, raw);
+      // Runner text is hostile: cleaned once, here, before it is stored or reaches the ticket.
+      const body = cleanResultBody(raw, redact);
       const fresh = await store.tokens.consumeTokenJti(claims.jti, claims.exp * 1000);
       if (!fresh) throw new RunnerRefusal('replayed', 'This result token was already used');
       const run = await requireCurrentRun(store, claims);

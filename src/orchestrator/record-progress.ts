@@ -6,6 +6,7 @@ import type { WorkItem } from '../domain/work-item.js';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { Clock, Store } from '../store/store.js';
 import type { Trackers } from './pending-ticket-writes.js';
+import { cleanProgressBody } from './clean-runner-text.js';
 import { RunnerRefusal } from './runner-tokens.js';
 import { renderStatusComment, statusCommentKey, type PlannedStep } from './status-comment.js';
 
@@ -84,6 +85,9 @@ export function createRunStatusPublisher(options: RunStatusPublisherOptions): Ru
       ...(run.prUrl ? { prUrl: run.prUrl } : {}),
       ...(run.failureReason ? { failureReason: run.failureReason } : {}),
       ...(run.failedStep ? { failedStep: run.failedStep } : {}),
+      ...(run.agent ? { agent: run.agent } : {}),
+      ...(run.tokens ? { tokens: run.tokens } : {}),
+      ...(run.costUsd !== undefined ? { costUsd: run.costUsd } : {}),
     });
     return redact(body);
   }
@@ -174,8 +178,10 @@ export function createProgressRecorder(options: ProgressRecorderOptions): Progre
     }
   }
 
-  async function record(claims: RunnerTokenClaims, body: ProgressBody): Promise<ProgressAnswer> {
+  async function record(claims: RunnerTokenClaims, raw: ProgressBody): Promise<ProgressAnswer> {
     const run = await requireCurrentRun(store, claims);
+    // Step titles reach the ticket's checklist and log tails the panels: cleaned once, before either.
+    const body = cleanProgressBody(raw, redact);
     const now = new Date(clock()).toISOString();
     try {
       for (const step of body.steps) {
@@ -188,7 +194,7 @@ export function createProgressRecorder(options: ProgressRecorderOptions): Progre
           ...(step.startedAt ? { startedAt: step.startedAt } : {}),
           ...(step.finishedAt ? { finishedAt: step.finishedAt } : {}),
           ...(step.output !== undefined ? { output: step.output } : {}),
-          ...(step.logExcerpt !== undefined ? { logExcerpt: redact(step.logExcerpt) } : {}),
+          ...(step.logExcerpt !== undefined ? { logExcerpt: step.logExcerpt } : {}),
         });
       }
       const starting = run.status === 'dispatched';

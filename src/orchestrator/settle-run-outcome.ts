@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import type { Run } from '../domain/run.js';
+import { oneLine } from '../domain/sanitize-agent-text.js';
 import type { Store } from '../store/store.js';
 import type { IssueTracker } from '../trackers/issue-tracker.js';
+
+/** The failure's first line: the rest (an agent CLI's log, cleaned on arrival) is on the run's status comment. */
+function lastFailureLine(reason: string | undefined): string {
+  const first = oneLine(reason?.split('\n')[0] ?? '');
+  return first === '' ? 'unknown' : first.length > 300 ? `${first.slice(0, 300)}…` : first;
+}
 
 export interface SettleDeps {
   store: Store;
@@ -82,7 +89,7 @@ export async function settleRunOutcome(deps: SettleDeps, run: Run): Promise<void
   await tracker.ensureComment(
     item,
     `retry-limit:${run.issueId}`,
-    `⚠️ AI-Implement gave up on this ticket after ${failures} failed runs (the limit is ${deps.retryLimit} retries). Last failure: ${run.failureReason ?? 'unknown'}${run.failedStep ? ` (step ${run.failedStep})` : ''}.\n\nRemove the needs-human marker and clear the ticket from the dedup window to try again.`,
+    `⚠️ AI-Implement gave up on this ticket after ${failures} failed runs (the limit is ${deps.retryLimit} retries). Last failure: ${lastFailureLine(run.failureReason)}${run.failedStep ? ` (step ${run.failedStep})` : ''}.\n\nRemove the needs-human marker and clear the ticket from the dedup window to try again.`,
   );
   deps.log.warn({ runId: run.id, issue: run.identifier, failures }, 'ticket reached the retry limit');
 }

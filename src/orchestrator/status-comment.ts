@@ -1,4 +1,6 @@
-import type { RunPhase, RunStatus } from '../domain/run.js';
+import { describeRunUsage } from '../domain/describe-usage.js';
+import type { RunAgent, RunPhase, RunStatus, TokenUsage } from '../domain/run.js';
+import { cutText, fenceCode } from '../domain/sanitize-agent-text.js';
 import type { StepStatus } from '../domain/step.js';
 
 /** Marker key of the one status comment a run keeps on its ticket. */
@@ -36,7 +38,14 @@ export interface StatusCommentView {
   prUrl?: string;
   failureReason?: string;
   failedStep?: string;
+  /** The agent that did the work and what it used, as the runner reported them (already cleaned on arrival). */
+  agent?: RunAgent;
+  tokens?: TokenUsage;
+  costUsd?: number;
 }
+
+/** The CLI's reason under a failure is a few lines, its end kept: that is where CLIs say why. */
+const FAILURE_DETAIL_LIMITS = { maxLines: 10, maxChars: 1_500, keep: 'tail' } as const;
 
 export type ChecklistState = StepStatus | 'pending';
 
@@ -114,6 +123,25 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+const TERMINAL: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * The failure's first line (the step's summary) in the sentence; the lines
+ * after it (the agent CLI's own reason) in a code block, so whatever Markdown
+ * the CLI printed stays inert, cut to its last few lines.
+ */
+function renderFailure(view: StatusCommentView): string[] {
+  const where = view.failedStep ? ` (step \`${oneLine(view.failedStep).replace(/`/g, "'")}\`)` : '';
+  const reason = view.failureReason ?? '';
+  const [first = '', ...rest] = reason.split('\n');
+  const line = oneLine(first);
+  // A first line too long for a sentence goes whole into the block below, after a shortened headline.
+  const long = line.length > 300;
+  const headline = long ? `${line.slice(0, 300)}…` : line || 'no reason was reported';
+  const detail = cutText((long ? reason : rest.join('\n')).trim(), FAILURE_DETAIL_LIMITS);
+  return detail ? [`Failure${where}: ${headline}`, fenceCode(detail)] : [`Failure${where}: ${headline}`];
+}
+
 /** The Markdown of a run's status comment. Pure: same view, same text, so an unchanged comment is not rewritten. */
 export function renderStatusComment(view: StatusCommentView): string {
   const out: string[] = [];
@@ -126,10 +154,9 @@ export function renderStatusComment(view: StatusCommentView): string {
     for (const line of checklist) out.push(`${'  '.repeat(line.depth)}- ${ICONS[line.state]} ${oneLine(line.label)}`);
   }
   if (view.prUrl) out.push('', `Pull request: ${view.prUrl}`);
-  if (view.status === 'failed') {
-    const where = view.failedStep ? ` (step \`${oneLine(view.failedStep)}\`)` : '';
-    out.push('', `Failure${where}: ${view.failureReason ? oneLine(view.failureReason) : 'no reason was reported'}`);
-  }
+  if (view.status === 'failed') out.push('', ...renderFailure(view));
+  const usage = TERMINAL.has(view.status) ? describeRunUsage(view) : undefined;
+  if (usage) out.push('', usage);
   out.push('', `<sub>run ${view.runId}</sub>`);
   return out.join('\n');
 }

@@ -1,5 +1,6 @@
 import { RUNNER_ENV, type JobSpec, type StepEvent } from '../domain/runner-protocol.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
+import { recordAgentCall } from './record-agent-call.js';
 import type { RunnerLog } from './runner-log.js';
 import { StepLogBuffer } from './runner-log.js';
 import { runAgentStep, type AgentRetryPolicy } from './run-agent-step.js';
@@ -108,11 +109,7 @@ export function createStepContext(deps: StepContextDeps, stepId: string, options
       );
       if (result.timedOut) buffer.line(`agent killed after ${Math.round(timeoutMs / 1000)}s`);
       if (result.stalled) buffer.line('agent stopped: no output and no change in the work tree');
-      state.agent = { runtime: result.runtime, model: result.model, provider: result.provider, ...(result.fallbackFrom.length > 0 ? { fallbackFrom: result.fallbackFrom } : {}) };
-      if (result.costUsd !== undefined) state.costUsd = (state.costUsd ?? 0) + result.costUsd;
-      if (result.tokens) {
-        state.tokens = { input: (state.tokens?.input ?? 0) + result.tokens.input, output: (state.tokens?.output ?? 0) + result.tokens.output };
-      }
+      recordAgentCall(state, result, stepId);
       return result;
     },
     report: (event) => deps.report({ ...event, parentId: stepId }),

@@ -1,4 +1,6 @@
 import { Octokit } from '@octokit/rest';
+import { PR_METADATA_PATTERN } from '../domain/runner-protocol.js';
+import { sanitizeAgentText, type Redactor } from '../domain/sanitize-agent-text.js';
 import { ExternalServiceError } from '../errors/index.js';
 
 /** The only file in the runner that talks to GitHub's REST API; steps see plain objects. */
@@ -13,6 +15,25 @@ export interface GitHubTarget {
   token: string;
   owner: string;
   repo: string;
+  /** The job's secret scrubber (the step log's `redact`); the token above is scrubbed either way. */
+  redact?: Redactor;
+}
+
+/** GitHub refuses comment bodies past 65,536 characters; the cut note and marker fit in the rest. */
+const MAX_COMMENT_CHARS = 60_000;
+
+/**
+ * The one place the runner cleans text it posts itself (the review pass's
+ * answer, a new PR's body): terminal codes and control characters stripped, our markers
+ * neutralised, secrets scrubbed, and long text cut with a note, exactly as
+ * the orchestrator cleans runner text before it reaches a ticket.
+ */
+export function cleanPostedText(target: GitHubTarget, body: string): string {
+  const redact = (text: string): string => {
+    const scrubbed = target.token.length >= 6 ? text.split(target.token).join('***') : text;
+    return target.redact ? target.redact(scrubbed) : scrubbed;
+  };
+  return sanitizeAgentText(body, { redact, maxChars: MAX_COMMENT_CHARS });
 }
 
 function client(target: GitHubTarget): Octokit {
@@ -52,7 +73,11 @@ export async function createPullRequest(
   pull: { title: string; body: string; head: string; base: string },
 ): Promise<PullRef> {
   const gh = client(target);
-  const { data } = await call('create pull request', () => gh.pulls.create({ owner: target.owner, repo: target.repo, ...pull }));
+  // The metadata marker is ours and must stay readable; the rest (step summaries) is runner text.
+  const marker = PR_METADATA_PATTERN.exec(pull.body)?.[0];
+  const text = cleanPostedText(target, marker ? pull.body.replace(marker, '') : pull.body).trimEnd();
+  const body = marker ? `${text}\n\n${marker}` : text;
+  const { data } = await call('create pull request', () => gh.pulls.create({ owner: target.owner, repo: target.repo, ...pull, body }));
   return { number: data.number, url: data.html_url, body: data.body ?? '' };
 }
 
@@ -68,7 +93,7 @@ export async function ensurePullComment(target: GitHubTarget, number: number, ma
     gh.paginate(gh.issues.listComments, { owner: target.owner, repo: target.repo, issue_number: number, per_page: 100 }),
   );
   const existing = comments.find((c) => (c.body ?? '').includes(marker));
-  const text = `${marker}\n${body}`;
+  const text = `${marker}\n${cleanPostedText(target, body)}`;
   if (existing) {
     const { data } = await call('update comment', () => gh.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body: text }));
     return { id: data.id, url: data.html_url };

@@ -130,17 +130,15 @@ async function restoreWorkTree(repoDir: string): Promise<void> {
   await runCommand('git', ['clean', '-fdq'], { cwd: repoDir, env, timeoutMs: 60_000 });
 }
 
-/** One line for the step summary (and so the ticket) when a pass failed: the CLI's own reason, cut to a few lines. */
+/**
+ * One line for the step summary when a pass failed. The CLI's own reason is
+ * not repeated here: the result adds it under the summary (run-job's
+ * failureReasonOf), cleaned and cut; a refusal is its own summary.
+ */
 export function describeAgentFailure(result: AgentStepResult, doing: string): string {
   if (result.refused !== undefined) return result.refused;
   const who = `${result.runtime}${result.fallbackFrom.length > 0 ? ` (after ${result.fallbackFrom.join(', ')})` : ''}`;
   if (result.timedOut) return `${who} ran out of time while ${doing}`;
   if (result.stalled) return `${who} stopped making progress while ${doing} (no output and no change in the work tree)`;
-  const reason = result.errorText ? `: ${cutLines(result.errorText, 6, 600)}` : '';
-  return `${who} failed while ${doing} (exit ${result.exitCode ?? 'none'})${reason}`;
-}
-
-function cutLines(text: string, lines: number, chars: number): string {
-  const kept = text.trim().split(/\r?\n/).slice(0, lines).join('\n');
-  return kept.length > chars ? `${kept.slice(0, chars - 1)}…` : kept;
+  return `${who} failed while ${doing} (exit ${result.exitCode ?? 'none'})`;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { JobSpec, ProgressBody, ResultBody, StepEvent } from '../domain/runner-protocol.js';
+import { cutText, sanitizeAgentText, type Redactor } from '../domain/sanitize-agent-text.js';
 import { createStepContext } from './create-step-context.js';
 import type { AgentRetryPolicy } from './run-agent-step.js';
 import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
@@ -31,20 +32,52 @@ export interface RunJobOptions {
 }
 
 const cap = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** Long text is cut with a visible note ("… cut: N more characters"), leaving room for the note under the schema's cap. */
+const cutTo = (text: string, max: number): string => cutText(text, { maxChars: max - 64 });
 
-function buildResult(job: JobSpec, state: RunState, failure?: { step: string; reason: string }): ResultBody {
+/** The CLI's own reason is worth a few lines under the step's summary, its end first: that is where CLIs say why. */
+const AGENT_ERROR_LIMITS = { maxLines: 20, maxChars: 2_000, keep: 'tail' } as const;
+
+/**
+ * The failure as posted: the step's summary, then the agent CLI's own reason
+ * when the failing step's last agent call gave one (cleaned and cut here,
+ * redacted with the rest of the result).
+ */
+export function failureReasonOf(failure: { step: string; reason: string }, state: RunState, redact: Redactor): string {
+  const error = state.agentError;
+  if (!error || error.step !== failure.step) return failure.reason;
+  const text = sanitizeAgentText(error.text, { ...AGENT_ERROR_LIMITS, redact });
+  return text === '' ? failure.reason : `${failure.reason}\n${text}`;
+}
+
+/** The agent as the result schema takes it (its length limits), from what the runtime set on the state. */
+function agentOf(state: RunState): ResultBody['agent'] {
+  const agent = state.agent;
+  if (!agent) return undefined;
+  const fallbackFrom = agent.fallbackFrom?.slice(0, 10).map((r) => cap(r, 40));
+  return {
+    runtime: cap(agent.runtime, 40),
+    ...(agent.model ? { model: cap(agent.model, 200) } : {}),
+    ...(agent.provider ? { provider: cap(agent.provider, 40) } : {}),
+    ...(fallbackFrom && fallbackFrom.length > 0 ? { fallbackFrom } : {}),
+  };
+}
+
+/** The result body; every text is scrubbed of the job's secrets here too, before it leaves the job. */
+export function buildResult(job: JobSpec, state: RunState, redact: Redactor, failure?: { step: string; reason: string }): ResultBody {
+  const agent = agentOf(state);
   return {
     runId: job.runId,
     attempt: job.attempt,
     outcome: failure ? 'failed' : 'succeeded',
     ...(state.pr ? { prUrl: state.pr.url, prNumber: state.pr.number } : {}),
     ...(state.pushed ? { branch: job.repo.branch } : {}),
-    ...(state.summaries.length > 0 ? { summary: cap(state.summaries.join('\n'), 20_000) } : {}),
-    ...(state.plan !== undefined ? { plan: cap(state.plan, 60_000) } : {}),
-    ...(failure ? { failureReason: cap(failure.reason, 4_000), failedStep: cap(failure.step, 200) } : {}),
-    ...(state.costUsd !== undefined ? { costUsd: state.costUsd } : {}),
+    ...(state.summaries.length > 0 ? { summary: cutTo(redact(state.summaries.join('\n')), 20_000) } : {}),
+    ...(state.plan !== undefined ? { plan: cutTo(redact(state.plan), 60_000) } : {}),
+    ...(failure ? { failureReason: cutTo(redact(failureReasonOf(failure, state, redact)), 4_000), failedStep: cap(failure.step, 200) } : {}),
+    ...(state.costUsd !== undefined && !state.costUnknown ? { costUsd: state.costUsd } : {}),
     ...(state.tokens ? { tokens: state.tokens } : {}),
-    ...(state.agent ? { agent: state.agent } : {}),
+    ...(agent ? { agent } : {}),
   };
 }
 
@@ -64,7 +97,7 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
   const runtimes = options.runtimes ?? AGENT_RUNTIMES;
   const progress = (body: Omit<ProgressBody, 'runId' | 'attempt'>) => channel.postProgress({ runId: job.runId, attempt: job.attempt, ...body });
   const finish = async (failure?: { step: string; reason: string }): Promise<ResultBody> => {
-    const result = buildResult(job, state, failure ? { step: failure.step, reason: log.redact(failure.reason) } : undefined);
+    const result = buildResult(job, state, log.redact, failure);
     await channel.postResult(result);
     log.info('result posted', { outcome: result.outcome, ...(failure ? { failedStep: failure.step } : {}) });
     return result;

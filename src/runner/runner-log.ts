@@ -75,6 +75,9 @@ export class StepLogBuffer {
     this.log.info(message);
   }
 
+  /** Scrubs the job's secrets from text a step is about to post (a GitHubTarget's `redact`). */
+  readonly redact = (text: string): string => this.log.redact(text);
+
   /** Scrubs and trims text that did not go through append (a command's captured output). */
   redactTail(text: string, maxBytes: number): string {
     return capLogExcerpt(this.log.redact(text), maxBytes);

@@ -1,4 +1,4 @@
-import type { RunAgent } from '../domain/run.js';
+import type { RunAgent, TokenUsage } from '../domain/run.js';
 import type { JobSpec, StepEvent } from '../domain/runner-protocol.js';
 import type { CommandResult, RunCommandOptions } from './run-command.js';
 import type { StepLogBuffer } from './runner-log.js';
@@ -40,10 +40,19 @@ export interface RunState {
   verifyFailures: VerifyFailure[];
   /** The commands verify ran, so the feedback loop can re-run exactly those. */
   verifyCommands: Array<{ label: string; command: string; args: string[] }>;
+  /** Summed over the run's agent calls (agent-usage.ts); absent while unknown. */
   costUsd?: number;
-  tokens?: { input: number; output: number };
-  /** The agent of the last agent pass: runtime (after any fallback), model, provider. */
+  tokens?: TokenUsage;
+  /** A call's tokens could not be priced, so the run's cost is unknown (see addAgentUsage). */
+  costUnknown?: boolean;
+  /**
+   * The agent that made the latest call (its runtime, model and provider, and
+   * the runtimes that gave up before it): it goes into the result as the one
+   * that did the work. Runtimes with a fallback set `fallbackFrom`.
+   */
   agent?: RunAgent;
+  /** The CLI's own failure reason from the latest agent call of `step`, raw (run-job redacts and cuts it). */
+  agentError?: { step: string; text: string };
   summaries: string[];
   outputs: Record<string, unknown>;
 }

@@ -72,6 +72,7 @@ describe('admin panels show the demo loop', () => {
     await page.goto(`${base}/admin/jobs`);
     const row = page.locator('tbody tr', { hasText: 'DEMO-1' });
     await expect(row.locator('a[href*="/demo-org/demo-app/pull/"]').count()).resolves.toBe(1);
+    await expect(row.locator('td[data-value="0"]').textContent()).resolves.toBe('$0.0000');
     await expect(page.locator('tbody tr').count()).resolves.toBe(4);
     await screenshot(page, '03-pipelines');
     await page.selectOption('#f-mapping', 'OPS');
@@ -89,6 +90,11 @@ describe('admin panels show the demo loop', () => {
     expect(steps).toEqual(expect.arrayContaining(['clone:passed', 'implement:passed', 'push:passed', 'open-pr:passed']));
     await expect(page.locator('a.button', { hasText: 'Pull request' }).count()).resolves.toBe(1);
     await expect(page.locator('dl.inputs').textContent()).resolves.toContain('demo-org/demo-app@main');
+    // The demo agent reports tokens and a zero cost; the page shows them as the ticket's final comment does.
+    const usage = page.locator('[data-run-usage]');
+    await expect(usage.locator('p').textContent()).resolves.toMatch(/^Done by demo — [\d,]+ in \/ [\d,]+ out tokens, \$0\.0000$/);
+    expect(await usage.locator('dt').allTextContents()).toEqual(['Agent', 'Model', 'Input tokens', 'Output tokens', 'Cache read tokens', 'Cache write tokens', 'Cost']);
+    await expect(usage.locator('dd').last().textContent()).resolves.toBe('$0.0000');
     await screenshot(page, '04-run-page');
   });
 

@@ -7,7 +7,7 @@ import type { CustomizationsView } from '../../src/http/admin/view-models/develo
 import type { SessionsView } from '../../src/http/admin/view-models/platform-views.js';
 import { findProjectRoot } from '../../src/package-info.js';
 import { buildStepperView, checkDraft, emptyDraft, firstStepWith, problemsUpTo } from '../../src/http/admin/view-models/project-stepper.js';
-import { buildProgress, buildStepTree } from '../../src/http/admin/view-models/run-view.js';
+import { buildProgress, buildRunView, buildStepTree } from '../../src/http/admin/view-models/run-view.js';
 import { buildTrendChart, niceMax } from '../../src/http/admin/view-models/trend-chart.js';
 
 const hour = (i: number, created: number, failed: number) => ({ start: new Date(Date.UTC(2026, 0, 1, i)).toISOString(), created, failed });
@@ -82,6 +82,52 @@ describe('run progress', () => {
     const tree = buildStepTree([step('implement', 'running'), step('tool-call', 'passed', 'implement'), step('clone', 'passed')], planned, 0);
     expect(tree.map((n) => `${n.id}:${n.status}`)).toEqual(['clone:passed', 'implement:running', 'verify:pending', 'push:pending']);
     expect(tree[1]!.children.map((c) => c.id)).toEqual(['tool-call']);
+  });
+});
+
+describe('run page usage', () => {
+  const finished = {
+    id: 'r2',
+    identifier: 'ENG-7',
+    mappingKey: 'ENG',
+    phase: 'implement',
+    status: 'succeeded',
+    backend: 'github-actions',
+    runnerMode: 'default',
+    triggerSource: 'poll',
+    dispatchNumber: 1,
+    attempt: 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:10:00.000Z',
+    finishedAt: '2026-01-01T00:10:00.000Z',
+    agent: { runtime: 'claude-code', model: 'claude-sonnet-4-5', provider: 'bedrock', fallbackFrom: ['codex'] },
+    tokens: { input: 12_345, output: 2_345, cacheRead: 10_000, cacheWrite: 500 },
+    costUsd: 0.0421,
+  } as Run;
+
+  it('shows the agent, model, every kind of token and the cost', () => {
+    const vm = buildRunView(finished, [], [], undefined, Date.parse(finished.finishedAt!));
+    expect(vm.usage?.headline).toBe('Done by claude-code (claude-sonnet-4-5, after codex gave up) — 12,345 in / 2,345 out / 10,000 cache read / 500 cache write tokens, $0.0421');
+    expect(Object.fromEntries(vm.usage!.rows.map((r) => [r.label, r.value]))).toEqual({
+      Agent: 'claude-code (after codex gave up) on bedrock',
+      Model: 'claude-sonnet-4-5',
+      'Input tokens': '12,345',
+      'Output tokens': '2,345',
+      'Cache read tokens': '10,000',
+      'Cache write tokens': '500',
+      Cost: '$0.0421',
+    });
+    const html = createRenderer(join(findProjectRoot(), 'views'), { cache: false }).fragment('panels/run', vm);
+    expect(html).toContain('<dt>Cache read tokens</dt><dd>10,000</dd>');
+    expect(vm.run.costText).toBe('$0.0421');
+  });
+
+  it('says the cost is unknown when tokens could not be priced, and shows nothing before the runner reported usage', () => {
+    const { costUsd: _cost, ...unpriced } = finished;
+    const vm = buildRunView(unpriced as Run, [], [], undefined, 0);
+    expect(vm.usage?.rows.at(-1)?.value).toMatch(/^unknown/);
+    const { agent: _agent, tokens: _tokens, ...bare } = unpriced;
+    expect(buildRunView(bare as Run, [], [], undefined, 0).usage).toBeUndefined();
   });
 });
 

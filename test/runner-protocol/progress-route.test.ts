@@ -43,6 +43,18 @@ describe('POST /runner/progress', () => {
     expect(stored).toMatchObject({ status: 'running', startedAt, heartbeatAt: new Date(h.clock.now()).toISOString() });
   });
 
+  it('cleans step titles and log tails on arrival, so the ticket checklist and the panel show plain text', async () => {
+    const h = await harness();
+    const run = await h.seedRun();
+    const planned = [{ id: 'agent', type: 'agent.run', title: '\x1b[1m\x1b[32mImplement\x1b[0m\r\n it' }];
+    const steps = [{ id: 'agent', type: 'agent.run', status: 'running', title: `key ${MAPPING_SECRET}\x07`, logExcerpt: '\x1b[32m✓\x1b[0m done\r\n' }];
+    expect((await h.post('/runner/progress', h.mint(run).progressToken, progress(run, steps, { plannedSteps: planned }))).status).toBe(200);
+    expect((await h.store.runs.listSteps(run.id))[0]?.logExcerpt).toBe('✓ done\n');
+    const comment = h.linear.commentsOf(run.issueId)[0]?.body ?? '';
+    expect(comment).toContain('- ⏳ Implement it');
+    expect(comment).not.toContain('\x1b');
+  });
+
   it('answers 429 with Retry-After to the 121st report in a minute, and accepts again after the window', async () => {
     const h = await harness();
     const run = await h.seedRun();

@@ -140,6 +140,42 @@ describe('POST /runner/result', () => {
     expect((await h.store.runs.getRun(run.id))?.failedStep).toBe('run-tests');
   });
 
+  it('records the tokens (cache included), the cost and the agent, and the final comment states them', async () => {
+    const h = await harness();
+    const run = await h.seedRun();
+    const usage = {
+      costUsd: 0.0421,
+      tokens: { input: 12_345, output: 2_345, cacheRead: 10_000, cacheWrite: 500 },
+      agent: { runtime: 'claude-code', model: 'claude-sonnet-4-5', provider: 'anthropic', fallbackFrom: ['codex'] },
+    };
+    expect((await h.post('/runner/result', h.mint(run).resultToken, resultBody(run, usage))).status).toBe(200);
+    expect(await h.store.runs.getRun(run.id)).toMatchObject(usage);
+    const comment = h.linear.commentsOf(run.issueId)[0]?.body ?? '';
+    expect(comment).toContain('Done by claude-code (claude-sonnet-4-5, after codex gave up) — 12,345 in / 2,345 out / 10,000 cache read / 500 cache write tokens, $0.0421');
+  });
+
+  it('cleans runner text once on arrival: escapes stripped, secrets redacted, markers neutralised, in the record and on the ticket', async () => {
+    const h = await harness();
+    const run = await h.seedRun();
+    const body = {
+      runId: run.id,
+      attempt: 1,
+      outcome: 'failed',
+      summary: '\x1b[1m\x1b[32m✓\x1b[0m done\r\n\x1b[2Kcloned',
+      failedStep: 'implement\x1b[0m',
+      failureReason: `the agent exited with 1\r\n\x1b[31mError:\x1b[0m 401 for key ${MAPPING_SECRET}\r\n<!-- ai-implement:run-status:other-run -->`,
+      agent: { runtime: '\x1b[1mopencode\x1b[0m', model: 'anthropic/claude-sonnet-4-5 `x`' },
+    };
+    expect((await h.post('/runner/result', h.mint(run).resultToken, body)).status).toBe(200);
+    const stored = await h.store.runs.getRun(run.id);
+    expect(stored).toMatchObject({ summary: '✓ done\ncloned', failedStep: 'implement', agent: { runtime: 'opencode', model: 'anthropic/claude-sonnet-4-5 x' } });
+    expect(stored?.failureReason).toBe('the agent exited with 1\nError: 401 for key [REDACTED]\n<!-- ai-implement\u200b:run-status:other-run -->');
+    const comment = h.linear.commentsOf(run.issueId)[0]?.body ?? '';
+    expect(comment).toContain('Failure (step `implement`): the agent exited with 1\n```\nError: 401 for key [REDACTED]\n<!-- ai-implement\u200b:run-status:other-run -->\n```');
+    expect(comment).not.toContain('\x1b');
+    expect(comment).not.toContain(MAPPING_SECRET);
+  });
+
   it('posts the plan of a plan run as its own comment and leaves it awaiting approval', async () => {
     const h = await harness();
     const run = await h.seedRun({ phase: 'plan' });

@@ -61,7 +61,24 @@ describe('renderStatusComment', () => {
     const text = renderStatusComment(view({ status: 'failed', steps, failureReason: '3 tests failed\nin app.test.ts', failedStep: 'tests', attempt: 2 }));
     expect(text).toContain('**❌ Failed** · 3m 12s · attempt 2');
     expect(text).toContain('- ❌ Run the tests');
-    expect(text).toContain('Failure (step `tests`): 3 tests failed in app.test.ts');
+    expect(text).toContain('Failure (step `tests`): 3 tests failed\n```\nin app.test.ts\n```');
+  });
+
+  it('states the agent, model, tokens and cost once the run is over', () => {
+    const usage = { agent: { runtime: 'claude-code', model: 'claude-sonnet-4-5', fallbackFrom: ['codex'] }, tokens: { input: 12_345, output: 2_345, cacheRead: 10_000 }, costUsd: 0.0421 };
+    const done = renderStatusComment(view({ status: 'succeeded', ...usage }));
+    expect(done).toContain('\n\nDone by claude-code (claude-sonnet-4-5, after codex gave up) — 12,345 in / 2,345 out / 10,000 cache read tokens, $0.0421\n\n<sub>run run-1</sub>');
+    expect(renderStatusComment(view({ status: 'failed', ...usage, costUsd: undefined, agent: { runtime: 'codex' } }))).toContain('Ran codex — 12,345 in / 2,345 out / 10,000 cache read tokens, cost unknown');
+    // While running the totals are not known yet: nothing is said.
+    expect(renderStatusComment(view({ status: 'running', ...usage }))).not.toContain('claude-code');
+  });
+
+  it('shows the agent CLI’s own reason in a code block, cut to its last lines, so its Markdown stays inert', () => {
+    const cli = Array.from({ length: 15 }, (_, i) => `log ${i}`).join('\n');
+    const text = renderStatusComment(view({ status: 'failed', failedStep: 'implement', failureReason: `the agent exited with 1\n${cli}\n![x](http://t.example/p.png) 529 Overloaded` }));
+    expect(text).toContain('Failure (step `implement`): the agent exited with 1\n```\n… cut: ');
+    expect(text).toContain('log 14\n![x](http://t.example/p.png) 529 Overloaded\n```');
+    expect(text).not.toContain('log 5\n');
   });
 
   it('shows reported steps that were not planned, children under their parent, and type when no title', () => {

@@ -123,7 +123,7 @@ describe('agent runtimes', () => {
       ].join('\n'),
     );
     const ok = await resolveAgentRuntime('codex').run(invocation({ provider: 'openai', model: 'gpt-5.1-codex', env: { PATH: bin, OPENAI_API_KEY: 'sk-openai' } }));
-    expect(ok).toMatchObject({ exitCode: 0, text: 'Created hello.txt', tokens: { input: 900, output: 45, cacheRead: 600, cacheWrite: 0 } });
+    expect(ok).toMatchObject({ exitCode: 0, text: 'Created hello.txt', tokens: { input: 300, output: 45, cacheRead: 600, cacheWrite: 0 } });
     await fakeCli(bin, 'codex', `echo '{"type":"turn.failed","error":{"message":"stream error: 503 Service Unavailable"}}'`);
     const failed = await resolveAgentRuntime('codex').run(invocation({ provider: 'openai', model: 'gpt-5.1-codex', env: { PATH: bin, CODEX_API_KEY: 'k' } }));
     expect(failed).toMatchObject({ exitCode: 1, overloaded: true, errorText: 'stream error: 503 Service Unavailable' });

@@ -6,6 +6,7 @@ import { TRIGGER_SOURCES } from '../../domain/run.js';
 import type { Store } from '../../store/store.js';
 import type { ApiRouteModule } from './api-operation.js';
 import { parseInput } from './parse-input.js';
+import { dispatchLogEntrySchema, runAnswerSchema } from './run-schema.js';
 import { cursorParam, intParam, listParam, textParam, timeParam } from './query-params.js';
 
 export interface LogRoutesDeps {
@@ -38,8 +39,6 @@ const auditQuery = z
   })
   .strict();
 
-const runShape = z.record(z.string(), z.unknown()).describe('A run (dispatch) record');
-
 export function createLogRoutes(deps: LogRoutesDeps): ApiRouteModule {
   const { store } = deps;
   const router = Router();
@@ -70,7 +69,7 @@ export function createLogRoutes(deps: LogRoutesDeps): ApiRouteModule {
         path: '/api/log',
         summary: `Dispatch log, newest first (${DISPATCH_LOG_DEFAULT_LIMIT} entries unless limit says otherwise; cursor pages to older ones)`,
         query: logQuery,
-        response: z.object({ entries: z.array(runShape), nextCursor: z.string().optional() }),
+        response: z.object({ entries: z.array(dispatchLogEntrySchema), nextCursor: z.string().optional() }),
         statuses: { 200: 'a page of entries', 400: 'a bad filter, limit or cursor', 401: 'missing or invalid token' },
       },
       {
@@ -78,7 +77,7 @@ export function createLogRoutes(deps: LogRoutesDeps): ApiRouteModule {
         path: '/api/jobs/:jobId/steps',
         summary: 'One job (run) with its pipeline steps',
         params: { jobId: 'The run id' },
-        response: z.object({ run: runShape, steps: z.array(z.record(z.string(), z.unknown())) }),
+        response: z.object({ run: runAnswerSchema, steps: z.array(z.record(z.string(), z.unknown())) }),
         statuses: { 200: 'the run and its steps', 401: 'missing or invalid token', 404: 'no such job' },
       },
       {

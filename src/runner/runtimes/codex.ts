@@ -47,9 +47,11 @@ export const codexRuntime = cliRuntime({
       } else if (type === 'turn.completed') {
         const usage = recordOf(event.usage);
         sawUsage = true;
-        tokens.input += numberOr(usage.input_tokens);
+        // OpenAI counts cached tokens inside input_tokens; ours are apart (they are priced apart).
+        const cached = numberOr(usage.cached_input_tokens);
+        tokens.input += Math.max(0, numberOr(usage.input_tokens) - cached);
         tokens.output += numberOr(usage.output_tokens);
-        tokens.cacheRead += numberOr(usage.cached_input_tokens);
+        tokens.cacheRead += cached;
         tokens.cacheWrite += numberOr(usage.cache_creation_input_tokens ?? usage.cache_write_input_tokens);
       } else if (type === 'turn.failed') {
         errorText = String(recordOf(event.error).message ?? 'the turn failed');

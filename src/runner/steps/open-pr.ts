@@ -3,7 +3,8 @@ import { createPullRequest, findPullRequest, updatePullRequestBody, type GitHubT
 import type { StepContext, StepModule } from '../step-types.js';
 
 export function githubTarget(ctx: StepContext): GitHubTarget {
-  return { apiUrl: ctx.job.github.apiUrl, token: ctx.job.github.token, owner: ctx.job.repo.owner, repo: ctx.job.repo.name };
+  // Every text posted to GitHub is scrubbed of the job's secrets (the step log knows them all).
+  return { apiUrl: ctx.job.github.apiUrl, token: ctx.job.github.token, owner: ctx.job.repo.owner, repo: ctx.job.repo.name, redact: (text) => ctx.log.redact(text) };
 }
 
 export function prMetadataMarker(ctx: StepContext): string {

@@ -1,4 +1,5 @@
 import type { Mapping } from '../../../domain/mapping.js';
+import { formatCostUsd } from '../../../domain/describe-usage.js';
 import type { Run } from '../../../domain/run.js';
 import { isTerminal } from '../../../domain/run-status.js';
 import { BACKEND_LABELS, formatDuration, formatTime, statusTone, type Tone } from '../format.js';
@@ -30,6 +31,10 @@ export interface RunRow {
   failureReason?: string;
   failedStep?: string;
   upstreamUrl?: string;
+  /** What the run's agent cost, when known (the CLI's figure or list price). */
+  costText?: string;
+  /** The cost in USD for sorting; -1 when unknown so unknown sorts below free. */
+  costSort: number;
 }
 
 export function runHref(id: string): string {
@@ -69,6 +74,8 @@ export function toRunRow(run: Run, mappings: ReadonlyMap<string, Mapping>, now: 
     ...(run.failureReason ? { failureReason: run.failureReason } : {}),
     ...(run.failedStep ? { failedStep: run.failedStep } : {}),
     ...(run.upstreamUrl ? { upstreamUrl: run.upstreamUrl } : {}),
+    ...(run.costUsd !== undefined ? { costText: formatCostUsd(run.costUsd) } : {}),
+    costSort: run.costUsd ?? -1,
   };
 }
 

@@ -5,6 +5,7 @@ import type { RunStep } from '../../../domain/step.js';
 import type { PipelineStep } from '../../../runner/pipeline-schema.js';
 import { BACKEND_LABELS, formatDuration, formatTime, statusTone, type Tone } from '../format.js';
 import { runDurationMs, toRunRow, type RunRow } from './run-row.js';
+import { buildRunUsage, type RunUsageView } from './run-usage.js';
 
 export interface StepNode {
   id: string;
@@ -40,7 +41,7 @@ export interface RunView {
   links: { label: string; href: string }[];
   eventsUrl: string;
   summary?: string;
-  cost?: string;
+  usage?: RunUsageView;
 }
 
 const FINISHED_STEP = new Set(['passed', 'failed', 'skipped', 'cancelled']);
@@ -119,6 +120,7 @@ export function buildRunView(run: Run, steps: readonly RunStep[], planned: reado
   if (run.finishedAt) timeline.push({ at: run.finishedAt, text: `run ${run.status}` });
   timeline.sort((a, b) => a.at.localeCompare(b.at));
   const links: RunView['links'] = [];
+  const usage = buildRunUsage(run);
   if (run.upstreamUrl) links.push({ label: run.backend === 'github-actions' ? 'GitHub Actions run' : run.backend === 'fly-machines' ? 'Fly machine' : 'Runner', href: run.upstreamUrl });
   if (run.prUrl) links.push({ label: `Pull request${run.prNumber ? ` #${run.prNumber}` : ''}`, href: run.prUrl });
   return {
@@ -133,7 +135,7 @@ export function buildRunView(run: Run, steps: readonly RunStep[], planned: reado
       { label: 'Phase', value: run.phase },
       { label: 'Runner', value: `${BACKEND_LABELS[run.backend] ?? run.backend} (mode ${run.runnerMode})` },
       { label: 'Trigger', value: run.triggerSource },
-      { label: 'Agent', value: mapping ? `${mapping.agentRuntime} on ${mapping.provider}${mapping.awsRegion ? ` (${mapping.awsRegion})` : ''}` : '—' },
+      { label: 'Agent (configured)', value: mapping ? `${mapping.agentRuntime} on ${mapping.provider}${mapping.awsRegion ? ` (${mapping.awsRegion})` : ''}` : '—' },
       { label: 'Caps', value: mapping ? `${mapping.maxTurns} turns, ${mapping.maxIterations} iterations, ${mapping.maxJobMinutes} min` : '—' },
       { label: 'Machine / upstream id', value: run.upstreamId ?? '—' },
       { label: 'Session image', value: run.sessionImage ?? '—' },
@@ -145,6 +147,6 @@ export function buildRunView(run: Run, steps: readonly RunStep[], planned: reado
     links,
     eventsUrl: `/admin/runs/${encodeURIComponent(run.id)}/events`,
     ...(run.summary ? { summary: run.summary } : {}),
-    ...(run.costUsd !== undefined ? { cost: `$${run.costUsd.toFixed(2)}${run.tokens ? ` · ${run.tokens.input} in / ${run.tokens.output} out tokens` : ''}` } : {}),
+    ...(usage ? { usage } : {}),
   };
 }
