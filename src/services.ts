@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, SecretRegistry } from './config/index.js';
 import { LiveSettings } from './admin/runtime-settings.js';
@@ -107,7 +107,8 @@ export function createServices(input: ServicesInput): Services {
           },
         }
       : {}),
-    local: { command: localRunnerCommand(), log, now: clock, onExit: settleExitedRunner(settle) },
+    // Workspaces live in the data directory, so a restart finds what a crash left and removes it.
+    local: { command: localRunnerCommand(), log, now: clock, onExit: settleExitedRunner(settle), workspaceRoot: resolve(config.dataDir, 'workspaces') },
   });
   const operations = createOperations({ config, store, log, clock, trackers, github, backends, settle, flySessionsApp: settings.flySessionsApp });
   const pending = createPendingTicketWrites({ store, trackers, clock, log });

@@ -12,6 +12,7 @@ import { dispatchRun, type DispatchDeps, type DispatchOutcome } from './dispatch
 import { runIntakeCycle, type IntakeCycleResult, type IntakeDeps, type TicketRef } from './intake-cycle.js';
 import type { PendingTicketWrites } from './pending-ticket-writes.js';
 import { Poller } from './poller.js';
+import { recoverInterruptedRuns } from './recover-interrupted-runs.js';
 import { settleRunOutcome, type SettleDeps } from './settle-run-outcome.js';
 
 /** The settings the loop reads as it goes (the admin API reports the same precedence). */
@@ -59,6 +60,8 @@ export class RunLoop {
   /** Run ids being dispatched by this process (shared by dispatch and reconcile). */
   private readonly inFlight = new Set<string>();
   private listenUrl: string | undefined;
+  private recovering: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly options: RunLoopOptions) {
     const { store, trackers, clock, log } = options;
@@ -104,7 +107,8 @@ export class RunLoop {
   readonly requestEvaluation = (ref: TicketRef): void => this.poller.requestEvaluation(ref);
 
   /** Runs a full cycle now and resolves with its result (tests, the admin "poll now"). */
-  runNow(): Promise<IntakeCycleResult | undefined> {
+  async runNow(): Promise<IntakeCycleResult | undefined> {
+    await this.recovering;
     return this.poller.runNow();
   }
 
@@ -129,11 +133,29 @@ export class RunLoop {
         inFlight: this.inFlight,
       };
     }
-    this.poller.start();
+    // Runs the previous process left live are recovered before the first cycle plans around them.
+    const deps = this.dispatchDeps;
+    const recovery = deps
+      ? recoverInterruptedRuns(deps, this.options.settle).then(async (report) => {
+          for (const runId of report.interrupted) await this.dispatch(runId);
+        })
+      : Promise.resolve();
+    this.recovering = recovery
+      .catch((error: unknown) => this.options.log.error({ err: error }, 'recovering interrupted runs failed'))
+      .then(() => {
+        if (!this.stopped) this.poller.start();
+      });
   }
 
-  stop(): Promise<void> {
-    return this.poller.stop();
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.recovering;
+    await this.poller.stop();
+  }
+
+  /** Resolves once the recovery at start is done (and the poller started). */
+  started(): Promise<void> {
+    return this.recovering ?? Promise.resolve();
   }
 
   /** Starts a claimed run's backend job; a dispatch that failed for good is settled here, once. */

@@ -38,6 +38,8 @@ export interface OrchestratorHarness {
   runsOf: (identifierOrId: string) => Promise<Run[]>;
   waitForRun: (predicate: (run: Run) => boolean, timeoutMs?: number) => Promise<Run>;
   waitForTerminal: (runId: string, timeoutMs?: number) => Promise<Run>;
+  /** Stops the orchestrator (its local runner processes stay behind, as after a crash) and boots a new one on the same data directory and emulators. */
+  restart: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
   const fly = new FlyEmulator({ apps: ['ai-implement-sessions'], now });
   await Promise.all([github.start(), linear.start(), jira.start(), fly.start()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'ai-implement-e2e-'));
-  const orchestrator = await startOrchestrator({
+  const boot = () => startOrchestrator({
     env: {
       DATA_DIR: dataDir,
       PORT: '0',
@@ -89,8 +91,9 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     }),
     print: () => undefined,
   });
-  const { store } = orchestrator;
-  const poller = () => orchestrator.services.runLoop;
+  const orchestrator = await boot();
+  const store = () => harness.orchestrator.store;
+  const poller = () => harness.orchestrator.services.runLoop;
 
   const harness: OrchestratorHarness = {
     orchestrator,
@@ -104,18 +107,18 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     addMapping: async (input) => {
       const parsed = parseMapping(input, new Date(clock()).toISOString());
       if (!parsed.ok) throw new Error(`bad test mapping: ${JSON.stringify(parsed.problems)}`);
-      await store.mappings.upsert(parsed.mapping);
+      await store().mappings.upsert(parsed.mapping);
     },
     cycle: async () => {
       const result = await poller().runNow();
       if (!result) throw new Error('no cycle result');
       return result;
     },
-    runsOf: async (identifierOrId) => (await store.runs.listRuns({ limit: 100 })).items.filter((r) => r.identifier === identifierOrId || r.issueId === identifierOrId),
+    runsOf: async (identifierOrId) => (await store().runs.listRuns({ limit: 100 })).items.filter((r) => r.identifier === identifierOrId || r.issueId === identifierOrId),
     waitForRun: async (predicate, timeoutMs = 5_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const found = (await store.runs.listRuns({ limit: 200 })).items.find(predicate);
+        const found = (await store().runs.listRuns({ limit: 200 })).items.find(predicate);
         if (found) return found;
         if (Date.now() > deadline) throw new Error('timed out waiting for a run');
         await new Promise((r) => setTimeout(r, 25));
@@ -124,14 +127,18 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     waitForTerminal: async (runId, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const run = await store.runs.getRun(runId);
+        const run = await store().runs.getRun(runId);
         if (run && isTerminal(run.status)) return run;
         if (Date.now() > deadline) throw new Error(`run ${runId} did not finish (status ${run?.status})`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
+    restart: async () => {
+      await harness.orchestrator.stop();
+      harness.orchestrator = await boot();
+    },
     stop: async () => {
-      await orchestrator.stop();
+      await harness.orchestrator.stop();
       await Promise.all([github.stop(), linear.stop(), jira.stop(), fly.stop()]);
       rmSync(dataDir, { recursive: true, force: true });
     },
