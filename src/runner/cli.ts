@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors/index.js';
+import { runDoctorCommand } from './doctor-command.js';
 import { OrchestratorClient } from './orchestrator-client.js';
 import { resolveRunnerCredentials } from './resolve-runner-credentials.js';
 import { runJob } from './run-job.js';
@@ -13,6 +14,7 @@ import { createRunnerLog } from './runner-log.js';
 import { defaultRunnerRoots } from './runner-roots.js';
 
 const USAGE = `Usage: ai-implement-runner [options]
+       ai-implement-runner doctor [--json]
 
 Runs one AI-Implement job: fetches the job spec, runs its pipeline, reports
 progress and posts the result to the orchestrator.
@@ -25,12 +27,16 @@ Options:
   --project-root <dir> where pipelines/ lives (env AI_IMPLEMENT_PROJECT_ROOT)
   -h, --help           this text
 
+doctor: which agent CLIs are installed (versions) and which credential
+variables each provider sees (names only); see ai-implement-runner doctor -h.
+
 Tokens: AI_IMPLEMENT_PROGRESS_TOKEN and AI_IMPLEMENT_RESULT_TOKEN, or, inside
 GitHub Actions with id-token: write, an OIDC exchange at POST /runner/token.
 Exit codes: 0 succeeded, 1 failed, 2 bad configuration.`;
 
 /** Exit codes: 0 the run succeeded; 1 it failed (or the result could not be delivered); 2 the runner was misconfigured. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === 'doctor') return runDoctorCommand(argv.slice(1), env, (text) => process.stdout.write(`${text}\n`));
   const log = createRunnerLog((line) => process.stderr.write(`${line}\n`));
   let args;
   try {

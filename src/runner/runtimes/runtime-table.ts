@@ -20,7 +20,10 @@ export interface RuntimeSpec {
   id: string;
   /** The command on PATH; undefined for a runtime that runs in-process (demo). */
   binary?: string;
-  /** The npm package in the agents manifest (runner/agents/package.json); Cursor's CLI has none. */
+  /**
+   * The npm package in the agents manifest (runner/agents/package.json); Cursor's CLI has none.
+   * `{platform}` stands for `linux-x64` or `linux-arm64` where the manifest pins one package per platform.
+   */
   npmPackage?: string;
   /** Prints the version and exits. */
   versionArgs: readonly string[];
@@ -64,7 +67,7 @@ export const RUNTIME_TABLE: readonly RuntimeSpec[] = [
   {
     id: 'opencode',
     binary: 'opencode',
-    npmPackage: 'opencode-ai',
+    npmPackage: 'opencode-{platform}',
     versionArgs: ['--version'],
     providers: [
       { provider: 'anthropic', credentials: [['ANTHROPIC_API_KEY']], defaultModel: 'anthropic/claude-sonnet-4-5', how: 'ANTHROPIC_API_KEY' },
