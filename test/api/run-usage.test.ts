@@ -1,3 +1,4 @@
+import { intent } from '../store/store-fixtures.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACCESS_CODE, startApiApp, type ApiApp } from './support/api-app.js';
 
@@ -15,17 +16,7 @@ describe('/api run answers carry the agent, its tokens and its cost', () => {
   });
 
   async function seedFinishedRun(target: ApiApp): Promise<string> {
-    const claim = await target.store.runs.claimTicket({
-      id: 'run-usage-1',
-      issueId: 'issue-1',
-      identifier: 'ENG-1',
-      tracker: 'linear',
-      mappingKey: 'ENG',
-      phase: 'implement',
-      backend: 'github-actions',
-      runnerMode: 'default',
-      triggerSource: 'poll',
-    });
+    const claim = await target.store.runs.claimTicket(intent({ id: 'run-usage-1' }));
     if (!claim.claimed) throw new Error('claim failed');
     await target.store.runs.updateRun(claim.run.id, { status: 'succeeded', finishedAt: new Date(target.now()).toISOString(), ...USAGE });
     return claim.run.id;
