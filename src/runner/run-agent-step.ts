@@ -60,7 +60,8 @@ export async function runAgentStep(deps: AgentStepDeps, request: { prompt: strin
   for (const [index, runtimeId] of chain.entries()) {
     const runtime = deps.runtimes.get(runtimeId);
     if (!runtime) throw new UnknownRuntimeError(runtimeId, [...deps.runtimes.keys()]);
-    const provider = providerFor(runtime, job.agent.provider);
+    // The project's provider for its own runtime (one it cannot use is refused); a fallback to another vendor's CLI uses that CLI's.
+    const provider = index === 0 ? job.agent.provider : providerFor(runtime, job.agent.provider);
     const resolved = resolveModel(runtimeId, provider, { ...(deps.workflowModel ? { workflow: deps.workflowModel } : {}), ...(job.agent.models?.[runtimeId] ? { mapping: job.agent.models[runtimeId] } : {}) });
     if (resolved.warning) deps.line(`warning: ${resolved.warning}`);
     for (let attempt = 0; attempt <= policy.retries; attempt++) {
