@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, SecretRegistry } from './config/index.js';
 import { LiveSettings } from './admin/runtime-settings.js';
@@ -20,6 +21,7 @@ import { settleExitedRunner } from './orchestrator/settle-lost-runner.js';
 import { jiraTicketOf, linearTicketOf, ticketEventHandler } from './orchestrator/tracker-event-handlers.js';
 import { findProjectRoot } from './package-info.js';
 import { createBackends } from './runners/create-backends.js';
+import { LOCAL_AGENTS_PREFIX } from './runner/agents/agents-manifest.js';
 import { createOperations, type Operations } from './operations/create-operations.js';
 import type { Store } from './store/store.js';
 import { createTrackers, type Trackers } from './trackers/create-trackers.js';
@@ -58,6 +60,18 @@ export interface Services {
 export function localRunnerCommand(root = findProjectRoot()): string[] {
   const compiled = fileURLToPath(import.meta.url).endsWith('.js');
   return compiled ? [process.execPath, join(root, 'dist', 'src', 'runner', 'cli.js')] : [process.execPath, '--import', 'tsx', join(root, 'src', 'runner', 'cli.ts')];
+}
+
+/**
+ * What a local runner starts with: PATH and HOME only (the server's own
+ * environment holds its secrets), and on PATH the agent CLIs that
+ * `npm run agents:install` pinned, when they are installed, after what the
+ * operator's own PATH already offers.
+ */
+export function localRunnerEnv(root = findProjectRoot(), env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const agentsBin = join(root, LOCAL_AGENTS_PREFIX, 'bin');
+  const path = [...(env.PATH ? [env.PATH] : []), ...(existsSync(agentsBin) ? [agentsBin] : [])].join(delimiter);
+  return { PATH: path, ...(env.HOME ? { HOME: env.HOME } : {}) };
 }
 
 /** Builds and wires every service; nothing here runs at request time, and nothing is bound later. */
@@ -108,7 +122,14 @@ export function createServices(input: ServicesInput): Services {
         }
       : {}),
     // Workspaces live in the data directory, so a restart finds what a crash left and removes it.
-    local: { command: localRunnerCommand(), log, now: clock, onExit: settleExitedRunner(settle), workspaceRoot: resolve(config.dataDir, 'workspaces') },
+    local: {
+      command: localRunnerCommand(),
+      baseEnv: localRunnerEnv(),
+      log,
+      now: clock,
+      onExit: settleExitedRunner(settle),
+      workspaceRoot: resolve(config.dataDir, 'workspaces'),
+    },
   });
   const operations = createOperations({ config, store, log, clock, trackers, github, backends, settle, flySessionsApp: settings.flySessionsApp });
   const pending = createPendingTicketWrites({ store, trackers, clock, log });

@@ -106,3 +106,6 @@ export async function readPinnedPackages(dir: string): Promise<Record<string, st
   const pkg = parseOrThrow(packageJsonSchema, await readFile(pkgFile, 'utf8'), pkgFile);
   return { ...pkg.dependencies, ...pkg.optionalDependencies };
 }
+
+/** Where `npm run agents:install` puts the pinned CLIs on a host, relative to the project root; local runs find them on PATH. */
+export const LOCAL_AGENTS_PREFIX = join('node_modules', '.cache', 'ai-implement-agents');
