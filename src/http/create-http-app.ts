@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createBodyParser } from './body-parser.js';
 import { withDirectRoutes, type DirectRoute } from './direct-routes.js';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { StoreNotOpenError } from '../store/store.js';
 import { createHealthRoutes } from './health-routes.js';
 import type { HttpMetrics } from './http-metrics.js';
 import type { RequestLoad } from './request-load.js';
@@ -40,6 +41,8 @@ export function createHttpApp(deps: HttpAppDeps): RequestListener {
   if (deps.load) app.use(deps.load.middleware());
   app.use(createBodyParser(deps.spoolDir ? { spoolDir: deps.spoolDir } : {}));
   app.use(createHealthRoutes({ isReady: deps.isReady, metrics: deps.metrics, version: deps.version }));
+  // Until the store is open every other route answers 503 with Retry-After (never a 500 from a store call).
+  app.use((_req, _res, next) => next(deps.isReady() ? undefined : new StoreNotOpenError('store is not open')));
   for (const router of deps.routers) app.use(router);
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.log.child({ component: 'http' })));

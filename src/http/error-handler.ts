@@ -1,7 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AuthError, ConflictError, ExternalServiceError, NotFoundError, ValidationError } from '../errors/index.js';
+import { StoreNotOpenError } from '../store/store.js';
 import { HttpError } from './http-error.js';
+
+/** What a client is told to wait while the store opens (a large history takes seconds). */
+export const STARTING_RETRY_AFTER_S = 5;
 
 interface Answer {
   status: number;
@@ -23,6 +27,9 @@ export function toAnswer(error: unknown): Answer | undefined {
   if (error instanceof NotFoundError) return { status: 404, body: { error: 'not_found', message: error.message } };
   if (error instanceof ConflictError) return { status: 409, body: { error: 'conflict', message: error.message } };
   if (error instanceof AuthError) return { status: 401, body: { error: 'unauthorized', message: error.message } };
+  if (error instanceof StoreNotOpenError) {
+    return { status: 503, body: { error: 'starting', message: 'The orchestrator is starting (its store is not open yet); try again shortly' }, headers: { 'Retry-After': String(STARTING_RETRY_AFTER_S) } };
+  }
   if (error instanceof ExternalServiceError) {
     // Another service failed us: not the caller's fault, and worth retrying later.
     const retryAfter = Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1000));
