@@ -162,6 +162,8 @@ export class GitHttpBackend {
         const body = raw.subarray(split + (raw[split] === 13 ? 4 : 2));
         resolve({ status, headers, body });
       });
+      // The backend need not read the body (a GET, or a refusal before it): a closed pipe is not an error here.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(req.rawBody);
     });
   }
