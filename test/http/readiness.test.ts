@@ -50,8 +50,8 @@ describe('before the store is open', () => {
     }
     await store.open();
     const [login, mappings, , hook] = await Promise.all(calls());
-    expect(login.status).toBe(200);
-    expect(mappings.status).toBe(401);
-    expect(hook.status).toBe(202);
+    expect(login!.status).toBe(200);
+    expect(mappings!.status).toBe(401);
+    expect(hook!.status).toBe(202);
   });
 });
