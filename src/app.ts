@@ -69,7 +69,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     store = openedStore;
     const gitWebUrl = sandbox ? await sandbox.prepareGit(resolve(config.dataDir, 'sandbox-git')) : webUrlOf(config.github.baseUrl);
     const load = new RequestLoad();
-    const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl, load });
+    const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl, githubWebUrl: webUrlOf(config.github.baseUrl), load });
     services = built;
     const metrics = new HttpMetrics();
     registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.runLoop.latest });

@@ -36,6 +36,8 @@ export interface ServicesInput {
   clock: () => number;
   /** Where clone URLs point: https://github.com, or the sandbox's local git root. */
   gitWebUrl: string;
+  /** The GitHub web root pull requests live under (https://github.com, the GHE host, the emulator). */
+  githubWebUrl: string;
   /** Requests in flight; the inbox worker steps aside while the server is busy. */
   load?: RequestLoad;
 }
@@ -185,7 +187,7 @@ export function createServices(input: ServicesInput): Services {
   const runner: RunnerRoutesDeps = {
     tokens,
     progress: createProgressRecorder({ store, publisher, clock, log, redact }),
-    finisher: createRunFinisher({ store, pending, publisher, clock, log, redact, afterFinish: (run) => settleRunOutcome(settle, run) }),
+    finisher: createRunFinisher({ store, pending, publisher, clock, log, redact, githubWebUrl: input.githubWebUrl, afterFinish: (run) => settleRunOutcome(settle, run) }),
     jobSpecs,
     ...(oidc ? { oidc } : {}),
   };

@@ -61,6 +61,15 @@ function minBytes(name: string, bytes: number, howTo: string) {
     });
 }
 
+function minChars(name: string, chars: number, howTo: string) {
+  return z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || [...v].length >= chars, {
+      message: `${name} must be at least ${chars} characters; ${howTo}`,
+    });
+}
+
 const generateHex = 'generate one with: openssl rand -hex 32';
 
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
@@ -107,7 +116,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'RUNNER_IMAGE', group: 'Runners', description: 'Runner image for Fly machines when a project names none (the Dockerfile’s `runner` target)', defaultText: 'ghcr.io/ai-implement/runner:latest', schema: optionalText },
   { name: 'RUNNER_CALLBACK_BASE_URL', group: 'Runners', description: 'Public base URL runners call back to', schema: url('RUNNER_CALLBACK_BASE_URL', 'https://ai-implement.example.com') },
   { name: 'GAP_FILL_TRIGGER_SECRET', group: 'Triggers', description: 'Bearer secret of `POST /trigger/gap-fill`; unset → 503', secret: true, schema: minBytes('GAP_FILL_TRIGGER_SECRET', 16, generateHex) },
-  { name: 'ADMIN_ACCESS_CODE', group: 'Admin', description: 'Access code of `/admin` and `/api/*`; unset → both answer 404 (generated in sandbox mode)', secret: true, schema: minBytes('ADMIN_ACCESS_CODE', 12, 'use a long random code, e.g. openssl rand -base64 18') },
+  // Login is throttled per address only (no global lockout), so the code's length is what makes guessing hopeless.
+  { name: 'ADMIN_ACCESS_CODE', group: 'Admin', description: 'Access code of `/admin` and `/api/*` (≥ 20 characters); unset → both answer 404 (generated in sandbox mode)', secret: true, schema: minChars('ADMIN_ACCESS_CODE', 20, 'use a long random code, e.g. openssl rand -base64 24') },
   { name: 'POLL_INTERVAL_MS', group: 'Tuning', description: 'Milliseconds between tracker polls', defaultText: '60000', schema: integer('POLL_INTERVAL_MS', 250, 86_400_000, 60_000) },
   { name: 'DEDUP_WINDOW_HOURS', group: 'Tuning', description: 'Hours a dispatched ticket stays in the dedup window', defaultText: '24', schema: integer('DEDUP_WINDOW_HOURS', 1, 720, 24) },
   { name: 'LOG_LEVEL', group: 'Tuning', description: 'fatal, error, warn, info, debug, trace or silent', defaultText: 'info', schema: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },

@@ -18,6 +18,13 @@ export interface NewDelivery {
    */
   rawPayload?: Buffer;
   receivedAt: string;
+  /**
+   * Recognises a replay by content: while `key` (e.g. the body's digest) is
+   * remembered — until `expiresAt` — another delivery carrying it is a
+   * duplicate whatever its id, and nothing is recorded. For senders whose
+   * delivery id an attacker can change but whose signed body they cannot.
+   */
+  replayKey?: { key: string; expiresAt: string };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MODEL_PROVIDERS, type Mapping } from './mapping.js';
+import { GITHUB_OWNER_PATTERN, GITHUB_OWNER_RULE, GITHUB_REPO_PATTERN, GITHUB_REPO_RULE } from './github-names.js';
 
 /**
  * What an operator sends to create or replace a project mapping (the JSON
@@ -28,10 +29,8 @@ const key = z
   .string()
   .trim()
   .regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'must start with a letter and hold only letters, digits, "_" or "-" (at most 40)');
-const githubName = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a GitHub owner or repository name (letters, digits, ".", "_", "-")');
+const githubOwner = z.string().trim().regex(GITHUB_OWNER_PATTERN, GITHUB_OWNER_RULE);
+const githubRepo = z.string().trim().regex(GITHUB_REPO_PATTERN, GITHUB_REPO_RULE);
 const branch = z
   .string()
   .trim()
@@ -58,8 +57,8 @@ export const mappingInputSchema = z
       })
       .strict()
       .optional(),
-    owner: githubName,
-    repo: githubName,
+    owner: githubOwner,
+    repo: githubRepo,
     defaultBranch: branch,
     executionMode: z.enum(['github-actions', 'fly-machines', 'local']).default(MAPPING_DEFAULTS.executionMode),
     workflowFile: z.string().trim().regex(/^[\w.-]+\.ya?ml$/, 'must be a workflow file name such as claude-implement.yml').optional(),

@@ -92,7 +92,8 @@ export const resultBodySchema = z.object({
   runId: z.string().min(1),
   attempt: z.number().int().positive(),
   outcome: z.enum(RUN_OUTCOMES),
-  prUrl: z.url().optional(),
+  /** http(s) only here; the host and repository are checked against the run when the result arrives. */
+  prUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_000).optional(),
   prNumber: z.number().int().positive().optional(),
   branch: z.string().min(1).max(255).optional(),
   summary: z.string().max(20_000).optional(),

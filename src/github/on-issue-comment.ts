@@ -7,7 +7,7 @@ import { isBot, issueCommentPayload } from './webhook-payloads.js';
 
 /**
  * `issue_comment.created` with `/ai-implement …` on a pull request: a writer
- * gets an `eyes` reaction and a gap-fill run on the PR's branch; anyone else
+ * gets an `eyes` reaction (best effort) and a gap-fill run on the PR's branch; anyone else
  * gets a polite reply and no run. Edits, deletions, bots and plain comments
  * are ignored. Every step is idempotent, so a retried delivery (or the same
  * comment arriving through `/trigger/gap-fill`) starts nothing twice.
@@ -39,7 +39,7 @@ export async function handleIssueComment(deps: GitHubAppDeps, payload: unknown, 
     log.info({ login, permission, pr: issue.number }, '/ai-implement from a user without write access; refused');
     return;
   }
-  await api.reactToIssueComment(comment.id, 'eyes');
+  await acknowledge(api, comment.id, log);
   const pull = await api.getPull(issue.number);
   if (!pull) {
     log.info({ pr: issue.number }, 'the pull request of an /ai-implement comment is gone');
@@ -52,4 +52,17 @@ export async function handleIssueComment(deps: GitHubAppDeps, payload: unknown, 
   }
   deps.handledCommands.add(key);
   log.info({ pr: issue.number, outcome: outcome.kind, ...('run' in outcome ? { runId: outcome.run.id } : {}) }, '/ai-implement handled');
+}
+
+/**
+ * The `eyes` reaction only tells the commenter we saw them; a comment deleted
+ * meanwhile (404) or a reactions API having a bad moment must not cost them
+ * the run they asked for, nor make the delivery retry.
+ */
+async function acknowledge(api: PullRequestApi, commentId: number, log: Logger): Promise<void> {
+  try {
+    await api.reactToIssueComment(commentId, 'eyes');
+  } catch (error) {
+    log.warn({ err: error, commentId }, 'could not react to the /ai-implement comment; starting the run anyway');
+  }
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from './http-error.js';
+import { assertJsonDepth } from './json-depth.js';
 import { readCappedBody } from './read-capped-body.js';
 import { capForPath } from './route-caps.js';
 
@@ -17,7 +18,8 @@ export interface BodyParserOptions {
 
 /**
  * The only body parser: caps every body per route while it streams, keeps the
- * raw bytes for signature checks, then parses JSON and form bodies.
+ * raw bytes for signature checks, then parses JSON (no deeper than
+ * MAX_JSON_DEPTH: 400 `json_too_deep`) and form bodies.
  */
 export function createBodyParser(options: BodyParserOptions = {}) {
   const capFor = options.capFor ?? capForPath;
@@ -38,6 +40,7 @@ function parseByType(raw: Buffer, contentType: string | undefined): unknown {
   if (raw.length === 0) return undefined;
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'application/json' || type.endsWith('+json')) {
+    assertJsonDepth(raw);
     try {
       return JSON.parse(raw.toString('utf8')) as unknown;
     } catch (error) {

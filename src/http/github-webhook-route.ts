@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { NewDelivery } from '../domain/inbox-delivery.js';
 import type { DirectRoute } from './direct-routes.js';
 import { HttpError } from './http-error.js';
+import { assertJsonDepth } from './json-depth.js';
 import { readCappedBody } from './read-capped-body.js';
 import { capForPath } from './route-caps.js';
 import { verifyHmacSha256 } from './verify-hmac.js';
@@ -32,6 +33,8 @@ const isJsonType = (contentType: string | undefined) => {
 function checkPayload(req: IncomingMessage, body: Buffer): void {
   const invalid = () => new HttpError(400, 'invalid_payload', 'Webhook payload must be a JSON object sent with Content-Type: application/json');
   if (!isJsonType(header(req, 'content-type')) || body.length === 0) throw invalid();
+  // The same limit as the shared body parser: the inbox worker parses and walks these bytes later.
+  assertJsonDepth(body);
   let payload: unknown;
   try {
     payload = JSON.parse(body.toString('utf8'));

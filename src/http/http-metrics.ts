@@ -2,6 +2,25 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import type { NextFunction, Request, Response } from 'express';
 
 /**
+ * The first path segments this app serves. A request answered before any
+ * route matched (a 400 from the body parser, a 401 from a guard, a 413) is
+ * counted under its prefix's bucket; every other path shares `unmatched`.
+ */
+export const KNOWN_ROUTE_PREFIXES = ['/api', '/admin', '/runner', '/webhooks', '/trigger'] as const;
+
+/**
+ * The `route` label: the matched route's template, else a fixed bucket. Never
+ * text from the request path — the routes answer anyone, so a label built from
+ * the path would let anyone grow the registry (and /metrics) without bound.
+ */
+export function metricRouteOf(matchedTemplate: string | undefined, path: string, status: number): string {
+  if (matchedTemplate) return matchedTemplate;
+  if (status === 404) return 'unmatched';
+  const first = `/${(path.split('/')[1] ?? '').toLowerCase()}`;
+  return (KNOWN_ROUTE_PREFIXES as readonly string[]).includes(first) ? `${first}/*` : 'unmatched';
+}
+
+/**
  * One Prometheus registry per app instance (no global default registry, so
  * two servers in one test process do not share counters). Domain gauges are
  * added by the services that own the numbers.
@@ -39,10 +58,8 @@ export class HttpMetrics {
     return (req: Request, res: Response, next: NextFunction): void => {
       const started = process.hrtime.bigint();
       res.once('finish', () => {
-        // The matched route pattern keeps label cardinality bounded; unmatched paths share one label.
-        const route = (req.route as { path?: string } | undefined)?.path;
-        const label = route ? `${req.baseUrl}${route}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || req.path.split('/').slice(0, 2).join('/');
-        this.observe(req.method, label, res.statusCode, started);
+        const route = (req.route as { path?: unknown } | undefined)?.path;
+        this.observe(req.method, metricRouteOf(typeof route === 'string' ? `${req.baseUrl}${route}` : undefined, req.path, res.statusCode), res.statusCode, started);
       });
       next();
     };

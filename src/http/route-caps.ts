@@ -23,9 +23,22 @@ export const ROUTE_CAPS: readonly RouteCap[] = [
 /** Any other route that takes a body (admin forms, `/api` JSON). */
 export const DEFAULT_BODY_CAP = 1 * MiB;
 
+/**
+ * A path as the router matches it: express routes case-insensitively and
+ * ignores a trailing slash, so `/RUNNER/PROGRESS/` reaches `/runner/progress`
+ * and must meet its cap, not the default. Stripping every trailing slash only
+ * ever gives a path a smaller cap than the default, never a larger one.
+ */
+export function routedPathOf(path: string): string {
+  const lower = path.toLowerCase();
+  const trimmed = lower.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
 export function capForPath(path: string, caps: readonly RouteCap[] = ROUTE_CAPS): number {
+  const routed = routedPathOf(path);
   for (const cap of caps) {
-    if (cap.path.endsWith('/') ? path.startsWith(cap.path) : path === cap.path) return cap.bytes;
+    if (cap.path.endsWith('/') ? routed.startsWith(cap.path) : routed === cap.path) return cap.bytes;
   }
   return DEFAULT_BODY_CAP;
 }

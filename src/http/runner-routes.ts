@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { ValidationError } from '../errors/index.js';
 import { RUNNER_AUDIENCE, progressBodySchema, resultBodySchema, type RunnerAudience, type RunnerTokenClaims } from '../domain/runner-protocol.js';
 import type { RunFinisher } from '../orchestrator/finish-run.js';
 import type { JobSpecBuilder } from '../orchestrator/job-spec.js';
@@ -59,6 +60,8 @@ function bearerOf(req: Request): string | undefined {
 }
 
 function toHttpError(error: unknown): unknown {
+  // A body that parsed but does not fit the run (a PR of another repository) is as bad as one that did not parse.
+  if (error instanceof ValidationError) return new HttpError(400, 'invalid_body', error.message, {}, error.field ? { field: error.field } : {});
   if (!(error instanceof RunnerRefusal)) return error;
   const { status, code } = REFUSALS[error.reason];
   const headers: Record<string, string> = error.retryAfterSeconds !== undefined ? { 'Retry-After': String(error.retryAfterSeconds) } : {};

@@ -19,11 +19,17 @@ export interface TrackerWebhookDeps {
 export const LINEAR_TIMESTAMP_WINDOW_MS = 60_000;
 /** Jira redelivers with the original timestamp, so its window is wider. */
 export const JIRA_TIMESTAMP_WINDOW_MS = 5 * 60_000;
+/**
+ * How long a Jira body without a timestamp is remembered: nothing else stops
+ * its replay, so as long as an evaluation it could trigger stays deduplicated.
+ */
+export const UNTIMED_REPLAY_WINDOW_MS = 24 * 3_600_000;
 
 /**
  * `POST /webhooks/linear` and `POST /webhooks/jira`: verify on the raw bytes,
- * check the timestamp, record in the inbox (deduplicated by delivery id),
- * answer 200. Evaluation happens in the inbox worker.
+ * check the timestamp, record in the inbox (deduplicated by delivery id, and
+ * by the body's digest while the body is fresh — 24 h for a Jira body without
+ * a timestamp), answer 200. Evaluation happens in the inbox worker.
  */
 export function createTrackerWebhookRoutes(deps: TrackerWebhookDeps): Router {
   const router = Router();
@@ -31,18 +37,26 @@ export function createTrackerWebhookRoutes(deps: TrackerWebhookDeps): Router {
   router.post('/webhooks/linear', async (req, res) => {
     const payload = verified(req, deps.linearSecret, 'LINEAR_WEBHOOK_SECRET', 'linear-signature', '', linearWebhookSchema);
     const sentAt = Number(payload.webhookTimestamp);
-    checkFreshness(sentAt, deps.clock(), LINEAR_TIMESTAMP_WINDOW_MS, 'webhookTimestamp');
-    const id = req.header('linear-delivery') ?? digestId(req);
+    const now = deps.clock();
+    checkFreshness(sentAt, now, LINEAR_TIMESTAMP_WINDOW_MS, 'webhookTimestamp');
+    const digest = digestOf(req);
+    const id = req.header('linear-delivery') ?? digest;
     const event = `${payload.type ?? req.header('linear-event') ?? 'unknown'}.${payload.action ?? 'unknown'}`;
-    res.status(200).json(await record(deps, { id, source: 'linear', event, payload, receivedAt: new Date(deps.clock()).toISOString() }));
+    // The body stays fresh until webhookTimestamp + the window (it may be ahead of our clock): remember it that long.
+    const replayKey = replayKeyOf('linear', digest, Math.max(now, sentAt + LINEAR_TIMESTAMP_WINDOW_MS));
+    res.status(200).json(await record(deps, { id, source: 'linear', event, payload, receivedAt: new Date(now).toISOString(), replayKey }));
   });
 
   router.post('/webhooks/jira', async (req, res) => {
     const payload = verified(req, deps.jiraSecret, 'JIRA_WEBHOOK_SECRET', 'x-hub-signature', 'sha256=', jiraWebhookSchema);
-    if (payload.timestamp !== undefined) checkFreshness(Number(payload.timestamp), deps.clock(), JIRA_TIMESTAMP_WINDOW_MS, 'timestamp');
-    const id = req.header('x-atlassian-webhook-identifier') ?? digestId(req);
+    const now = deps.clock();
+    const sentAt = payload.timestamp === undefined ? undefined : Number(payload.timestamp);
+    if (sentAt !== undefined) checkFreshness(sentAt, now, JIRA_TIMESTAMP_WINDOW_MS, 'timestamp');
+    const digest = digestOf(req);
+    const id = req.header('x-atlassian-webhook-identifier') ?? digest;
     const event = payload.webhookEvent ?? 'unknown';
-    res.status(200).json(await record(deps, { id, source: 'jira', event, payload, receivedAt: new Date(deps.clock()).toISOString() }));
+    const replayKey = replayKeyOf('jira', digest, sentAt === undefined ? now + UNTIMED_REPLAY_WINDOW_MS : Math.max(now, sentAt + JIRA_TIMESTAMP_WINDOW_MS));
+    res.status(200).json(await record(deps, { id, source: 'jira', event, payload, receivedAt: new Date(now).toISOString(), replayKey }));
   });
 
   return router;
@@ -72,9 +86,19 @@ function checkFreshness(sentAt: number, now: number, windowMs: number, field: st
   }
 }
 
-/** Without a delivery header, the body's digest identifies a delivery (a replay has the same bytes). */
-function digestId(req: Request): string {
+/**
+ * The digest of the signed bytes. Without a delivery header it identifies the
+ * delivery; either way it recognises a replay, since the delivery id is not
+ * signed and a replay under a new one has the same bytes.
+ */
+function digestOf(req: Request): string {
   return createHash('sha256').update(req.rawBody ?? Buffer.alloc(0)).digest('hex');
+}
+
+/** Remembered until the body could no longer pass the freshness check (at least until now). */
+function replayKeyOf(source: DeliverySource, digest: string, untilMs: number): NonNullable<NewDelivery['replayKey']> {
+  // A second past the last instant the body passes the check: the check allows exactly the window.
+  return { key: `webhook-body:${source}:${digest}`, expiresAt: new Date(untilMs + 1_000).toISOString() };
 }
 
 async function record(deps: TrackerWebhookDeps, delivery: NewDelivery & { source: DeliverySource }): Promise<{ status: string; id: string }> {

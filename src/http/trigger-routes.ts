@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { GITHUB_OWNER_RULE, GITHUB_REPO_RULE, isGitHubOwner, isGitHubRepo } from '../domain/github-names.js';
 import type { GapFillTrigger } from '../github/create-github-integration.js';
 import { MAX_INSTRUCTIONS_CHARS } from '../github/pr-command.js';
 import { HttpError } from './http-error.js';
@@ -30,9 +31,9 @@ function bearerOf(req: Request): string | undefined {
   return match?.[1];
 }
 
-/** A GitHub name, or undefined: nothing else can name a repository. */
-function nameOf(value: unknown): string | undefined {
-  return typeof value === 'string' && /^[A-Za-z0-9_.-]{1,100}$/.test(value.trim()) ? value.trim() : undefined;
+/** A name GitHub would give out, or undefined: nothing else can name a repository (and `.`/`..` would walk the API path). */
+function nameOf(value: unknown, valid: (name: string) => boolean): string | undefined {
+  return typeof value === 'string' && valid(value.trim()) ? value.trim() : undefined;
 }
 
 /** `12` or `"12"` (what a shell script tends to send). */
@@ -75,12 +76,13 @@ export function createTriggerRoutes(deps: TriggerRoutesDeps): Router {
     const gapFill = deps.gapFill;
 
     const body = (req.body !== null && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-    const owner = nameOf(body.owner);
-    const repo = nameOf(body.repo);
+    const owner = nameOf(body.owner, isGitHubOwner);
+    const repo = nameOf(body.repo, isGitHubRepo);
     const prNumber = prNumberOf(body.prNumber);
     if (!owner || !repo || prNumber === undefined) {
       const field = !owner ? 'owner' : !repo ? 'repo' : 'prNumber';
-      throw new HttpError(400, 'invalid_body', `Invalid request body: ${field} must name a pull request ({owner, repo, prNumber})`, {}, { field });
+      const rule = !owner ? `: it ${GITHUB_OWNER_RULE}` : !repo ? `: it ${GITHUB_REPO_RULE}` : '';
+      throw new HttpError(400, 'invalid_body', `Invalid request body: ${field} must name a pull request ({owner, repo, prNumber})${rule}`, {}, { field });
     }
 
     const mappings = await gapFill.mappingsFor(owner, repo);

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
+import { pullRequestUrlProblem } from '../domain/pull-request-url.js';
 import type { Run, RunStatus } from '../domain/run.js';
 import type { ResultBody, RunnerTokenClaims } from '../domain/runner-protocol.js';
+import { ValidationError } from '../errors/index.js';
 import type { Clock, RunPatch, Store } from '../store/store.js';
 import { cleanResultBody } from './clean-runner-text.js';
 import type { PendingTicketWrites, TicketWrite } from './pending-ticket-writes.js';
@@ -15,6 +17,8 @@ export interface RunFinisherOptions {
   clock: Clock;
   log: Logger;
   redact: Redact;
+  /** The GitHub web root (`https://github.com`, the GHE host): a reported PR URL must be a pull request there. */
+  githubWebUrl: string;
   /** Called once per finished run after the ticket writes (e.g. settleRunOutcome for retries and dedup). */
   afterFinish?: (run: Run) => Promise<void>;
 }
@@ -78,6 +82,25 @@ function resultPatch(body: ResultBody, finishedAt: string): RunPatch {
 }
 
 /**
+ * A reported `prUrl` must be a pull request of the run's repository on our
+ * GitHub. Checked before the token is spent, so a refused result changes
+ * nothing and the runner may send a corrected one.
+ */
+async function assertOwnPullRequest(store: Store, githubWebUrl: string, claims: RunnerTokenClaims, body: ResultBody): Promise<void> {
+  if (body.prUrl === undefined) return;
+  const run = await store.runs.getRun(claims.sub);
+  // An unknown run is refused after this, with its own answer.
+  if (!run) return;
+  const mapping = await store.mappings.get(run.mappingKey);
+  const problem = pullRequestUrlProblem(body.prUrl, {
+    webUrl: githubWebUrl,
+    ...(mapping ? { repository: { owner: mapping.owner, repo: mapping.repo } } : {}),
+    ...(body.prNumber !== undefined ? { prNumber: body.prNumber } : {}),
+  });
+  if (problem) throw new ValidationError(`Invalid request body: prUrl ${problem}`, 'prUrl');
+}
+
+/**
  * Records a runner's result exactly once (invariant 4): the token's jti is
  * spent before anything else changes, so of many concurrent replays one
  * finishes the run and the rest get `replayed`. Ticket writes come after the
@@ -89,6 +112,7 @@ export function createRunFinisher(options: RunFinisherOptions): RunFinisher {
   return {
     async finish(claims, raw) {
       assertSameRun(claims, raw);
+      await assertOwnPullRequest(store, options.githubWebUrl, claims, raw);
       // Runner text is hostile: cleaned once, here, before it is stored or reaches the ticket.
       const body = cleanResultBody(raw, redact);
       const fresh = await store.tokens.consumeTokenJti(claims.jti, claims.exp * 1000);

@@ -24,18 +24,33 @@ export interface ResolveDeps {
 const BRANCH_KEY = /^ai-implement\/([a-z][a-z0-9_]*-\d+)(?:-|$)/i;
 const TITLE_KEY = /\b([A-Z][A-Z0-9_]{0,19}-\d+)\b/;
 
-/** The hidden marker an agent PR body carries, when it is well formed. */
-export function prMetadataOf(body: string): PrMetadata | undefined {
-  const match = PR_METADATA_PATTERN.exec(body);
-  if (!match?.[1]) return undefined;
+const MAX_MARKERS_CHECKED = 5;
+const PR_METADATA_ALL = new RegExp(PR_METADATA_PATTERN.source, `${PR_METADATA_PATTERN.flags.replace('g', '')}g`);
+
+function metadataOf(json: string): PrMetadata | undefined {
   try {
-    const meta = JSON.parse(match[1]) as Partial<PrMetadata>;
+    const meta = JSON.parse(json) as Partial<PrMetadata>;
     if (typeof meta.issueId !== 'string' || typeof meta.identifier !== 'string' || typeof meta.mappingKey !== 'string') return undefined;
     return { runId: typeof meta.runId === 'string' ? meta.runId : '', issueId: meta.issueId, identifier: meta.identifier, mappingKey: meta.mappingKey };
   } catch {
     // A hand-edited, broken marker is treated as absent; the branch name may still name the ticket.
     return undefined;
   }
+}
+
+/**
+ * Every well-formed metadata marker in a PR body, last first: the runner
+ * appends the real one at the end, and anything above it may have been
+ * written by someone else. None of them is trusted until `verifiedMarker`
+ * finds its run in the store.
+ */
+export function prMetadataMarkersOf(body: string): PrMetadata[] {
+  const found: PrMetadata[] = [];
+  for (const match of body.matchAll(PR_METADATA_ALL)) {
+    const meta = match[1] ? metadataOf(match[1]) : undefined;
+    if (meta) found.push(meta);
+  }
+  return found.reverse();
 }
 
 /** `ai-implement/eng-12-add-dark-mode` → `ENG-12`. */
@@ -56,22 +71,19 @@ function keyPrefixOf(mapping: Mapping): string {
 
 /**
  * Finds the mapping and ticket a PR belongs to: the hidden metadata marker
- * first (what agent PRs carry), then the `ai-implement/<identifier>-…` branch,
- * then (only when `allowTitle`) a ticket key in the title. A marker that
- * names a mapping of another repository is not trusted: anyone can write one
- * into a PR body.
+ * first (what agent PRs carry) once the store vouches for it, then the
+ * `ai-implement/<identifier>-…` branch, then (only when `allowTitle`) a ticket
+ * key in the title. Anyone who can write a PR body — or a ticket title an
+ * agent copies into one — can write a marker, so a marker alone names
+ * nothing: see `verifiedMarker`.
  */
 export async function resolvePrTarget(deps: ResolveDeps, pull: PullInfo, options: { allowTitle: boolean }): Promise<PrTarget> {
   const candidates = mappingsForRepo(await deps.store.mappings.list(), pull.owner, pull.repo);
   if (candidates.length === 0) {
     return { ok: false, problem: 'no-mapping', reason: `no AI-Implement project maps ${pull.owner}/${pull.repo}` };
   }
-  const meta = prMetadataOf(pull.body);
-  if (meta) {
-    const mapping = candidates.find((m) => m.teamKey === meta.mappingKey);
-    if (!mapping) return { ok: false, problem: 'no-mapping', reason: `the PR names project ${meta.mappingKey}, which does not map ${pull.owner}/${pull.repo}` };
-    return { ok: true, mapping, ticket: { issueId: meta.issueId, identifier: meta.identifier, tracker: mapping.trackerKind, title: pull.title }, via: 'marker' };
-  }
+  const verified = await verifiedMarker(deps.store, candidates, pull);
+  if (verified) return verified;
   const fromBranch = identifierFromBranch(pull.headRef);
   const fromTitle = options.allowTitle ? TITLE_KEY.exec(pull.title)?.[1] : undefined;
   const identifier = fromBranch ?? fromTitle;
@@ -95,4 +107,26 @@ export async function resolvePrTarget(deps: ResolveDeps, pull: PullInfo, options
   const item = await tracker.getItem(identifier);
   if (!item) return { ok: false, problem: 'no-ticket', reason: `ticket ${identifier} does not exist in ${mapping.trackerKind}` };
   return { ok: true, mapping, ticket: { issueId: item.id, identifier: item.identifier, tracker: item.tracker, title: item.title }, via: fromBranch ? 'branch' : 'title' };
+}
+
+/**
+ * The first marker (last in the body) whose run id names a stored run of the
+ * same ticket and mapping, that mapping mapping this repository, and — where
+ * the run recorded them — this PR's number and branch (else a branch of the
+ * run's ticket), so a marker copied from another PR of the same repository
+ * names nothing either. The ticket comes from the stored run, not the marker.
+ */
+async function verifiedMarker(store: Store, candidates: readonly Mapping[], pull: PullInfo): Promise<PrTarget | undefined> {
+  // Each marker costs a store read; a body stuffed with forgeries gets only the last few looked at (ours is the last).
+  for (const meta of prMetadataMarkersOf(pull.body).slice(0, MAX_MARKERS_CHECKED)) {
+    if (!meta.runId) continue;
+    const run = await store.runs.getRun(meta.runId);
+    if (!run || run.issueId !== meta.issueId || run.identifier !== meta.identifier || run.mappingKey !== meta.mappingKey) continue;
+    const mapping = candidates.find((m) => m.teamKey === run.mappingKey);
+    if (!mapping) continue;
+    if (run.prNumber !== undefined && run.prNumber !== pull.number) continue;
+    if (run.branch !== undefined ? run.branch !== pull.headRef : identifierFromBranch(pull.headRef) !== run.identifier.toUpperCase()) continue;
+    return { ok: true, mapping, ticket: { issueId: run.issueId, identifier: run.identifier, tracker: run.tracker, title: pull.title }, via: 'marker' };
+  }
+  return undefined;
 }

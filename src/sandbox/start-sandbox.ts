@@ -63,7 +63,8 @@ export async function startSandbox(): Promise<Sandbox> {
     LINEAR_WEBHOOK_SECRET: randomBytes(20).toString('hex'),
     JIRA_WEBHOOK_SECRET: randomBytes(20).toString('hex'),
     GAP_FILL_TRIGGER_SECRET: randomBytes(24).toString('hex'),
-    ADMIN_ACCESS_CODE: randomBytes(12).toString('base64url'),
+    // 24 characters: the config requires at least 20.
+    ADMIN_ACCESS_CODE: randomBytes(18).toString('base64url'),
   };
 
   return {

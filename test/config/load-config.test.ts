@@ -71,10 +71,15 @@ describe('loadConfig', () => {
     expect(config.github.webhookSecret).toBe('hook-secret-1');
   });
 
+  it('requires ADMIN_ACCESS_CODE of at least 20 characters: login is throttled per address only, so length is the defence', () => {
+    expect(problemsOf({ ADMIN_ACCESS_CODE: 'a'.repeat(19) }).join('\n')).toContain('ADMIN_ACCESS_CODE must be at least 20 characters; use a long random code');
+    expect(loadConfig({ ADMIN_ACCESS_CODE: 'a'.repeat(20) }).adminAccessCode).toBe('a'.repeat(20));
+  });
+
   it('registers every secret for redaction', () => {
     const secrets = new SecretRegistry();
-    loadConfig({ RUNNER_TOKEN_SECRET: strongSecret, LINEAR_API_KEY: 'lin_api_secretvalue', ADMIN_ACCESS_CODE: 'open-sesame-123' }, { secrets });
-    const line = `token=${strongSecret} key=lin_api_secretvalue code=open-sesame-123 port=3000`;
+    loadConfig({ RUNNER_TOKEN_SECRET: strongSecret, LINEAR_API_KEY: 'lin_api_secretvalue', ADMIN_ACCESS_CODE: 'open-sesame-open-sesame-123' }, { secrets });
+    const line = `token=${strongSecret} key=lin_api_secretvalue code=open-sesame-open-sesame-123 port=3000`;
     expect(secrets.redact(line)).toBe('token=[REDACTED] key=[REDACTED] code=[REDACTED] port=3000');
   });
 

@@ -19,7 +19,7 @@ describe('GitHub webhooks through the real route, inbox and Probot app (whole or
   const gapFillRuns = async (issueId: string) => (await h.orchestrator.store.runs.listRuns({ issueId, limit: 50 })).items.filter((r) => r.phase === 'gap-fill');
 
   it("a writer's signed /ai-implement comment dispatches one gap-fill run to Actions on the PR's branch", async () => {
-    const { pull, commentId, issueId, delivery } = commandOnNewPull(h, web, 1, 'please add tests');
+    const { pull, commentId, issueId, delivery } = await commandOnNewPull(h, web, 1, 'please add tests');
     expect(await post(h, delivery)).toBe(202);
     const run = await h.waitForRun((r) => r.issueId === issueId && r.status === 'dispatched', 10_000);
     expect(run).toMatchObject({ phase: 'gap-fill', branch: pull.headRef, prNumber: pull.number, instructions: 'please add tests', backend: 'github-actions' });
@@ -33,7 +33,7 @@ describe('GitHub webhooks through the real route, inbox and Probot app (whole or
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    const commands = Array.from({ length: 400 }, (_, i) => commandOnNewPull(h, web, 100 + i));
+    const commands = await Promise.all(Array.from({ length: 400 }, (_, i) => commandOnNewPull(h, web, 100 + i)));
     const deliveries: SignedDelivery[] = commands.map((c) => c.delivery);
     // 600 re-sends of a delivery id already sent (the inbox drops them) ...
     for (let i = 0; i < 600; i++) deliveries.push(commands[Math.floor(random() * 400)]!.delivery);
@@ -76,7 +76,7 @@ describe('GitHub webhooks through the real route, inbox and Probot app (whole or
   }, 180_000);
 
   it('a delivery whose handler throws (GitHub answering 502) is retried from the inbox and succeeds once the fault clears', async () => {
-    const { issueId, delivery } = commandOnNewPull(h, web, 3, 'retry me');
+    const { issueId, delivery } = await commandOnNewPull(h, web, 3, 'retry me');
     h.github.server.injectFault({ kind: 'error', status: 502, path: '/collaborators/' });
     expect(await post(h, delivery)).toBe(202);
     await waitFor(async () => ((await h.orchestrator.store.inbox.getDelivery(delivery.id))?.lastError ? true : undefined), 10_000, 'a failed attempt');
@@ -101,7 +101,7 @@ describe('GitHub webhooks through the real route, inbox and Probot app (whole or
     it('answers 401, 423, 404 and 400 in that order, and changes nothing', async () => {
       const paused = await seedWebRepo(h, 'PAU', 'paused-app');
       await h.addMapping({ teamKey: 'PAU', owner: 'acme', repo: 'paused-app', defaultBranch: 'main', paused: true });
-      const { pull } = commandOnNewPull(h, web, 4);
+      const { pull } = await commandOnNewPull(h, web, 4);
       const before = (await h.orchestrator.store.runs.listRuns({ limit: 5_000 })).items.length;
 
       expect((await trigger({ owner: 'acme', repo: 'web', prNumber: pull.number }, '')).status).toBe(401);
@@ -119,7 +119,7 @@ describe('GitHub webhooks through the real route, inbox and Probot app (whole or
     });
 
     it('starts ONE run for a comment seen through both the webhook and the trigger route', async () => {
-      const { pull, commentId, issueId, delivery } = commandOnNewPull(h, web, 5, 'both routes');
+      const { pull, commentId, issueId, delivery } = await commandOnNewPull(h, web, 5, 'both routes');
       const first = await trigger({ owner: 'acme', repo: 'web', prNumber: String(pull.number), commentId, instructions: 'both routes' });
       expect(first.status).toBe(200);
       const answer = (await first.json()) as { status: string; runId: string };

@@ -9,7 +9,7 @@ import { parseMapping } from '../../src/domain/mapping-schema.js';
 import { createLowdbStore } from '../../src/store/lowdb/create-lowdb-store.js';
 import { GitHubEmulator } from '../../src/sandbox/github/index.js';
 import { startHarness, SECRETS, type OrchestratorHarness } from '../support/orchestrator-harness.js';
-import { addPrComment, openAgentPull, repoTarget, waitFor } from './support/github-scenario.js';
+import { addPrComment, openAgentPull, repoTarget, seedOpeningRun, waitFor } from './support/github-scenario.js';
 import { commandOnNewPull, seedWebRepo } from './support/harness-scenario.js';
 import { issueCommentEvent, postDelivery, signDelivery } from './support/webhook-payloads.js';
 
@@ -56,13 +56,16 @@ describe('acknowledged GitHub deliveries survive a restart (lowdb inbox)', () =>
 
   it('handles after a restart what was acknowledged before it; /trigger/gap-fill answers 503 without its secret', async () => {
     const target = repoTarget(github.state, 'acme', 'web');
-    const pulls = [1, 2, 3].map((n) => openAgentPull(github.state, target, { identifier: `ENG-${n}`, issueId: `restart-${n}`, mappingKey: 'ENG' }));
+    const openings = [1, 2, 3].map((n) => ({ runId: `run-open-restart-${n}`, identifier: `ENG-${n}`, issueId: `restart-${n}`, mappingKey: 'ENG' }));
+    const pulls = openings.map((opening) => openAgentPull(github.state, target, opening));
     const deliveries = pulls.map((pull) => {
       const commentId = addPrComment(github.state, target, pull.number, 'writer', '/ai-implement survive');
       return signDelivery(SECRETS.githubWebhook, 'issue_comment', issueCommentEvent(target, { prNumber: pull.number, commentId, body: '/ai-implement survive', login: 'writer' }));
     });
 
     const first = await boot();
+    // The runs that opened the PRs: their markers name them, and only a stored run makes a marker believable.
+    for (const [i, opening] of openings.entries()) await seedOpeningRun(first.store, { ...opening, pull: pulls[i]! });
     const trigger = await fetch(`${first.url}/trigger/gap-fill`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, body: '{}' });
     expect(trigger.status).toBe(503);
     // Stop the worker first so nothing is handled before the "crash"; the route still acknowledges.
@@ -71,7 +74,7 @@ describe('acknowledged GitHub deliveries survive a restart (lowdb inbox)', () =>
     for (const d of deliveries) expect((await first.store.inbox.getDelivery(d.id))?.status).toBe('pending');
     // Operators see the waiting deliveries on /metrics.
     expect(await (await fetch(`${first.url}/metrics`)).text()).toMatch(/ai_implement_inbox_backlog\{state="pending"\} 3/);
-    expect((await first.store.runs.listRuns()).items).toHaveLength(0);
+    expect((await first.store.runs.listRuns()).items.filter((r) => r.phase === 'gap-fill')).toHaveLength(0);
     await first.stop();
 
     const second = await boot();
@@ -79,7 +82,7 @@ describe('acknowledged GitHub deliveries survive a restart (lowdb inbox)', () =>
       for (const d of deliveries) {
         await waitFor(async () => ((await second.store.inbox.getDelivery(d.id))?.status === 'completed' ? true : undefined), 15_000, `delivery ${d.id}`);
       }
-      const runs = (await second.store.runs.listRuns()).items;
+      const runs = (await second.store.runs.listRuns()).items.filter((r) => r.phase !== 'implement');
       expect(runs.map((r) => r.issueId).sort()).toEqual(['restart-1', 'restart-2', 'restart-3']);
       expect(runs.every((r) => r.phase === 'gap-fill' && r.instructions === 'survive')).toBe(true);
       expect(await (await fetch(`${second.url}/metrics`)).text()).toMatch(/ai_implement_inbox_backlog\{state="pending"\} 0/);
@@ -102,7 +105,7 @@ describe('acknowledging while the GitHub API is slow', () => {
 
   it('with the GitHub API 15 s slow, 200 webhooks are all acknowledged quickly (p99 < 300 ms)', async () => {
     const web = await seedWebRepo(h);
-    const batch = Array.from({ length: 200 }, (_, i) => commandOnNewPull(h, web, 1_000 + i).delivery);
+    const batch = (await Promise.all(Array.from({ length: 200 }, (_, i) => commandOnNewPull(h, web, 1_000 + i)))).map((c) => c.delivery);
     h.github.server.injectFault({ kind: 'latency', ms: 15_000 });
     try {
       // Handlers are busy on the slow API while the acknowledgements are measured.

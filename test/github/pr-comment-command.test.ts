@@ -50,6 +50,36 @@ describe('/ai-implement on a pull request (real Probot app, GitHub and Linear em
     expect(reactions.map((r) => r.content)).toEqual(['eyes']);
   });
 
+  it('starts the run when the trigger comment was deleted before the reaction (GitHub answers 404)', async () => {
+    const issue = f.linear.store.addIssue({ team: 'ENG', title: 'Deleted comment' });
+    const pull = openAgentPull(f.github.state, f.web, { identifier: issue.identifier, issueId: issue.id, mappingKey: 'ENG' });
+    f.github.state.setPermission('acme', 'web', 'writer', 'write');
+    const commentId = addPrComment(f.github.state, f.web, pull.number, 'writer', '/ai-implement go');
+    // Deleted between the webhook and our reaction.
+    f.github.state.issueComments.splice(f.github.state.issueComments.findIndex((c) => c.id === commentId), 1);
+
+    await f.deliver('issue_comment', issueCommentEvent(f.web, { prNumber: pull.number, commentId, body: '/ai-implement go', login: 'writer' }));
+
+    const runs = (await f.runs()).filter((r) => r.issueId === issue.id);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ phase: 'gap-fill', instructions: 'go', status: 'dispatched' });
+    expect(f.github.state.reactions.filter((r) => r.commentId === commentId)).toHaveLength(0);
+  });
+
+  it('starts the run when the reactions API fails (502)', async () => {
+    const issue = f.linear.store.addIssue({ team: 'ENG', title: 'Reactions down' });
+    const pull = openAgentPull(f.github.state, f.web, { identifier: issue.identifier, issueId: issue.id, mappingKey: 'ENG' });
+    f.github.state.setPermission('acme', 'web', 'writer', 'write');
+    const commentId = addPrComment(f.github.state, f.web, pull.number, 'writer', '/ai-implement go');
+    f.github.server.injectFault({ kind: 'error', status: 502, path: '/reactions' });
+    try {
+      await f.deliver('issue_comment', issueCommentEvent(f.web, { prNumber: pull.number, commentId, body: '/ai-implement go', login: 'writer' }));
+    } finally {
+      f.github.server.clearFaults();
+    }
+    expect((await f.runs()).filter((r) => r.issueId === issue.id && r.phase === 'gap-fill')).toHaveLength(1);
+  });
+
   it('finds the ticket from the branch name when the PR has no metadata marker', async () => {
     const issue = f.linear.store.addIssue({ team: 'ENG', title: 'Branch only' });
     const pull = openAgentPull(f.github.state, f.web, { identifier: issue.identifier, issueId: issue.id, mappingKey: 'ENG', marker: false });

@@ -4,7 +4,7 @@ import { HttpMetrics } from '../../src/http/http-metrics.js';
 import { startHttpServer, type StartedServer } from '../../src/http/start-http-server.js';
 import { InboxWorker } from '../../src/orchestrator/inbox-worker.js';
 import { jiraTicketOf, linearTicketOf } from '../../src/orchestrator/tracker-event-handlers.js';
-import { createTrackerWebhookRoutes, LINEAR_TIMESTAMP_WINDOW_MS } from '../../src/http/tracker-webhook-routes.js';
+import { createTrackerWebhookRoutes, LINEAR_TIMESTAMP_WINDOW_MS, UNTIMED_REPLAY_WINDOW_MS } from '../../src/http/tracker-webhook-routes.js';
 import { LinearEmulator } from '../../src/sandbox/linear/index.js';
 import { JiraEmulator } from '../../src/sandbox/jira/index.js';
 import { createMemoryStore } from '../../src/store/memory/create-memory-store.js';
@@ -97,6 +97,44 @@ describe('Linear and Jira webhook routes', () => {
     const stored = await store.inbox.getDelivery(hook.headers['x-atlassian-webhook-identifier']!);
     expect(stored).toMatchObject({ source: 'jira', event: 'jira:issue_updated' });
     expect((await post('/webhooks/jira', hook.body, { ...hook.headers, 'x-hub-signature': 'sha256=' + '0'.repeat(64) })).status).toBe(401);
+  });
+
+  it('recognises a fresh Linear body re-sent under a new delivery id: duplicate, nothing recorded', async () => {
+    await start({ linear: LINEAR_SECRET });
+    const delivery = linear.issueWebhook('ENG-1', { secret: LINEAR_SECRET });
+    expect(await (await post('/webhooks/linear', delivery.body, delivery.headers)).json()).toMatchObject({ status: 'accepted' });
+    now += LINEAR_TIMESTAMP_WINDOW_MS - 5_000; // still inside the window
+    const replay = await post('/webhooks/linear', delivery.body, { ...delivery.headers, 'linear-delivery': 'replayed-under-a-new-id' });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toMatchObject({ status: 'duplicate' });
+    expect(await store.inbox.getDelivery('replayed-under-a-new-id')).toBeUndefined();
+    expect(await store.inbox.backlog()).toEqual({ pending: 1, leased: 0 });
+    expect(notified).toBe(1);
+    // Another body (a new event) is not mistaken for it.
+    const next = linear.issueWebhook('ENG-1', { secret: LINEAR_SECRET, updatedFrom: { title: 'old' } });
+    expect(await (await post('/webhooks/linear', next.body, next.headers)).json()).toMatchObject({ status: 'accepted' });
+  });
+
+  it('recognises a Jira body re-sent under a new webhook identifier, with or without a timestamp', async () => {
+    await start({ jira: JIRA_SECRET });
+    const timed = jira.issueUpdatedWebhook('OPS-1', { secret: JIRA_SECRET });
+    expect(await (await post('/webhooks/jira', timed.body, timed.headers)).json()).toMatchObject({ status: 'accepted' });
+    const timedReplay = await post('/webhooks/jira', timed.body, { ...timed.headers, 'x-atlassian-webhook-identifier': 'timed-replay' });
+    expect(await timedReplay.json()).toMatchObject({ status: 'duplicate' });
+    expect(await store.inbox.getDelivery('timed-replay')).toBeUndefined();
+
+    // No timestamp: nothing else stops a replay, however late.
+    const untimed = JSON.stringify({ webhookEvent: 'jira:issue_updated', issue: { id: '10001', key: 'OPS-1', fields: {} } });
+    const headers = { 'x-hub-signature': jira.signWebhook(untimed, JIRA_SECRET), 'x-atlassian-webhook-identifier': 'untimed-1' };
+    expect(await (await post('/webhooks/jira', untimed, headers)).json()).toMatchObject({ status: 'accepted' });
+    now += UNTIMED_REPLAY_WINDOW_MS - 60_000;
+    const late = await post('/webhooks/jira', untimed, { ...headers, 'x-atlassian-webhook-identifier': 'untimed-2' });
+    expect(await late.json()).toMatchObject({ status: 'duplicate' });
+    expect(await store.inbox.getDelivery('untimed-2')).toBeUndefined();
+    expect(await store.inbox.backlog()).toEqual({ pending: 2, leased: 0 });
+    // What is remembered is forgotten after its window, so memory stays bounded.
+    now += 2 * 60_000;
+    expect(await store.tokens.purgeExpired()).toBeGreaterThanOrEqual(2);
   });
 
   it('answers 400 to a signed delivery whose envelope has the wrong shape, and records nothing', async () => {

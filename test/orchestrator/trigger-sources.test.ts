@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
-import { addPrComment, openAgentPull, waitFor } from '../github/support/github-scenario.js';
+import { addPrComment, openAgentPull, seedOpeningRun, waitFor } from '../github/support/github-scenario.js';
 import { commandOnNewPull, post, seedWebRepo, waitHandled } from '../github/support/harness-scenario.js';
 import { reviewCommentEvent, signDelivery, type RepoTarget } from '../github/support/webhook-payloads.js';
 import { SECRETS, startHarness, type OrchestratorHarness } from '../support/orchestrator-harness.js';
@@ -86,25 +86,30 @@ describe('the trigger source each way of starting a run records', () => {
   });
 
   it('comment: a writer’s /ai-implement comment on the PR', async () => {
-    const { issueId, delivery } = commandOnNewPull(h, web, 1, 'from a comment');
+    const { issueId, delivery } = await commandOnNewPull(h, web, 1, 'from a comment');
     expect(await post(h, delivery)).toBe(202);
     await waitHandled(h, [delivery.id]);
-    expect((await only(issueId)).triggerSource).toBe('comment');
+    // The PR's opening implement run is the stored run its marker names; the comment starts the gap-fill.
+    expect((await only(issueId, (r) => r.phase === 'gap-fill')).triggerSource).toBe('comment');
   });
 
   it('trigger: the /trigger/gap-fill route (comment-trigger.yml)', async () => {
-    const pull = openAgentPull(h.github.state, web, { identifier: 'ENG-2001', issueId: 'issue-trigger-route', mappingKey: 'ENG' });
+    const opening = { runId: 'run-open-trigger-route', identifier: 'ENG-2001', issueId: 'issue-trigger-route', mappingKey: 'ENG' };
+    const pull = openAgentPull(h.github.state, web, opening);
+    await seedOpeningRun(h.orchestrator.store, { ...opening, pull });
     const res = await fetch(`${h.orchestrator.url}/trigger/gap-fill`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TRIGGER_SECRET}` },
       body: JSON.stringify({ owner: 'acme', repo: 'web', prNumber: pull.number, instructions: 'from the route' }),
     });
     expect(res.status).toBe(200);
-    expect((await only('issue-trigger-route')).triggerSource).toBe('trigger');
+    expect((await only('issue-trigger-route', (r) => r.phase === 'gap-fill')).triggerSource).toBe('trigger');
   });
 
   it('review: a batch of review comments once the reviewer pauses', async () => {
-    const pull = openAgentPull(h.github.state, web, { identifier: 'ENG-2002', issueId: 'issue-review', mappingKey: 'ENG' });
+    const opening = { runId: 'run-open-review', identifier: 'ENG-2002', issueId: 'issue-review', mappingKey: 'ENG' };
+    const pull = openAgentPull(h.github.state, web, opening);
+    await seedOpeningRun(h.orchestrator.store, { ...opening, pull });
     h.github.state.setPermission('acme', 'web', 'reviewer', 'write');
     const commentId = addPrComment(h.github.state, web, pull.number, 'reviewer', 'Please rename this');
     const delivery = signDelivery(SECRETS.githubWebhook, 'pull_request_review_comment', reviewCommentEvent(web, pull, { commentId, body: 'Please rename this', path: 'src/a.ts', line: 3, login: 'reviewer' }));
@@ -112,6 +117,6 @@ describe('the trigger source each way of starting a run records', () => {
     await waitHandled(h, [delivery.id]);
     h.advance(61_000);
     await h.orchestrator.services.githubApp.feedback.flushDue();
-    expect((await only('issue-review')).triggerSource).toBe('review');
+    expect((await only('issue-review', (r) => r.phase === 'review-feedback')).triggerSource).toBe('review');
   });
 });

@@ -57,7 +57,8 @@ describe('the final ticket comment (real composition root, Linear emulator)', ()
     const { run, identifier } = await dispatched('Add usage to the comment');
     const status = await postResult(run, {
       outcome: 'succeeded',
-      prUrl: 'https://github.com/acme/usage-app/pull/3',
+      // The run's own repository on the configured GitHub host (the emulator's, on loopback).
+      prUrl: `${h.github.url}/acme/usage-app/pull/3`,
       prNumber: 3,
       costUsd: 0.0421,
       tokens: { input: 12_345, output: 2_345, cacheRead: 10_000 },
@@ -65,7 +66,7 @@ describe('the final ticket comment (real composition root, Linear emulator)', ()
     });
     expect(status).toBe(200);
     const body = statusComment(identifier, run);
-    expect(body).toContain('Pull request: https://github.com/acme/usage-app/pull/3');
+    expect(body).toContain(`Pull request: ${h.github.url}/acme/usage-app/pull/3`);
     expect(body).toContain('Done by claude-code (claude-sonnet-4-5, after codex gave up) — 12,345 in / 2,345 out / 10,000 cache read tokens, $0.0421');
   });
 

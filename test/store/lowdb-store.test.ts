@@ -7,6 +7,7 @@ import { DataDirLockedError } from '../../src/store/lowdb/data-dir-lock.js';
 import { seedRunHistory } from '../../src/store/lowdb/seed-run-history.js';
 import type { Run } from '../../src/domain/run.js';
 import { describeStoreContract, intent, mapping, T0 } from './store-contract.js';
+import { describeInboxReplayContract } from './inbox-replay-contract.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -19,6 +20,7 @@ afterAll(async () => {
 });
 
 describeStoreContract('lowdb', async (clock) => createLowdbStore({ dataDir: await tempDir(), clock }));
+describeInboxReplayContract('lowdb', async (clock) => createLowdbStore({ dataDir: await tempDir(), clock }));
 
 function finishedRun(i: number, status: Run['status'] = 'succeeded'): Run {
   const at = new Date(T0 - 100_000 + i).toISOString();

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../src/store/memory/create-memory-store.js';
 import { describeStoreContract, intent } from './store-contract.js';
+import { describeInboxReplayContract } from './inbox-replay-contract.js';
 
 describeStoreContract('memory', async (clock) => createMemoryStore({ clock }));
+describeInboxReplayContract('memory', async (clock) => createMemoryStore({ clock }));
 
 describe('memory store', () => {
   it('batches concurrent mutations into one commit', async () => {

@@ -25,7 +25,7 @@ export interface AdminAuthOptions {
 export type LoginOutcome =
   | { ok: true; token: string; expiresAt: string; sessionId: string }
   | { ok: false; reason: 'wrong-code' }
-  | { ok: false; reason: 'throttled'; scope: 'ip' | 'global'; retryAfterMs: number };
+  | { ok: false; reason: 'throttled'; scope: 'ip'; retryAfterMs: number };
 
 /**
  * The one place that knows the access code. Used by `POST /api/auth` (bearer

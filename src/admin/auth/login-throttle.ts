@@ -1,41 +1,40 @@
+import { throttleKeyOf } from './throttle-key.js';
+
 /**
- * Failed-login accounting for `POST /api/auth`: a sliding window per client IP
- * and one for the whole process. The per-IP limit stops one attacker; the
- * global limit stops one attacker who rotates through many addresses (the
- * price is that a correct code is refused too while it is tripped, which
- * lasts at most one window).
+ * Failed-login accounting for `POST /api/auth` and the `/admin` login: a
+ * sliding window per client address (an IPv6 /64 counts as one address).
+ * There is deliberately no process-wide limit: one would let anyone with a
+ * few addresses lock the operator out. Guessing is instead made hopeless by
+ * the access code's length (ADMIN_ACCESS_CODE ≥ 20 characters): at 5 tries a
+ * minute per address, even a million addresses need far longer than the
+ * universe has left.
  */
 
 export interface LoginThrottleOptions {
   clock: () => number;
-  /** Failures one IP may make per window (default 5). */
+  /** Failures one address may make per window (default 5). */
   perIpLimit?: number;
-  /** Failures the whole process may see per window (default 100). */
-  globalLimit?: number;
   /** Window length in ms (default one minute). */
   windowMs?: number;
   /** IPs remembered at most; the oldest are forgotten past it, so memory stays bounded. */
   maxTrackedIps?: number;
 }
 
-export type ThrottleVerdict = { allowed: true } | { allowed: false; scope: 'ip' | 'global'; retryAfterMs: number };
+export type ThrottleVerdict = { allowed: true } | { allowed: false; scope: 'ip'; retryAfterMs: number };
 
-export const DEFAULT_LOGIN_LIMITS = { perIp: 5, global: 100, windowMs: 60_000, maxTrackedIps: 10_000 } as const;
+export const DEFAULT_LOGIN_LIMITS = { perIp: 5, windowMs: 60_000, maxTrackedIps: 10_000 } as const;
 
 export class LoginThrottle {
   private readonly clock: () => number;
   private readonly perIpLimit: number;
-  private readonly globalLimit: number;
   private readonly windowMs: number;
   private readonly maxTrackedIps: number;
-  /** Failure times per IP, oldest first; Map order doubles as least-recently-failed order. */
+  /** Failure times per address key, oldest first; Map order doubles as least-recently-failed order. */
   private readonly byIp = new Map<string, number[]>();
-  private global: number[] = [];
 
   constructor(options: LoginThrottleOptions) {
     this.clock = options.clock;
     this.perIpLimit = options.perIpLimit ?? DEFAULT_LOGIN_LIMITS.perIp;
-    this.globalLimit = options.globalLimit ?? DEFAULT_LOGIN_LIMITS.global;
     this.windowMs = options.windowMs ?? DEFAULT_LOGIN_LIMITS.windowMs;
     this.maxTrackedIps = options.maxTrackedIps ?? DEFAULT_LOGIN_LIMITS.maxTrackedIps;
   }
@@ -43,21 +42,19 @@ export class LoginThrottle {
   /** Asked before the code is even compared, so a throttled caller learns nothing about it. */
   check(ip: string): ThrottleVerdict {
     const now = this.clock();
-    const mine = this.recent(ip, now);
+    const mine = this.recent(throttleKeyOf(ip), now);
     if (mine.length >= this.perIpLimit) return { allowed: false, scope: 'ip', retryAfterMs: this.waitFor(mine, this.perIpLimit, now) };
-    this.global = this.global.filter((t) => t > now - this.windowMs);
-    if (this.global.length >= this.globalLimit) return { allowed: false, scope: 'global', retryAfterMs: this.waitFor(this.global, this.globalLimit, now) };
     return { allowed: true };
   }
 
   recordFailure(ip: string): void {
     const now = this.clock();
-    const mine = this.recent(ip, now);
+    const key = throttleKeyOf(ip);
+    const mine = this.recent(key, now);
     mine.push(now);
-    // Re-insert so the Map keeps the most recently failing IPs at its end.
-    this.byIp.delete(ip);
-    this.byIp.set(ip, mine);
-    this.global.push(now);
+    // Re-insert so the Map keeps the most recently failing addresses at its end.
+    this.byIp.delete(key);
+    this.byIp.set(key, mine);
     this.evict();
   }
 

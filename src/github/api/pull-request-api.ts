@@ -1,3 +1,4 @@
+import { neutraliseHiddenMarkup } from '../../domain/neutralise-markup.js';
 import { AuthError, ExternalServiceError, NotFoundError } from '../../errors/index.js';
 
 /** A pull request in the project's own terms (converted from the REST or webhook shape). */
@@ -89,7 +90,8 @@ export function createPullRequestApi(octokit: RestClient, owner: string, repo: s
 
     async ensureComment(issueNumber, key, text) {
       const marker = replyMarker(key);
-      const body = `${text}\n\n${marker}`;
+      // The text may quote a ticket or a PR (reasons, titles): only our own marker may key the comment.
+      const body = `${neutraliseHiddenMarkup(text)}\n\n${marker}`;
       try {
         for (let page = 1; ; page++) {
           const { data } = await octokit.rest.issues.listComments({ owner, repo, issue_number: issueNumber, per_page: PAGE, page });

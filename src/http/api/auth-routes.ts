@@ -30,8 +30,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps): ApiRouteModule {
     const outcome = await auth.login(code, clientIp);
     if (!outcome.ok && outcome.reason === 'throttled') {
       const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
-      const who = outcome.scope === 'ip' ? 'from this address' : 'overall';
-      throw new HttpError(429, 'too_many_attempts', `Too many failed logins ${who}; try again in ${seconds} s.`, { 'Retry-After': String(seconds) });
+      throw new HttpError(429, 'too_many_attempts', `Too many failed logins from this address; try again in ${seconds} s.`, { 'Retry-After': String(seconds) });
     }
     if (!outcome.ok) throw new HttpError(403, 'wrong_code', 'The access code is wrong.');
     await recordAdminChange(deps.audit, deps.clock, {

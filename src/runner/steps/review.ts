@@ -1,3 +1,4 @@
+import { neutraliseHiddenMarkup } from '../../domain/neutralise-markup.js';
 import { buildAgentPrompt } from '../build-prompt.js';
 import { ensurePullComment } from '../github-pulls.js';
 import { readAgentGuidance } from '../runtimes/read-agent-guidance.js';
@@ -5,7 +6,11 @@ import { describeAgentFailure } from '../run-agent-step.js';
 import type { StepModule } from '../step-types.js';
 import { githubTarget } from './open-pr.js';
 
-/** A second, read-only agent pass over the diff; its gap analysis is posted on the PR (one comment per run). */
+/**
+ * A second, read-only agent pass over the diff; its gap analysis is posted on
+ * the PR (one comment per run). The agent read the ticket, so its text is
+ * neutralised: only our own marker may key the comment.
+ */
 export const reviewStep: StepModule = {
   title: 'Review the change',
   async run(ctx) {
@@ -17,7 +22,7 @@ export const reviewStep: StepModule = {
     if (result.exitCode !== 0 || result.timedOut || result.stalled) return { status: 'failed', summary: describeAgentFailure(result, 'reviewing') };
     if (result.text.trim() === '') return { status: 'failed', summary: `${result.runtime} wrote no review` };
     const marker = `<!-- ai-implement:review ${ctx.job.runId} -->`;
-    const comment = await ensurePullComment(githubTarget(ctx), number, marker, `### AI-Implement review\n\n${result.text.trim()}`);
+    const comment = await ensurePullComment(githubTarget(ctx), number, marker, `### AI-Implement review\n\n${neutraliseHiddenMarkup(result.text.trim())}`);
     return { status: 'passed', summary: 'review posted on the pull request', output: { commentId: comment.id, url: comment.url } };
   },
 };

@@ -30,7 +30,11 @@ export interface HotDoc {
    * journal at open (see `migrate-legacy-inbox.ts`), then left out.
    */
   inbox?: Record<string, LegacyDelivery>;
-  /** jti → expiry in epoch ms. */
+  /**
+   * One-time keys → expiry in epoch ms: runner token jtis, and the replay keys
+   * of webhook bodies (`NewDelivery.replayKey`, prefixed so they never meet a
+   * jti). `tokens.purgeExpired` forgets both once expired.
+   */
   tokens: Record<string, number>;
   settings: Record<string, unknown>;
   adminSessions: Record<string, AdminSession>;

@@ -50,9 +50,16 @@ export function createWebhookInbox(ctx: StoreContext): WebhookInbox {
       // The verified bytes as received when the route has them; otherwise serialised
       // here, outside the commit. Either way they are also the caller's copy.
       const bytes = delivery.rawPayload ?? (delivery.payload === undefined ? undefined : Buffer.from(JSON.stringify(delivery.payload), 'utf8'));
-      const { id, source, event, receivedAt } = delivery;
+      const { id, source, event, receivedAt, replayKey } = delivery;
+      const replayUntil = replayKey ? toMs(replayKey.expiresAt, 'replayKey.expiresAt') : undefined;
       return ctx.queue.submit((tx) => {
         if (tx.inbox.get(id)) return { inserted: false };
+        if (replayKey && replayUntil !== undefined) {
+          // Checked and remembered in the same commit as the enqueue, so two copies racing in cannot both get through.
+          const remembered = tx.doc.tokens[replayKey.key];
+          if (remembered !== undefined && remembered > ctx.clock()) return { inserted: false };
+          tx.doc.tokens[replayKey.key] = replayUntil;
+        }
         tx.inbox.put({ id, source, event, receivedAt, status: 'pending', attempts: 0 }, bytes);
         return { inserted: true };
       });

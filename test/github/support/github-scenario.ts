@@ -1,9 +1,10 @@
 import type { Mapping } from '../../../src/domain/mapping.js';
-import type { RunBackend } from '../../../src/domain/run.js';
+import type { Run, RunBackend } from '../../../src/domain/run.js';
 import { renderPrMetadata } from '../../../src/domain/runner-protocol.js';
 import type { Timers } from '../../../src/orchestrator/review-feedback.js';
 import type { DispatchRequest, RunnerBackend, UpstreamRun } from '../../../src/runners/runner-backend.js';
 import type { GitHubState } from '../../../src/sandbox/github/github-state.js';
+import type { Store } from '../../../src/store/store.js';
 import type { PullRequest } from '../../../src/sandbox/github/github-types.js';
 import type { PullShape, RepoTarget } from './webhook-payloads.js';
 
@@ -42,6 +43,30 @@ export function openAgentPull(
   };
   state.pulls.push(pull);
   return { number: pull.number, title: pull.title, body, headRef };
+}
+
+/**
+ * The finished run that opened an agent PR, as the store holds it: a PR's
+ * metadata marker is only believed when it names a stored run of its ticket,
+ * mapping, branch and number. Pass the same `runId` to `openAgentPull`.
+ */
+export async function seedOpeningRun(
+  store: Store,
+  options: { runId: string; issueId: string; identifier: string; mappingKey: string; pull: Pick<PullShape, 'number' | 'headRef'>; tracker?: Run['tracker'] },
+): Promise<Run> {
+  const claim = await store.runs.claimTicket({
+    id: options.runId,
+    issueId: options.issueId,
+    identifier: options.identifier,
+    tracker: options.tracker ?? 'linear',
+    mappingKey: options.mappingKey,
+    phase: 'implement',
+    backend: 'github-actions',
+    runnerMode: 'default',
+    triggerSource: 'poll',
+  });
+  if (!claim.claimed) throw new Error(`run ${options.runId} of ${options.identifier} not claimed`);
+  return store.runs.updateRun(options.runId, { status: 'succeeded', prNumber: options.pull.number, branch: options.pull.headRef, finishedAt: new Date().toISOString() });
 }
 
 /** A comment a person wrote on a PR (reactions need it to exist). */

@@ -1,6 +1,6 @@
 import type { OrchestratorHarness } from '../../support/orchestrator-harness.js';
 import { SECRETS } from '../../support/orchestrator-harness.js';
-import { addPrComment, openAgentPull, repoTarget, waitFor } from './github-scenario.js';
+import { addPrComment, openAgentPull, repoTarget, seedOpeningRun, waitFor } from './github-scenario.js';
 import { issueCommentEvent, postDelivery, signDelivery, type PullShape, type RepoTarget, type SignedDelivery } from './webhook-payloads.js';
 
 /** Seeds the harness's GitHub emulator and store with one mapped repository that dispatches to Actions. */
@@ -19,10 +19,16 @@ export async function seedWebRepo(h: OrchestratorHarness, teamKey = 'ENG', repo 
   return repoTarget(h.github.state, 'acme', repo);
 }
 
-/** A PR with the agent's marker, and a writer's `/ai-implement` comment on it, as a signed delivery. */
-export function commandOnNewPull(h: OrchestratorHarness, target: RepoTarget, n: number, instructions = `task ${n}`): { pull: PullShape; commentId: number; issueId: string; delivery: SignedDelivery } {
+/**
+ * A PR with the agent's marker (and the stored run that opened it, which the
+ * marker names), and a writer's `/ai-implement` comment on it, as a signed delivery.
+ */
+export async function commandOnNewPull(h: OrchestratorHarness, target: RepoTarget, n: number, instructions = `task ${n}`): Promise<{ pull: PullShape; commentId: number; issueId: string; delivery: SignedDelivery }> {
   const issueId = `issue-${target.repo}-${n}`;
-  const pull = openAgentPull(h.github.state, target, { identifier: `ENG-${1000 + n}`, issueId, mappingKey: 'ENG' });
+  const identifier = `ENG-${1000 + n}`;
+  const runId = `run-open-${target.repo}-${n}`;
+  const pull = openAgentPull(h.github.state, target, { identifier, issueId, mappingKey: 'ENG', runId });
+  await seedOpeningRun(h.orchestrator.store, { runId, issueId, identifier, mappingKey: 'ENG', pull });
   h.github.state.setPermission(target.owner, target.repo, 'writer', 'write');
   const body = `/ai-implement ${instructions}`;
   const commentId = addPrComment(h.github.state, target, pull.number, 'writer', body);

@@ -20,6 +20,8 @@ import { FakeTracker } from './fake-tracker.js';
 
 export const SECRET = 'test-runner-secret-0123456789abcdef-long-enough';
 export const MAPPING_SECRET = 'sk-mapping-secret-value-42';
+/** Where the runs' pull requests live (what `resultBody` reports). */
+export const GITHUB_WEB_URL = 'https://github.com';
 
 /** A settable clock shared by the store, the services and (in OIDC tests) the emulator. */
 export class TestClock {
@@ -80,7 +82,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const router = createRunnerRoutes({
     tokens,
     progress: createProgressRecorder({ store, publisher, clock: clock.now, log, redact, ...(options.ratePerMinute ? { ratePerMinute: options.ratePerMinute } : {}) }),
-    finisher: createRunFinisher({ store, pending, publisher, clock: clock.now, log, redact, ...(options.afterFinish ? { afterFinish: options.afterFinish } : {}) }),
+    finisher: createRunFinisher({ store, pending, publisher, clock: clock.now, log, redact, githubWebUrl: GITHUB_WEB_URL, ...(options.afterFinish ? { afterFinish: options.afterFinish } : {}) }),
     jobSpecs: createJobSpecBuilder({
       store,
       trackers,
