@@ -1,6 +1,7 @@
 // Installs the pinned agent CLIs of runner/agents into PREFIX. The one install
 // path: the runner image (Dockerfile, stage agents), `npm run agents:install`
 // and the tests all run this file. See src/runner/README.md.
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/errors/index.js';
@@ -17,6 +18,7 @@ lockfile's install.
 Options:
   --skip-cursor            do not download Cursor's CLI (cursor.com unreachable, e.g. in CI)
   --opencode-config <dir>  also install OpenCode's plugin package into this config directory
+                           (PREFIX/opencode-config always gets it: runs copy it into their own home)
   --update-lock            first refresh the lockfiles after a pin was edited (development only)
   --manifest <dir>         the manifest directory (default: runner/agents of this repository)
   -h, --help               this text`;
@@ -54,9 +56,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (values['update-lock']) await updateAgentsLock(manifestDir, log);
     const result = await installAgents({ prefix: positionals[0]!, manifestDir, skipCursor: values['skip-cursor'] ?? false, log });
-    if (values['opencode-config']) {
-      const opencode = result.manifest.agents.find((agent) => agent.binary === 'opencode');
-      if (opencode) await installOpencodeConfig({ configDir: values['opencode-config'], manifestDir, opencodeVersion: opencode.version, log });
+    const opencode = result.manifest.agents.find((agent) => agent.binary === 'opencode');
+    if (opencode) {
+      // PREFIX/opencode-config is the template the OpenCode runtime copies into each run's own home.
+      const configDirs = [join(result.prefix, 'opencode-config'), ...(values['opencode-config'] ? [values['opencode-config']] : [])];
+      for (const configDir of configDirs) await installOpencodeConfig({ configDir, manifestDir, opencodeVersion: opencode.version, log });
     }
     log(`${result.installed ? 'installed' : 'already installed'} in ${((Date.now() - started) / 1000).toFixed(1)} s; put ${result.prefix}/bin first on PATH`);
     return 0;

@@ -124,6 +124,19 @@ describe('agent runtimes', () => {
     );
     const ok = await resolveAgentRuntime('codex').run(invocation({ provider: 'openai', model: 'gpt-5.1-codex', env: { PATH: bin, OPENAI_API_KEY: 'sk-openai' } }));
     expect(ok).toMatchObject({ exitCode: 0, text: 'Created hello.txt', tokens: { input: 300, output: 45, cacheRead: 600, cacheWrite: 0 } });
+    // A warning item (a model Codex has no metadata for) is not a failure; the turn decides.
+    await fakeCli(
+      bin,
+      'codex',
+      [
+        `echo '{"type":"item.completed","item":{"type":"error","message":"Model metadata for gpt-5.1-codex not found. Defaulting to fallback metadata"}}'`,
+        `echo '{"type":"item.completed","item":{"type":"agent_message","text":"ok"}}'`,
+        `echo '{"type":"turn.completed","usage":{"input_tokens":100,"cached_input_tokens":20,"cache_write_input_tokens":30,"output_tokens":5}}'`,
+      ].join('\n'),
+    );
+    const warned = await resolveAgentRuntime('codex').run(invocation({ provider: 'openai', model: 'gpt-5.1-codex', env: { PATH: bin, CODEX_API_KEY: 'k' } }));
+    expect(warned).toMatchObject({ exitCode: 0, text: 'ok', tokens: { input: 50, output: 5, cacheRead: 20, cacheWrite: 30 } });
+    expect(warned.errorText).toBeUndefined();
     await fakeCli(bin, 'codex', `echo '{"type":"turn.failed","error":{"message":"stream error: 503 Service Unavailable"}}'`);
     const failed = await resolveAgentRuntime('codex').run(invocation({ provider: 'openai', model: 'gpt-5.1-codex', env: { PATH: bin, CODEX_API_KEY: 'k' } }));
     expect(failed).toMatchObject({ exitCode: 1, overloaded: true, errorText: 'stream error: 503 Service Unavailable' });

@@ -87,6 +87,8 @@ export interface CliAdapter {
   env?(invocation: AgentInvocation): Record<string, string>;
   /** Config files to write under the run's home (path relative to it → content). */
   files?(invocation: AgentInvocation): Record<string, string>;
+  /** Anything else the run's home needs before the CLI starts (a prepared config directory). */
+  prepare?(invocation: AgentInvocation): Promise<void>;
   parse(output: CommandResult, invocation: AgentInvocation): ParsedAgentOutput;
 }
 
@@ -118,6 +120,7 @@ export function cliRuntime(adapter: CliAdapter): AgentRuntime {
     async run(invocation) {
       await checkRuntime(spec, invocation);
       await writeHomeFiles(invocation.home, adapter.files?.(invocation) ?? {});
+      await adapter.prepare?.(invocation);
       const result = await runCommand(binary, adapter.args(invocation), {
         cwd: invocation.cwd,
         env: { ...invocation.env, ...homeEnv(invocation.home), ...(adapter.env?.(invocation) ?? {}) },

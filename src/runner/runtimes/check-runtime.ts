@@ -27,13 +27,18 @@ export async function checkRuntime(spec: RuntimeSpec, invocation: AgentInvocatio
 }
 
 async function onPath(binary: string, path: string): Promise<boolean> {
+  return (await findOnPath(binary, path)) !== undefined;
+}
+
+/** The directory on PATH that holds an executable `binary`, as a shell would find it. */
+export async function findOnPath(binary: string, path: string): Promise<string | undefined> {
   for (const dir of path.split(delimiter).filter(Boolean)) {
     try {
       await access(join(dir, binary), constants.X_OK);
-      return true;
+      return dir;
     } catch {
       // Not in this directory; look in the next.
     }
   }
-  return false;
+  return undefined;
 }

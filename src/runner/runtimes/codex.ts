@@ -34,7 +34,8 @@ export const codexRuntime = cliRuntime({
   },
   parse(output): ParsedAgentOutput {
     let text: string | undefined;
-    let errorText: string | undefined;
+    let failure: string | undefined;
+    let lastError: string | undefined;
     let model: string | undefined;
     const tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
     let sawUsage = false;
@@ -43,29 +44,34 @@ export const codexRuntime = cliRuntime({
       if (type === 'item.completed') {
         const item = recordOf(event.item);
         if (item.type === 'agent_message' && typeof item.text === 'string') text = item.text;
-        if (item.type === 'error' && typeof item.message === 'string') errorText = item.message;
+        // Error items are warnings (a model without metadata, say); the turn decides whether it failed.
+        if (item.type === 'error' && typeof item.message === 'string') lastError = item.message;
       } else if (type === 'turn.completed') {
         const usage = recordOf(event.usage);
         sawUsage = true;
-        // OpenAI counts cached tokens inside input_tokens; ours are apart (they are priced apart).
+        // OpenAI counts cached reads and cache writes inside input_tokens; ours are apart (they are priced apart).
         const cached = numberOr(usage.cached_input_tokens);
-        tokens.input += Math.max(0, numberOr(usage.input_tokens) - cached);
+        const written = numberOr(usage.cache_write_input_tokens);
+        tokens.input += Math.max(0, numberOr(usage.input_tokens) - cached - written);
         tokens.output += numberOr(usage.output_tokens);
         tokens.cacheRead += cached;
-        tokens.cacheWrite += numberOr(usage.cache_creation_input_tokens ?? usage.cache_write_input_tokens);
+        tokens.cacheWrite += written;
       } else if (type === 'turn.failed') {
-        errorText = String(recordOf(event.error).message ?? 'the turn failed');
+        failure = String(recordOf(event.error).message ?? 'the turn failed');
       } else if (type === 'error' && typeof event.message === 'string') {
-        errorText = event.message;
+        // "Reconnecting... n/5 (…)" while it retries; the last one explains a failure.
+        lastError = event.message;
       } else if (type === 'thread.started' && typeof event.model === 'string') {
         model = event.model;
       }
     }
+    const errorText = failure ?? (output.exitCode !== 0 ? lastError : undefined);
     return {
       ...(text !== undefined ? { text } : {}),
       ...(sawUsage ? { tokens } : {}),
       ...(model ? { model } : {}),
-      ...(errorText ? { errorText, failed: true } : {}),
+      ...(errorText ? { errorText } : {}),
+      ...(failure ? { failed: true } : {}),
     };
   },
 });

@@ -21,9 +21,9 @@ export const geminiRuntime = cliRuntime({
   },
   files(invocation) {
     // A headless run must name its auth type (the base URL alone selects one headless mode rejects: exit 41),
-    // trust the clone (an untrusted folder silently drops yolo), and neither update itself nor report telemetry.
+    // and neither update itself nor report telemetry; --skip-trust trusts the clone (else exit 55 before any request).
     const settings = {
-      security: { auth: { selectedType: invocation.provider === 'vertex' ? 'vertex-ai' : 'gemini-api-key' }, folderTrust: { enabled: false } },
+      security: { auth: { selectedType: invocation.provider === 'vertex' ? 'vertex-ai' : 'gemini-api-key' } },
       general: { disableAutoUpdate: true, disableUpdateNag: true },
       telemetry: { enabled: false },
       privacy: { usageStatisticsEnabled: false },

@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { cliRuntime, type AgentInvocation, type ParsedAgentOutput } from './agent-runtime.js';
+import { findOnPath } from './check-runtime.js';
 import { jsonLines, numberOr, recordOf } from './cli-json.js';
 
 export function opencodeArgs(invocation: AgentInvocation): string[] {
-  return ['run', '--format', 'json', '--model', invocation.model, invocation.prompt];
+  return ['run', '--format', 'json', '--pure', '--model', invocation.model, invocation.prompt];
 }
 
 /** OpenCode's config, given inline: the provider's base URL when the job names one, and what the agent may do. */
@@ -32,6 +36,13 @@ export const opencodeRuntime = cliRuntime({
       OPENCODE_DISABLE_LSP_DOWNLOAD: 'true',
       OPENCODE_DISABLE_DEFAULT_PLUGINS: 'true',
     };
+  },
+  async prepare(invocation) {
+    // OpenCode installs its plugin package into its config directory from the network at every start unless it is
+    // there; the agents install keeps a pinned copy beside bin/ (PREFIX/opencode-config) for each run's own home.
+    const bin = await findOnPath('opencode', invocation.env.PATH ?? '');
+    const template = bin ? join(dirname(bin), 'opencode-config') : undefined;
+    if (template && existsSync(template)) await cp(template, join(invocation.home, '.config', 'opencode'), { recursive: true });
   },
   parse(output): ParsedAgentOutput {
     const texts: string[] = [];
