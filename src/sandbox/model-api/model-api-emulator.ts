@@ -105,9 +105,11 @@ export class ModelApiEmulator {
     this.requests.length = 0;
   }
 
-  /** Requests that played a scripted turn, optionally of one conversation. */
+  /** Requests answered with a scripted turn (not refused or stalled by a fault), optionally of one conversation. */
   turnRequests(conversation?: string): ModelApiRequest[] {
-    return this.requests.filter((r) => r.role === 'turn' && (conversation === undefined || r.conversation === conversation));
+    return this.requests.filter(
+      (r) => r.role === 'turn' && r.fault !== 'status' && r.fault !== 'stall' && (conversation === undefined || r.conversation === conversation),
+    );
   }
 
   private async handle(req: EmulatorRequest): Promise<EmulatorResponse> {
@@ -129,15 +131,20 @@ export class ModelApiEmulator {
   }
 
   private async answer(route: ModelRoute, req: EmulatorRequest, record: ModelApiRequest): Promise<EmulatorResponse> {
-    const picked = this.faults.pick(route.api, req.path, route.op === 'messages' || route.op === 'responses' || route.op === 'generate');
+    const call = readCall(route, req.body);
+    // The reply is decided before any fault, so a faulted request is logged with the turn it would have played.
+    const reply = call && route.api ? this.reply(route.api, call, req, record) : undefined;
+    const picked = this.faults.pick(route.api, req.path, call !== undefined);
     if (picked.delay !== undefined) await this.wait(picked.delay);
     const fault = picked.fault;
+    if (fault) record.fault = fault.kind;
     if (fault?.kind === 'stall') {
       record.outcome = 'stalled';
       await this.wait();
       return { status: 504 };
     }
     if (fault?.kind === 'status') return this.errorResponse(route.api, fault.status, fault.message ?? 'Overloaded', fault.retryAfterSeconds);
+    if (call && reply && route.api) return this.render(route.api, call, reply, record, fault);
 
     switch (route.op) {
       case 'probe':
@@ -148,17 +155,12 @@ export class ModelApiEmulator {
         return { status: 404, body: { error: { type: 'not_found_error', message: `model-api emulator: no route for ${req.method} ${req.path}` } } };
       case 'count-tokens':
         return { status: 200, body: route.api === 'gemini' ? geminiTokenCount(req.body) : anthropicTokenCount(req.body) };
-      case 'messages':
-        return this.play('anthropic', readAnthropicCall(req.body), req, record, fault);
-      case 'responses':
-        return this.play('openai', readResponsesCall(req.body), req, record, fault);
-      case 'generate':
-        return this.play('gemini', readGeminiCall(route.model, req.body, route.stream), req, record, fault);
+      default:
+        return { status: 500, body: { error: { message: `model-api emulator: unhandled route ${route.op}` } } };
     }
   }
 
-  private play(api: ModelApiKind, call: ModelCall, req: EmulatorRequest, record: ModelApiRequest, fault: ModelFault | undefined): EmulatorResponse {
-    const reply = this.reply(api, call, req, record);
+  private render(api: ModelApiKind, call: ModelCall, reply: ModelReply, record: ModelApiRequest, fault: ModelFault | undefined): EmulatorResponse {
     const createdAt = Math.floor(record.at / 1000);
     const requestId = { 'request-id': `req_${reply.id}`, 'x-request-id': `req_${reply.id}` };
     if (!call.stream) {
@@ -236,6 +238,14 @@ export class ModelApiEmulator {
       this.stalls.add(release);
     });
   }
+}
+
+/** The model call a route carries, in the project's terms; undefined for probes, counts and unknown routes. */
+function readCall(route: ModelRoute, body: unknown): ModelCall | undefined {
+  if (route.op === 'messages') return readAnthropicCall(body);
+  if (route.op === 'responses') return readResponsesCall(body);
+  if (route.op === 'generate') return readGeminiCall(route.model, body, route.stream);
+  return undefined;
 }
 
 /** Gemini CLI asks for JSON in its side checks (e.g. who speaks next); anything else gets a short title-like text. */

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ModelApiKind } from './model-faults.js';
+import type { ModelApiKind, ModelFault } from './model-faults.js';
 import type { ToolResultSeen } from './model-reply.js';
 import type { PlannedCall } from './plan-tool-call.js';
 
@@ -14,7 +14,11 @@ export interface ModelApiRequest {
   body: unknown;
   /** The wire format, when the route is a model or count-tokens route. */
   api?: ModelApiKind;
-  /** `'turn'`: a scripted response; `'side'`: a request offering no tools (titles, checks); `'other'`: probes and counts. */
+  /**
+   * `'turn'`: a model call answered from the script (with `fault` set, the turn
+   * a fault refused or disturbed); `'side'`: a model call offering no tools
+   * (titles, checks); `'other'`: probes, counts and unknown routes.
+   */
   role: 'turn' | 'side' | 'other';
   /** The conversation (script key) the request was matched to. */
   conversation?: string;
@@ -26,6 +30,8 @@ export interface ModelApiRequest {
   call?: PlannedCall;
   /** Why a scripted tool call could not be mapped to an offered tool. */
   planError?: string;
+  /** The fault applied to this request, if any. */
+  fault?: ModelFault['kind'];
   /** The status answered, or what a fault did instead. */
   outcome?: number | 'stalled' | 'cut' | 'stalled-stream';
 }

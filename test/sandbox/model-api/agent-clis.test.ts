@@ -1,0 +1,121 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelApiEmulator, type ModelFault, type ModelApiRequest } from '../../../src/sandbox/model-api/index.js';
+import { ensureAgentClis, type AgentCli, type AgentClis } from '../../support/agent-clis.js';
+import { runAgentCli, type AgentCliRun, type AgentCliSpawn } from '../../support/run-agent-cli.js';
+import { readClaudeOutput, readCodexOutput, readGeminiOutput, readOpencodeOutput, type AgentOutcome } from './agent-outputs.js';
+import { claudeInvocation, codexInvocation, geminiInvocation, makeWorkspace, opencodeInvocation, type InvocationInput } from './agent-invocations.js';
+
+/**
+ * The real agent CLIs, installed at pinned versions, run headless against the
+ * emulator: each must carry out the scripted write through its own tool and
+ * report the emulator's token counts. Per CLI the same script, its usage per
+ * turn chosen so every count is recognisable in the CLI's output.
+ */
+
+const TURN_USAGE = { input: 101, cacheRead: 2_002, cacheWrite: 303, output: 44, reasoning: 5 };
+const CONTENT = 'hello from the scripted model\nsecond line\n';
+
+interface CliCase {
+  cli: AgentCli;
+  invocation: (input: InvocationInput) => AgentCliSpawn;
+  read: (stdout: string) => AgentOutcome;
+  tool: string;
+  /** The counts the CLI reports for `turns` scripted responses, in `AgentOutcome` terms; each vendor's wire format drops some. */
+  expectedUsage: (turns: number) => AgentOutcome['usage'];
+  /** The status an overloaded server answers in this CLI's wire format. */
+  overloaded: number;
+}
+
+const times = (turns: number, usage: Partial<AgentOutcome['usage']>) => ({
+  input: (usage.input ?? 0) * turns,
+  cacheRead: (usage.cacheRead ?? 0) * turns,
+  cacheWrite: (usage.cacheWrite ?? 0) * turns,
+  output: (usage.output ?? 0) * turns,
+  reasoning: (usage.reasoning ?? 0) * turns,
+});
+
+const CASES: CliCase[] = [
+  // The Anthropic format has no reasoning count of its own.
+  { cli: 'claude', invocation: claudeInvocation, read: readClaudeOutput, tool: 'Write', overloaded: 529, expectedUsage: (n) => times(n, { ...TURN_USAGE, reasoning: 0 }) },
+  { cli: 'codex', invocation: codexInvocation, read: readCodexOutput, tool: 'apply_patch', overloaded: 503, expectedUsage: (n) => times(n, TURN_USAGE) },
+  // Gemini has no cache writes; the emulator leaves them out of its counts.
+  { cli: 'gemini', invocation: geminiInvocation, read: readGeminiOutput, tool: 'write_file', overloaded: 503, expectedUsage: (n) => times(n, { ...TURN_USAGE, cacheWrite: 0 }) },
+  { cli: 'opencode', invocation: opencodeInvocation, read: readOpencodeOutput, tool: 'write', overloaded: 529, expectedUsage: (n) => times(n, { ...TURN_USAGE, reasoning: 0 }) },
+];
+
+describe('real agent CLIs against the model-api emulator', () => {
+  const emulator = new ModelApiEmulator();
+  const roots: string[] = [];
+  let clis: AgentClis;
+  let baseUrl: string;
+  let runs = 0;
+
+  beforeAll(async () => {
+    clis = await ensureAgentClis();
+    baseUrl = await emulator.start();
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    await emulator.stop();
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
+  });
+
+  /** One run with its own workspace, API key and script; optionally with a fault on its requests. */
+  async function play(c: CliCase, fault?: ModelFault) {
+    runs += 1;
+    const apiKey = `key-${c.cli}-${runs}`;
+    const conversation = `${c.cli}-${runs}`;
+    const workspace = makeWorkspace(c.cli);
+    roots.push(workspace.root);
+    const target = join(workspace.workdir, 'notes', 'hello.txt');
+    emulator.setScript(
+      { turns: [{ text: 'Writing the file now.', tool: { kind: 'write-file', path: target, content: CONTENT } }, { text: 'The file is written.' }], usage: TURN_USAGE },
+      { apiKey, name: conversation },
+    );
+    if (fault) emulator.injectFault(fault);
+    let run: AgentCliRun;
+    try {
+      run = await runAgentCli(c.invocation({ clis, workspace, baseUrl, apiKey, prompt: 'Create notes/hello.txt as instructed.' }));
+    } finally {
+      emulator.clearFaults();
+    }
+    const requests = emulator.requests.filter((r) => r.conversation === conversation);
+    const diagnosis = `exit ${run.code}${run.timedOut ? ' (timed out)' : ''}\nstdout:\n${run.stdout.slice(-4_000)}\nstderr:\n${run.stderr.slice(-4_000)}\nrequests:\n${describeRequests(requests, run.spawnedAt)}`;
+    return { run, requests, target, diagnosis, turns: emulator.turnRequests(conversation) };
+  }
+
+  for (const c of CASES) {
+    describe(c.cli, () => {
+      it(`runs the scripted write through ${c.tool} and reports the emulator's token counts`, async () => {
+        const { run, requests, target, diagnosis, turns } = await play(c);
+        expect(run.code, diagnosis).toBe(0);
+        expect(existsSync(target) && readFileSync(target, 'utf8'), diagnosis).toBe(CONTENT);
+        expect(turns.map((r) => r.turn), diagnosis).toEqual([0, 1]);
+        expect(turns[0]!.call?.tool).toBe(c.tool);
+        expect(turns[1]!.toolResults?.[0]).toMatchObject({ callId: expect.stringContaining('_0'), isError: false });
+
+        const outcome = c.read(run.stdout);
+        expect(outcome.usage, diagnosis).toEqual(c.expectedUsage(turns.length));
+        expect(outcome.finalText).toBe('The file is written.');
+        expect(outcome.error).toBeUndefined();
+        console.info(`[model-api] ${c.cli} ${clis.versions[c.cli]}: first request ${requests[0]!.at - run.spawnedAt} ms after spawn, exit after ${run.durationMs} ms, ${requests.length} requests`);
+      }, 180_000);
+
+      it(`recovers from two overloaded answers (${c.overloaded} with retry-after)`, async () => {
+        const { run, target, diagnosis, requests } = await play(c, { kind: 'status', status: c.overloaded, retryAfterSeconds: 1, times: 2 });
+        expect(run.code, diagnosis).toBe(0);
+        expect(readFileSync(target, 'utf8')).toBe(CONTENT);
+        expect(requests.filter((r) => r.fault === 'status'), diagnosis).toHaveLength(2);
+        console.info(`[model-api] ${c.cli}: two ${c.overloaded}s, then done ${run.durationMs} ms after spawn`);
+      }, 180_000);
+    });
+  }
+});
+
+function describeRequests(requests: ModelApiRequest[], spawnedAt: number): string {
+  return requests
+    .map((r) => `+${r.at - spawnedAt}ms ${r.method} ${r.path} ${r.role}${r.turn === undefined ? '' : ` turn ${r.turn}`} → ${r.outcome}${r.fault ? ` [${r.fault}]` : ''}${r.planError ? ` (${r.planError})` : ''}`)
+    .join('\n');
+}
