@@ -20,12 +20,14 @@ const CONTENT = 'hello from the scripted model\nsecond line\n';
 interface CliCase {
   cli: AgentCli;
   invocation: (input: InvocationInput) => AgentCliSpawn;
-  read: (stdout: string) => AgentOutcome;
+  read: (stdout: string, stderr: string) => AgentOutcome;
   tool: string;
   /** The counts the CLI reports for `turns` scripted responses, in `AgentOutcome` terms; each vendor's wire format drops some. */
   expectedUsage: (turns: number) => AgentOutcome['usage'];
   /** The status an overloaded server answers in this CLI's wire format. */
   overloaded: number;
+  /** How the CLI exits once it gives up on an overloaded storm, and the status its output names (Codex names none). */
+  gaveUp: { exit: number; status?: number };
 }
 
 const times = (turns: number, usage: Partial<AgentOutcome['usage']>) => ({
@@ -38,11 +40,11 @@ const times = (turns: number, usage: Partial<AgentOutcome['usage']>) => ({
 
 const CASES: CliCase[] = [
   // The Anthropic format has no reasoning count of its own.
-  { cli: 'claude', invocation: claudeInvocation, read: readClaudeOutput, tool: 'Write', overloaded: 529, expectedUsage: (n) => times(n, { ...TURN_USAGE, reasoning: 0 }) },
-  { cli: 'codex', invocation: codexInvocation, read: readCodexOutput, tool: 'apply_patch', overloaded: 503, expectedUsage: (n) => times(n, TURN_USAGE) },
-  // Gemini has no cache writes; the emulator leaves them out of its counts.
-  { cli: 'gemini', invocation: geminiInvocation, read: readGeminiOutput, tool: 'write_file', overloaded: 503, expectedUsage: (n) => times(n, { ...TURN_USAGE, cacheWrite: 0 }) },
-  { cli: 'opencode', invocation: opencodeInvocation, read: readOpencodeOutput, tool: 'write', overloaded: 529, expectedUsage: (n) => times(n, { ...TURN_USAGE, reasoning: 0 }) },
+  { cli: 'claude', invocation: claudeInvocation, read: readClaudeOutput, tool: 'Write', overloaded: 529, gaveUp: { exit: 1, status: 529 }, expectedUsage: (n) => times(n, { ...TURN_USAGE, reasoning: 0 }) },
+  { cli: 'codex', invocation: codexInvocation, read: readCodexOutput, tool: 'apply_patch', overloaded: 503, gaveUp: { exit: 1 }, expectedUsage: (n) => times(n, TURN_USAGE) },
+  // Gemini has no cache writes; the emulator leaves them out of its counts. It exits with the HTTP status mod 256.
+  { cli: 'gemini', invocation: geminiInvocation, read: readGeminiOutput, tool: 'write_file', overloaded: 503, gaveUp: { exit: 503 % 256, status: 503 }, expectedUsage: (n) => times(n, { ...TURN_USAGE, cacheWrite: 0 }) },
+  { cli: 'opencode', invocation: opencodeInvocation, read: readOpencodeOutput, tool: 'write', overloaded: 529, gaveUp: { exit: 1, status: 529 }, expectedUsage: (n) => times(n, { ...TURN_USAGE, reasoning: 0 }) },
 ];
 
 describe('real agent CLIs against the model-api emulator', () => {
@@ -63,7 +65,7 @@ describe('real agent CLIs against the model-api emulator', () => {
   });
 
   /** One run with its own workspace, API key and script; optionally with a fault on its requests. */
-  async function play(c: CliCase, fault?: ModelFault) {
+  async function play(c: CliCase, fault?: ModelFault, retries?: number) {
     runs += 1;
     const apiKey = `key-${c.cli}-${runs}`;
     const conversation = `${c.cli}-${runs}`;
@@ -77,7 +79,7 @@ describe('real agent CLIs against the model-api emulator', () => {
     if (fault) emulator.injectFault(fault);
     let run: AgentCliRun;
     try {
-      run = await runAgentCli(c.invocation({ clis, workspace, baseUrl, apiKey, prompt: 'Create notes/hello.txt as instructed.' }));
+      run = await runAgentCli(c.invocation({ clis, workspace, baseUrl, apiKey, prompt: 'Create notes/hello.txt as instructed.', ...(retries === undefined ? {} : { retries }) }));
     } finally {
       emulator.clearFaults();
     }
@@ -96,7 +98,7 @@ describe('real agent CLIs against the model-api emulator', () => {
         expect(turns[0]!.call?.tool).toBe(c.tool);
         expect(turns[1]!.toolResults?.[0]).toMatchObject({ callId: expect.stringContaining('_0'), isError: false });
 
-        const outcome = c.read(run.stdout);
+        const outcome = c.read(run.stdout, run.stderr);
         expect(outcome.usage, diagnosis).toEqual(c.expectedUsage(turns.length));
         expect(outcome.finalText).toBe('The file is written.');
         expect(outcome.error).toBeUndefined();
@@ -109,6 +111,17 @@ describe('real agent CLIs against the model-api emulator', () => {
         expect(readFileSync(target, 'utf8')).toBe(CONTENT);
         expect(requests.filter((r) => r.fault === 'status'), diagnosis).toHaveLength(2);
         console.info(`[model-api] ${c.cli}: two ${c.overloaded}s, then done ${run.durationMs} ms after spawn`);
+      }, 180_000);
+
+      // Retries capped at one where the CLI has a knob; OpenCode gives up on its own after about 15 s.
+      it(`gives up on an overloaded storm with exit ${c.gaveUp.exit} and says so in its output`, async () => {
+        const { run, target, diagnosis, requests } = await play(c, { kind: 'status', status: c.overloaded, retryAfterSeconds: 1 }, 1);
+        expect(run.code, diagnosis).toBe(c.gaveUp.exit);
+        expect(existsSync(target)).toBe(false);
+        const outcome = c.read(run.stdout, run.stderr);
+        expect(outcome.error, diagnosis).toEqual(expect.any(String));
+        expect(outcome.errorStatus).toBe(c.gaveUp.status);
+        console.info(`[model-api] ${c.cli}: storm of ${c.overloaded}: gave up after ${requests.length} requests, ${run.durationMs} ms, exit ${run.code}, error ${JSON.stringify(outcome.error)}`);
       }, 180_000);
     });
   }

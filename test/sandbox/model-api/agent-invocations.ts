@@ -28,6 +28,11 @@ export interface InvocationInput {
   apiKey: string;
   prompt: string;
   timeoutMs?: number;
+  /**
+   * Caps the CLI's retries of a failed model request where it has a knob
+   * (Claude Code, Codex, Gemini CLI); OpenCode has none and keeps its default.
+   */
+  retries?: number;
 }
 
 export function makeWorkspace(prefix: string): AgentWorkspace {
@@ -69,6 +74,7 @@ export function claudeInvocation(input: InvocationInput): AgentCliSpawn {
       IS_SANDBOX: '1',
       DISABLE_AUTOUPDATER: '1',
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      ...(input.retries === undefined ? {} : { CLAUDE_CODE_MAX_RETRIES: String(input.retries) }),
     },
     timeoutMs: input.timeoutMs ?? 120_000,
   };
@@ -77,15 +83,16 @@ export function claudeInvocation(input: InvocationInput): AgentCliSpawn {
 export const CODEX_KEY_VAR = 'MODEL_API_KEY';
 
 /** Codex ignores OPENAI_BASE_URL; a custom model provider set with `-c` points it at the emulator. */
-export function codexInvocation(input: InvocationInput, extraConfig: string[] = []): AgentCliSpawn {
+export function codexInvocation(input: InvocationInput): AgentCliSpawn {
   const { workspace: ws } = input;
+  const retries = input.retries === undefined ? [] : [`model_providers.emulator.request_max_retries=${input.retries}`, `model_providers.emulator.stream_max_retries=${input.retries}`];
   const provider = [
     'model_provider=emulator',
     'model_providers.emulator.name=Emulator',
     `model_providers.emulator.base_url=${input.baseUrl}/v1`,
     `model_providers.emulator.env_key=${CODEX_KEY_VAR}`,
     'model_providers.emulator.wire_api=responses',
-    ...extraConfig,
+    ...retries,
   ].flatMap((c) => ['-c', c]);
   const codexHome = join(ws.home, '.codex');
   mkdirSync(codexHome, { recursive: true });
@@ -105,7 +112,7 @@ export function geminiInvocation(input: InvocationInput): AgentCliSpawn {
   const settings = {
     security: { auth: { selectedType: 'gemini-api-key' } },
     telemetry: { enabled: false },
-    general: { disableAutoUpdate: true, disableUpdateNag: true },
+    general: { disableAutoUpdate: true, disableUpdateNag: true, ...(input.retries === undefined ? {} : { maxAttempts: input.retries + 1 }) },
     privacy: { usageStatisticsEnabled: false },
   };
   writeFileSync(join(ws.home, '.gemini', 'settings.json'), JSON.stringify(settings, null, 2));

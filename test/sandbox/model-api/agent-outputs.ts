@@ -10,6 +10,8 @@ export interface AgentOutcome {
   costUsd?: number;
   /** The CLI's own statement that the run failed, when it makes one. */
   error?: string;
+  /** The HTTP status behind that failure, where the CLI reports it (not Codex). */
+  errorStatus?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -31,6 +33,7 @@ export function readClaudeOutput(stdout: string): AgentOutcome {
     },
     ...(typeof result.total_cost_usd === 'number' ? { costUsd: result.total_cost_usd } : {}),
     ...(result.is_error === true ? { error: String(result.result ?? result.subtype ?? 'error') } : {}),
+    ...(typeof result.api_error_status === 'number' ? { errorStatus: result.api_error_status } : {}),
   };
 }
 
@@ -60,12 +63,16 @@ export function readCodexOutput(stdout: string): AgentOutcome {
 }
 
 /**
- * `gemini -p --output-format json`: one object; per model `stats.models[m].tokens`
- * with `prompt` including `cached` and `input` = prompt − cached; `error` on failure.
+ * `gemini -p --output-format json`: one object on stdout; per model
+ * `stats.models[m].tokens` with `prompt` including `cached` and `input` =
+ * prompt − cached. A failure prints `{session_id, error: {type, message, code}}`
+ * to stderr instead, and the exit code is `code` mod 256 (503 → 247).
  */
-export function readGeminiOutput(stdout: string): AgentOutcome {
-  const result = JSON.parse(stdout.slice(stdout.indexOf('{'))) as Json;
+export function readGeminiOutput(stdout: string, stderr = ''): AgentOutcome {
   const usage = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 };
+  const start = stdout.indexOf('{');
+  if (start < 0) return { usage, ...geminiError(lastGeminiObject(stderr)) };
+  const result = JSON.parse(stdout.slice(start)) as Json;
   for (const model of Object.values(obj(obj(result.stats).models))) {
     const tokens = obj(obj(model).tokens);
     usage.input += num(tokens.prompt) - num(tokens.cached);
@@ -73,8 +80,20 @@ export function readGeminiOutput(stdout: string): AgentOutcome {
     usage.output += num(tokens.candidates);
     usage.reasoning += num(tokens.thoughts);
   }
-  const error = result.error === undefined ? undefined : JSON.stringify(result.error);
-  return { ...(typeof result.response === 'string' ? { finalText: result.response } : {}), usage, ...(error ? { error } : {}) };
+  return { ...(typeof result.response === 'string' ? { finalText: result.response } : {}), usage, ...geminiError(result) };
+}
+
+/** Gemini CLI pretty-prints its result object; on failure it is the last thing on stderr, after retry logs. */
+function lastGeminiObject(text: string): Json {
+  const start = text.lastIndexOf('{\n  "session_id"');
+  if (start < 0) return {};
+  return JSON.parse(text.slice(start, text.indexOf('\n}', start) + 2)) as Json;
+}
+
+function geminiError(result: Json): Pick<AgentOutcome, 'error' | 'errorStatus'> {
+  const error = obj(result.error);
+  if (!error.message) return {};
+  return { error: String(error.message), ...(typeof error.code === 'number' ? { errorStatus: error.code } : {}) };
 }
 
 /** `opencode run --format json`: JSON lines; each `step_finish` carries that step's tokens and cost. */
@@ -83,6 +102,7 @@ export function readOpencodeOutput(stdout: string): AgentOutcome {
   let costUsd = 0;
   let finalText: string | undefined;
   let error: string | undefined;
+  let errorStatus: number | undefined;
   for (const event of jsonLines(stdout)) {
     const part = obj(event.part);
     if (event.type === 'step_finish') {
@@ -95,7 +115,11 @@ export function readOpencodeOutput(stdout: string): AgentOutcome {
       costUsd += num(part.cost);
     }
     if (event.type === 'text' && typeof part.text === 'string') finalText = part.text;
-    if (event.type === 'error') error = JSON.stringify(event.error ?? event);
+    if (event.type === 'error') {
+      const data = obj(obj(event.error).data);
+      error = String(data.message ?? obj(event.error).name ?? 'error');
+      if (typeof data.statusCode === 'number') errorStatus = data.statusCode;
+    }
   }
-  return { ...(finalText !== undefined ? { finalText } : {}), usage, costUsd, ...(error !== undefined ? { error } : {}) };
+  return { ...(finalText !== undefined ? { finalText } : {}), usage, costUsd, ...(error !== undefined ? { error } : {}), ...(errorStatus !== undefined ? { errorStatus } : {}) };
 }
