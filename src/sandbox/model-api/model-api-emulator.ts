@@ -134,7 +134,7 @@ export class ModelApiEmulator {
     const call = readCall(route, req.body);
     // The reply is decided before any fault, so a faulted request is logged with the turn it would have played.
     const reply = call && route.api ? this.reply(route.api, call, req, record) : undefined;
-    const picked = this.faults.pick(route.api, req.path, call !== undefined);
+    const picked = this.faults.pick(route.api, req.path, record.role);
     if (picked.delay !== undefined) await this.wait(picked.delay);
     const fault = picked.fault;
     if (fault) record.fault = fault.kind;

@@ -31,6 +31,8 @@ export interface FaultScope {
   api?: ModelApiKind;
   /** Only requests whose path contains this string or matches this RegExp. */
   path?: string | RegExp;
+  /** Only scripted turns, or only side requests (OpenCode's title request runs beside its first turn). */
+  role?: 'turn' | 'side';
   /** How many matching requests it applies to; every one when unset. */
   times?: number;
 }
@@ -54,15 +56,17 @@ export class ModelFaults {
 
   /**
    * The faults for one request: at most one `delay` and at most one other
-   * fault, each counted against its `times`. `modelCall` is false for side
-   * routes (count-tokens, probes), which only a `path` rule can hit.
+   * fault, each counted against its `times`. Routes that are not model calls
+   * (`role` 'other': count-tokens, probes) are hit only by a `path` rule.
    */
-  pick(api: ModelApiKind | undefined, path: string, modelCall: boolean): { delay?: number; fault?: ModelFault } {
+  pick(api: ModelApiKind | undefined, path: string, role: 'turn' | 'side' | 'other'): { delay?: number; fault?: ModelFault } {
+    const modelCall = role !== 'other';
     const picked: { delay?: number; fault?: ModelFault } = {};
     for (const entry of this.active) {
       const { fault } = entry;
       if (fault.times !== undefined && entry.applied >= fault.times) continue;
       if (fault.api && fault.api !== api) continue;
+      if (fault.role && fault.role !== role) continue;
       if (fault.path !== undefined ? !matches(path, fault.path) : !modelCall) continue;
       if (fault.kind === 'delay') {
         if (picked.delay !== undefined) continue;

@@ -32,6 +32,16 @@ describe('model-api emulator: faults', () => {
     }
     expect((await postJson(messages, anthropicBody(false))).status).toBe(200);
     expect(emulator.requests.map((r) => r.outcome)).toEqual([529, 529, 200]);
+    // A refused request is still logged with the turn it would have played.
+    expect(emulator.requests[0]).toMatchObject({ role: 'turn', turn: 0, fault: 'status', model: 'claude-sonnet-4-5' });
+    expect(emulator.turnRequests()).toHaveLength(1);
+  });
+
+  it('scopes a fault to scripted turns, leaving side requests (titles) alone', async () => {
+    emulator.injectFault({ kind: 'status', status: 529, role: 'turn' });
+    const side = await postJson(messages, { ...anthropicBody(false), tools: [] });
+    expect(side.status).toBe(200);
+    expect((await postJson(messages, anthropicBody(false))).status).toBe(529);
   });
 
   it('keeps an overloaded storm going for every model call, but not for count_tokens or other APIs', async () => {
