@@ -28,6 +28,8 @@ interface CliCase {
   overloaded: number;
   /** How the CLI exits once it gives up on an overloaded storm, and the status its output names (Codex names none). */
   gaveUp: { exit: number; status?: number };
+  /** A stall the CLI gets over with a 5 s stall timeout, or (`recovers: false`) one it waits on until killed. */
+  stall: { fault: ModelFault; recovers: boolean };
 }
 
 const times = (turns: number, usage: Partial<AgentOutcome['usage']>) => ({
@@ -40,12 +42,16 @@ const times = (turns: number, usage: Partial<AgentOutcome['usage']>) => ({
 
 const CASES: CliCase[] = [
   // The Anthropic format has no reasoning count of its own.
-  { cli: 'claude', invocation: claudeInvocation, read: readClaudeOutput, tool: 'Write', overloaded: 529, gaveUp: { exit: 1, status: 529 }, expectedUsage: (n) => times(n, { ...TURN_USAGE, reasoning: 0 }) },
-  { cli: 'codex', invocation: codexInvocation, read: readCodexOutput, tool: 'apply_patch', overloaded: 503, gaveUp: { exit: 1 }, expectedUsage: (n) => times(n, TURN_USAGE) },
+  { cli: 'claude', invocation: claudeInvocation, read: readClaudeOutput, tool: 'Write', overloaded: 529, gaveUp: { exit: 1, status: 529 }, stall: { fault: { kind: 'stall', times: 1 }, recovers: true }, expectedUsage: (n) => times(n, { ...TURN_USAGE, reasoning: 0 }) },
+  { cli: 'codex', invocation: codexInvocation, read: readCodexOutput, tool: 'apply_patch', overloaded: 503, gaveUp: { exit: 1 }, stall: { fault: { kind: 'stall-stream', afterEvents: 3, times: 1 }, recovers: true }, expectedUsage: (n) => times(n, TURN_USAGE) },
   // Gemini has no cache writes; the emulator leaves them out of its counts. It exits with the HTTP status mod 256.
-  { cli: 'gemini', invocation: geminiInvocation, read: readGeminiOutput, tool: 'write_file', overloaded: 503, gaveUp: { exit: 503 % 256, status: 503 }, expectedUsage: (n) => times(n, { ...TURN_USAGE, cacheWrite: 0 }) },
-  { cli: 'opencode', invocation: opencodeInvocation, read: readOpencodeOutput, tool: 'write', overloaded: 529, gaveUp: { exit: 1, status: 529 }, expectedUsage: (n) => times(n, { ...TURN_USAGE, reasoning: 0 }) },
+  { cli: 'gemini', invocation: geminiInvocation, read: readGeminiOutput, tool: 'write_file', overloaded: 503, gaveUp: { exit: 503 % 256, status: 503 }, stall: { fault: { kind: 'stall-stream', afterEvents: 1, times: 1 }, recovers: false }, expectedUsage: (n) => times(n, { ...TURN_USAGE, cacheWrite: 0 }) },
+  { cli: 'opencode', invocation: opencodeInvocation, read: readOpencodeOutput, tool: 'write', overloaded: 529, gaveUp: { exit: 1, status: 529 }, stall: { fault: { kind: 'stall-stream', afterEvents: 3, times: 1, role: 'turn' }, recovers: false }, expectedUsage: (n) => times(n, { ...TURN_USAGE, reasoning: 0 }) },
 ];
+
+const STALL_TIMEOUT_MS = 5_000;
+/** How long a CLI that never gives up on a stall is left waiting before the test kills it. */
+const STALL_PATIENCE_MS = 15_000;
 
 describe('real agent CLIs against the model-api emulator', () => {
   const emulator = new ModelApiEmulator();
@@ -65,7 +71,7 @@ describe('real agent CLIs against the model-api emulator', () => {
   });
 
   /** One run with its own workspace, API key and script; optionally with a fault on its requests. */
-  async function play(c: CliCase, fault?: ModelFault, retries?: number) {
+  async function play(c: CliCase, fault?: ModelFault, knobs: Pick<InvocationInput, 'retries' | 'stallTimeoutMs' | 'timeoutMs'> = {}) {
     runs += 1;
     const apiKey = `key-${c.cli}-${runs}`;
     const conversation = `${c.cli}-${runs}`;
@@ -79,7 +85,7 @@ describe('real agent CLIs against the model-api emulator', () => {
     if (fault) emulator.injectFault(fault);
     let run: AgentCliRun;
     try {
-      run = await runAgentCli(c.invocation({ clis, workspace, baseUrl, apiKey, prompt: 'Create notes/hello.txt as instructed.', ...(retries === undefined ? {} : { retries }) }));
+      run = await runAgentCli(c.invocation({ clis, workspace, baseUrl, apiKey, prompt: 'Create notes/hello.txt as instructed.', ...knobs }));
     } finally {
       emulator.clearFaults();
     }
@@ -115,13 +121,30 @@ describe('real agent CLIs against the model-api emulator', () => {
 
       // Retries capped at one where the CLI has a knob; OpenCode gives up on its own after about 15 s.
       it(`gives up on an overloaded storm with exit ${c.gaveUp.exit} and says so in its output`, async () => {
-        const { run, target, diagnosis, requests } = await play(c, { kind: 'status', status: c.overloaded, retryAfterSeconds: 1 }, 1);
+        const { run, target, diagnosis, requests } = await play(c, { kind: 'status', status: c.overloaded, retryAfterSeconds: 1 }, { retries: 1 });
         expect(run.code, diagnosis).toBe(c.gaveUp.exit);
         expect(existsSync(target)).toBe(false);
         const outcome = c.read(run.stdout, run.stderr);
         expect(outcome.error, diagnosis).toEqual(expect.any(String));
         expect(outcome.errorStatus).toBe(c.gaveUp.status);
         console.info(`[model-api] ${c.cli}: storm of ${c.overloaded}: gave up after ${requests.length} requests, ${run.durationMs} ms, exit ${run.code}, error ${JSON.stringify(outcome.error)}`);
+      }, 180_000);
+
+      it(c.stall.recovers ? `retries a ${c.stall.fault.kind} after its ${STALL_TIMEOUT_MS} ms stall timeout` : `waits on a ${c.stall.fault.kind} until killed`, async () => {
+        const knobs = c.stall.recovers ? { stallTimeoutMs: STALL_TIMEOUT_MS } : { timeoutMs: STALL_PATIENCE_MS };
+        const { run, target, diagnosis, requests } = await play(c, c.stall.fault, knobs);
+        const stalled = requests.filter((r) => r.fault === c.stall.fault.kind);
+        expect(stalled, diagnosis).toHaveLength(1);
+        if (c.stall.recovers) {
+          expect(run.code, diagnosis).toBe(0);
+          expect(readFileSync(target, 'utf8')).toBe(CONTENT);
+          const retried = requests.find((r) => r.role === 'turn' && r.turn === 0 && r.at > stalled[0]!.at)!;
+          expect(retried.at - stalled[0]!.at).toBeGreaterThanOrEqual(STALL_TIMEOUT_MS - 500);
+        } else {
+          expect(run.timedOut, diagnosis).toBe(true);
+          expect(existsSync(target)).toBe(false);
+        }
+        console.info(`[model-api] ${c.cli}: ${c.stall.fault.kind}: ${c.stall.recovers ? `recovered, done after ${run.durationMs} ms` : `still waiting after ${run.durationMs} ms`}`);
       }, 180_000);
     });
   }

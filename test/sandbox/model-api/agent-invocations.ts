@@ -33,6 +33,13 @@ export interface InvocationInput {
    * (Claude Code, Codex, Gemini CLI); OpenCode has none and keeps its default.
    */
   retries?: number;
+  /**
+   * How long the CLI waits on a silent model request before retrying, where it
+   * has a knob: Claude Code's `API_TIMEOUT_MS` (a request whose answer never
+   * starts; its stream idle timeout cannot go below 300 s) and Codex's
+   * `stream_idle_timeout_ms`. Gemini CLI and OpenCode have none that helped.
+   */
+  stallTimeoutMs?: number;
 }
 
 export function makeWorkspace(prefix: string): AgentWorkspace {
@@ -75,6 +82,7 @@ export function claudeInvocation(input: InvocationInput): AgentCliSpawn {
       DISABLE_AUTOUPDATER: '1',
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       ...(input.retries === undefined ? {} : { CLAUDE_CODE_MAX_RETRIES: String(input.retries) }),
+      ...(input.stallTimeoutMs === undefined ? {} : { API_TIMEOUT_MS: String(input.stallTimeoutMs) }),
     },
     timeoutMs: input.timeoutMs ?? 120_000,
   };
@@ -86,6 +94,7 @@ export const CODEX_KEY_VAR = 'MODEL_API_KEY';
 export function codexInvocation(input: InvocationInput): AgentCliSpawn {
   const { workspace: ws } = input;
   const retries = input.retries === undefined ? [] : [`model_providers.emulator.request_max_retries=${input.retries}`, `model_providers.emulator.stream_max_retries=${input.retries}`];
+  const idle = input.stallTimeoutMs === undefined ? [] : [`model_providers.emulator.stream_idle_timeout_ms=${input.stallTimeoutMs}`];
   const provider = [
     'model_provider=emulator',
     'model_providers.emulator.name=Emulator',
@@ -93,6 +102,7 @@ export function codexInvocation(input: InvocationInput): AgentCliSpawn {
     `model_providers.emulator.env_key=${CODEX_KEY_VAR}`,
     'model_providers.emulator.wire_api=responses',
     ...retries,
+    ...idle,
   ].flatMap((c) => ['-c', c]);
   const codexHome = join(ws.home, '.codex');
   mkdirSync(codexHome, { recursive: true });
