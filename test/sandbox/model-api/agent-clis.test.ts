@@ -71,7 +71,7 @@ describe('real agent CLIs against the model-api emulator', () => {
   });
 
   /** One run with its own workspace, API key and script; optionally with a fault on its requests. */
-  async function play(c: CliCase, fault?: ModelFault, knobs: Pick<InvocationInput, 'retries' | 'stallTimeoutMs' | 'timeoutMs'> = {}) {
+  async function play(c: CliCase, fault?: ModelFault, knobs: Pick<InvocationInput, 'retries' | 'stallTimeoutMs' | 'timeoutMs' | 'model'> = {}) {
     runs += 1;
     const apiKey = `key-${c.cli}-${runs}`;
     const conversation = `${c.cli}-${runs}`;
@@ -148,6 +148,16 @@ describe('real agent CLIs against the model-api emulator', () => {
       }, 180_000);
     });
   }
+
+  // Codex 0.171 has no metadata for the runtime table's gpt-5.1-codex: it warns and offers exec_command instead of apply_patch.
+  it('codex with a model it has no metadata for writes the file through its shell tool', async () => {
+    const codex = CASES.find((c) => c.cli === 'codex')!;
+    const { run, target, diagnosis, turns } = await play(codex, undefined, { model: 'gpt-5.1-codex' });
+    expect(run.code, diagnosis).toBe(0);
+    expect(readFileSync(target, 'utf8')).toBe(CONTENT);
+    expect(turns[0]!.call?.tool).toBe('exec_command');
+    expect(run.stdout).toContain('Model metadata for `gpt-5.1-codex` not found');
+  }, 180_000);
 });
 
 function describeRequests(requests: ModelApiRequest[], spawnedAt: number): string {

@@ -27,6 +27,8 @@ export interface InvocationInput {
   /** Selects the conversation script; the emulator never checks it otherwise. */
   apiKey: string;
   prompt: string;
+  /** The model to ask for; each CLI's constant below when unset. */
+  model?: string;
   timeoutMs?: number;
   /**
    * Caps the CLI's retries of a failed model request where it has a knob
@@ -70,7 +72,7 @@ export function claudeInvocation(input: InvocationInput): AgentCliSpawn {
   const { workspace: ws } = input;
   return {
     command: input.clis.bins.claude,
-    args: ['-p', input.prompt, '--output-format', 'json', '--permission-mode', 'bypassPermissions', '--model', CLAUDE_MODEL],
+    args: ['-p', input.prompt, '--output-format', 'json', '--permission-mode', 'bypassPermissions', '--model', input.model ?? CLAUDE_MODEL],
     cwd: ws.workdir,
     env: {
       ...baseEnv(ws.home),
@@ -108,7 +110,7 @@ export function codexInvocation(input: InvocationInput): AgentCliSpawn {
   mkdirSync(codexHome, { recursive: true });
   return {
     command: input.clis.bins.codex,
-    args: ['exec', '--json', '--ephemeral', '--skip-git-repo-check', '--sandbox', 'workspace-write', '-m', CODEX_MODEL, ...provider, input.prompt],
+    args: ['exec', '--json', '--ephemeral', '--skip-git-repo-check', '--sandbox', 'workspace-write', '-m', input.model ?? CODEX_MODEL, ...provider, input.prompt],
     cwd: ws.workdir,
     env: { ...baseEnv(ws.home), CODEX_HOME: codexHome, [CODEX_KEY_VAR]: input.apiKey },
     timeoutMs: input.timeoutMs ?? 120_000,
@@ -128,7 +130,7 @@ export function geminiInvocation(input: InvocationInput): AgentCliSpawn {
   writeFileSync(join(ws.home, '.gemini', 'settings.json'), JSON.stringify(settings, null, 2));
   return {
     command: input.clis.bins.gemini,
-    args: ['-p', input.prompt, '--output-format', 'json', '--approval-mode', 'yolo', '--skip-trust', '-m', GEMINI_MODEL],
+    args: ['-p', input.prompt, '--output-format', 'json', '--approval-mode', 'yolo', '--skip-trust', '-m', input.model ?? GEMINI_MODEL],
     cwd: ws.workdir,
     env: {
       ...baseEnv(ws.home),
@@ -147,7 +149,7 @@ export function opencodeInvocation(input: InvocationInput): AgentCliSpawn {
   cpSync(input.clis.opencodeConfigTemplate, join(ws.home, '.config', 'opencode'), { recursive: true });
   const config = {
     $schema: 'https://opencode.ai/config.json',
-    model: OPENCODE_MODEL,
+    model: input.model ?? OPENCODE_MODEL,
     provider: { anthropic: { options: { baseURL: `${input.baseUrl}/v1`, apiKey: input.apiKey } } },
     permission: { edit: 'allow', bash: 'allow', webfetch: 'deny' },
     autoupdate: false,
