@@ -24,7 +24,11 @@ export interface EmulatorRequest {
 export interface EmulatorResponse {
   status: number;
   headers?: Record<string, string>;
-  /** Serialised as JSON unless it is a string or Buffer. */
+  /**
+   * Serialised as JSON unless it is a string, a Buffer, or an async iterable of
+   * chunks; an iterable is written chunk by chunk as it yields (server-sent
+   * events), so a stream can be slowed, cut or left hanging.
+   */
   body?: unknown;
 }
 
@@ -241,6 +245,10 @@ export class EmulatorServer {
       return;
     }
     record.outcome = response.status;
+    if (isChunkStream(response.body)) {
+      await sendStream(res, response.status, response.headers ?? {}, response.body);
+      return;
+    }
     send(res, response);
   }
 }
@@ -278,6 +286,31 @@ function send(res: ServerResponse, response: EmulatorResponse): void {
   }
   res.writeHead(response.status, headers);
   res.end(payload);
+}
+
+function isChunkStream(body: unknown): body is AsyncIterable<string | Buffer> {
+  return typeof body === 'object' && body !== null && Symbol.asyncIterator in body;
+}
+
+async function sendStream(res: ServerResponse, status: number, headers: Record<string, string>, body: AsyncIterable<string | Buffer>): Promise<void> {
+  res.writeHead(status, headers);
+  // Headers go out now, not with the first chunk: a client waiting for the
+  // status line must see it even when the stream then stalls.
+  res.flushHeaders();
+  const iterator = body[Symbol.asyncIterator]();
+  // A client that hangs up ends the producer too, so a stalled stream does not outlive its socket.
+  res.once('close', () => void iterator.return?.());
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done || res.destroyed) break;
+      res.write(next.value);
+    }
+    res.end();
+  } catch {
+    // The producer failed mid-stream: cut the connection so the client sees a broken stream, as with a real network fault.
+    res.destroy();
+  }
 }
 
 function sleep(ms: number): Promise<void> {
