@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { readAgentsManifest, type AgentsManifest } from '../../src/runner/agents
 import { installOpencodeConfig } from '../../src/runner/agents/install-opencode-config.js';
 import type { DoctorReport } from '../../src/runner/doctor.js';
 import { RUNTIME_TABLE } from '../../src/runner/runtimes/runtime-table.js';
+import { agentsPrefix, ensureAgentClis, runInstallScript } from '../support/agent-clis.js';
 import { cleanEnv, REPO_ROOT, runCli } from './support/run-cli.js';
 
 /**
@@ -15,22 +15,12 @@ import { cleanEnv, REPO_ROOT, runCli } from './support/run-cli.js';
  * script returns at once when its stamp matches the lockfile), then asks the
  * runner's doctor about them.
  */
-const PREFIX = process.env.AI_IMPLEMENT_AGENTS_PREFIX ?? join(REPO_ROOT, 'node_modules', '.cache', 'ai-implement-agents');
+const PREFIX = agentsPrefix();
 const MANIFEST_DIR = join(REPO_ROOT, 'runner', 'agents');
 const CREDENTIAL_NAMES = [...new Set(RUNTIME_TABLE.flatMap((r) => r.providers.flatMap((p) => p.credentials.flat())))];
 const FAKE_KEY = 'sk-ant-fake-doctor-test-3f9c1a7b5e';
 const FAKE_OPENAI = 'sk-openai-fake-doctor-test-8d2e4c';
 
-function runInstallScript(args: string[]): Promise<{ code: number | null; stderr: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/install-agents.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr, ms: Date.now() - started }));
-  });
-}
 
 /** The test machine's own credentials stay out; only the fakes below are set. */
 function doctorEnv(): NodeJS.ProcessEnv {
@@ -48,9 +38,9 @@ describe.skipIf(process.platform !== 'linux')('the pinned agent CLIs, installed 
 
   beforeAll(async () => {
     manifest = await readAgentsManifest(MANIFEST_DIR);
+    // The first install goes through the same lock as every other test that needs the CLIs (vitest runs files in parallel).
     // cursor.com is unreachable from CI; its install path has its own test (cursor-install.test.ts).
-    const first = await runInstallScript([PREFIX, '--skip-cursor']);
-    expect(first.code, first.stderr).toBe(0);
+    await ensureAgentClis();
   }, 240_000);
 
   it('answers at once the second time: the stamp matches the lockfile', async () => {

@@ -1,30 +1,19 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { readAgentsManifest } from '../../src/runner/agents/agents-manifest.js';
 
 /**
- * The agent CLIs the real-CLI tests drive, installed once into a cache
- * directory. This stands in for the official agents manifest and installer
- * (`runner/agents/`); switching means replacing `ensureAgentClis()`'s body and
- * keeping its answer.
+ * The real agent CLIs the tests drive: the pins of `runner/agents`, installed
+ * by `scripts/install-agents.ts` — the runner image's own install path — into
+ * a cache the script leaves alone while its stamp matches the lockfile.
  */
-export const AGENT_CLI_PACKAGES = {
-  claude: { pkg: '@anthropic-ai/claude-code', version: '2.1.332', bin: 'claude' },
-  codex: { pkg: '@openai/codex', version: '0.171.0', bin: 'codex' },
-  gemini: { pkg: '@google/gemini-cli', version: '0.61.0', bin: 'gemini' },
-  opencode: { pkg: 'opencode-ai', version: '1.18.33', bin: 'opencode' },
-} as const;
-
-/** OpenCode installs this into its config dir on start unless it is already there (see `opencodeConfigTemplate`). */
-export const OPENCODE_PLUGIN = { pkg: '@opencode-ai/plugin', version: '1.18.33' } as const;
-
-export type AgentCli = keyof typeof AGENT_CLI_PACKAGES;
+export type AgentCli = 'claude' | 'codex' | 'gemini' | 'opencode';
 
 export interface AgentClis {
-  /** CLI → the executable `npm` linked into `node_modules/.bin`, as a PATH lookup would find it. */
+  /** The install's `bin/`: put it on PATH to run them as a runner would. */
+  binDir: string;
+  /** CLI → its executable in `bin/`. */
   bins: Record<AgentCli, string>;
   versions: Record<AgentCli, string>;
   /** A prepared OpenCode config dir (its plugin dependency installed) to copy into each run's `~/.config/opencode`. */
@@ -33,66 +22,51 @@ export interface AgentClis {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** Where the CLIs live: `AGENT_CLIS_DIR`, else `.cache/agent-clis` in the checkout (git-ignored). */
-export function agentClisDir(): string {
-  return process.env.AGENT_CLIS_DIR ?? join(ROOT, '.cache', 'agent-clis');
+/** Where the install goes: `AI_IMPLEMENT_AGENTS_PREFIX`, else where `npm run agents:install` puts it. */
+export function agentsPrefix(): string {
+  return process.env.AI_IMPLEMENT_AGENTS_PREFIX ?? join(ROOT, 'node_modules', '.cache', 'ai-implement-agents');
 }
 
 /** Installs the pinned CLIs unless they already are; safe to call from parallel test workers. */
 export async function ensureAgentClis(): Promise<AgentClis> {
-  const dir = agentClisDir();
-  mkdirSync(dir, { recursive: true });
-  await withLock(join(dir, '.install-lock'), async () => {
-    if (!installed(dir)) await install(dir);
-    if (!pluginInstalled(dir)) await installOpencodePlugin(dir);
+  const prefix = agentsPrefix();
+  mkdirSync(dirname(prefix), { recursive: true });
+  await withLock(`${prefix}.lock`, async () => {
+    // cursor.com is unreachable from CI; Cursor's install has its own test.
+    const { code, stderr } = await runInstallScript([prefix, '--skip-cursor']);
+    if (code !== 0) throw new Error(`scripts/install-agents.ts exited ${code}:\n${stderr}`);
   });
-  const bins = {} as Record<AgentCli, string>;
-  const versions = {} as Record<AgentCli, string>;
-  for (const [cli, spec] of Object.entries(AGENT_CLI_PACKAGES) as Array<[AgentCli, (typeof AGENT_CLI_PACKAGES)[AgentCli]]>) {
-    bins[cli] = join(dir, 'node_modules', '.bin', spec.bin);
-    versions[cli] = spec.version;
-  }
-  return { bins, versions, opencodeConfigTemplate: join(dir, 'opencode-config') };
+  const manifest = await readAgentsManifest(join(ROOT, 'runner', 'agents'));
+  const versionOf = (binary: string): string => {
+    const pin = manifest.agents.find((agent) => agent.binary === binary);
+    if (!pin) throw new Error(`runner/agents pins no ${binary}`);
+    return pin.version;
+  };
+  const names: AgentCli[] = ['claude', 'codex', 'gemini', 'opencode'];
+  const binDir = join(prefix, 'bin');
+  return {
+    binDir,
+    bins: Object.fromEntries(names.map((name) => [name, join(binDir, name)])) as Record<AgentCli, string>,
+    versions: Object.fromEntries(names.map((name) => [name, versionOf(name)])) as Record<AgentCli, string>,
+    opencodeConfigTemplate: join(prefix, 'opencode-config'),
+  };
 }
 
-function installedVersion(dir: string, pkg: string): string | undefined {
-  const file = join(dir, 'node_modules', pkg, 'package.json');
-  if (!existsSync(file)) return undefined;
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version;
-}
-
-function installed(dir: string): boolean {
-  return Object.values(AGENT_CLI_PACKAGES).every(
-    (spec) => installedVersion(dir, spec.pkg) === spec.version && existsSync(join(dir, 'node_modules', '.bin', spec.bin)),
-  );
-}
-
-async function install(dir: string): Promise<void> {
-  if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'agent-clis-cache', private: true }, null, 2));
-  const specs = Object.values(AGENT_CLI_PACKAGES).map((s) => `${s.pkg}@${s.version}`);
-  // The postinstall scripts matter: Claude Code and OpenCode copy their native binary over a placeholder there.
-  await run('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--save-exact', ...specs], { timeout: 15 * 60_000, maxBuffer: 16 * 1024 * 1024 });
-}
-
-function pluginInstalled(dir: string): boolean {
-  return installedVersion(join(dir, 'opencode-config'), OPENCODE_PLUGIN.pkg) === OPENCODE_PLUGIN.version;
-}
-
-/**
- * OpenCode writes `{"dependencies":{"@opencode-ai/plugin":"<its version>"}}`
- * to its config dir and runs `npm install` there on start when the package is
- * missing; a copy of this prepared dir makes each run skip that.
- */
-async function installOpencodePlugin(dir: string): Promise<void> {
-  const config = join(dir, 'opencode-config');
-  mkdirSync(config, { recursive: true });
-  writeFileSync(join(config, 'package.json'), JSON.stringify({ dependencies: { [OPENCODE_PLUGIN.pkg]: OPENCODE_PLUGIN.version } }, null, 2));
-  await run('npm', ['install', '--prefix', config, '--no-audit', '--no-fund'], { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 });
+export function runInstallScript(args: string[]): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/install-agents.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stderr, ms: performance.now() - started }));
+  });
 }
 
 /** A directory lock across processes: vitest runs test files in parallel forks. */
-async function withLock(lock: string, fn: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 20 * 60_000;
+export async function withLock(lock: string, fn: () => Promise<void>): Promise<void> {
+  const limitMs = 20 * 60_000;
+  const deadline = performance.now() + limitMs;
   for (;;) {
     try {
       mkdirSync(lock);
@@ -101,8 +75,8 @@ async function withLock(lock: string, fn: () => Promise<void>): Promise<void> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       // A lock older than the longest install belongs to a dead process.
       const held = statSync(lock, { throwIfNoEntry: false });
-      if (held && Date.now() - held.mtimeMs > 20 * 60_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      if (held && Date.now() - held.mtimeMs > limitMs) rmSync(lock, { recursive: true, force: true });
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
