@@ -8,7 +8,7 @@ import { runDoctorCommand } from './doctor-command.js';
 import { OrchestratorClient } from './orchestrator-client.js';
 import { resolveRunnerCredentials } from './resolve-runner-credentials.js';
 import { runJob } from './run-job.js';
-import { DEFAULT_AGENT_RETRY, type AgentRetryPolicy } from './run-agent-step.js';
+import { agentRetryFrom } from './run-agent-step.js';
 import { applyTeamSecrets } from './team-secrets.js';
 import { createRunnerLog } from './runner-log.js';
 import { defaultRunnerRoots } from './runner-roots.js';
@@ -86,15 +86,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     log.error('runner failed', { reason: (error as Error).message });
     return 1;
   }
-}
-
-/** `AI_IMPLEMENT_AGENT_RETRY_MS`: the first pause before an overloaded or stalled agent is tried again (doubling, at most 10×). */
-function agentRetryFrom(env: NodeJS.ProcessEnv): AgentRetryPolicy | undefined {
-  const raw = env.AI_IMPLEMENT_AGENT_RETRY_MS;
-  if (raw === undefined || raw === '') return undefined;
-  const baseMs = Number(raw);
-  if (!Number.isInteger(baseMs) || baseMs < 0) throw new ConfigError(`AI_IMPLEMENT_AGENT_RETRY_MS must be a whole number of milliseconds, not "${raw}"`);
-  return { ...DEFAULT_AGENT_RETRY, baseMs, maxMs: baseMs * 10 };
 }
 
 process.exitCode = await main(process.argv.slice(2), process.env);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelProvider } from '../domain/mapping.js';
 import type { JobSpec } from '../domain/runner-protocol.js';
+import { ConfigError } from '../errors/index.js';
 import { runCommand } from './run-command.js';
 import { AgentRefusal, UnknownRuntimeError, type AgentMode, type AgentResult, type AgentRuntime } from './runtimes/agent-runtime.js';
 import { resolveModel } from './runtimes/resolve-model.js';
@@ -18,6 +19,28 @@ export interface AgentRetryPolicy {
 }
 
 export const DEFAULT_AGENT_RETRY: AgentRetryPolicy = { retries: 2, baseMs: 30_000, maxMs: 5 * 60_000 };
+
+/**
+ * `AI_IMPLEMENT_AGENT_RETRY_MS` (the runner's environment, or the project's env in the job): the first pause
+ * before an overloaded or stalled agent is tried again, doubling, at most ten times that.
+ */
+export function agentRetryFrom(env: Record<string, string | undefined>): AgentRetryPolicy | undefined {
+  const baseMs = wholeMs(env, 'AI_IMPLEMENT_AGENT_RETRY_MS');
+  return baseMs === undefined ? undefined : { ...DEFAULT_AGENT_RETRY, baseMs, maxMs: baseMs * 10 };
+}
+
+/** `AI_IMPLEMENT_AGENT_STALL_MS`: a stall limit finer than the mapping's minutes (tests, impatient projects). */
+export function agentStallFrom(env: Record<string, string | undefined>): number | undefined {
+  return wholeMs(env, 'AI_IMPLEMENT_AGENT_STALL_MS');
+}
+
+function wholeMs(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) throw new ConfigError(`${name} must be a whole number of milliseconds, not "${raw}"`);
+  return ms;
+}
 
 export interface AgentStepDeps {
   job: JobSpec;
@@ -53,7 +76,7 @@ export interface AgentStepResult extends AgentResult {
 export async function runAgentStep(deps: AgentStepDeps, request: { prompt: string; mode: AgentMode }): Promise<AgentStepResult> {
   const { job } = deps;
   const chain = [job.agent.runtime, ...(job.agent.fallbackRuntime && job.agent.fallbackRuntime !== job.agent.runtime ? [job.agent.fallbackRuntime] : [])];
-  const policy = deps.retry ?? DEFAULT_AGENT_RETRY;
+  const policy = deps.retry ?? agentRetryFrom(job.env) ?? DEFAULT_AGENT_RETRY;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const fallbackFrom: string[] = [];
   let last: AgentStepResult | undefined;
@@ -102,7 +125,7 @@ async function tryOnce(deps: AgentStepDeps, runtime: AgentRuntime, request: { pr
       provider: request.provider,
       maxTurns: deps.job.agent.maxTurns,
       timeoutMs: deps.timeoutMs,
-      ...(deps.job.agent.stallMs ? { stallMs: deps.job.agent.stallMs } : {}),
+      ...(stallMsOf(deps.job) ? { stallMs: stallMsOf(deps.job) } : {}),
       env: deps.env,
       home,
       job: deps.job,
@@ -122,6 +145,10 @@ async function tryOnce(deps: AgentStepDeps, runtime: AgentRuntime, request: { pr
   } finally {
     await rm(home, { recursive: true, force: true });
   }
+}
+
+function stallMsOf(job: JobSpec): number | undefined {
+  return agentStallFrom(job.env) ?? job.agent.stallMs;
 }
 
 /** Back to the commit: a read-only pass leaves nothing behind. */

@@ -76,8 +76,13 @@ export class AgentRefusal extends Error {
 
 /** What a CLI's structured output says, read by its adapter. */
 export type ParsedAgentOutput = Partial<Pick<AgentResult, 'text' | 'costUsd' | 'tokens' | 'model' | 'errorText' | 'overloaded'>> & {
-  /** The CLI exited 0 but reports a failure (a tool call that failed, an error event). */
+  /** The CLI exited 0 but reports that the run failed (an error event, a failed turn). */
   failed?: boolean;
+  /**
+   * A tool call failed although the CLI exited 0 (a rejected write, an invalid call): an edit that did not
+   * happen fails an edit pass; in a read-only pass a refused write is the point.
+   */
+  toolFailed?: string;
 };
 
 /** How one CLI is driven headless: its command line, environment and config files, and how to read its output. */
@@ -129,11 +134,13 @@ export function cliRuntime(adapter: CliAdapter): AgentRuntime {
         ...(invocation.stallMs ? { stall: { ms: invocation.stallMs, progressed: workTreeProgress(invocation.cwd) } } : {}),
       });
       const parsed = adapter.parse(result, invocation);
-      const failed = result.exitCode !== 0 || parsed.failed === true;
-      const errorText = failed ? parsed.errorText || lastLines(result.stderr) || lastLines(result.stdout) : undefined;
+      const softFailure = invocation.mode === 'edit' ? parsed.toolFailed : undefined;
+      const reportedFailure = parsed.failed === true || softFailure !== undefined;
+      const failed = result.exitCode !== 0 || reportedFailure;
+      const errorText = failed ? parsed.errorText || softFailure || lastLines(result.stderr) || lastLines(result.stdout) : undefined;
       return {
         // A CLI that exits 0 after a failure it reports is a failure all the same.
-        exitCode: result.exitCode === 0 && parsed.failed ? 1 : result.exitCode,
+        exitCode: result.exitCode === 0 && reportedFailure ? 1 : result.exitCode,
         timedOut: result.timedOut,
         stalled: result.stalled,
         overloaded: failed && (parsed.overloaded ?? looksOverloaded(errorText)),

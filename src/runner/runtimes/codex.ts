@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { cliRuntime, type AgentInvocation, type ParsedAgentOutput } from './agent-runtime.js';
 import { jsonLines, numberOr, recordOf } from './cli-json.js';
 
@@ -31,6 +32,10 @@ export const codexRuntime = cliRuntime({
     // `codex exec` logs in from CODEX_API_KEY; an OpenAI key alone is not enough.
     const key = invocation.env.CODEX_API_KEY || invocation.env.OPENAI_API_KEY || '';
     return { CODEX_HOME: `${invocation.home}/.codex`, ...(key ? { CODEX_API_KEY: key } : {}) };
+  },
+  async prepare(invocation) {
+    // Codex refuses to start when CODEX_HOME does not exist.
+    await mkdir(`${invocation.home}/.codex`, { recursive: true });
   },
   parse(output): ParsedAgentOutput {
     let text: string | undefined;

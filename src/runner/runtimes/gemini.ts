@@ -31,7 +31,8 @@ export const geminiRuntime = cliRuntime({
     return { '.gemini/settings.json': `${JSON.stringify(settings, null, 2)}\n` };
   },
   parse(output): ParsedAgentOutput {
-    const doc = recordOf(lastJsonValue(output.stdout));
+    // On failure stdout is empty and the error document is the last JSON on stderr (exit code = HTTP status mod 256).
+    const doc = recordOf(lastJsonValue(output.stdout.trim() ? output.stdout : output.stderr));
     if (Object.keys(doc).length === 0) return {};
     const stats = recordOf(doc.stats);
     const models = recordOf(stats.models);
@@ -48,13 +49,13 @@ export const geminiRuntime = cliRuntime({
     }
     const error = recordOf(doc.error);
     const toolFailures = numberOr(recordOf(stats.tools).totalFail);
-    // A failed tool call still exits 0; only the stats show it.
-    const errorText = typeof error.message === 'string' ? error.message : toolFailures > 0 ? `${toolFailures} tool call(s) failed` : undefined;
     return {
       ...(typeof doc.response === 'string' ? { text: doc.response } : {}),
       ...(Object.keys(models).length > 0 ? { tokens } : {}),
       ...(model ? { model } : {}),
-      ...(errorText ? { errorText, failed: true } : {}),
+      ...(typeof error.message === 'string' ? { errorText: error.message, failed: true } : {}),
+      // A failed tool call still exits 0; only the stats show it.
+      ...(toolFailures > 0 ? { toolFailed: `${toolFailures} tool call(s) failed` } : {}),
     };
   },
 });

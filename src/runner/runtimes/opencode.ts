@@ -13,7 +13,9 @@ export function opencodeArgs(invocation: AgentInvocation): string[] {
 export function opencodeConfig(invocation: AgentInvocation): Record<string, unknown> {
   const edit = invocation.mode === 'edit' ? 'allow' : 'deny';
   const provider: Record<string, unknown> = {};
-  if (invocation.provider === 'anthropic' && invocation.env.ANTHROPIC_BASE_URL) provider.anthropic = { options: { baseURL: invocation.env.ANTHROPIC_BASE_URL } };
+  // ANTHROPIC_BASE_URL is the host (as Claude Code takes it); OpenCode's Anthropic provider wants the API root, /v1.
+  const anthropic = invocation.env.ANTHROPIC_BASE_URL?.replace(/\/+$/, '');
+  if (invocation.provider === 'anthropic' && anthropic) provider.anthropic = { options: { baseURL: anthropic.endsWith('/v1') ? anthropic : `${anthropic}/v1` } };
   if (invocation.provider === 'openai' && invocation.env.OPENAI_BASE_URL) provider.openai = { options: { baseURL: invocation.env.OPENAI_BASE_URL } };
   return {
     $schema: 'https://opencode.ai/config.json',
@@ -50,6 +52,7 @@ export const opencodeRuntime = cliRuntime({
     let cost = 0;
     let sawStep = false;
     let errorText: string | undefined;
+    let toolFailed: string | undefined;
     for (const event of jsonLines(output.stdout)) {
       const part = recordOf(event.part);
       if (event.type === 'text' && typeof part.text === 'string') texts.push(part.text);
@@ -64,7 +67,7 @@ export const opencodeRuntime = cliRuntime({
         cost += numberOr(part.cost);
       } else if (event.type === 'tool_use' && recordOf(part.state).status === 'error') {
         // A rejected write or an invalid tool call still exits 0.
-        errorText = String(recordOf(part.state).error ?? 'a tool call failed');
+        toolFailed = String(recordOf(part.state).error ?? 'a tool call failed');
       } else if (event.type === 'error') {
         errorText = String(recordOf(event.error).message ?? recordOf(recordOf(event.error).data).message ?? 'the agent reported an error');
       }
@@ -73,6 +76,7 @@ export const opencodeRuntime = cliRuntime({
       ...(texts.length > 0 ? { text: texts.at(-1) } : {}),
       ...(sawStep ? { tokens, costUsd: cost } : {}),
       ...(errorText ? { errorText, failed: true } : {}),
+      ...(toolFailed ? { toolFailed } : {}),
     };
   },
 });
