@@ -48,7 +48,7 @@ describe('real agent CLIs, ticket to pull request', () => {
     await model.start();
     h = await startHarness();
     h.linear.store.addLabel({ name: 'AI-Implement', team: null });
-    for (const c of [...CASES, { team: 'FBK' }, { team: 'STL' }]) {
+    for (const c of [...CASES, { team: 'FBK' }, { team: 'STL' }, { team: 'PLN' }]) {
       h.github.state.addRepo({ owner: 'acme', name: c.team.toLowerCase(), defaultBranch: 'main', files: { 'README.md': `# ${c.team}\n` } });
       h.linear.store.addTeam({ key: c.team });
     }
@@ -139,4 +139,30 @@ describe('real agent CLIs, ticket to pull request', () => {
       model.releaseStalls();
     }
   }, 300_000);
+
+  it('a plan is what the agent wrote, captured from its structured output, posted on the ticket, with nothing changed', async () => {
+    const plan = '1. Add a counter to src/counter.ts.\n2. Cover it with a unit test.\n3. Document it in the README.';
+    model.setScript({ turns: [{ text: plan }] }, { apiKey: 'key-pln', name: 'pln' });
+    await h.addMapping({
+      teamKey: 'PLN',
+      owner: 'acme',
+      repo: 'pln',
+      defaultBranch: 'main',
+      executionMode: 'local',
+      agentRuntime: 'claude-code',
+      provider: 'anthropic',
+      planningEnabled: true,
+      extraEnv: { ANTHROPIC_BASE_URL: model.anthropicBaseUrl, ANTHROPIC_API_KEY: 'key-pln', CLAUDE_CODE_MAX_RETRIES: '1' },
+    });
+    const { run, identifier } = await runTicket('PLN', 'Plan before you build');
+    expect(run, run.failureReason).toMatchObject({ status: 'succeeded', phase: 'plan', agent: { runtime: 'claude-code' } });
+    // The read-only pass offered Claude Code no write or shell tool.
+    const offered = model.requests.filter((r) => r.conversation === 'pln').flatMap((r) => (r.body as { tools?: { name: string }[] }).tools?.map((t) => t.name) ?? []);
+    expect(offered).toContain('Read');
+    expect(offered).not.toContain('Write');
+    expect(offered).not.toContain('Bash');
+    const posted = await waitFor(() => h.linear.commentsOn(identifier).find((comment) => comment.body.includes('2. Cover it with a unit test.')), 10_000, 'the plan on the ticket');
+    expect(posted.body).toContain('1. Add a counter to src/counter.ts.');
+    expect(h.github.state.pulls.some((p) => p.headRef === run.branch)).toBe(false);
+  }, 240_000);
 });
