@@ -58,6 +58,11 @@ describe('real agent CLIs, ticket to pull request', () => {
     await model.stop();
   });
 
+  /** A project on the local backend, one repository per team. */
+  function addLocalMapping(team: string, runtime: string, provider: string, extraEnv: Record<string, string>, more: Record<string, unknown> = {}): Promise<void> {
+    return h.addMapping({ teamKey: team, owner: 'acme', repo: team.toLowerCase(), defaultBranch: 'main', executionMode: 'local', agentRuntime: runtime, provider, extraEnv, ...more });
+  }
+
   async function runTicket(team: string, title: string): Promise<{ run: Run; identifier: string }> {
     const issue = h.linear.store.addIssue({ team, title, labels: ['AI-Implement'] });
     await h.cycle();
@@ -70,7 +75,7 @@ describe('real agent CLIs, ticket to pull request', () => {
       const key = `key-${c.runtime}`;
       const file = `${c.runtime}.md`;
       model.setScript(editScript(file, `changed by ${c.runtime}`), { apiKey: key, name: c.runtime });
-      await h.addMapping({ teamKey: c.team, owner: 'acme', repo: c.team.toLowerCase(), defaultBranch: 'main', executionMode: 'local', agentRuntime: c.runtime, provider: c.provider, extraEnv: c.env(model, key) });
+      await addLocalMapping(c.team, c.runtime, c.provider, c.env(model, key));
       const { run, identifier } = await runTicket(c.team, `Change for ${c.runtime}`);
       expect(run, run.failureReason).toMatchObject({ status: 'succeeded', agent: { runtime: c.runtime } });
       // The edit the scripted model asked for, made by the real CLI's own tool, is on the PR's branch.
@@ -90,17 +95,13 @@ describe('real agent CLIs, ticket to pull request', () => {
 
   it('an overloaded vendor: retried, then the fallback runtime finishes, and the ticket names it', async () => {
     model.setScript(editScript('fallback.md', 'finished by the fallback'), { apiKey: 'key-fbk-codex', name: 'fbk-codex' });
-    await h.addMapping({
-      teamKey: 'FBK',
-      owner: 'acme',
-      repo: 'fbk',
-      defaultBranch: 'main',
-      executionMode: 'local',
-      agentRuntime: 'claude-code',
-      provider: 'anthropic',
-      fallbackRuntime: 'codex',
-      extraEnv: { ANTHROPIC_BASE_URL: model.anthropicBaseUrl, ANTHROPIC_API_KEY: 'key-fbk-claude', CLAUDE_CODE_MAX_RETRIES: '1', OPENAI_BASE_URL: model.openaiBaseUrl, CODEX_API_KEY: 'key-fbk-codex', AI_IMPLEMENT_AGENT_RETRY_MS: '200' },
-    });
+    await addLocalMapping(
+      'FBK',
+      'claude-code',
+      'anthropic',
+      { ANTHROPIC_BASE_URL: model.anthropicBaseUrl, ANTHROPIC_API_KEY: 'key-fbk-claude', CLAUDE_CODE_MAX_RETRIES: '1', OPENAI_BASE_URL: model.openaiBaseUrl, CODEX_API_KEY: 'key-fbk-codex', AI_IMPLEMENT_AGENT_RETRY_MS: '200' },
+      { fallbackRuntime: 'codex' },
+    );
     // Every Anthropic request answers 529: Claude Code gives up, is tried twice more, then Codex takes over.
     model.injectFault({ kind: 'status', status: 529, api: 'anthropic', retryAfterSeconds: 0 });
     try {
@@ -118,16 +119,7 @@ describe('real agent CLIs, ticket to pull request', () => {
 
   it('a stalled agent is stopped and tried again', async () => {
     model.setScript(editScript('stalled.md', 'done on the second try'), { apiKey: 'key-stl', name: 'stl' });
-    await h.addMapping({
-      teamKey: 'STL',
-      owner: 'acme',
-      repo: 'stl',
-      defaultBranch: 'main',
-      executionMode: 'local',
-      agentRuntime: 'gemini',
-      provider: 'google',
-      extraEnv: { GOOGLE_GEMINI_BASE_URL: model.geminiBaseUrl, GEMINI_API_KEY: 'key-stl', AI_IMPLEMENT_AGENT_STALL_MS: '4000', AI_IMPLEMENT_AGENT_RETRY_MS: '200' },
-    });
+    await addLocalMapping('STL', 'gemini', 'google', { GOOGLE_GEMINI_BASE_URL: model.geminiBaseUrl, GEMINI_API_KEY: 'key-stl', AI_IMPLEMENT_AGENT_STALL_MS: '4000', AI_IMPLEMENT_AGENT_RETRY_MS: '200' });
     // Gemini CLI waits on a stalled stream for good; only the runner's stall watch ends it.
     model.injectFault({ kind: 'stall-stream', api: 'gemini', role: 'turn', times: 1 });
     try {
@@ -143,17 +135,7 @@ describe('real agent CLIs, ticket to pull request', () => {
   it('a plan is what the agent wrote, captured from its structured output, posted on the ticket, with nothing changed', async () => {
     const plan = '1. Add a counter to src/counter.ts.\n2. Cover it with a unit test.\n3. Document it in the README.';
     model.setScript({ turns: [{ text: plan }] }, { apiKey: 'key-pln', name: 'pln' });
-    await h.addMapping({
-      teamKey: 'PLN',
-      owner: 'acme',
-      repo: 'pln',
-      defaultBranch: 'main',
-      executionMode: 'local',
-      agentRuntime: 'claude-code',
-      provider: 'anthropic',
-      planningEnabled: true,
-      extraEnv: { ANTHROPIC_BASE_URL: model.anthropicBaseUrl, ANTHROPIC_API_KEY: 'key-pln', CLAUDE_CODE_MAX_RETRIES: '1' },
-    });
+    await addLocalMapping('PLN', 'claude-code', 'anthropic', { ANTHROPIC_BASE_URL: model.anthropicBaseUrl, ANTHROPIC_API_KEY: 'key-pln', CLAUDE_CODE_MAX_RETRIES: '1' }, { planningEnabled: true });
     const { run, identifier } = await runTicket('PLN', 'Plan before you build');
     expect(run, run.failureReason).toMatchObject({ status: 'succeeded', phase: 'plan', agent: { runtime: 'claude-code' } });
     // The read-only pass offered Claude Code no write or shell tool.
