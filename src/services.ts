@@ -11,7 +11,7 @@ import type { Logger } from './logging/create-logger.js';
 import { createRunFinisher } from './orchestrator/finish-run.js';
 import { InboxWorker } from './orchestrator/inbox-worker.js';
 import { createJobSpecBuilder } from './orchestrator/job-spec.js';
-import { createOidcExchange, GITHUB_ACTIONS_ISSUER } from './orchestrator/oidc-exchange.js';
+import { actionsOidcIssuer, createOidcExchange } from './orchestrator/oidc-exchange.js';
 import { createPendingTicketWrites } from './orchestrator/pending-ticket-writes.js';
 import { createProgressRecorder, createRunStatusPublisher } from './orchestrator/record-progress.js';
 import { RunLoop } from './orchestrator/run-loop.js';
@@ -182,7 +182,7 @@ export function createServices(input: ServicesInput): Services {
   });
   const oidc =
     tokens && config.runnerCallbackBaseUrl
-      ? createOidcExchange({ store, tokens, clock, issuer: config.sandbox ? config.github.baseUrl.replace(/\/api\/v3$/, '') : GITHUB_ACTIONS_ISSUER, audience: config.runnerCallbackBaseUrl })
+      ? createOidcExchange({ store, tokens, clock, issuer: actionsOidcIssuer(config.github.baseUrl, config.sandbox), audience: config.runnerCallbackBaseUrl })
       : undefined;
   const runner: RunnerRoutesDeps = {
     tokens,

@@ -124,6 +124,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     problems.push('JIRA_HOST: JIRA_API_TOKEN is set but JIRA_HOST is not; set it to your site URL, e.g. https://acme.atlassian.net');
   }
 
+  problems.push(...callbackProblems(str, options.sandbox ?? isSandboxEnv(env)));
+
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
   }
@@ -178,6 +180,43 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     logLevel: raw.LOG_LEVEL as LogLevel,
   };
   return deepFreeze(config);
+}
+
+const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)$/i;
+
+function hostOf(url: string | undefined, fallback: string): string {
+  try {
+    return new URL(url ?? fallback).hostname;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Runners on GitHub Actions or Fly run elsewhere and call back over the
+ * network: without RUNNER_CALLBACK_BASE_URL they would be told this process's
+ * listening address (loopback in a container), and over plain http their run
+ * tokens would travel in clear. Emulated backends on loopback need neither.
+ */
+function callbackProblems(str: (name: string) => string | undefined, sandbox: boolean): string[] {
+  const callback = str('RUNNER_CALLBACK_BASE_URL');
+  const problems: string[] = [];
+  if (callback) {
+    const url = new URL(callback);
+    if (url.protocol !== 'https:' && !LOOPBACK_HOST.test(url.hostname)) {
+      problems.push(`RUNNER_CALLBACK_BASE_URL: runners send their tokens to it, so it must be https (plain http only on loopback), not ${callback}`);
+    }
+  }
+  if (sandbox || callback || str('RUNNER_MODE') === 'local') return problems;
+  const remote: string[] = [];
+  if (str('APP_ID') && !LOOPBACK_HOST.test(str('GHE_HOST')?.split(':')[0] ?? 'api.github.com')) remote.push('GitHub Actions');
+  if (str('FLY_API_TOKEN') && !LOOPBACK_HOST.test(hostOf(str('FLY_API_URL'), 'https://api.machines.dev'))) remote.push('Fly Machines');
+  if (remote.length > 0) {
+    problems.push(
+      `RUNNER_CALLBACK_BASE_URL: required when runs can go to ${remote.join(' or ')}, whose runners cannot reach this machine's own address; set it to the public https URL of this orchestrator, e.g. https://ai-implement.example.com (or set RUNNER_MODE=local to run everything locally)`,
+    );
+  }
+  return problems;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

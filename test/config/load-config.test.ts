@@ -58,11 +58,24 @@ describe('loadConfig', () => {
   it('requires a private key with APP_ID and reads PRIVATE_KEY_PATH through the injected reader', () => {
     expect(problemsOf({ APP_ID: '123' }).join('\n')).toMatch(/PRIVATE_KEY/);
     const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIabcdefghijklmnopqrstuvwxyz0123\n-----END RSA PRIVATE KEY-----\n';
-    const config = loadConfig({ APP_ID: '123', PRIVATE_KEY_PATH: '/keys/app.pem' }, { readFile: (p) => (p === '/keys/app.pem' ? pem : '') });
+    const config = loadConfig({ APP_ID: '123', PRIVATE_KEY_PATH: '/keys/app.pem', RUNNER_CALLBACK_BASE_URL: 'https://ai.example.com' }, { readFile: (p) => (p === '/keys/app.pem' ? pem : '') });
     expect(config.github.privateKey).toBe(pem);
     expect(config.sandbox).toBe(false);
     const missing = problemsOf({ APP_ID: '123', PRIVATE_KEY_PATH: '/nope/app.pem' }).join('\n');
     expect(missing).toContain('PRIVATE_KEY_PATH: cannot read /nope/app.pem');
+  });
+
+  it('requires an https RUNNER_CALLBACK_BASE_URL when runs can go to a real GitHub Actions or Fly, naming the variable and the fix', () => {
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIabcdefghijklmnopqrstuvwxyz0123\n-----END RSA PRIVATE KEY-----\n';
+    const onGitHub = problemsOf({ APP_ID: '123', PRIVATE_KEY: pem }).join('\n');
+    expect(onGitHub).toContain('RUNNER_CALLBACK_BASE_URL: required when runs can go to GitHub Actions');
+    expect(onGitHub).toContain('set it to the public https URL of this orchestrator');
+    expect(problemsOf({ APP_ID: '123', PRIVATE_KEY: pem, GHE_HOST: '127.0.0.1:4010', GHE_PROTOCOL: 'http', FLY_API_TOKEN: 'fly-token' }).join('\n')).toContain('required when runs can go to Fly Machines');
+    expect(problemsOf({ APP_ID: '123', PRIVATE_KEY: pem, RUNNER_CALLBACK_BASE_URL: 'http://ai.example.com' }).join('\n')).toContain('RUNNER_CALLBACK_BASE_URL: runners send their tokens to it, so it must be https');
+    // Emulated backends on loopback, everything local, or http on loopback: nothing to refuse.
+    expect(() => loadConfig({ APP_ID: '123', PRIVATE_KEY: pem, GHE_HOST: '127.0.0.1:4010', GHE_PROTOCOL: 'http', FLY_API_TOKEN: 't', FLY_API_URL: 'http://127.0.0.1:4020' })).not.toThrow();
+    expect(() => loadConfig({ APP_ID: '123', PRIVATE_KEY: pem, RUNNER_MODE: 'local' })).not.toThrow();
+    expect(() => loadConfig({ APP_ID: '123', PRIVATE_KEY: pem, RUNNER_CALLBACK_BASE_URL: 'http://127.0.0.1:3000' })).not.toThrow();
   });
 
   it('builds the GitHub base URL from GHE_HOST and GHE_PROTOCOL and accepts the webhook secret alias', () => {
