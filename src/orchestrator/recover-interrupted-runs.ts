@@ -25,12 +25,14 @@ export interface RecoveryReport {
  * the caller to dispatch. Runs caught between intent and record are
  * reconciled at once: no dispatch of this new process can be in flight.
  */
-export async function recoverInterruptedRuns(deps: DispatchDeps, settle: SettleDeps): Promise<RecoveryReport> {
+export async function recoverInterruptedRuns(deps: DispatchDeps, settle: SettleDeps, startedAt: number): Promise<RecoveryReport> {
   const report: RecoveryReport = { interrupted: [], lost: [], reconciled: [] };
-  // First the runs the crash caught between intent and record (no dispatch of this new process can be in flight).
-  report.reconciled = await reconcileDispatching({ ...deps, policy: { ...deps.policy, staleAfterMs: 0 } });
+  // First the runs the crash caught between intent and record: every one last written before this process
+  // started, without the stale delay (a run this process claimed meanwhile is its own dispatch's business).
+  report.reconciled = await reconcileDispatching({ ...deps, policy: { ...deps.policy, staleAfterMs: Math.max(0, deps.clock() - startedAt) } });
   const live = await deps.store.runs.listActiveRuns({ status: ['dispatched', 'running'] });
   for (const run of live) {
+    if (Date.parse(run.updatedAt) >= startedAt) continue;
     try {
       const target = await targetOf(deps, run);
       if ('problem' in target) continue;

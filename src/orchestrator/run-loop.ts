@@ -118,6 +118,7 @@ export class RunLoop {
   }
 
   start(listenUrl: string): void {
+    const startedAt = this.options.clock();
     this.listenUrl = listenUrl;
     const { tokens } = this.options;
     if (tokens && !this.dispatchDeps) {
@@ -136,7 +137,7 @@ export class RunLoop {
     // Runs the previous process left live are recovered before the first cycle plans around them.
     const deps = this.dispatchDeps;
     const recovery = deps
-      ? recoverInterruptedRuns(deps, this.options.settle).then(async (report) => {
+      ? recoverInterruptedRuns(deps, this.options.settle, startedAt).then(async (report) => {
           for (const runId of report.interrupted) await this.dispatch(runId);
         })
       : Promise.resolve();
