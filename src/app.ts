@@ -44,7 +44,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
   const clock = options.clock ?? Date.now;
   const version = readPackageVersion();
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
-  const secrets = new SecretRegistry();
+  const secrets = new SecretRegistry({ clock });
   const sandboxMode = isSandboxEnv(options.env);
   const sandbox = sandboxMode ? await startSandbox() : undefined;
   let server: StartedServer | undefined;
