@@ -91,6 +91,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       latestCycle: () => built.runLoop.latest,
       adminAuth,
       jiraAdmin,
+      redaction: secrets,
     });
     const app = createHttpApp({ log, metrics, load, production: config.production, version, isReady: () => openedStore.isOpen, direct: routes.direct, routers: routes.routers });
 
