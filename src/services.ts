@@ -86,6 +86,7 @@ export function createServices(input: ServicesInput): Services {
     ...(config.linear.apiKey ? { linear: { apiKey: config.linear.apiKey, apiUrl: config.linear.apiUrl, now: clock, ...(config.linear.agentUserId ? { agentUserId: config.linear.agentUserId } : {}) } } : {}),
     ...(config.jira.host && config.jira.email && config.jira.apiToken ? { jira: { host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock } } : {}),
     log,
+    redact,
   });
   const settle: SettleDeps = { store, trackers, clock, log: log.child({ component: 'settle' }), retryLimit: DEFAULT_RETRY_LIMIT, dedupWindowMs };
   const github =
@@ -153,7 +154,7 @@ export function createServices(input: ServicesInput): Services {
     teamSecrets: operations.secrets,
   });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
-  const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun });
+  const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun, redact });
   const load = input.load;
   const inbox = new InboxWorker({
     store,
