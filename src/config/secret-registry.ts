@@ -54,6 +54,8 @@ export class SecretRegistry implements Redaction {
   private readonly expiring = new Map<string, number>();
   /** Last six characters → the values ending with them. */
   private readonly byEnd = new Map<string, string[]>();
+  /** How many values end with each pair of (low bytes of) characters: most positions are ruled out without a slice. */
+  private readonly endPairs = new Uint32Array(65_536);
   private readonly clock: () => number;
   private readonly maxExpiring: number;
   private readonly graceMs: number;
@@ -93,16 +95,27 @@ export class SecretRegistry implements Redaction {
   /** Replaces every registered secret and every credential-shaped string in `text` with `[REDACTED]`. */
   redact(text: string): string {
     this.sweep();
-    return redactSecretPatterns(this.values.size === 0 ? text : this.redactRegistered(text));
+    return this.redactText(text);
   }
 
   /** Deep-redacts strings inside a JSON-like value (for API answers, view-models and posted text). */
   redactValue<T>(value: T): T {
-    if (typeof value === 'string') return this.redact(value) as T;
-    if (Array.isArray(value)) return value.map((v) => this.redactValue(v)) as T;
+    this.sweep();
+    return this.redactDeep(value);
+  }
+
+  private redactText(text: string): string {
+    // Nothing registered or recognisable is this short; API answers and view-models are mostly such strings.
+    if (text.length < MIN_LENGTH) return text;
+    return redactSecretPatterns(this.values.size === 0 ? text : this.redactRegistered(text));
+  }
+
+  private redactDeep<T>(value: T): T {
+    if (typeof value === 'string') return this.redactText(value) as T;
+    if (Array.isArray(value)) return value.map((v) => this.redactDeep(v)) as T;
     if (value && typeof value === 'object' && !(value instanceof Date)) {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = this.redactValue(v);
+      for (const key in value) if (Object.hasOwn(value, key)) out[key] = this.redactDeep(value[key]);
       return out as T;
     }
     return value;
@@ -113,6 +126,7 @@ export class SecretRegistry implements Redaction {
     // A value kept for good stays so; a re-minted one keeps the later expiry.
     if (known !== undefined && known >= forgetAt) return;
     if (known === undefined) {
+      this.countEnd(value, 1);
       const key = value.slice(-MIN_LENGTH);
       const bucket = this.byEnd.get(key);
       if (bucket) {
@@ -132,7 +146,14 @@ export class SecretRegistry implements Redaction {
     }
   }
 
+  private countEnd(value: string, by: 1 | -1): void {
+    const pair = endPair(value, value.length);
+    this.endPairs[pair] = (this.endPairs[pair] ?? 0) + by;
+  }
+
   private forget(value: string): void {
+    if (!this.values.has(value)) return;
+    this.countEnd(value, -1);
     this.values.delete(value);
     this.expiring.delete(value);
     const key = value.slice(-MIN_LENGTH);
@@ -159,6 +180,7 @@ export class SecretRegistry implements Redaction {
   private redactRegistered(text: string): string {
     const spans: [start: number, end: number][] = [];
     for (let end = MIN_LENGTH; end <= text.length; end++) {
+      if (this.endPairs[endPair(text, end)] === 0) continue;
       const bucket = this.byEnd.get(text.slice(end - MIN_LENGTH, end));
       if (!bucket) continue;
       for (const value of bucket) {
@@ -190,3 +212,7 @@ export class SecretRegistry implements Redaction {
   }
 }
 
+/** The last two characters before `end`, as an index into a 64 Ki table. */
+function endPair(text: string, end: number): number {
+  return ((text.charCodeAt(end - 2) & 0xff) << 8) | (text.charCodeAt(end - 1) & 0xff);
+}

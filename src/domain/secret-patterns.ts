@@ -63,8 +63,15 @@ const PATTERNS: readonly SecretPattern[] = [
   { name: 'url-credentials', pattern: /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"'<>]+:)([^\s/@"'<>]{6,})(?=@)/gi, group: 2 },
 ];
 
+/**
+ * Something every pattern needs (its prefix, label or `://`): one scan that
+ * rules out most text, API answers being thousands of short strings.
+ */
+const ANY_PATTERN = /gh[pousr]_|github_pat_|sk-|AKIA|ASIA|access_?key|session_?token|xox[abprs]-|glpat-|AIza|eyJ|authorization|:\/\/[^\s/:@]+:[^\s/@]+@/i;
+
 /** Replaces every credential recognisable by its shape with `[REDACTED]`, keeping labels around it. */
 export function redactSecretPatterns(text: string): string {
+  if (!ANY_PATTERN.test(text)) return text;
   let out = text;
   for (const { pattern, group, accept } of PATTERNS) {
     out = out.replace(pattern, (match: string, ...groups: unknown[]) => {
