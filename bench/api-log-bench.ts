@@ -103,11 +103,15 @@ export async function runApiLogBench(): Promise<BenchTable> {
       provider: 'anthropic', maxInProgressAiIssues: 3, maxTurns: 50, maxIterations: 3, maxJobMinutes: 90, planningEnabled: false, autoApprovePlans: false,
       paused: false, extraEnv: {}, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
     });
-    const log = createLogger({ level: 'warn', format: 'json', secrets: new SecretRegistry(), destination: new Writable({ write: (_c, _e, done) => done() }) });
+    // As in production: the registry scrubs every answer, holding the configured secrets and a day's minted tokens.
+    const secrets = new SecretRegistry();
+    for (let i = 0; i < 10; i++) secrets.register(`configured-secret-${i}-${'x'.repeat(24)}`);
+    for (let i = 0; i < 3_000; i++) secrets.register(`ghs_${i.toString(36).padStart(36, 'k')}`, { expiresAt: Date.now() + 3_600_000 });
+    const log = createLogger({ level: 'warn', format: 'json', secrets, destination: new Writable({ write: (_c, _e, done) => done() }) });
     const auth = new AdminAuth({ accessCode: ACCESS_CODE, sessions: store.adminSessions, clock: Date.now, log });
     const api = createAdminApi({
       auth, store, clock: Date.now, version: 'bench', trustedProxyHeader: undefined, runnerModeOverride: undefined,
-      fly: { sessionsApp: undefined, sessionsRegion: undefined }, jira: undefined, latestCycle: () => undefined,
+      fly: { sessionsApp: undefined, sessionsRegion: undefined }, jira: undefined, latestCycle: () => undefined, redaction: secrets,
     });
     const app = createHttpApp({ log, metrics: new HttpMetrics({ defaultMetrics: false }), production: true, version: 'bench', isReady: () => true, routers: [api.router] });
     const server = await startHttpServer(app, { port: 0, host: '127.0.0.1' });

@@ -87,7 +87,11 @@ export async function runPanelsBench(): Promise<BenchTable> {
       await store.runs.claimTicket({ issueId: `live-${i}`, identifier: `DEMO-L${i}`, tracker: 'linear', mappingKey: 'DEMO', phase: 'implement', backend: 'github-actions', runnerMode: 'default', triggerSource: 'poll' });
     }
     const config = loadConfig({ ADMIN_ACCESS_CODE: 'bench-access-code-long', DATA_DIR: dir, PORT: '0' }, { sandbox: true });
-    const log = createLogger({ level: 'fatal', format: 'json', secrets: new SecretRegistry(), destination: new Writable({ write: (_c, _e, done) => done() }) });
+    // As in production: pages are scrubbed by a registry holding the configured secrets and a day's minted tokens.
+    const secrets = new SecretRegistry();
+    for (let i = 0; i < 10; i++) secrets.register(`configured-secret-${i}-${'x'.repeat(24)}`);
+    for (let i = 0; i < 3_000; i++) secrets.register(`ghs_${i.toString(36).padStart(36, 'k')}`, { expiresAt: Date.now() + 3_600_000 });
+    const log = createLogger({ level: 'fatal', format: 'json', secrets, destination: new Writable({ write: (_c, _e, done) => done() }) });
     const timings = new Map<string, number[]>();
     const app = express();
     app.set('query parser', 'simple');
@@ -103,7 +107,7 @@ export async function runPanelsBench(): Promise<BenchTable> {
     const settle = { store, trackers: {}, clock: Date.now, log, retryLimit: 2, dedupWindowMs: 24 * 3_600_000 };
     const operations = createOperations({ config, store, log, clock: Date.now, trackers: {}, github: undefined, backends: {}, settle, flySessionsApp: () => 'bench-sessions' });
     const commands = createAdminCommands({ store, clock: Date.now, env: { runnerModeOverride: undefined, flySessionsApp: undefined, flySessionsRegion: undefined } });
-    app.use(createAdminRouter({ config, store, clock: Date.now, log, auth: benchAuth, commands, operations, jira: undefined, latestCycle: () => undefined, projectRoot: findProjectRoot() }));
+    app.use(createAdminRouter({ config, store, clock: Date.now, log, auth: benchAuth, commands, operations, jira: undefined, latestCycle: () => undefined, projectRoot: findProjectRoot(), redaction: secrets }));
     const server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -10,6 +10,7 @@ import { startHttpServer, type StartedServer } from './http/start-http-server.js
 import { startSandbox, type Sandbox } from './sandbox/start-sandbox.js';
 import type { Store } from './store/store.js';
 import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
+import { redactRunRecords } from './store/redact-run-records.js';
 import { readPackageVersion } from './package-info.js';
 import { createServices, type Services } from './services.js';
 import { resolve } from 'node:path';
@@ -44,7 +45,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
   const clock = options.clock ?? Date.now;
   const version = readPackageVersion();
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
-  const secrets = new SecretRegistry();
+  const secrets = new SecretRegistry({ clock });
   const sandboxMode = isSandboxEnv(options.env);
   const sandbox = sandboxMode ? await startSandbox() : undefined;
   let server: StartedServer | undefined;
@@ -65,7 +66,8 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     });
 
-    const openedStore = createLowdbStore({ dataDir: config.dataDir, clock });
+    // Runs and steps are scrubbed on their way in, so the ledger and its history files never hold a known secret.
+    const openedStore = redactRunRecords(createLowdbStore({ dataDir: config.dataDir, clock }), secrets);
     store = openedStore;
     const gitWebUrl = sandbox ? await sandbox.prepareGit(resolve(config.dataDir, 'sandbox-git')) : webUrlOf(config.github.baseUrl);
     const load = new RequestLoad();
@@ -89,6 +91,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       latestCycle: () => built.runLoop.latest,
       adminAuth,
       jiraAdmin,
+      redaction: secrets,
     });
     const app = createHttpApp({ log, metrics, load, production: config.production, version, isReady: () => openedStore.isOpen, direct: routes.direct, routers: routes.routers });
 

@@ -86,16 +86,18 @@ export function createServices(input: ServicesInput): Services {
     ...(config.linear.apiKey ? { linear: { apiKey: config.linear.apiKey, apiUrl: config.linear.apiUrl, now: clock, ...(config.linear.agentUserId ? { agentUserId: config.linear.agentUserId } : {}) } } : {}),
     ...(config.jira.host && config.jira.email && config.jira.apiToken ? { jira: { host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock } } : {}),
     log,
+    redact,
   });
   const settle: SettleDeps = { store, trackers, clock, log: log.child({ component: 'settle' }), retryLimit: DEFAULT_RETRY_LIMIT, dedupWindowMs };
   const github =
     config.github.appId && config.github.privateKey
-      ? new GitHubAppClient({ appId: config.github.appId, privateKey: config.github.privateKey, baseUrl: config.github.baseUrl, log: log.child({ component: 'github' }), clock })
+      ? new GitHubAppClient({ appId: config.github.appId, privateKey: config.github.privateKey, baseUrl: config.github.baseUrl, log: log.child({ component: 'github' }), clock, registerSecret: secrets.register })
       : undefined;
   const tokens = config.runnerTokenSecret
     ? createRunnerTokens({
         secrets: { current: { secret: config.runnerTokenSecret }, ...(config.runnerTokenSecretPrevious ? { previous: { secret: config.runnerTokenSecretPrevious } } : {}) },
         clock,
+        registerSecret: secrets.register,
       })
     : undefined;
   // The same precedence (environment, then stored, then default) the admin API reports.
@@ -133,7 +135,7 @@ export function createServices(input: ServicesInput): Services {
       workspaceRoot: resolve(config.dataDir, 'workspaces'),
     },
   });
-  const operations = createOperations({ config, store, log, clock, trackers, github, backends, settle, flySessionsApp: settings.flySessionsApp });
+  const operations = createOperations({ config, store, log, clock, trackers, github, backends, settle, flySessionsApp: settings.flySessionsApp, registerSecret: secrets.register });
   const pending = createPendingTicketWrites({ store, trackers, clock, log });
   const runLoop = new RunLoop({
     store,
@@ -152,7 +154,7 @@ export function createServices(input: ServicesInput): Services {
     teamSecrets: operations.secrets,
   });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
-  const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun });
+  const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun, redact });
   const load = input.load;
   const inbox = new InboxWorker({
     store,
@@ -179,6 +181,7 @@ export function createServices(input: ServicesInput): Services {
     },
     envFor: (mapping) => ({ ...mapping.extraEnv }),
     reviewCommentsFor: githubApp.reviewCommentsFor,
+    registerSecret: secrets.register,
   });
   const oidc =
     tokens && config.runnerCallbackBaseUrl

@@ -6,6 +6,7 @@ import { parseMapping } from '../domain/mapping-schema.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { SETTINGS } from '../domain/settings-keys.js';
 import type { Store } from '../store/store.js';
+import { keepRedactedEnv, maskSecretEnv } from './mapping-secret-env.js';
 import { recordAdminChange } from './record-admin-change.js';
 import { readRunnerMode, readSettings, SETTING_KEYS, type RunnerModeView, type RuntimeEnv, type SettingKey, type SettingView } from './runtime-settings.js';
 
@@ -89,13 +90,13 @@ export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): A
       if (!parsed.ok) {
         throw new ValidationError(`Invalid mapping: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems[0]?.field, parsed.problems);
       }
-      const mapping = await store.mappings.upsert(parsed.mapping);
+      const mapping = await store.mappings.upsert(keepRedactedEnv(parsed.mapping, existing));
       await recordAdminChange(store.audit, clock, {
         actor,
         action: existing ? 'mapping.replace' : 'mapping.create',
         target: `mapping:${mapping.teamKey}`,
-        ...(existing ? { before: existing } : {}),
-        after: mapping,
+        ...(existing ? { before: maskSecretEnv(existing) } : {}),
+        after: maskSecretEnv(mapping),
       });
       return { mapping, created: !existing };
     },
@@ -118,7 +119,7 @@ export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): A
     async deleteMapping(teamKey, actor) {
       const existing = await requireMapping(teamKey);
       if (!(await store.mappings.delete(teamKey))) throw new NotFoundError(`No mapping with teamKey ${teamKey}`);
-      await recordAdminChange(store.audit, clock, { actor, action: 'mapping.delete', target: `mapping:${teamKey}`, before: existing });
+      await recordAdminChange(store.audit, clock, { actor, action: 'mapping.delete', target: `mapping:${teamKey}`, before: maskSecretEnv(existing) });
       return existing;
     },
 

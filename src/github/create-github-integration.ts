@@ -35,6 +35,8 @@ export interface GitHubIntegrationOptions {
   reviewDebounceMs?: number;
   timers?: Timers;
   newId?: () => string;
+  /** The process's redactor: every pull request comment is scrubbed with it before it is posted. */
+  redact?: (text: string) => string;
 }
 
 /** What `/trigger/gap-fill` needs: look things up without side effects, then start through the one gap-fill path. */
@@ -64,7 +66,7 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
   const log = options.log.child({ component: 'github-app' });
   const prApi = async (owner: string, repo: string): Promise<PullRequestApi> => {
     if (!github) throw new Error('GitHub App credentials are not configured');
-    return createPullRequestApi(await github.repoOctokit(owner, repo), owner, repo);
+    return createPullRequestApi(await github.repoOctokit(owner, repo), owner, repo, options.redact);
   };
   const launch = { store, trackers, clock, log, startRun: options.startRun };
   const feedback = new ReviewFeedbackBatcher({
@@ -83,6 +85,7 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
     },
     handledCommands: new RecentKeys(),
     locks: new KeyedLock(),
+    ...(options.redact ? { redact: options.redact } : {}),
   };
   const appFn = createGitHubApp(deps);
 

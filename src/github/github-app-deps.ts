@@ -17,4 +17,6 @@ export interface GitHubAppDeps extends GapFillDeps {
   /** `/ai-implement` comments this process has finished with: redeliveries skip their API calls. */
   handledCommands: RecentKeys;
   locks: KeyedLock;
+  /** Scrubs every pull request comment the handlers post (the process's SecretRegistry). */
+  redact?: (text: string) => string;
 }

@@ -14,10 +14,10 @@ function repoOf(context: Context): { owner: string; repo: string } {
   return { owner: repository.owner.login, repo: repository.name };
 }
 
-function prApiOf(context: Context) {
+function prApiOf(context: Context, redact: GitHubAppDeps['redact']) {
   const { owner, repo } = repoOf(context);
   // Probot authenticates `context.octokit` as the delivery's installation.
-  return createPullRequestApi(context.octokit as unknown as RestClient, owner, repo);
+  return createPullRequestApi(context.octokit as unknown as RestClient, owner, repo, redact);
 }
 
 /**
@@ -28,10 +28,10 @@ function prApiOf(context: Context) {
 export function createGitHubApp(deps: GitHubAppDeps): ApplicationFunction {
   return (app) => {
     const logFor = (context: Context) => deps.log.child({ deliveryId: context.id, event: context.name });
-    app.on('issue_comment.created', (context) => handleIssueComment(deps, context.payload, prApiOf(context), logFor(context)));
-    app.on('pull_request_review.submitted', (context) => handleReviewEvent(deps, 'pull_request_review', context.payload, prApiOf(context), logFor(context)));
+    app.on('issue_comment.created', (context) => handleIssueComment(deps, context.payload, prApiOf(context, deps.redact), logFor(context)));
+    app.on('pull_request_review.submitted', (context) => handleReviewEvent(deps, 'pull_request_review', context.payload, prApiOf(context, deps.redact), logFor(context)));
     app.on('pull_request_review_comment.created', (context) =>
-      handleReviewEvent(deps, 'pull_request_review_comment', context.payload, prApiOf(context), logFor(context)),
+      handleReviewEvent(deps, 'pull_request_review_comment', context.payload, prApiOf(context, deps.redact), logFor(context)),
     );
     app.on('pull_request.closed', (context) => handlePullRequestClosed(deps, context.payload, logFor(context)));
     app.on(['workflow_run.completed', 'workflow_run.in_progress'], (context) => handleWorkflowRun(deps, context.payload, logFor(context)));

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { AdminAuth } from '../admin/auth/admin-auth.js';
-import type { Config } from '../config/index.js';
+import type { Config, Redaction } from '../config/index.js';
 import type { NewDelivery } from '../domain/inbox-delivery.js';
 import type { GapFillTrigger } from '../github/create-github-integration.js';
 import type { Logger } from '../logging/create-logger.js';
@@ -36,6 +36,8 @@ export interface RouteRootInput {
   adminAuth: AdminAuth | undefined;
   /** Jira admin calls (JQL checks, field discovery); unset without Jira. */
   jiraAdmin: JiraAdmin | undefined;
+  /** The process's redactor: every `/api` answer, page and live-stream event passes it on the way out. */
+  redaction: Redaction;
 }
 
 export interface RouteTree {
@@ -59,6 +61,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
     jira: input.jiraAdmin,
     latestCycle: input.latestCycle,
     modules: createOperationsApiModules(input.operations, { store, clock }),
+    redaction: input.redaction,
   });
   return {
     direct: [createGitHubWebhookRoute({ secret: config.github.webhookSecret, now: clock, accept: input.acceptDelivery })],
@@ -77,6 +80,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
         jira: input.jiraAdmin,
         operations: input.operations,
         latestCycle: input.latestCycle,
+        redaction: input.redaction,
       }),
     ],
   };

@@ -17,8 +17,10 @@ export interface CreateLoggerOptions {
 
 /**
  * Fields that hold credentials wherever they appear. pino's path redaction
- * covers structured fields; the registry scrubs secret values that end up
- * inside free text (an error message quoting a URL with a token, say).
+ * covers structured fields; the registry scrubs every line as written, of the
+ * values it knows (configured, set through the API, minted) and of
+ * credential shapes nobody registered (an error message quoting a URL with a
+ * token, an agent's key in a failure reason, say).
  */
 export const REDACTED_PATHS = [
   'authorization',

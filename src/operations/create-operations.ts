@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/index.js';
+import type { Config, RegisterSecret } from '../config/index.js';
 import type { RunBackend } from '../domain/run.js';
 import type { GitHubAppClient } from '../github/api/github-app-client.js';
 import { createRepoFilesApi } from '../github/api/repo-files-api.js';
@@ -33,6 +33,8 @@ export interface OperationsDeps {
   roots?: RunnerRoots;
   /** A ready Fly client (tests); built from the config otherwise. */
   fly?: FlyAppClient;
+  /** The process's redactor, told of every secret value set through the API. */
+  registerSecret?: RegisterSecret;
 }
 
 /** The operator services behind the Platform and Developer panels; absent ones are not configured. */
@@ -57,7 +59,7 @@ export function createOperations(deps: OperationsDeps): Operations {
       ? createFlyAppClient({ client: { token: config.fly.apiToken, apiUrl: config.fly.apiUrl, graphqlUrl: config.fly.graphqlUrl }, app: deps.flySessionsApp })
       : undefined);
   const sessions = fly ? createSessionsService({ fly, store, trackers, settle: deps.settle, clock, log: log.child({ component: 'sessions' }) }) : undefined;
-  const secrets = fly ? createSecretsService({ fly, store, clock }) : undefined;
+  const secrets = fly ? createSecretsService({ fly, store, clock, ...(deps.registerSecret ? { registerSecret: deps.registerSecret } : {}) }) : undefined;
   const workflowSync = github
     ? createWorkflowSync({
         repoFiles: async (owner, repo) => createRepoFilesApi(await github.repoOctokit(owner, repo), owner, repo),

@@ -1,3 +1,4 @@
+import type { RegisterSecret } from '../config/index.js';
 import type { Mapping } from '../domain/mapping.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { Store } from '../store/store.js';
@@ -18,6 +19,12 @@ export interface SecretsServiceDeps {
   fly: FlyAppClient;
   store: Store;
   clock: () => number;
+  /**
+   * Told of every value set, before it goes to Fly: from then on a run that
+   * prints it, an error that quotes it, or a log line never shows it. (Fly
+   * answers digests only, so values set before a restart cannot be learned.)
+   */
+  registerSecret?: RegisterSecret;
 }
 
 export interface SecretsService {
@@ -40,6 +47,7 @@ export interface SecretsService {
  */
 export function createSecretsService(deps: SecretsServiceDeps): SecretsService {
   const { fly, store, clock } = deps;
+  const register = deps.registerSecret ?? (() => undefined);
 
   const teamKeys = async () => (await store.mappings.list()).map((m) => m.teamKey);
   const requireMapping = async (teamKey: string): Promise<Mapping> => {
@@ -68,6 +76,7 @@ export function createSecretsService(deps: SecretsServiceDeps): SecretsService {
       if (owner !== undefined) {
         throw new ValidationError(`name ${name} starts with ${teamSecretPrefix(owner)}, the prefix of mapping ${owner}'s secrets; set it with POST /api/mappings/${owner}/secrets or choose another name`, 'name');
       }
+      register(value);
       await fly.setSecrets([{ key: name, value }]);
       await audit('secret.set', name, actor, { scope: 'global' });
       return entryFor(name, name);
@@ -100,6 +109,7 @@ export function createSecretsService(deps: SecretsServiceDeps): SecretsService {
       if (owner !== teamKey) {
         throw new ValidationError(`name ${name} would be stored as ${storedName}, which belongs to mapping ${owner ?? '?'} (a longer team prefix); choose another name`, 'name');
       }
+      register(value);
       await fly.setSecrets([{ key: storedName, value }]);
       await audit('secret.set', storedName, actor, { scope: 'team', teamKey });
       return entryFor(storedName, name);

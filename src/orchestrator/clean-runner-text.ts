@@ -7,8 +7,13 @@ import { oneLine, plainLabel, sanitizeAgentText, stripTerminalCodes, type Redact
  * rendered or posted. Ticket comments (status, plan, retry limit), the
  * panels and the `/api` then all read text that is already clean: no
  * terminal codes, no control characters, no marker lookalikes, no secret the
- * registry knows, and no text longer than its place allows. The renderers
- * still redact what they post, for secrets registered after a result.
+ * registry knows or recognises by shape (`redact` is the registry's own, read
+ * at each call, so a token minted after boot is covered), and no text longer
+ * than its place allows — redaction runs before the cut, so a cut never
+ * leaves half a secret unrecognised. Past this layer the store scrubs runs and
+ * steps again as they are written (step `output` included), and the output
+ * doors (`/api`, pages, the live stream, tracker and PR comments) redact once
+ * more, for secrets registered after a result.
  */
 
 /** The result schema's own caps: the runner already kept within them; cleaning never grows text past them. */

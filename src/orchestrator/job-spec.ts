@@ -1,7 +1,9 @@
+import type { RegisterSecret } from '../config/index.js';
 import type { Mapping } from '../domain/mapping.js';
 import { MAPPING_DEFAULTS } from '../domain/mapping-schema.js';
 import type { Run } from '../domain/run.js';
 import { jobSpecSchema, type JobSpec, type ReviewComment, type RunnerTokenClaims } from '../domain/runner-protocol.js';
+import { isSecretEnvName } from '../domain/secret-env-name.js';
 import type { WorkItem } from '../domain/work-item.js';
 import { AuthError, ExternalServiceError, NotFoundError } from '../errors/index.js';
 import type { Clock, Store } from '../store/store.js';
@@ -25,6 +27,12 @@ export interface JobSpecBuilderOptions {
   envFor: (mapping: Mapping) => Record<string, string> | Promise<Record<string, string>>;
   /** Review comments a `review-feedback` run answers; none when unset. */
   reviewCommentsFor?: (run: Run) => Promise<ReviewComment[]>;
+  /**
+   * Told of every environment value whose name says it is a credential, as
+   * it is handed to a runner: the run may print it back in a summary or log.
+   * (The installation token is registered where it is minted.)
+   */
+  registerSecret?: RegisterSecret;
 }
 
 export interface JobSpecBuilder {
@@ -92,6 +100,7 @@ export function createJobSpecBuilder(options: JobSpecBuilderOptions): JobSpecBui
         options.envFor(mapping),
         run.phase === 'review-feedback' && options.reviewCommentsFor ? options.reviewCommentsFor(run) : Promise.resolve(undefined),
       ]);
+      for (const [name, value] of Object.entries(env)) if (isSecretEnvName(name)) options.registerSecret?.(value);
       const deadlineAt = run.deadlineAt ?? new Date(clock() + mapping.maxJobMinutes * 60_000).toISOString();
       const spec: JobSpec = {
         runId: run.id,

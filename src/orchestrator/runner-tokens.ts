@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { RUNNER_AUDIENCE, type RunTokenIssuer, type RunTokenPair, type RunnerAudience, type RunnerTokenClaims } from '../domain/runner-protocol.js';
+import type { RegisterSecret } from '../config/index.js';
 import { ConfigError, ValidationError } from '../errors/index.js';
 import { audienceIncludes, signatureMismatch } from './jwt-checks.js';
 import type { Clock } from '../store/store.js';
@@ -24,6 +25,8 @@ export interface RunnerTokensOptions {
   newJti?: () => string;
   /** Upper bound on a token's life however far away the deadline is (default 24 h). */
   maxLifetimeMs?: number;
+  /** Told of every token minted, until it expires: a runner may echo its own token into a summary or log. */
+  registerSecret?: RegisterSecret;
 }
 
 export type TokenFailureReason =
@@ -110,11 +113,14 @@ export function createRunnerTokens(options: RunnerTokensOptions): RunnerTokens {
       const now = options.clock();
       const iat = Math.floor(now / 1000);
       const exp = Math.floor(Math.min(deadlineMs + DEADLINE_GRACE_MS, now + maxLifetimeMs) / 1000);
-      return {
+      const pair: RunTokenPair = {
         progressToken: sign(RUNNER_AUDIENCE.progress, runId, attempt, iat, exp),
         resultToken: sign(RUNNER_AUDIENCE.result, runId, attempt, iat, exp),
         expiresAt: new Date(exp * 1000).toISOString(),
       };
+      options.registerSecret?.(pair.progressToken, { expiresAt: exp * 1000 });
+      options.registerSecret?.(pair.resultToken, { expiresAt: exp * 1000 });
+      return pair;
     },
 
     verify(token: string | undefined, audience: RunnerAudience): TokenVerification {

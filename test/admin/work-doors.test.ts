@@ -84,7 +84,7 @@ describe('the API and the panels read the same Work queries', () => {
     const api = createAdminApi({ auth, store, clock, version: 'test', trustedProxyHeader: undefined, runnerModeOverride: undefined, fly: { sessionsApp: undefined, sessionsRegion: undefined }, jira: undefined, latestCycle });
     const settle = { store, trackers: {}, clock, log, retryLimit: 2, dedupWindowMs: 86_400_000 };
     const operations = createOperations({ config, store, log, clock, trackers: {}, github: undefined, backends: {}, settle, flySessionsApp: () => 'sessions' });
-    const panels = mountAdminPanels({ config, store, log, clock, operations, latestCycle, auth, commands: api.commands, jira: undefined });
+    const panels = mountAdminPanels({ config, store, log, clock, operations, latestCycle, auth, commands: api.commands, jira: undefined, redaction: new SecretRegistry() });
     const app = createHttpApp({ log, metrics: new HttpMetrics({ defaultMetrics: false }), production: false, version: 'test', isReady: () => true, routers: [api.router, panels] });
     server = await startHttpServer(app, { port: 0, host: '127.0.0.1' });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretRegistry } from '../../src/config/index.js';
 import { GitHubAppClient } from '../../src/github/api/github-app-client.js';
 import { GitHubEmulator } from '../../src/sandbox/github/index.js';
 import { createTestLogger } from '../support/test-logger.js';
@@ -37,5 +38,28 @@ describe('GitHubAppClient against the GitHub emulator', () => {
 
   it('lists the repositories the app can reach', async () => {
     expect((await client.reachableRepos()).sort()).toEqual(['acme/api', 'acme/web']);
+  });
+});
+
+describe('GitHubAppClient tells the redactor of every installation token it is given', () => {
+  const emulator = new GitHubEmulator();
+  afterAll(() => emulator.stop());
+
+  it('registers the tokens it mints for runners and those Probot mints for the app itself', async () => {
+    await emulator.start();
+    emulator.state.addRepo({ owner: 'acme', name: 'web', defaultBranch: 'main' });
+    const secrets = new SecretRegistry();
+    const client = new GitHubAppClient({ appId: emulator.appId, privateKey: emulator.privateKeyPem, baseUrl: emulator.gheBaseUrl, log: createTestLogger().log, registerSecret: secrets.register });
+    const runnerToken = await client.repoToken('acme', 'web');
+    expect(secrets.has(runnerToken)).toBe(true);
+
+    // Probot's installation client authenticates with a token of its own, minted out of our sight.
+    const installation = await client.probot.auth(await client.installationId('acme', 'web'));
+    await installation.rest.repos.get({ owner: 'acme', repo: 'web' });
+    const sent = emulator.server.requestsTo('GET', '/repos/acme/web').at(-1)?.headers.authorization ?? '';
+    const probotToken = sent.replace(/^token\s+/i, '');
+    expect(probotToken).toMatch(/^ghs_/);
+    expect(probotToken).not.toBe(runnerToken);
+    expect(secrets.has(probotToken)).toBe(true);
   });
 });

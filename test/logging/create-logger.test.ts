@@ -22,3 +22,18 @@ describe('logger redaction', () => {
     expect(parsed[0]).toMatchObject({ component: 'dispatch', runId: 'run-1', msg: 'incoming' });
   });
 });
+
+describe('logger patterns', () => {
+  it('scrubs credential shapes nobody registered, in messages and in error stacks, and keeps the line JSON', () => {
+    const { log, lines } = createTestLogger(new SecretRegistry());
+    const ghs = `ghs_${'Zq8Xw2Vb7Nm4'.repeat(3)}`;
+    const anthropic = `sk-ant-api03-${'aB3dE5gH7jK9'.repeat(8)}`;
+    log.warn({ runId: 'run-1' }, `agent said: export ANTHROPIC_API_KEY=${anthropic}`);
+    log.error({ err: new Error(`git push https://x-access-token:${ghs}@github.com/acme/app.git failed`) }, 'push failed');
+    const text = lines.join('\n');
+    expect(text).not.toContain(ghs);
+    expect(text).not.toContain(anthropic);
+    for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    expect((JSON.parse(lines[0]!) as { msg: string }).msg).toBe('agent said: export ANTHROPIC_API_KEY=[REDACTED]');
+  });
+});

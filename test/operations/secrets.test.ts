@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretRegistry } from '../../src/config/index.js';
 import { createSecretsRoutes } from '../../src/http/api/secrets-routes.js';
 import { createFlyAppClient } from '../../src/runners/fly/create-fly-app-client.js';
 import { createSecretsService, type SecretsService } from '../../src/operations/secrets-service.js';
@@ -16,6 +17,7 @@ describe('secrets as Fly app secrets (API against the Fly emulator)', () => {
   let store: Store;
   let service: SecretsService;
   let api: ApiClient;
+  const registry = new SecretRegistry();
 
   beforeAll(async () => {
     await fly.start();
@@ -23,7 +25,7 @@ describe('secrets as Fly app secrets (API against the Fly emulator)', () => {
     await store.open();
     for (const teamKey of ['ENG', 'OPS']) await store.mappings.upsert(mappingOf({ teamKey, owner: 'acme', repo: teamKey.toLowerCase(), defaultBranch: 'main', executionMode: 'fly-machines' }));
     const client = createFlyAppClient({ client: { token: fly.token, apiUrl: fly.apiUrl, graphqlUrl: fly.graphqlUrl }, app: () => APP });
-    service = createSecretsService({ fly: client, store, clock: Date.now });
+    service = createSecretsService({ fly: client, store, clock: Date.now, registerSecret: registry.register });
     api = await startApi(store, [createSecretsRoutes({ secrets: service })]);
   });
 
@@ -52,6 +54,8 @@ describe('secrets as Fly app secrets (API against the Fly emulator)', () => {
     const audit = await store.audit.list();
     expect(audit.items.map((e) => `${e.action} ${e.target}`)).toEqual(expect.arrayContaining(['secret.set ENG_MY_TOKEN', 'secret.deleted OPS_MY_TOKEN']));
     expect(JSON.stringify(audit.items)).not.toContain('token-value');
+    // The redactor learned both values as they were set: a run that prints one shows [REDACTED].
+    expect(registry.redact('eng-token-value ops-token-value')).toBe('[REDACTED] [REDACTED]');
   });
 
   it('keeps global secrets apart from team secrets', async () => {

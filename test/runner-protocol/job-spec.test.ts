@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jobSpecSchema } from '../../src/domain/runner-protocol.js';
 import { branchFor, slugify } from '../../src/orchestrator/job-spec.js';
-import { MAPPING_SECRET, useHarnesses, type Harness } from './support/runner-harness.js';
+import { demoMapping, MAPPING_SECRET, useHarnesses, type Harness } from './support/runner-harness.js';
 
 const harness = useHarnesses();
 
@@ -50,6 +50,18 @@ describe('GET /runner/job', () => {
       env: { NODE_ENV: 'test', API_KEY: MAPPING_SECRET },
     });
     expect(h.repoTokenRequests).toEqual(['acme/app']);
+  });
+
+  it('registers the env values whose names say they are credentials as it hands them out', async () => {
+    const h = await harness();
+    await h.store.mappings.upsert(demoMapping({ extraEnv: { NODE_ENV: 'production', NPM_TOKEN: 'npm-token-value-42', DB_PASSWORD: 'hunter2-but-longer', AUTHOR_NAME: 'Jane Q. Public' } }));
+    const run = await h.seedRun();
+    expect(h.secrets.has('npm-token-value-42')).toBe(false);
+    expect((await getJob(h, h.mint(run).progressToken)).status).toBe(200);
+    expect(h.secrets.has('npm-token-value-42')).toBe(true);
+    expect(h.secrets.has('hunter2-but-longer')).toBe(true);
+    expect(h.secrets.has('production')).toBe(false);
+    expect(h.secrets.has('Jane Q. Public')).toBe(false);
   });
 
   it('keeps the branch and PR of a review-feedback run', async () => {

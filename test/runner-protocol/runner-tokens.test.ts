@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
+import { SecretRegistry } from '../../src/config/index.js';
 import { RUNNER_AUDIENCE } from '../../src/domain/runner-protocol.js';
 import { ConfigError, ValidationError } from '../../src/errors/index.js';
 import { createRunnerTokens, deriveKid, DEADLINE_GRACE_MS } from '../../src/orchestrator/runner-tokens.js';
@@ -45,6 +46,18 @@ describe('runner tokens', () => {
     const { tokens, clock } = setup();
     const pair = tokens.mint('run-1', 1, new Date(clock.now() + 30 * 24 * 3_600_000).toISOString());
     expect(Date.parse(pair.expiresAt)).toBe(clock.now() + 24 * 3_600_000);
+  });
+
+  it('registers both tokens with the redactor until they expire (and its grace)', () => {
+    const clock = new TestClock();
+    const secrets = new SecretRegistry({ clock: clock.now, graceMs: 0 });
+    const tokens = createRunnerTokens({ secrets: { current: { secret: SECRET } }, clock: clock.now, registerSecret: secrets.register });
+    const pair = tokens.mint('run-1', 1, new Date(clock.now() + 60 * 60_000).toISOString());
+    // A bare JWT is scrubbed by its shape anyway; the registry also knows it by value.
+    expect(secrets.has(pair.progressToken) && secrets.has(pair.resultToken)).toBe(true);
+    clock.advance(60 * 60_000 + DEADLINE_GRACE_MS + 1);
+    secrets.redact('');
+    expect(secrets.has(pair.progressToken) || secrets.has(pair.resultToken)).toBe(false);
   });
 
   it('refuses a bad deadline or attempt when minting', () => {

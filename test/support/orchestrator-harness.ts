@@ -32,6 +32,8 @@ export interface OrchestratorHarness {
   linear: LinearEmulator;
   jira: JiraEmulator;
   fly: FlyEmulator;
+  /** Every line the orchestrator logged (at the harness's LOG_LEVEL), across restarts. */
+  logLines: string[];
   advance: (ms: number) => void;
   addMapping: (input: Record<string, unknown>) => Promise<void>;
   cycle: () => Promise<IntakeCycleResult>;
@@ -55,6 +57,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
   const fly = new FlyEmulator({ apps: ['ai-implement-sessions'], now });
   await Promise.all([github.start(), linear.start(), jira.start(), fly.start()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'ai-implement-e2e-'));
+  const logLines: string[] = [];
   const boot = () => startOrchestrator({
     env: {
       DATA_DIR: dataDir,
@@ -85,6 +88,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     // HARNESS_LOG=1 shows the orchestrator's log when a test needs a closer look.
     logDestination: new Writable({
       write: (chunk: Buffer, _encoding, done) => {
+        logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
         if (process.env.HARNESS_LOG) process.stderr.write(chunk);
         done();
       },
@@ -101,6 +105,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     linear,
     jira,
     fly,
+    logLines,
     advance: (ms) => {
       offset += ms;
     },

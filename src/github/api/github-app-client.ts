@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { Probot, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
+import type { RegisterSecret } from '../../config/index.js';
 import { AuthError, ExternalServiceError, NotFoundError } from '../../errors/index.js';
 
 export interface GitHubAppClientOptions {
@@ -10,6 +11,8 @@ export interface GitHubAppClientOptions {
   baseUrl: string;
   log: Logger;
   clock?: () => number;
+  /** Told of every installation token minted, ours and Probot's own, with its expiry (DESIGN invariant 5). */
+  registerSecret?: RegisterSecret;
 }
 
 /** What an installation token may do. Runners get only the first two. */
@@ -41,7 +44,8 @@ export class GitHubAppClient {
 
   constructor(private readonly options: GitHubAppClientOptions) {
     this.clock = options.clock ?? Date.now;
-    const NoRetryOctokit = ProbotOctokit.defaults((defaults: Record<string, unknown>) => ({
+    const register = options.registerSecret ?? (() => undefined);
+    const NoRetryOctokit = ProbotOctokit.plugin(registerMintedTokens(register, this.clock)).defaults((defaults: Record<string, unknown>) => ({
       ...defaults,
       throttle: { enabled: false },
       retry: { enabled: false },
@@ -73,6 +77,8 @@ export class GitHubAppClient {
     const app = await this.probot.auth();
     try {
       const { data } = await app.rest.apps.createInstallationAccessToken({ installation_id: installationId, repositories: [repo], permissions });
+      // The plugin saw it too; said here as well so a runner's token is registered whatever the client.
+      this.options.registerSecret?.(data.token, { expiresAt: data.expires_at });
       this.tokens.set(key, { token: data.token, expiresAt: Date.parse(data.expires_at) });
       return data.token;
     } catch (error) {
@@ -102,6 +108,24 @@ export class GitHubAppClient {
     }
     return repos;
   }
+}
+
+const ACCESS_TOKENS_URL = /\/app\/installations\/[^/]+\/access_tokens$/;
+
+/**
+ * An Octokit plugin that registers every installation token the client is
+ * answered: Probot's app authentication mints its own (for webhook handlers
+ * and `probot.auth(id)`) out of our sight, through the client's request hook.
+ */
+function registerMintedTokens(register: RegisterSecret, clock: () => number) {
+  return (octokit: { hook: { after: (name: 'request', hook: (response: { data?: unknown }, options: { url?: string }) => void) => void } }) => {
+    octokit.hook.after('request', (response, options) => {
+      if (!options.url || !ACCESS_TOKENS_URL.test(options.url)) return;
+      const data = response.data as { token?: unknown; expires_at?: unknown } | undefined;
+      // Installation tokens live an hour when the answer does not say.
+      if (typeof data?.token === 'string') register(data.token, { expiresAt: typeof data.expires_at === 'string' ? data.expires_at : clock() + 60 * 60_000 });
+    });
+  };
 }
 
 const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -57,7 +57,8 @@ export function replyMarker(key: string): string {
   return `<!-- ai-implement:reply ${key} -->`;
 }
 
-export function createPullRequestApi(octokit: RestClient, owner: string, repo: string): PullRequestApi {
+/** `redact`: the process's redactor; every comment passes it before it is posted, whoever composed it. */
+export function createPullRequestApi(octokit: RestClient, owner: string, repo: string, redact: (text: string) => string = (text) => text): PullRequestApi {
   return {
     async getPull(number) {
       try {
@@ -91,7 +92,7 @@ export function createPullRequestApi(octokit: RestClient, owner: string, repo: s
     async ensureComment(issueNumber, key, text) {
       const marker = replyMarker(key);
       // The text may quote a ticket or a PR (reasons, titles): only our own marker may key the comment.
-      const body = `${neutraliseHiddenMarkup(text)}\n\n${marker}`;
+      const body = `${neutraliseHiddenMarkup(redact(text))}\n\n${marker}`;
       try {
         for (let page = 1; ; page++) {
           const { data } = await octokit.rest.issues.listComments({ owner, repo, issue_number: issueNumber, per_page: PAGE, page });

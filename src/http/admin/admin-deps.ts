@@ -1,6 +1,6 @@
 import type { AdminCommands } from '../../admin/admin-commands.js';
 import type { AdminAuth } from '../../admin/auth/admin-auth.js';
-import type { Config } from '../../config/index.js';
+import type { Config, Redaction } from '../../config/index.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { Operations } from '../../operations/create-operations.js';
 import type { IntakeCycleResult } from '../../orchestrator/intake-cycle.js';
@@ -30,4 +30,6 @@ export interface AdminDeps {
   projectRoot: string;
   /** How often the run page's event stream looks for changes. */
   ssePollMs?: number;
+  /** Scrubs every page, fragment and live-stream event of known secrets and credential shapes. */
+  redaction?: Redaction;
 }

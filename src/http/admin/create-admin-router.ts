@@ -30,7 +30,7 @@ export function createAdminRouter(deps: AdminDeps, options: AdminRouterOptions =
   const viewsDir = join(deps.projectRoot, 'views');
   const ctx: AdminContext = {
     deps,
-    renderer: createRenderer(viewsDir, { cache: !options.reloadTemplates }),
+    renderer: createRenderer(viewsDir, { cache: !options.reloadTemplates, ...(deps.redaction ? { redaction: deps.redaction } : {}) }),
     catalog: createCatalogReader(deps.projectRoot, deps.clock),
     work: createWorkQueries({ store: deps.store, clock: deps.clock, latestCycle: deps.latestCycle }),
   };

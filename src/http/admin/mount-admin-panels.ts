@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AdminAuth } from '../../admin/auth/admin-auth.js';
 import { clientIpOf } from '../../admin/auth/client-ip.js';
-import type { Config } from '../../config/index.js';
+import type { Config, Redaction } from '../../config/index.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { Operations } from '../../operations/create-operations.js';
 import type { IntakeCycleResult } from '../../orchestrator/intake-cycle.js';
@@ -26,6 +26,8 @@ export interface MountAdminPanelsInput {
   commands: AdminCommands;
   /** The API's Jira admin client (JQL checks, field discovery); undefined without Jira. */
   jira: JiraAdmin | undefined;
+  /** The process's redactor: pages, fragments and the live stream are scrubbed with it. */
+  redaction: Redaction;
   projectRoot?: string;
 }
 
@@ -45,6 +47,7 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       operations: input.operations,
       jira: input.jira,
       latestCycle: input.latestCycle,
+      redaction: input.redaction,
       projectRoot: input.projectRoot ?? findProjectRoot(),
     },
     { clientKeyOf: (req) => clientIpOf(req, config.trustedProxyHeader) },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ejs from 'ejs';
+import type { Redaction } from '../../config/index.js';
 import { NAV_GROUPS, type NavGroup, type PanelId } from './nav.js';
 
 /** What every page's frame needs besides the panel's own view-model. */
@@ -36,7 +37,9 @@ type Template = (data: object) => string;
  * Compiled templates are kept (unless `cache` is off for editing), so a render
  * is string building only.
  */
-export function createRenderer(viewsDir: string, options: { cache: boolean }): Renderer {
+export function createRenderer(viewsDir: string, options: { cache: boolean; redaction?: Redaction }): Renderer {
+  // Every page and fragment: the ledger may hold text from before the redactor learned a secret.
+  const clean = <T>(value: T): T => (options.redaction ? options.redaction.redactValue(value) : value);
   const compiled = new Map<string, Template>();
   const templateOf = (name: string): Template => {
     const cached = options.cache ? compiled.get(name) : undefined;
@@ -48,12 +51,14 @@ export function createRenderer(viewsDir: string, options: { cache: boolean }): R
   };
   return {
     page(template, vm, frame) {
-      const body = templateOf(template)({ vm, csrfToken: frame.csrfToken ?? '' });
-      const layout: LayoutModel = { ...frame, groups: NAV_GROUPS, body, signedIn: frame.csrfToken !== undefined };
+      const body = templateOf(template)({ vm: clean(vm), csrfToken: frame.csrfToken ?? '' });
+      // The frame's notice and error may quote a refused request; the CSRF token is ours and stays as it is.
+      const shown = { ...frame, ...(frame.notice ? { notice: clean(frame.notice) } : {}), ...(frame.error ? { error: clean(frame.error) } : {}) };
+      const layout: LayoutModel = { ...shown, groups: NAV_GROUPS, body, signedIn: frame.csrfToken !== undefined };
       return templateOf('layout')({ vm: layout, csrfToken: frame.csrfToken ?? '' });
     },
     fragment(template, vm) {
-      return templateOf(template)({ vm, csrfToken: '' });
+      return templateOf(template)({ vm: clean(vm), csrfToken: '' });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AdminAuth } from '../../admin/auth/admin-auth.js';
-import type { RunnerMode } from '../../config/index.js';
+import type { Redaction, RunnerMode } from '../../config/index.js';
 import type { IntakeCycleResult } from '../../orchestrator/intake-cycle.js';
 import type { Store } from '../../store/store.js';
 import type { JiraAdmin } from '../../trackers/jira/index.js';
@@ -33,6 +33,8 @@ export interface AdminApiDeps {
   latestCycle: () => IntakeCycleResult | undefined;
   /** More `/api/*` modules from the composition root (sessions, reaper, secrets, operations), mounted behind the same guard. */
   modules?: readonly ApiRouteModule[];
+  /** Scrubs every `/api` answer (errors too) of the secrets the process knows and of credential shapes. */
+  redaction?: Redaction;
 }
 
 /**
@@ -67,6 +69,15 @@ export function createAdminApi(deps: AdminApiDeps): ApiRouteModule & { commands:
   let document: Record<string, unknown> | undefined;
 
   const router = Router();
+  const redaction = deps.redaction;
+  if (redaction) {
+    // One place for every answer: the ledger may predate a secret the process learned since (set later, or before a restart).
+    router.use('/api', (_req, res, next) => {
+      const send = res.json.bind(res);
+      res.json = (body: unknown) => send(redaction.redactValue(body));
+      next();
+    });
+  }
   router.use(createApiGuard({ auth: deps.auth, operations }));
   for (const module of modules) router.use(module.router);
   router.get('/api/openapi.json', (_req, res) => {

@@ -57,6 +57,8 @@ export interface Harness {
   pending: PendingTicketWrites;
   repoTokenRequests: string[];
   lines: string[];
+  /** The redactor every service of this harness shares. */
+  secrets: SecretRegistry;
   close(): Promise<void>;
   seedRun(options?: { id?: string; phase?: RunPhase; status?: Run['status']; upstreamId?: string; shadowOf?: string; issueId?: string }): Promise<Run>;
   mint(run: Run): { progressToken: string; resultToken: string };
@@ -93,6 +95,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         return `ghs_scoped_${owner}_${repo}`;
       },
       envFor: (mapping) => ({ ...mapping.extraEnv, API_KEY: MAPPING_SECRET }),
+      registerSecret: secrets.register,
     }),
     ...(options.oidc && tokens ? { oidc: createOidcExchange({ store, tokens, clock: clock.now, issuer: options.oidc.issuer, audience: options.oidc.audience }) } : {}),
   });
@@ -111,6 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     pending,
     repoTokenRequests,
     lines,
+    secrets,
     async close() {
       await server.close();
       await store.close();

@@ -57,7 +57,12 @@ export function createRunEventsRoute(ctx: AdminContext): Router {
         const [steps, pipeline] = await Promise.all([store.runs.listSteps(run.id), ctx.catalog.pipeline(run.phase)]);
         const planned = pipeline?.steps ?? [];
         const now = clock();
-        const event: RunProgressEvent = { progress: buildProgress(run, steps, planned, now), stepsHtml: ctx.renderer.fragment('partials/step-tree', { steps: buildStepTree(steps, planned, now) }) };
+        const progress = buildProgress(run, steps, planned, now);
+        // The step tree comes from the renderer, which scrubs it; the progress figures are sent as JSON, so scrubbed here.
+        const event: RunProgressEvent = {
+          progress: ctx.deps.redaction ? ctx.deps.redaction.redactValue(progress) : progress,
+          stepsHtml: ctx.renderer.fragment('partials/step-tree', { steps: buildStepTree(steps, planned, now) }),
+        };
         const payload = JSON.stringify(event);
         if (payload !== last) {
           res.write(`event: progress\ndata: ${payload}\n\n`);

@@ -1,0 +1,21 @@
+import type { IssueTracker } from './issue-tracker.js';
+
+/**
+ * A tracker whose comments pass the process's redactor on their way out: the
+ * one door every ticket comment goes through (status, plan, retry limit,
+ * review and PR notices, queued retries alike), so a minted token or a secret
+ * quoted anywhere upstream never reaches a ticket. Only comments carry free
+ * text; the other calls are passed through.
+ */
+export function redactTicketComments(tracker: IssueTracker, redact: (text: string) => string): IssueTracker {
+  return {
+    kind: tracker.kind,
+    listCandidates: (scopes) => tracker.listCandidates(scopes),
+    getCandidate: (idOrIdentifier, scopes) => tracker.getCandidate(idOrIdentifier, scopes),
+    getItem: (idOrIdentifier) => tracker.getItem(idOrIdentifier),
+    addMarker: (item, marker) => tracker.addMarker(item, marker),
+    removeMarker: (item, marker) => tracker.removeMarker(item, marker),
+    transition: (item, target, stateName) => tracker.transition(item, target, stateName),
+    ensureComment: (item, key, body) => tracker.ensureComment(item, key, redact(body)),
+  };
+}
