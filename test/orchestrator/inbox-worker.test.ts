@@ -46,12 +46,13 @@ describe('InboxWorker', () => {
       await store.inbox.enqueueDelivery({ id, source: 'linear', event: 'Issue.update', payload: { n: id }, receivedAt: new Date(now).toISOString() });
     }
     worker.start();
-    await wait(30);
+    // Waits for what the worker did rather than a fixed time: on a loaded machine 30 ms was not always enough.
+    await until(async () => (await store.inbox.getDelivery('d2'))?.lastError === 'tracker unavailable' && handled.includes('d1'));
     expect(handled).toEqual(['d1']);
     expect(await store.inbox.getDelivery('d2')).toMatchObject({ status: 'pending', lastError: 'tracker unavailable' });
     faulty = false;
     now += 1_001;
-    await wait(30);
+    await until(() => handled.includes('d2'));
     await worker.stop();
     expect(handled).toEqual(['d1', 'd2']);
     expect((await store.inbox.getDelivery('d2'))?.status).toBe('completed');
@@ -143,3 +144,12 @@ describe('InboxWorker', () => {
     expect((await store.inbox.backlog())).toEqual({ pending: 0, leased: 0 });
   });
 });
+
+/** Polls a condition every 5 ms, for at most 5 s. */
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = performance.now() + 5_000;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error('condition not reached within 5 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
