@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { GitHubTokenGrant, JobSpec, ProgressBody, ResultBody, StepEvent } from '../domain/runner-protocol.js';
 import { cutText, sanitizeAgentText, type Redactor } from '../domain/sanitize-agent-text.js';
 import { createStepContext } from './create-step-context.js';
-import { createGitHubTokenSource, type GitHubTokenSourceOptions } from './github-token-source.js';
+import { createGitHubTokenSource } from './github-token-source.js';
 import type { AgentRetryPolicy } from './run-agent-step.js';
 import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
 import { loadStepModules, type LoadedStep } from './load-step-modules.js';
@@ -32,8 +32,6 @@ export interface RunJobOptions {
   agentRetry?: AgentRetryPolicy;
   /** The clock for step times, the deadline check and the GitHub token's expiry; the CLI's main passes the real one. */
   now: () => Date;
-  /** How the GitHub token is refreshed (margin, back-off); tests shorten the waits. */
-  githubTokenRefresh?: Pick<GitHubTokenSourceOptions, 'marginMs' | 'retry' | 'sleep'>;
 }
 
 const cap = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -108,7 +106,6 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
       job.github.token = grant.token;
       job.github.tokenExpiresAt = grant.expiresAt;
     },
-    ...options.githubTokenRefresh,
   });
   log.info('job received', { runId: job.runId, attempt: job.attempt, phase: job.phase, pipeline: job.pipeline, shadow: job.shadow });
   const state = createRunState();
