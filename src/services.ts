@@ -14,6 +14,7 @@ import { createJobSpecBuilder } from './orchestrator/job-spec.js';
 import { actionsOidcIssuer, createOidcExchange } from './orchestrator/oidc-exchange.js';
 import { createPendingTicketWrites } from './orchestrator/pending-ticket-writes.js';
 import { createProgressRecorder, createRunStatusPublisher } from './orchestrator/record-progress.js';
+import { createGitHubTokenRefresher } from './orchestrator/refresh-github-token.js';
 import { RunLoop } from './orchestrator/run-loop.js';
 import { createRunnerTokens, type RunnerTokens } from './orchestrator/runner-tokens.js';
 import { settleRunOutcome, type SettleDeps } from './orchestrator/settle-run-outcome.js';
@@ -170,15 +171,16 @@ export function createServices(input: ServicesInput): Services {
   });
 
   const publisher = createRunStatusPublisher({ store, trackers, clock, log, redact });
+  const mintRepoToken = async (owner: string, repo: string) => {
+    if (!github) throw new Error('GitHub App credentials are not configured');
+    return github.repoTokenGrant(owner, repo);
+  };
   const jobSpecs = createJobSpecBuilder({
     store,
     trackers,
     clock,
     github: { apiUrl: config.github.baseUrl, webUrl: input.gitWebUrl },
-    mintRepoToken: async (owner, repo) => {
-      if (!github) throw new Error('GitHub App credentials are not configured');
-      return github.repoToken(owner, repo);
-    },
+    mintRepoToken,
     envFor: (mapping) => ({ ...mapping.extraEnv }),
     reviewCommentsFor: githubApp.reviewCommentsFor,
     registerSecret: secrets.register,
@@ -193,6 +195,8 @@ export function createServices(input: ServicesInput): Services {
     finisher: createRunFinisher({ store, pending, publisher, clock, log, redact, githubWebUrl: input.githubWebUrl, afterFinish: (run) => settleRunOutcome(settle, run) }),
     jobSpecs,
     ...(oidc ? { oidc } : {}),
+    // Long runs outlive their first installation token (an hour); they ask here for the next one.
+    ...(github ? { githubTokens: createGitHubTokenRefresher({ store, log: log.child({ component: 'github-tokens' }), mintRepoToken, registerSecret: (value) => secrets.register(value) }) } : {}),
   };
 
   if (!tokens) log.warn('RUNNER_TOKEN_SECRET is not set: runner callbacks answer 501 and runs cannot be dispatched');

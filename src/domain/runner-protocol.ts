@@ -9,6 +9,8 @@ import { MODEL_PROVIDERS } from './mapping.js';
  *   runner start (env or OIDC exchange at POST /runner/token)
  *     → GET  /runner/job        Authorization: Bearer <progress token>  → JobSpec
  *     → POST /runner/progress   Authorization: Bearer <progress token>  ProgressBody (many)
+ *     → POST /runner/token      Authorization: Bearer <progress token>  GitHubTokenRequest → GitHubTokenGrant
+ *                               (before the job's GitHub token expires; as often as needed)
  *     → POST /runner/result     Authorization: Bearer <result token>    ResultBody (once)
  */
 
@@ -156,6 +158,8 @@ export const jobSpecSchema = z.object({
     apiUrl: z.string(),
     /** Installation token scoped to this one repository (contents + pull requests). */
     token: z.string(),
+    /** When `token` expires; the runner asks `POST /runner/token` for a fresh one before then (optional so older servers still validate). */
+    tokenExpiresAt: isoTime.optional(),
   }),
   agent: z.object({
     runtime: z.string(),
@@ -177,6 +181,25 @@ export const jobSpecSchema = z.object({
   env: z.record(z.string(), z.string()),
 });
 export type JobSpec = z.infer<typeof jobSpecSchema>;
+
+/**
+ * `POST /runner/token` with the run's progress token and this body: a fresh
+ * installation token for the run's repository. `kind` tells it apart from the
+ * OIDC exchange on the same route (whose body is `{ runId }` alone).
+ */
+export const githubTokenRequestSchema = z.object({
+  runId: z.string().min(1).max(200),
+  attempt: z.number().int().positive(),
+  kind: z.literal('github'),
+});
+export type GitHubTokenRequest = z.infer<typeof githubTokenRequestSchema>;
+
+/** The answer: a token scoped to the run's one repository (contents + pull requests), and when it expires. */
+export const githubTokenGrantSchema = z.object({
+  token: z.string().min(1),
+  expiresAt: isoTime,
+});
+export type GitHubTokenGrant = z.infer<typeof githubTokenGrantSchema>;
 
 /** `POST /runner/token` answer after a GitHub Actions OIDC exchange. */
 export interface RunnerTokenExchange {

@@ -1,11 +1,12 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
-import { RUNNER_AUDIENCE, progressBodySchema, resultBodySchema, type RunnerAudience, type RunnerTokenClaims } from '../domain/runner-protocol.js';
+import { RUNNER_AUDIENCE, githubTokenRequestSchema, progressBodySchema, resultBodySchema, type RunnerAudience, type RunnerTokenClaims } from '../domain/runner-protocol.js';
 import type { RunFinisher } from '../orchestrator/finish-run.js';
 import type { JobSpecBuilder } from '../orchestrator/job-spec.js';
 import type { OidcExchange } from '../orchestrator/oidc-exchange.js';
 import type { ProgressRecorder } from '../orchestrator/record-progress.js';
+import type { GitHubTokenRefresher } from '../orchestrator/refresh-github-token.js';
 import { RunnerRefusal, assertSameRun, type RunnerRefusalReason, type RunnerTokens, type TokenFailureReason } from '../orchestrator/runner-tokens.js';
 import { HttpError } from './http-error.js';
 
@@ -15,8 +16,10 @@ export interface RunnerRoutesDeps {
   progress: ProgressRecorder;
   finisher: RunFinisher;
   jobSpecs: JobSpecBuilder;
-  /** Unset when GitHub Actions OIDC is not configured: `/runner/token` answers 501. */
+  /** Unset when GitHub Actions OIDC is not configured: the OIDC exchange at `/runner/token` answers 501. */
   oidc?: OidcExchange;
+  /** Unset without GitHub App credentials: a GitHub token request at `/runner/token` answers 501. */
+  githubTokens?: GitHubTokenRefresher;
 }
 
 /**
@@ -49,9 +52,15 @@ const REFUSALS: Record<RunnerRefusalReason, { status: number; code: string }> = 
   'rate-limited': { status: 429, code: 'rate_limited' },
   'tracker-unavailable': { status: 503, code: 'tracker_unavailable' },
   'issuer-unavailable': { status: 503, code: 'oidc_issuer_unavailable' },
+  'github-unavailable': { status: 503, code: 'github_unavailable' },
 };
 
 const tokenRequestSchema = z.object({ runId: z.string().min(1).max(200) });
+
+/** A body naming a `kind` asks for a GitHub token (and a wrong kind gets its 400); the OIDC exchange's body has none. */
+function asksForGitHubToken(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'kind' in body;
+}
 
 function bearerOf(req: Request): string | undefined {
   const header = req.headers.authorization;
@@ -78,7 +87,12 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new HttpError(400, 'invalid_body', `Invalid request body: ${field}: ${issue?.message ?? 'invalid'}`, {}, { field });
 }
 
-/** The four runner callback routes: verify → parse → call a service → JSON. */
+/**
+ * The runner callback routes: verify → parse → call a service → JSON.
+ * `/runner/token` carries two operations told apart by the body: the OIDC
+ * exchange (`{ runId }`, an Actions id token) and a fresh GitHub token for a
+ * working run (`{ runId, attempt, kind: 'github' }`, the run's progress token).
+ */
 export function createRunnerRoutes(deps: RunnerRoutesDeps): Router {
   const router = Router();
 
@@ -128,6 +142,20 @@ export function createRunnerRoutes(deps: RunnerRoutesDeps): Router {
 
   router.post('/runner/token', async (req, res) => {
     requireTokens();
+    if (asksForGitHubToken(req.body)) {
+      if (!deps.githubTokens) throw new HttpError(501, 'github_tokens_disabled', 'GitHub App credentials are not configured: there is no installation token to hand out');
+      const claims = verify(req, RUNNER_AUDIENCE.progress);
+      const body = parseBody(githubTokenRequestSchema, req.body);
+      try {
+        assertSameRun(claims, body);
+        const grant = await deps.githubTokens.refresh(claims);
+        // A credential: no proxy or client cache keeps it.
+        res.set('Cache-Control', 'no-store').json(grant);
+      } catch (error) {
+        throw toHttpError(error);
+      }
+      return;
+    }
     if (!deps.oidc) throw new HttpError(501, 'oidc_disabled', 'GitHub Actions OIDC exchange is not configured');
     const idToken = bearerOf(req);
     if (!idToken) throw new HttpError(401, 'missing_token', 'An OIDC id token is required as the bearer token', { 'WWW-Authenticate': 'Bearer' });

@@ -2,7 +2,7 @@ import type { RegisterSecret } from '../config/index.js';
 import type { Mapping } from '../domain/mapping.js';
 import { MAPPING_DEFAULTS } from '../domain/mapping-schema.js';
 import type { Run } from '../domain/run.js';
-import { jobSpecSchema, type JobSpec, type ReviewComment, type RunnerTokenClaims } from '../domain/runner-protocol.js';
+import { jobSpecSchema, type GitHubTokenGrant, type JobSpec, type ReviewComment, type RunnerTokenClaims } from '../domain/runner-protocol.js';
 import { isSecretEnvName } from '../domain/secret-env-name.js';
 import type { WorkItem } from '../domain/work-item.js';
 import { AuthError, ExternalServiceError, NotFoundError } from '../errors/index.js';
@@ -21,8 +21,8 @@ export interface JobSpecBuilderOptions {
     /** Where clone URLs point (`https://github.com`). */
     webUrl: string;
   };
-  /** A short-lived installation token for this one repository (contents + pull_requests write), never the App key. */
-  mintRepoToken: (owner: string, repo: string) => Promise<string>;
+  /** A short-lived installation token for this one repository (contents + pull_requests write) and its expiry, never the App key. */
+  mintRepoToken: (owner: string, repo: string) => Promise<GitHubTokenGrant>;
   /** The mapping's extra env plus its secrets (team prefix removed). */
   envFor: (mapping: Mapping) => Record<string, string> | Promise<Record<string, string>>;
   /** Review comments a `review-feedback` run answers; none when unset. */
@@ -95,7 +95,7 @@ export function createJobSpecBuilder(options: JobSpecBuilderOptions): JobSpecBui
       const mapping = await store.mappings.get(run.mappingKey);
       if (!mapping) throw new RunnerRefusal('mapping-missing', `The project ${run.mappingKey} of run ${run.id} no longer exists`);
       const item = await ticketOf(run);
-      const [token, env, reviewComments] = await Promise.all([
+      const [grant, env, reviewComments] = await Promise.all([
         options.mintRepoToken(mapping.owner, mapping.repo),
         options.envFor(mapping),
         run.phase === 'review-feedback' && options.reviewCommentsFor ? options.reviewCommentsFor(run) : Promise.resolve(undefined),
@@ -119,7 +119,7 @@ export function createJobSpecBuilder(options: JobSpecBuilderOptions): JobSpecBui
           branch: run.branch ?? branchFor(item.identifier, item.title),
           ...(run.prNumber ? { prNumber: run.prNumber } : {}),
         },
-        github: { apiUrl: options.github.apiUrl, token },
+        github: { apiUrl: options.github.apiUrl, token: grant.token, tokenExpiresAt: grant.expiresAt },
         agent: {
           runtime: mapping.agentRuntime,
           provider: mapping.provider,

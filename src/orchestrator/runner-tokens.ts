@@ -175,9 +175,10 @@ export type RunnerRefusalReason =
   | 'tracker-unavailable'
   | 'identity-rejected'
   | 'issuer-unavailable'
+  | 'github-unavailable'
   | 'rate-limited';
 
-/** Thrown by the runner callback services (progress, result, job, OIDC exchange). */
+/** Thrown by the runner callback services (progress, result, job, OIDC exchange, GitHub token refresh). */
 export class RunnerRefusal extends Error {
   override readonly name = 'RunnerRefusal';
   constructor(

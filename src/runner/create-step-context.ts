@@ -1,4 +1,5 @@
 import { RUNNER_ENV, type JobSpec, type StepEvent } from '../domain/runner-protocol.js';
+import type { GitHubTokenSource } from './github-token-source.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import { recordAgentCall } from './record-agent-call.js';
 import type { RunnerLog } from './runner-log.js';
@@ -60,6 +61,8 @@ export interface StepContextDeps {
   baseEnv: NodeJS.ProcessEnv;
   now: () => Date;
   report: (event: StepEvent) => Promise<void>;
+  /** The GitHub token, refreshed before it expires: read at each git or API call, never once per step. */
+  githubToken: GitHubTokenSource;
 }
 
 /** One context per step: its own log buffer and `with:` options, shared job, state and collaborators. */
@@ -67,7 +70,6 @@ export function createStepContext(deps: StepContextDeps, stepId: string, options
   const { job, state, log } = deps;
   const buffer = new StepLogBuffer(log);
   const env = commandEnv(deps.baseEnv, job);
-  const withGit = gitEnv(env, job.github.token, log);
   const exec = (command: string, args: string[], extra: Partial<RunCommandOptions> = {}) =>
     runCommand(command, args, {
       cwd: extra.cwd ?? deps.repoDir,
@@ -84,10 +86,13 @@ export function createStepContext(deps: StepContextDeps, stepId: string, options
     log: buffer,
     state,
     exec,
-    git: (args, extra = {}) => {
+    git: async (args, extra = {}) => {
       buffer.line(`$ git ${args.join(' ')}`);
+      // Built per call: a step that runs for an hour (an agent, a feedback loop) must not push with the token it started with.
+      const withGit = gitEnv(env, await deps.githubToken.current(), log);
       return exec('git', args, { ...extra, env: { ...withGit, ...extra.env } });
     },
+    githubToken: () => deps.githubToken.current(),
     async runAgent(request) {
       const guidance = await readAgentGuidance(deps.repoDir, job.phase);
       if (guidance.warning) log.warn(guidance.warning);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobSpecSchema, type JobSpec, type ProgressBody, type ResultBody } from '../domain/runner-protocol.js';
+import { githubTokenGrantSchema, jobSpecSchema, type GitHubTokenGrant, type GitHubTokenRequest, type JobSpec, type ProgressBody, type ResultBody } from '../domain/runner-protocol.js';
 import { DEFAULT_RETRY, realSleep, retryWithBackoff, type RetryPolicy, type Sleep } from './retry-with-backoff.js';
 import type { RunnerLog } from './runner-log.js';
 
@@ -60,6 +60,19 @@ export class OrchestratorClient {
       this.options.log.warn('progress report not delivered', { reason: (error as Error).message });
       return false;
     }
+  }
+
+  /**
+   * One request for a fresh GitHub installation token; the caller
+   * (github-token-source.ts) decides how to retry, since it knows how long
+   * the current token still lasts.
+   */
+  async refreshGitHubToken(run: { runId: string; attempt: number }): Promise<GitHubTokenGrant> {
+    const body: GitHubTokenRequest = { runId: run.runId, attempt: run.attempt, kind: 'github' };
+    const json = await this.request('POST', '/runner/token', this.options.progressToken, body);
+    const parsed = githubTokenGrantSchema.safeParse(json);
+    if (!parsed.success) throw new OrchestratorHttpError(`GitHub token answer does not match the protocol: ${z.prettifyError(parsed.error)}`, 200);
+    return parsed.data;
   }
 
   /**

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import type { JobSpec, ProgressBody, ResultBody, StepEvent } from '../domain/runner-protocol.js';
+import type { GitHubTokenGrant, JobSpec, ProgressBody, ResultBody, StepEvent } from '../domain/runner-protocol.js';
 import { cutText, sanitizeAgentText, type Redactor } from '../domain/sanitize-agent-text.js';
 import { createStepContext } from './create-step-context.js';
+import { createGitHubTokenSource } from './github-token-source.js';
 import type { AgentRetryPolicy } from './run-agent-step.js';
 import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
 import { loadStepModules, type LoadedStep } from './load-step-modules.js';
@@ -16,6 +17,8 @@ export interface JobChannel {
   getJob(): Promise<JobSpec>;
   postProgress(body: ProgressBody): Promise<boolean>;
   postResult(body: ResultBody): Promise<void>;
+  /** A fresh GitHub token for the run's repository; a channel without it (a test's) leaves the job's token as it is. */
+  refreshGitHubToken?(run: { runId: string; attempt: number }): Promise<GitHubTokenGrant>;
 }
 
 export interface RunJobOptions {
@@ -27,7 +30,7 @@ export interface RunJobOptions {
   runtimes?: ReadonlyMap<string, AgentRuntime>;
   /** How an overloaded or stalled agent is retried; the CLI reads it from the environment for tests. */
   agentRetry?: AgentRetryPolicy;
-  /** The clock for step times and the deadline check; the CLI's main passes the real one. */
+  /** The clock for step times, the deadline check and the GitHub token's expiry; the CLI's main passes the real one. */
   now: () => Date;
 }
 
@@ -90,8 +93,20 @@ export function buildResult(job: JobSpec, state: RunState, redact: Redactor, fai
 export async function runJob(options: RunJobOptions): Promise<ResultBody> {
   const { channel, log, now } = options;
   const job = await channel.getJob();
-  log.addSecret(job.github.token);
   for (const value of Object.values(job.env)) log.addSecret(value);
+  const refresh = channel.refreshGitHubToken?.bind(channel);
+  const githubToken = createGitHubTokenSource({
+    token: job.github.token,
+    ...(job.github.tokenExpiresAt ? { expiresAt: job.github.tokenExpiresAt } : {}),
+    ...(refresh ? { refresh: () => refresh({ runId: job.runId, attempt: job.attempt }) } : {}),
+    now,
+    log,
+    // The spec stays current, so a custom step reading ctx.job.github.token gets the newest token too.
+    onRefresh: (grant) => {
+      job.github.token = grant.token;
+      job.github.tokenExpiresAt = grant.expiresAt;
+    },
+  });
   log.info('job received', { runId: job.runId, attempt: job.attempt, phase: job.phase, pipeline: job.pipeline, shadow: job.shadow });
   const state = createRunState();
   const runtimes = options.runtimes ?? AGENT_RUNTIMES;
@@ -125,7 +140,7 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
     steps: [],
   });
   const report = (event: StepEvent) => progress({ steps: [event] }).then(() => undefined);
-  const deps = { job, workdir: options.workdir, repoDir: join(options.workdir, 'repo'), state, log, runtimes, ...(options.agentRetry ? { agentRetry: options.agentRetry } : {}), baseEnv: options.baseEnv, now, report };
+  const deps = { job, workdir: options.workdir, repoDir: join(options.workdir, 'repo'), state, log, runtimes, ...(options.agentRetry ? { agentRetry: options.agentRetry } : {}), baseEnv: options.baseEnv, now, report, githubToken };
 
   let failure: { step: string; reason: string } | undefined;
   for (const entry of entries) {

@@ -76,8 +76,14 @@ export interface StepContext {
   readonly state: RunState;
   /** Runs a command in the repository (by default) with its output captured into the step log. */
   exec(command: string, args: string[], options?: Partial<RunCommandOptions>): Promise<CommandResult>;
-  /** Runs git with the installation token supplied out of band (never in argv or in remote URLs). */
+  /** Runs git with the installation token supplied out of band (never in argv or in remote URLs), refreshed when it nears expiry. */
   git(args: string[], options?: Partial<RunCommandOptions>): Promise<CommandResult>;
+  /**
+   * The installation token for a GitHub API call, fresh enough for it: ask
+   * right before each call rather than keeping one (it lives an hour; runs
+   * can last two). Rejects with the reason when no usable token can be had.
+   */
+  githubToken(): Promise<string>;
   /** Runs the job's agent runtime in the repository, with model, turns and time limits applied. */
   runAgent(request: AgentRequest): Promise<AgentStepResult>;
   /** Reports a sub-step (a feedback iteration, say); `parentId` is filled in. */

@@ -63,3 +63,31 @@ describe('GitHubAppClient tells the redactor of every installation token it is g
     expect(secrets.has(probotToken)).toBe(true);
   });
 });
+
+describe('GitHubAppClient token cache under a moved clock', () => {
+  let offsetMs = 0;
+  const now = () => Date.now() + offsetMs;
+  // Tokens are issued and checked on the moved clock; App JWTs stay on real time (Probot signs them).
+  const emulator = new GitHubEmulator({ tokenNow: () => new Date(now()) });
+  let client: GitHubAppClient;
+
+  beforeAll(async () => {
+    await emulator.start();
+    emulator.state.addRepo({ owner: 'acme', name: 'web', defaultBranch: 'main' });
+    client = new GitHubAppClient({ appId: emulator.appId, privateKey: emulator.privateKeyPem, baseUrl: emulator.gheBaseUrl, log: createTestLogger().log, clock: now });
+  });
+  afterAll(() => emulator.stop());
+
+  it('never hands out a token with less than 15 minutes left: a run starting late in the hour gets a fresh one', async () => {
+    const first = await client.repoTokenGrant('acme', 'web');
+    expect(Date.parse(first.expiresAt)).toBeGreaterThan(now() + 59 * 60_000);
+    offsetMs = 44 * 60_000;
+    expect(await client.repoTokenGrant('acme', 'web')).toEqual(first);
+    offsetMs = 46 * 60_000;
+    const second = await client.repoTokenGrant('acme', 'web');
+    expect(second.token).not.toBe(first.token);
+    expect(Date.parse(second.expiresAt)).toBeGreaterThan(now() + 59 * 60_000);
+    expect(await client.repoToken('acme', 'web')).toBe(second.token);
+    expect(emulator.server.requestsTo('POST', /\/app\/installations\/\d+\/access_tokens$/)).toHaveLength(2);
+  });
+});

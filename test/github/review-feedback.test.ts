@@ -54,7 +54,7 @@ describe('review feedback: debounced, batched, capped (real Probot app)', () => 
       trackers: f.trackers,
       clock: f.now,
       github: { apiUrl: f.github.gheBaseUrl, webUrl: f.github.url },
-      mintRepoToken: async () => 'ghs_test',
+      mintRepoToken: async () => ({ token: 'ghs_test', expiresAt: new Date(f.now() + 3_600_000).toISOString() }),
       envFor: () => ({}),
       reviewCommentsFor: f.integration.reviewCommentsFor,
     });

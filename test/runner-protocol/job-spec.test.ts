@@ -44,7 +44,7 @@ describe('GET /runner/job', () => {
         cloneUrl: 'http://github.test/acme/app.git',
         branch: `ai-implement/${run.identifier.toLowerCase()}-add-a-dark-mode-toggle-to-settings`,
       },
-      github: { apiUrl: 'http://github.test/api/v3', token: 'ghs_scoped_acme_app' },
+      github: { apiUrl: 'http://github.test/api/v3', token: 'ghs_scoped_acme_app', tokenExpiresAt: new Date(h.clock.now() + 3_600_000).toISOString() },
       agent: { runtime: 'claude-code', provider: 'anthropic', maxTurns: 50, maxIterations: 3, maxJobMinutes: 60 },
       instructions: 'Keep it small',
       env: { NODE_ENV: 'test', API_KEY: MAPPING_SECRET },

@@ -34,6 +34,8 @@ export interface OrchestratorHarness {
   fly: FlyEmulator;
   /** Every line the orchestrator logged (at the harness's LOG_LEVEL), across restarts. */
   logLines: string[];
+  /** The moved clock (epoch ms) the orchestrator and the Linear, Jira and Fly emulators read. */
+  now: () => number;
   advance: (ms: number) => void;
   addMapping: (input: Record<string, unknown>) => Promise<void>;
   cycle: () => Promise<IntakeCycleResult>;
@@ -45,13 +47,22 @@ export interface OrchestratorHarness {
   stop: () => Promise<void>;
 }
 
-export async function startHarness(extraEnv: Record<string, string> = {}): Promise<OrchestratorHarness> {
+export interface HarnessOptions {
+  /**
+   * GitHub installation tokens are issued and expire on the moved clock too
+   * (REST and git over HTTP), so a test can outlive a token's hour. Off by
+   * default: Probot caches the tokens it mints itself on real time.
+   */
+  githubTokensOnMovedClock?: boolean;
+}
+
+export async function startHarness(extraEnv: Record<string, string> = {}, options: HarnessOptions = {}): Promise<OrchestratorHarness> {
   let offset = 0;
   const clock = () => Date.now() + offset;
   // Linear, Jira and Fly share the moved clock (webhook timestamps agree across a jump). GitHub
   // keeps real time: Probot signs App JWTs with the real clock, as it would in production.
   const now = () => new Date(clock());
-  const github = new GitHubEmulator();
+  const github = new GitHubEmulator(options.githubTokensOnMovedClock ? { tokenNow: now } : {});
   const linear = new LinearEmulator({ now });
   const jira = new JiraEmulator({ now });
   const fly = new FlyEmulator({ apps: ['ai-implement-sessions'], now });
@@ -106,6 +117,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     jira,
     fly,
     logLines,
+    now: clock,
     advance: (ms) => {
       offset += ms;
     },

@@ -22,12 +22,17 @@ export const RUNNER_TOKEN_PERMISSIONS: TokenPermissions = { contents: 'write', p
 // `workflows: write` lets workflow sync write files under .github/workflows.
 const ORCHESTRATOR_PERMISSIONS: TokenPermissions = { contents: 'write', pull_requests: 'write', issues: 'write', actions: 'write', workflows: 'write', metadata: 'read' };
 
-/** Tokens live an hour; refresh with ten minutes to spare. */
-const REFRESH_MARGIN_MS = 10 * 60_000;
+/**
+ * Tokens live an hour. None is handed out with less than this left: a runner
+ * uses its token for git and the API until ten minutes before it expires
+ * (then asks for a fresh one), and the orchestrator's own calls need a few.
+ */
+export const MIN_TOKEN_LIFE_MS = 15 * 60_000;
 
-interface CachedToken {
+/** An installation token and when it expires (ISO time, as GitHub says it). */
+export interface RepoTokenGrant {
   token: string;
-  expiresAt: number;
+  expiresAt: string;
 }
 
 /**
@@ -38,7 +43,7 @@ interface CachedToken {
  */
 export class GitHubAppClient {
   readonly probot: Probot;
-  private readonly tokens = new Map<string, CachedToken>();
+  private readonly tokens = new Map<string, RepoTokenGrant>();
   private readonly installations = new Map<string, number>();
   private readonly clock: () => number;
 
@@ -70,17 +75,23 @@ export class GitHubAppClient {
 
   /** A token scoped to this one repository with exactly `permissions`. */
   async repoToken(owner: string, repo: string, permissions: TokenPermissions = RUNNER_TOKEN_PERMISSIONS): Promise<string> {
+    return (await this.repoTokenGrant(owner, repo, permissions)).token;
+  }
+
+  /** The same token with its expiry, for a runner that must know when to ask again; cached while it has MIN_TOKEN_LIFE_MS left. */
+  async repoTokenGrant(owner: string, repo: string, permissions: TokenPermissions = RUNNER_TOKEN_PERMISSIONS): Promise<RepoTokenGrant> {
     const key = `${owner}/${repo}:${JSON.stringify(permissions)}`.toLowerCase();
     const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt - REFRESH_MARGIN_MS > this.clock()) return cached.token;
+    if (cached && Date.parse(cached.expiresAt) - MIN_TOKEN_LIFE_MS > this.clock()) return cached;
     const installationId = await this.installationId(owner, repo);
     const app = await this.probot.auth();
     try {
       const { data } = await app.rest.apps.createInstallationAccessToken({ installation_id: installationId, repositories: [repo], permissions });
       // The plugin saw it too; said here as well so a runner's token is registered whatever the client.
       this.options.registerSecret?.(data.token, { expiresAt: data.expires_at });
-      this.tokens.set(key, { token: data.token, expiresAt: Date.parse(data.expires_at) });
-      return data.token;
+      const grant = { token: data.token, expiresAt: data.expires_at };
+      this.tokens.set(key, grant);
+      return grant;
     } catch (error) {
       throw toServiceError(error, `create a token for ${owner}/${repo}`);
     }

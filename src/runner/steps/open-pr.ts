@@ -3,9 +3,10 @@ import { PR_METADATA_PATTERN, renderPrMetadata } from '../../domain/runner-proto
 import { createPullRequest, findPullRequest, updatePullRequestBody, type GitHubTarget } from '../github-pulls.js';
 import type { StepContext, StepModule } from '../step-types.js';
 
-export function githubTarget(ctx: StepContext): GitHubTarget {
-  // Every text posted to GitHub is scrubbed of the job's secrets (the step log knows them all).
-  return { apiUrl: ctx.job.github.apiUrl, token: ctx.job.github.token, owner: ctx.job.repo.owner, repo: ctx.job.repo.name, redact: (text) => ctx.log.redact(text) };
+/** Where and as whom to call GitHub, built right before the calls so the token is a current one. */
+export async function githubTarget(ctx: StepContext): Promise<GitHubTarget> {
+  // Every text posted to GitHub is scrubbed of the job's secrets (the step log knows them all, old tokens too).
+  return { apiUrl: ctx.job.github.apiUrl, token: await ctx.githubToken(), owner: ctx.job.repo.owner, repo: ctx.job.repo.name, redact: (text) => ctx.log.redact(text) };
 }
 
 export function prMetadataMarker(ctx: StepContext): string {
@@ -57,7 +58,7 @@ export const openPrStep: StepModule = {
   async run(ctx) {
     const { job } = ctx;
     if (job.shadow) return { status: 'skipped', summary: 'shadow run: no pull request' };
-    const target = githubTarget(ctx);
+    const target = await githubTarget(ctx);
     const existing = await findPullRequest(target, job.repo.branch, job.repo.prNumber);
     if (existing) {
       if (!namesThisTicket(existing.body, ctx)) await updatePullRequestBody(target, existing.number, `${existing.body}\n\n${prMetadataMarker(ctx)}`);

@@ -22,7 +22,7 @@ export const reviewStep: StepModule = {
     if (result.exitCode !== 0 || result.timedOut || result.stalled) return { status: 'failed', summary: describeAgentFailure(result, 'reviewing') };
     if (result.text.trim() === '') return { status: 'failed', summary: `${result.runtime} wrote no review` };
     const marker = `<!-- ai-implement:review ${ctx.job.runId} -->`;
-    const comment = await ensurePullComment(githubTarget(ctx), number, marker, `### AI-Implement review\n\n${neutraliseHiddenMarkup(result.text.trim())}`);
+    const comment = await ensurePullComment(await githubTarget(ctx), number, marker, `### AI-Implement review\n\n${neutraliseHiddenMarkup(result.text.trim())}`);
     return { status: 'passed', summary: 'review posted on the pull request', output: { commentId: comment.id, url: comment.url } };
   },
 };

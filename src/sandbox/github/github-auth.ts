@@ -52,7 +52,7 @@ export function requireInstallationToken(state: GitHubState, header: string | st
   const token = bearer(header);
   if (!token) throw new GitHubApiError(401, 'Requires authentication');
   const record = state.tokens.get(token);
-  if (!record || record.expiresAt.getTime() <= state.now().getTime()) throw unauthorized();
+  if (!record || record.expiresAt.getTime() <= state.tokenNow().getTime()) throw unauthorized();
   const installation = state.installations.get(record.installationId);
   if (!installation || installation.suspended) throw unauthorized();
   return record;
@@ -130,7 +130,7 @@ export function issueInstallationToken(state: GitHubState, installation: Install
   const token: InstallationToken = {
     token: `ghs_${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36)}`,
     installationId: installation.id,
-    expiresAt: new Date(state.now().getTime() + TOKEN_TTL_MS),
+    expiresAt: new Date(state.tokenNow().getTime() + TOKEN_TTL_MS),
     repositoryIds,
     permissions,
   };

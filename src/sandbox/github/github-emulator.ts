@@ -21,8 +21,15 @@ export interface GitHubEmulatorOptions {
   appName?: string;
   /** PKCS#8 or PKCS#1 PEM; a fresh 2048-bit key pair is generated when unset. */
   privateKeyPem?: string;
-  /** Clock for tokens, timestamps and JWT checks. */
+  /** Clock for timestamps, App JWT checks and (unless `tokenNow` is set) installation tokens. */
   now?: () => Date;
+  /**
+   * Clock for installation tokens alone: when they are issued, when they
+   * expire, in REST and in git over HTTP. A test moves it to outlive a
+   * token's hour while Probot, which signs App JWTs with the real clock,
+   * is still checked against `now`.
+   */
+  tokenNow?: () => Date;
   /** Requests allowed per hour before the primary rate limit answers 403. */
   rateLimit?: number;
 }
@@ -74,7 +81,7 @@ export class GitHubEmulator {
       this.privateKeyPem = pair.privateKey;
       this.publicKeyPem = pair.publicKey;
     }
-    this.state = new GitHubState(this.now, { login: `${this.appSlug}[bot]`, id: 41_000_000 + this.appId, type: 'Bot' });
+    this.state = new GitHubState(this.now, { login: `${this.appSlug}[bot]`, id: 41_000_000 + this.appId, type: 'Bot' }, options.tokenNow);
     const limit = options.rateLimit ?? 5000;
     this.rateLimit = { limit, remaining: limit, resetAt: new Date(this.now().getTime() + HOUR_MS) };
     const app: AppIdentity = {

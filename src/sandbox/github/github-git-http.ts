@@ -60,7 +60,7 @@ export class GitHttpBackend {
     if (!basic) return challenge;
     const password = Buffer.from(basic, 'base64').toString('utf8').split(':').slice(1).join(':');
     const token = this.state.tokens.get(password);
-    if (!token || token.expiresAt.getTime() <= this.state.now().getTime() || !tokenCoversRepo(this.state, token, repo)) return challenge;
+    if (!token || token.expiresAt.getTime() <= this.state.tokenNow().getTime() || !tokenCoversRepo(this.state, token, repo)) return challenge;
     if (!hasLevel(token.permissions.contents, pushing ? 'write' : 'read')) {
       return { status: 403, body: pushing ? 'Permission to push denied: the token has no contents: write\n' : 'The token cannot read contents\n' };
     }

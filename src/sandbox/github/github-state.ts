@@ -73,10 +73,16 @@ export class GitHubState {
   private readonly accounts = new Map<string, GitHubAccount>();
   private nextId = 1000;
 
+  /** The clock installation tokens are issued and checked against (REST and git over HTTP); `now` unless a test moves it apart. */
+  readonly tokenNow: () => Date;
+
   constructor(
     readonly now: () => Date,
     readonly botAccount: GitHubAccount,
-  ) {}
+    tokenNow?: () => Date,
+  ) {
+    this.tokenNow = tokenNow ?? now;
+  }
 
   newId(): number {
     this.nextId += 1;

@@ -12,6 +12,7 @@ import { createJobSpecBuilder } from '../../../src/orchestrator/job-spec.js';
 import { createOidcExchange } from '../../../src/orchestrator/oidc-exchange.js';
 import { createPendingTicketWrites, type PendingTicketWrites } from '../../../src/orchestrator/pending-ticket-writes.js';
 import { createProgressRecorder, createRunStatusPublisher } from '../../../src/orchestrator/record-progress.js';
+import { createGitHubTokenRefresher } from '../../../src/orchestrator/refresh-github-token.js';
 import { createRunnerTokens, type RunnerTokens } from '../../../src/orchestrator/runner-tokens.js';
 import { createMemoryStore } from '../../../src/store/memory/create-memory-store.js';
 import type { Store } from '../../../src/store/store.js';
@@ -81,6 +82,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const publisher = createRunStatusPublisher({ store, trackers, clock: clock.now, log, redact, ...(options.throttleMs !== undefined ? { throttleMs: options.throttleMs } : {}) });
   const pending = createPendingTicketWrites({ store, trackers, clock: clock.now, log });
   const repoTokenRequests: string[] = [];
+  // An hour from the harness clock, as GitHub mints them.
+  const mintRepoToken = async (owner: string, repo: string) => {
+    repoTokenRequests.push(`${owner}/${repo}`);
+    return { token: `ghs_scoped_${owner}_${repo}`, expiresAt: new Date(clock.now() + 3_600_000).toISOString() };
+  };
   const router = createRunnerRoutes({
     tokens,
     progress: createProgressRecorder({ store, publisher, clock: clock.now, log, redact, ...(options.ratePerMinute ? { ratePerMinute: options.ratePerMinute } : {}) }),
@@ -90,13 +96,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       trackers,
       clock: clock.now,
       github: { apiUrl: 'http://github.test/api/v3', webUrl: 'http://github.test' },
-      mintRepoToken: async (owner, repo) => {
-        repoTokenRequests.push(`${owner}/${repo}`);
-        return `ghs_scoped_${owner}_${repo}`;
-      },
+      mintRepoToken,
       envFor: (mapping) => ({ ...mapping.extraEnv, API_KEY: MAPPING_SECRET }),
       registerSecret: secrets.register,
     }),
+    githubTokens: createGitHubTokenRefresher({ store, log, mintRepoToken, registerSecret: (value) => secrets.register(value) }),
     ...(options.oidc && tokens ? { oidc: createOidcExchange({ store, tokens, clock: clock.now, issuer: options.oidc.issuer, audience: options.oidc.audience }) } : {}),
   });
   const app = createHttpApp({ log, metrics: new HttpMetrics({ defaultMetrics: false }), production: true, version: 'test', isReady: () => true, routers: [router] });

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../../src/runner/run-command.js';
 import { GitHubEmulator } from '../../../src/sandbox/github/index.js';
@@ -71,5 +72,32 @@ describe('GitHub emulator: git over HTTP', () => {
     const push = await readOnly(work, 'push', '-q', 'origin', 'HEAD:refs/heads/sneaky');
     expect(push.exitCode).not.toBe(0);
     expect(github.state.readFile('acme', 'web', 'x.txt', 'sneaky')).toBeUndefined();
+  });
+
+  it('refuses a token past its hour on the token clock, in git and in REST, while App JWTs stay on real time', async () => {
+    let offsetMs = 0;
+    const moved = new GitHubEmulator({ tokenNow: () => new Date(Date.now() + offsetMs) });
+    await moved.start();
+    try {
+      moved.state.addRepo({ owner: 'acme', name: 'api', files: { 'README.md': '# api\n' } });
+      const installation = moved.state.installationFor('acme')!;
+      const token = moved.issueToken(installation.id, { permissions: { contents: 'write' } }).token;
+      const git = gitWith(token);
+      expect((await git(dir, 'clone', '--quiet', `${moved.url}/acme/api.git`, 'api-before')).exitCode).toBe(0);
+      offsetMs = 61 * 60_000;
+      const late = await git(dir, 'clone', '--quiet', `${moved.url}/acme/api.git`, 'api-after');
+      expect(late.exitCode).not.toBe(0);
+      const rest = await fetch(`${moved.url}/repos/acme/api`, { headers: { authorization: `token ${token}` } });
+      expect(rest.status).toBe(401);
+      // An App JWT signed on real time still passes, and the token it mints lives an hour from the moved clock.
+      const iat = Math.floor(Date.now() / 1000) - 30;
+      const appJwt = jwt.sign({ iss: String(moved.appId), iat, exp: iat + 540 }, moved.privateKeyPem, { algorithm: 'RS256' });
+      const minted = await fetch(`${moved.url}/app/installations/${installation.id}/access_tokens`, { method: 'POST', headers: { authorization: `Bearer ${appJwt}` } });
+      expect(minted.status).toBe(201);
+      const { expires_at } = (await minted.json()) as { expires_at: string };
+      expect(Date.parse(expires_at)).toBeGreaterThan(Date.now() + 120 * 60_000);
+    } finally {
+      await moved.stop();
+    }
   });
 });
