@@ -20,6 +20,8 @@ export interface JiraCommentRouteOptions {
    * this off checks that a client still finds properties without it.
    */
   listingExpandsProperties: boolean;
+  /** Whether a create drops the `properties` it was given, for a client that must check. */
+  createIgnoresProperties: boolean;
 }
 
 const MAX_PROPERTY_KEY = 255;
@@ -77,7 +79,8 @@ export function registerCommentRoutes(router: EmulatorRouter, ctx: JiraRouteCont
     if (!isAdfDocument(request.body)) return jiraError(400, [], { comment: NOT_ADF });
     const read = readProperties(request.properties);
     if (!read.ok) return read.response;
-    const comment = store.addComment(issue.id, structuredClone(request.body), ctx.caller(req).accountId, read.properties);
+    const properties = options.createIgnoresProperties ? {} : read.properties;
+    const comment = store.addComment(issue.id, structuredClone(request.body), ctx.caller(req).accountId, properties);
     return json(201, format.comment(comment, { properties: expandsProperties(req) }));
   }));
 

@@ -32,6 +32,8 @@ export interface JiraEmulatorOptions {
    * checks a client that must not count on it.
    */
   commentListingExpandsProperties?: boolean;
+  /** Drop the `properties` of a comment create (default false), to check a client that must not count on them. */
+  commentCreateIgnoresProperties?: boolean;
   now?: () => Date;
 }
 
@@ -73,7 +75,10 @@ export class JiraEmulator {
     }
     const ctx = { store: this.store, format: this.format, caller: (req: EmulatorRequest) => this.caller(req) as JiraUser };
     registerIssueRoutes(this.router, ctx);
-    registerCommentRoutes(this.router, ctx, { listingExpandsProperties: options.commentListingExpandsProperties ?? true });
+    registerCommentRoutes(this.router, ctx, {
+      listingExpandsProperties: options.commentListingExpandsProperties ?? true,
+      createIgnoresProperties: options.commentCreateIgnoresProperties ?? false,
+    });
     registerSearchRoutes(this.router, { ...ctx, now: this.now, baseUrl: () => this.listeningUrl ?? this.siteUrl });
     this.server = new EmulatorServer('jira', (req) => this.handle(req));
   }
