@@ -48,8 +48,10 @@ export interface IssueTracker {
   /** Moves the ticket to the state for `target` (a per-mapping state name may override `done`). */
   transition(item: WorkItem, target: TransitionTarget, stateName?: string): Promise<void>;
   /**
-   * Creates or edits in place the comment carrying the hidden marker `key`
-   * (e.g. `run-status:<runId>`); an unchanged body is not rewritten.
+   * Creates or edits in place the one comment for `key` on the ticket
+   * (e.g. `run-status:<runId>`). An unchanged body is not rewritten. The key
+   * is never kept in the visible text. Linear derives the comment's id from
+   * ticket + key, and Jira keeps the key in a comment property.
    */
   ensureComment(item: WorkItem, key: string, body: string): Promise<CommentRef>;
 }

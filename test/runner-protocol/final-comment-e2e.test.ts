@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
+import { statusCommentKey } from '../../src/orchestrator/status-comment.js';
+import { linearCommentId } from '../../src/trackers/linear/linear-comment-id.js';
 import { startHarness, type OrchestratorHarness } from '../support/orchestrator-harness.js';
 
 /**
@@ -47,8 +49,10 @@ describe('the final ticket comment (real composition root, Linear emulator)', ()
     return res.status;
   }
 
+  // Found by the id the adapter derives from ticket + key: the emulator drops the
+  // hidden markers that used to identify it, as Linear's rich text may.
   function statusComment(identifier: string, run: Run): string {
-    const comment = h.linear.commentsOn(identifier).find((c) => c.body.includes(`ai-implement:run-status:${run.id}`));
+    const comment = h.linear.commentsOn(identifier).find((c) => c.id === linearCommentId(run.issueId, statusCommentKey(run.id)));
     if (!comment) throw new Error('no status comment');
     return comment.body;
   }

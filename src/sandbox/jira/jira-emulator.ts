@@ -1,6 +1,7 @@
 import { EmulatorRouter, EmulatorServer, type EmulatorRequest, type EmulatorResponse } from '../emulator-server.js';
 import { jiraError } from './jira-errors.js';
 import { JiraFormatter } from './jira-format.js';
+import { registerCommentRoutes } from './jira-comment-routes.js';
 import { registerIssueRoutes } from './jira-issue-routes.js';
 import { registerSearchRoutes } from './jira-search-routes.js';
 import { AI_STATUS_OPTIONS, JiraStore, type AdfNode, type JiraComment, type JiraCustomField, type JiraIssue, type JiraSite, type JiraUser } from './jira-state.js';
@@ -25,6 +26,14 @@ export interface JiraEmulatorOptions {
   siteUrl?: string;
   /** Skip the default statuses, transitions and AI-Implement fields. */
   empty?: boolean;
+  /**
+   * Whether `GET /issue/{key}/comment` honours `expand=properties` (default
+   * true). Jira documents that expand only for `POST /comment/list`; false
+   * checks a client that must not count on it.
+   */
+  commentListingExpandsProperties?: boolean;
+  /** Drop the `properties` of a comment create (default false), to check a client that must not count on them. */
+  commentCreateIgnoresProperties?: boolean;
   now?: () => Date;
 }
 
@@ -66,6 +75,10 @@ export class JiraEmulator {
     }
     const ctx = { store: this.store, format: this.format, caller: (req: EmulatorRequest) => this.caller(req) as JiraUser };
     registerIssueRoutes(this.router, ctx);
+    registerCommentRoutes(this.router, ctx, {
+      listingExpandsProperties: options.commentListingExpandsProperties ?? true,
+      createIgnoresProperties: options.commentCreateIgnoresProperties ?? false,
+    });
     registerSearchRoutes(this.router, { ...ctx, now: this.now, baseUrl: () => this.listeningUrl ?? this.siteUrl });
     this.server = new EmulatorServer('jira', (req) => this.handle(req));
   }
@@ -110,6 +123,12 @@ export class JiraEmulator {
 
   commentBodies(keyOrId: string): AdfNode[] {
     return this.commentsOn(keyOrId).map((c) => c.body);
+  }
+
+  /** The comment on the issue whose entity property `propertyKey` deep-equals `value`. */
+  commentWithProperty(keyOrId: string, propertyKey: string, value: unknown): JiraComment | undefined {
+    const wanted = JSON.stringify(value);
+    return this.commentsOn(keyOrId).find((c) => propertyKey in c.properties && JSON.stringify(c.properties[propertyKey]) === wanted);
   }
 
   signWebhook(body: string | Buffer, secret: string): string {

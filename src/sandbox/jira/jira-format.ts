@@ -120,9 +120,11 @@ export class JiraFormatter {
     return this.store.findCustomField(ref)?.id;
   }
 
-  comment(comment: JiraComment): Record<string, unknown> {
+  /** With `properties`, the comment's entity properties too, as `expand=properties` asks. */
+  comment(comment: JiraComment, expand: { properties?: boolean } = {}): Record<string, unknown> {
     const author = this.user(this.store.findUser(comment.authorId));
     const issue = this.store.site.issues.find((i) => i.id === comment.issueId);
+    const properties = Object.entries(comment.properties).map(([key, value]) => ({ key, value: structuredClone(value) }));
     return {
       self: `${this.baseUrl()}/rest/api/3/issue/${issue?.id ?? comment.issueId}/comment/${comment.id}`,
       id: comment.id,
@@ -132,6 +134,7 @@ export class JiraFormatter {
       created: jiraDate(comment.created),
       updated: jiraDate(comment.updated),
       jsdPublic: true,
+      ...(expand.properties ? { properties } : {}),
     };
   }
 

@@ -4,9 +4,9 @@ import { isAdfDocument, type JiraFormatter } from './jira-format.js';
 import type { JiraIssue, JiraStore, JiraUser } from './jira-state.js';
 
 /**
- * Issue routes: get and edit an issue, list and perform transitions, and
- * read, add and edit comments. Edits are validated as a whole before any
- * change is applied, so a 400 leaves the issue untouched.
+ * Issue routes: get and edit an issue, list and perform transitions.
+ * Edits are validated as a whole before any change is applied, so a 400
+ * leaves the issue untouched. Comments are in `jira-comment-routes.ts`.
  */
 
 export interface JiraRouteContext {
@@ -17,7 +17,7 @@ export interface JiraRouteContext {
 
 type Change = (issue: JiraIssue) => void;
 
-const NOT_ADF = 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
+export const NOT_ADF = 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
 
 function fieldsParam(req: EmulatorRequest): string[] | undefined {
   const raw = req.query.getAll('fields');
@@ -146,36 +146,5 @@ export function registerIssueRoutes(router: EmulatorRouter, ctx: JiraRouteContex
     issue.statusId = transition.toStatusId;
     store.touch(issue);
     return { status: 204 };
-  }));
-
-  router.on('GET', '/rest/api/3/issue/:key/comment', withIssue((req, issue) => {
-    const all = store.site.comments.filter((c) => c.issueId === issue.id);
-    const ordered = req.query.get('orderBy') === '-created' ? [...all].reverse() : all;
-    const startAt = Number(req.query.get('startAt') ?? 0) || 0;
-    const maxResults = Math.min(Number(req.query.get('maxResults') ?? 5000) || 5000, 5000);
-    const page = ordered.slice(startAt, startAt + maxResults);
-    return json(200, { startAt, maxResults, total: all.length, comments: page.map((c) => format.comment(c)) });
-  }));
-
-  router.on('POST', '/rest/api/3/issue/:key/comment', withIssue((req, issue) => {
-    const body = (req.body as { body?: unknown } | undefined)?.body;
-    if (!isAdfDocument(body)) return jiraError(400, [], { comment: NOT_ADF });
-    const comment = store.addComment(issue.id, structuredClone(body), ctx.caller(req).accountId);
-    return json(201, format.comment(comment));
-  }));
-
-  router.on('GET', '/rest/api/3/issue/:key/comment/:id', withIssue((req, issue) => {
-    const comment = store.site.comments.find((c) => c.id === req.params.id && c.issueId === issue.id);
-    return comment ? json(200, format.comment(comment)) : jiraError(404, ['Can not find a comment for the id: ' + req.params.id + '.']);
-  }));
-
-  router.on('PUT', '/rest/api/3/issue/:key/comment/:id', withIssue((req, issue) => {
-    const comment = store.site.comments.find((c) => c.id === req.params.id && c.issueId === issue.id);
-    if (!comment) return jiraError(404, ['Can not find a comment for the id: ' + req.params.id + '.']);
-    const body = (req.body as { body?: unknown } | undefined)?.body;
-    if (!isAdfDocument(body)) return jiraError(400, [], { comment: NOT_ADF });
-    comment.body = structuredClone(body);
-    comment.updated = store.stamp();
-    return json(200, format.comment(comment));
   }));
 }

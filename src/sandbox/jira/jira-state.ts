@@ -85,6 +85,8 @@ export interface JiraComment {
   authorId: string;
   created: string;
   updated: string;
+  /** Comment entity properties by key (`/rest/api/3/comment/{id}/properties/{key}`). */
+  properties: Record<string, unknown>;
 }
 
 export interface JiraSite {
@@ -211,7 +213,7 @@ export class JiraStore {
     return issue;
   }
 
-  addComment(issueKey: string, body: AdfNode | string, authorId?: string): JiraComment {
+  addComment(issueKey: string, body: AdfNode | string, authorId?: string, properties: Record<string, unknown> = {}): JiraComment {
     const stamp = this.stamp();
     const comment: JiraComment = {
       id: this.newId(),
@@ -220,6 +222,7 @@ export class JiraStore {
       authorId: authorId ?? this.site.users[0]?.accountId ?? 'unknown',
       created: stamp,
       updated: stamp,
+      properties: structuredClone(properties),
     };
     this.site.comments.push(comment);
     return comment;

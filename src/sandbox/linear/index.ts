@@ -1,3 +1,4 @@
+export { stripHtmlComments } from './linear-comment-mutations.js';
 export { LinearEmulator, type LinearEmulatorOptions, type LinearOperationRecord } from './linear-emulator.js';
 export {
   DEFAULT_WORKFLOW,

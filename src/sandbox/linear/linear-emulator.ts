@@ -25,6 +25,13 @@ export interface LinearEmulatorOptions {
   viewer?: { name: string; email: string; app?: boolean };
   /** Requests allowed per hour before Linear's RATELIMITED error (default 5000). */
   requestsLimit?: number;
+  /**
+   * Keep `<!-- … -->` in comment bodies written through the API. Off by
+   * default: the emulator drops them, as Linear's rich-text storage is
+   * feared to. Turn it on only to stand for a workspace where older clients'
+   * hidden markers survived.
+   */
+  keepHtmlComments?: boolean;
   now?: () => Date;
 }
 
@@ -32,6 +39,12 @@ export interface LinearOperationRecord {
   operation: 'query' | 'mutation' | 'subscription';
   rootFields: string[];
   variables: Record<string, unknown>;
+}
+
+interface OperationHold {
+  rootField: string;
+  count: number;
+  waiting: (() => void)[];
 }
 
 const HOUR_MS = 3_600_000;
@@ -52,12 +65,15 @@ export class LinearEmulator {
   private windowCount = 0;
   private syncId = 1000;
   private readonly documents = new Map<string, ReadDocumentResult>();
+  private readonly keepHtmlComments: boolean;
+  private readonly holds: OperationHold[] = [];
 
   constructor(options: LinearEmulatorOptions = {}) {
     this.apiKey = options.apiKey ?? 'lin_api_sandbox';
     this.accessTokens = new Set(options.accessTokens ?? []);
     this.requestsLimit = options.requestsLimit ?? 5_000;
     this.now = options.now ?? (() => new Date());
+    this.keepHtmlComments = options.keepHtmlComments ?? false;
     const viewer = options.viewer ?? { name: 'AI-Implement', email: 'ai-implement@apps.linear.test', app: true };
     this.store = new LinearStore(this.now, options.urlKey ?? 'sandbox', { name: viewer.name, email: viewer.email, app: viewer.app ?? true });
     this.nodes = new LinearNodes(this.store);
@@ -104,6 +120,16 @@ export class LinearEmulator {
     return this.workspace.comments.filter((c) => c.issueId === issue.id);
   }
 
+  /**
+   * Holds the next `count` operations on `rootField` until all `count` have
+   * arrived, then runs them in arrival order. A test uses it to make a race
+   * certain: every racer has done its lookup before any of them writes.
+   */
+  holdOperations(rootField: string, count: number): void {
+    const hold: OperationHold = { rootField, count, waiting: [] };
+    this.holds.push(hold);
+  }
+
   /** Uses up the hourly request budget so the next request gets Linear's RATELIMITED error. */
   exhaustRateLimit(): void {
     this.refreshWindow();
@@ -148,7 +174,7 @@ export class LinearEmulator {
     return header === this.apiKey;
   }
 
-  private handle(req: EmulatorRequest): EmulatorResponse {
+  private handle(req: EmulatorRequest): EmulatorResponse | Promise<EmulatorResponse> {
     if (req.path !== '/graphql' && req.path !== '/graphql/') {
       return json(404, { errors: [{ message: `Not Found: ${req.path}`, extensions: { type: 'unknown' } }] });
     }
@@ -173,7 +199,34 @@ export class LinearEmulator {
       return json(400, errorBody('Rate limit exceeded', 'ratelimited', 'RATELIMITED'), this.rateHeaders());
     }
     this.windowCount += 1;
-    return { ...this.execute(req.body), headers: this.rateHeaders() };
+    const headers = this.rateHeaders();
+    const held = this.hold(req.body);
+    if (held) return held.then(() => ({ ...this.execute(req.body), headers }));
+    return { ...this.execute(req.body), headers };
+  }
+
+  /** A promise that settles when the operation's hold (if any) opens. */
+  private hold(body: unknown): Promise<void> | undefined {
+    if (this.holds.length === 0) return undefined;
+    const query = (body as { query?: unknown } | null)?.query;
+    if (typeof query !== 'string') return undefined;
+    const read = this.readDocument(query);
+    if (!read.ok) return undefined;
+    let fields: string[];
+    try {
+      fields = rootFieldNames(read.document, selectOperation(read.document, (body as { operationName?: string }).operationName));
+    } catch {
+      // An unrunnable document is answered by execute() with its error; holding it would prove nothing.
+      return undefined;
+    }
+    const hold = this.holds.find((h) => fields.includes(h.rootField));
+    if (!hold) return undefined;
+    return new Promise<void>((resolve) => {
+      hold.waiting.push(resolve);
+      if (hold.waiting.length < hold.count) return;
+      this.holds.splice(this.holds.indexOf(hold), 1);
+      for (const release of hold.waiting) release();
+    });
   }
 
   // @linear/sdk and our adapter send the same few documents over and over,
@@ -200,7 +253,7 @@ export class LinearEmulator {
       if (operation.operation === 'subscription') return json(400, errorBody('Subscriptions are not supported.', 'graphql error', 'BAD_REQUEST'));
       const root: GqlObject =
         operation.operation === 'mutation'
-          ? buildMutationRoot(this.store, this.nodes, () => ++this.syncId)
+          ? buildMutationRoot(this.store, this.nodes, () => ++this.syncId, { keepHtmlComments: this.keepHtmlComments })
           : buildQueryRoot(this.store, this.nodes);
       const rootFields = rootFieldNames(document, operation);
       const unknown = rootFields.find((name) => name !== '__typename' && !(name in root));

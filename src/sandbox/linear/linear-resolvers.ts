@@ -1,6 +1,7 @@
-import { GraphQLError } from 'graphql';
 import type { GqlObject } from './graphql-executor.js';
+import { buildCommentMutations, type CommentMutationOptions } from './linear-comment-mutations.js';
 import type { LinearNodes } from './linear-nodes.js';
+import { input, invalidInput, notFound, text, type Args } from './linear-resolver-args.js';
 import type { LinearIssue, LinearLabel, LinearStore } from './linear-state.js';
 
 /**
@@ -8,30 +9,6 @@ import type { LinearIssue, LinearLabel, LinearStore } from './linear-state.js';
  * change the store and answer with Linear's payload shapes
  * (`{ success, lastSyncId, <entity> }`).
  */
-
-type Args = Record<string, unknown>;
-
-export function notFound(entity: string): GraphQLError {
-  return new GraphQLError(`Entity not found: ${entity}`, {
-    extensions: { type: 'invalid input', code: 'INPUT_ERROR', userError: true, userPresentableMessage: `Could not find referenced ${entity}.` },
-  });
-}
-
-export function invalidInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { type: 'invalid input', code: 'INPUT_ERROR', userError: true, userPresentableMessage: message } });
-}
-
-function text(args: Args, key: string): string {
-  const value = args[key];
-  if (typeof value !== 'string' || value === '') throw invalidInput(`Argument "${key}" is required.`);
-  return value;
-}
-
-function input(args: Args): Args {
-  const value = args.input;
-  if (typeof value !== 'object' || value === null) throw invalidInput('Argument "input" is required.');
-  return value as Args;
-}
 
 export function buildQueryRoot(store: LinearStore, nodes: LinearNodes): GqlObject {
   const ws = store.workspace;
@@ -71,7 +48,12 @@ export function buildQueryRoot(store: LinearStore, nodes: LinearNodes): GqlObjec
   };
 }
 
-export function buildMutationRoot(store: LinearStore, nodes: LinearNodes, nextSyncId: () => number): GqlObject {
+export function buildMutationRoot(
+  store: LinearStore,
+  nodes: LinearNodes,
+  nextSyncId: () => number,
+  commentOptions: CommentMutationOptions,
+): GqlObject {
   const ws = store.workspace;
   const requireIssue = (id: string): LinearIssue => {
     const issue = store.findIssue(id);
@@ -152,19 +134,7 @@ export function buildMutationRoot(store: LinearStore, nodes: LinearNodes, nextSy
       applyIssueUpdate(issue, fields);
       return issuePayload(issue);
     },
-    commentCreate: (args: Args) => {
-      const fields = input(args);
-      const issue = requireIssue(text(fields, 'issueId'));
-      const comment = store.addComment(issue.id, text(fields, 'body'));
-      return { __typename: 'CommentPayload', success: true, lastSyncId: nextSyncId(), comment: nodes.comment(comment) };
-    },
-    commentUpdate: (args: Args) => {
-      const comment = ws.comments.find((c) => c.id === args.id);
-      if (!comment) throw notFound('Comment');
-      comment.body = text(input(args), 'body');
-      comment.updatedAt = store.stamp();
-      return { __typename: 'CommentPayload', success: true, lastSyncId: nextSyncId(), comment: nodes.comment(comment) };
-    },
+    ...buildCommentMutations(store, nodes, nextSyncId, commentOptions),
     issueLabelCreate: (args: Args) => {
       const fields = input(args);
       const name = text(fields, 'name');

@@ -135,6 +135,7 @@ export interface IssueSeed {
 
 export class LinearStore {
   readonly workspace: LinearWorkspace;
+  private readonly deletedCommentIds = new Set<string>();
 
   constructor(
     private readonly now: () => Date,
@@ -247,18 +248,42 @@ export class LinearStore {
     return relation;
   }
 
-  addComment(issue: string, body: string, userId?: string): LinearComment {
+  /**
+   * A comment as stored, body verbatim (seeding a comment an older client
+   * posted, say). `id` is the client-chosen one; it must be free.
+   */
+  addComment(issue: string, body: string, options: { userId?: string; id?: string } = {}): LinearComment {
+    if (options.id !== undefined && this.commentIdTaken(options.id)) throw new Error(`Linear emulator: comment id ${options.id} is taken`);
     const stamp = this.stamp();
     const comment: LinearComment = {
-      id: randomUUID(),
+      id: options.id ?? randomUUID(),
       issueId: this.requireIssue(issue).id,
       body,
-      userId: userId ?? this.workspace.viewerId,
+      userId: options.userId ?? this.workspace.viewerId,
       createdAt: stamp,
       updatedAt: stamp,
     };
     this.workspace.comments.push(comment);
     return comment;
+  }
+
+  /**
+   * Deletes a comment as a person would in Linear's UI. Its id stays
+   * reserved. Whether Linear frees a deleted comment's id is not documented,
+   * and keeping it reserved is the harder case for a client that chooses ids.
+   */
+  deleteComment(id: string): LinearComment | undefined {
+    const at = this.workspace.comments.findIndex((c) => c.id === id);
+    if (at < 0) return undefined;
+    const [removed] = this.workspace.comments.splice(at, 1);
+    this.deletedCommentIds.add(id.toLowerCase());
+    return removed;
+  }
+
+  /** True while a comment has the id, or once had it and was deleted. */
+  commentIdTaken(id: string): boolean {
+    const lower = id.toLowerCase();
+    return this.deletedCommentIds.has(lower) || this.workspace.comments.some((c) => c.id.toLowerCase() === lower);
   }
 
   findTeam(keyOrId: string): LinearTeam | undefined {

@@ -1,14 +1,14 @@
-import { Version3Client, type Version3 } from 'jira.js';
+import { Version3Client } from 'jira.js';
 import type { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { WorkItem, WorkMarker } from '../../domain/work-item.js';
 import type { Candidate, CommentRef, IssueTracker, TrackerScope, TransitionTarget } from '../issue-tracker.js';
-import { adfToText, markdownToAdf, type AdfNode } from './jira-adf.js';
+import { createSerializeByKey } from '../serialize-by-key.js';
+import { ensureJiraComment } from './jira-ensure-comment.js';
 import { invalidAnswer, toTrackerError } from './jira-errors.js';
 import { buildCandidateJql, quoteJql, splitOrderBy } from './jira-jql.js';
 import {
-  commentsPageSchema,
   DEFAULT_JIRA_STATUS_VALUES,
   DEFAULT_READY_VALUE,
   DEFAULT_TRIGGER_VALUES,
@@ -43,16 +43,10 @@ export interface JiraTrackerOptions {
 type JiraScope = Extract<TrackerScope, { kind: 'jira' }>;
 
 const SEARCH_PAGE_SIZE = 100;
-const COMMENT_PAGE_SIZE = 100;
 const ITEM_FIELDS = ['summary', 'description', 'status', 'labels', 'assignee', 'project', 'created', 'updated', 'issuelinks'];
 
 export function createJiraTracker(options: JiraTrackerOptions): IssueTracker {
   return new JiraTracker(options);
-}
-
-/** The text marker that survives in ADF (Jira has no hidden comments). */
-export function jiraCommentMarker(key: string): string {
-  return `[ai-implement:${key}]`;
 }
 
 class JiraTracker implements IssueTracker {
@@ -64,6 +58,8 @@ class JiraTracker implements IssueTracker {
   private readonly now: () => number;
   private readonly log: Logger | undefined;
   private fields: Promise<ResolvedFields> | undefined;
+  /** Writes of one comment (ticket + key) from this adapter, one at a time. */
+  private readonly serialize = createSerializeByKey();
 
   constructor(private readonly options: JiraTrackerOptions) {
     this.client = new Version3Client({ host: options.host, authentication: { basic: { email: options.email, apiToken: options.apiToken } } });
@@ -143,21 +139,8 @@ class JiraTracker implements IssueTracker {
     this.log?.info({ issue: item.identifier, target, status: chosen.to?.name }, 'jira issue transitioned');
   }
 
-  async ensureComment(item: WorkItem, key: string, body: string): Promise<CommentRef> {
-    const wanted = commentDocument(body, key);
-    const marker = jiraCommentMarker(key);
-    const existing = await this.findComment(item.id, marker);
-    if (existing) {
-      // Jira may normalise stored ADF, so "unchanged" is judged on the text a reader sees.
-      if (adfToText(existing.body) !== adfToText(wanted)) {
-        await this.call(() => this.client.issueComments.updateComment({ issueIdOrKey: item.id, id: existing.id, body: asDocument(wanted) }));
-      }
-      return { id: existing.id, created: false };
-    }
-    const created = await this.call(() => this.client.issueComments.addComment({ issueIdOrKey: item.id, comment: asDocument(wanted) }));
-    const id = (created as { id?: unknown }).id;
-    if (typeof id !== 'string') throw invalidAnswer('a new comment without an id', created);
-    return { id, created: true };
+  ensureComment(item: WorkItem, key: string, body: string): Promise<CommentRef> {
+    return this.serialize(`${item.id}\n${key}`, () => ensureJiraComment(this.client, (send, schema) => this.call(send, schema), item, key, body));
   }
 
   private async searchScope(scope: JiraScope, fields: ResolvedFields): Promise<WorkItem[]> {
@@ -192,23 +175,6 @@ class JiraTracker implements IssueTracker {
       nextPageToken = page.nextPageToken ?? undefined;
     } while (nextPageToken);
     return items;
-  }
-
-  private async findComment(issueId: string, marker: string): Promise<{ id: string; body: AdfNode } | undefined> {
-    let startAt = 0;
-    for (;;) {
-      const page = await this.call(
-        () => this.client.issueComments.getComments({ issueIdOrKey: issueId, startAt, maxResults: COMMENT_PAGE_SIZE }),
-        commentsPageSchema,
-      );
-      const comments = page.comments ?? [];
-      for (const comment of comments) {
-        const body = comment.body as AdfNode | undefined;
-        if (body && adfToText(body).includes(marker)) return { id: comment.id, body };
-      }
-      startAt += comments.length;
-      if (comments.length === 0 || startAt >= (page.total ?? 0)) return undefined;
-    }
   }
 
   private async currentStatusValue(item: WorkItem): Promise<string | undefined> {
@@ -259,18 +225,4 @@ class JiraTracker implements IssueTracker {
     if (!parsed.success) throw invalidAnswer('a request', parsed.error);
     return parsed.data;
   }
-}
-
-/** The comment as ADF, with the key marker as a small trailing paragraph. */
-export function commentDocument(body: string, key: string): AdfNode {
-  const doc = markdownToAdf(body);
-  const marker: AdfNode = {
-    type: 'paragraph',
-    content: [{ type: 'text', text: jiraCommentMarker(key), marks: [{ type: 'subsup', attrs: { type: 'sub' } }] }],
-  };
-  return { ...doc, content: [...(doc.content ?? []), marker] };
-}
-
-function asDocument(doc: AdfNode): Version3.Version3Models.Document {
-  return doc as Version3.Version3Models.Document;
 }

@@ -1,4 +1,5 @@
-export { commentDocument, createJiraTracker, jiraCommentMarker, type JiraTrackerOptions } from './create-jira-tracker.js';
+export { createJiraTracker, type JiraTrackerOptions } from './create-jira-tracker.js';
+export { JIRA_COMMENT_PROPERTY, legacyJiraCommentMarker } from './jira-ensure-comment.js';
 export { adfToText, markdownToAdf, type AdfNode } from './jira-adf.js';
 export { buildCandidateJql, quoteJql, splitOrderBy } from './jira-jql.js';
 export { DEFAULT_JIRA_STATUS_VALUES, DEFAULT_READY_VALUE, DEFAULT_TRIGGER_VALUES, type JiraStatusValues } from './jira-work-item.js';

@@ -63,11 +63,6 @@ export const searchPageSchema = z.object({
   nextPageToken: z.string().nullish(),
 });
 
-export const commentsPageSchema = z.object({
-  total: z.number().nullish(),
-  comments: z.array(z.object({ id: z.string(), body: z.unknown() })).nullish(),
-});
-
 export const transitionsSchema = z.object({
   transitions: z
     .array(z.object({ id: z.string(), name: z.string(), to: statusSchema.nullish() }))

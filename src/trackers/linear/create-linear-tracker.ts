@@ -4,24 +4,20 @@ import { ValidationError } from '../../errors/index.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { WorkItem, WorkMarker } from '../../domain/work-item.js';
 import type { Candidate, CommentRef, IssueTracker, TrackerScope, TransitionTarget } from '../issue-tracker.js';
+import { createSerializeByKey } from '../serialize-by-key.js';
 import {
   ADD_LABEL_MUTATION,
   CANDIDATES_QUERY,
-  COMMENT_CREATE_MUTATION,
-  COMMENT_UPDATE_MUTATION,
-  COMMENTS_QUERY,
   ISSUE_UPDATE_MUTATION,
   LABEL_CREATE_MUTATION,
   LABELS_QUERY,
   REMOVE_LABEL_MUTATION,
   TEAM_QUERY,
 } from './linear-documents.js';
-import { hasMarker, markerToken, sameBody, withMarker } from './linear-comment-marker.js';
+import { ensureLinearComment } from './linear-ensure-comment.js';
 import { invalidAnswer, toTrackerError } from './linear-errors.js';
 import {
   anySchema,
-  commentsPageSchema,
-  commentWriteSchema,
   DEFAULT_LINEAR_LABELS,
   issuesPageSchema,
   labelCreateSchema,
@@ -54,7 +50,6 @@ interface TeamInfo {
 }
 
 const DEFAULT_PAGE_SIZE = 100;
-const COMMENT_PAGE_SIZE = 50;
 const CLOSED_STATE_TYPES = ['completed', 'canceled'];
 const IDENTIFIER = /^([A-Za-z][A-Za-z0-9_]*)-(\d+)$/;
 
@@ -73,6 +68,8 @@ class LinearTracker implements IssueTracker {
   private readonly teams = new Map<string, Promise<TeamInfo>>();
   /** Label ids by team id, then lower-cased label name. */
   private readonly labelIds = new Map<string, Map<string, string>>();
+  /** Writes of one comment (ticket + key) from this adapter, one at a time. */
+  private readonly serialize = createSerializeByKey();
 
   constructor(private readonly options: LinearTrackerOptions) {
     this.client = new LinearClient(options.apiUrl ? { apiKey: options.apiKey, apiUrl: options.apiUrl } : { apiKey: options.apiKey });
@@ -133,23 +130,8 @@ class LinearTracker implements IssueTracker {
     this.log?.info({ issue: item.identifier, target, state: state.name }, 'linear issue transitioned');
   }
 
-  async ensureComment(item: WorkItem, key: string, body: string): Promise<CommentRef> {
-    const wanted = withMarker(body, key);
-    const existing = await this.findComment(item.id, key);
-    if (existing) {
-      if (!sameBody(existing.body, wanted)) {
-        await this.request(COMMENT_UPDATE_MUTATION, { id: existing.id, input: { body: wanted } }, z.object({ commentUpdate: commentWriteSchema }));
-      }
-      return { id: existing.id, created: false };
-    }
-    const created = await this.request(
-      COMMENT_CREATE_MUTATION,
-      { input: { issueId: item.id, body: wanted } },
-      z.object({ commentCreate: commentWriteSchema }),
-    );
-    const id = created.commentCreate.comment?.id;
-    if (!id) throw invalidAnswer('commentCreate without a comment', created);
-    return { id, created: true };
+  ensureComment(item: WorkItem, key: string, body: string): Promise<CommentRef> {
+    return this.serialize(`${item.id}\n${key}`, () => ensureLinearComment((document, variables, schema) => this.request(document, variables, schema), item, key, body));
   }
 
   private candidateFilter(): Record<string, unknown> {
@@ -172,19 +154,6 @@ class LinearTracker implements IssueTracker {
       after = page.issues.pageInfo.hasNextPage && limit === undefined ? (page.issues.pageInfo.endCursor ?? null) : null;
     } while (after);
     return items;
-  }
-
-  private async findComment(issueId: string, key: string): Promise<{ id: string; body: string } | undefined> {
-    // The server narrows by substring; the exact key check happens here.
-    const filter = { issue: { id: { eq: issueId } }, body: { contains: markerToken(key) } };
-    let after: string | null = null;
-    do {
-      const page: z.infer<typeof commentsPageSchema> = await this.request(COMMENTS_QUERY, { filter, first: COMMENT_PAGE_SIZE, after }, commentsPageSchema);
-      const found = page.comments.nodes.find((c) => hasMarker(c.body, key));
-      if (found) return found;
-      after = page.comments.pageInfo.hasNextPage ? (page.comments.pageInfo.endCursor ?? null) : null;
-    } while (after);
-    return undefined;
   }
 
   private team(teamKey: string): Promise<TeamInfo> {

@@ -1,6 +1,10 @@
 /**
- * The hidden marker that makes a Linear comment findable again. Linear keeps
- * comment bodies as Markdown; an HTML comment stays invisible when rendered.
+ * The hidden marker that earlier versions put at the end of each Linear
+ * comment so they could find it again. Comments are now found by their
+ * derived id (`linear-comment-id.ts`). Linear stores comments as rich text,
+ * and converters that target it drop HTML comments. The marker only finds
+ * comments posted before that change, and it is kept in those comments when
+ * they are rewritten.
  * Matching looks for the bare token rather than the whole `<!-- -->` wrapper
  * because Linear may re-serialise the Markdown (escaping or re-spacing it).
  */

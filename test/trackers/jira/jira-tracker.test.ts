@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, ConfigError, ExternalServiceError, NotFoundError, ValidationError } from '../../../src/errors/index.js';
 import { AI_STATUS_OPTIONS, adfText, JiraEmulator, type AdfNode } from '../../../src/sandbox/jira/index.js';
 import type { TrackerScope } from '../../../src/trackers/issue-tracker.js';
-import { createJiraTracker, DEFAULT_JIRA_STATUS_VALUES } from '../../../src/trackers/jira/index.js';
+import { createJiraTracker, DEFAULT_JIRA_STATUS_VALUES, JIRA_COMMENT_PROPERTY } from '../../../src/trackers/jira/index.js';
 import { runTrackerContract, type TrackerContractFixture } from '../tracker-contract.js';
 
 // jira.js talks through axios, which honours proxy variables: keep loopback direct.
@@ -163,13 +163,16 @@ describe('Jira tracker specifics', () => {
     const body = 'Plan for **this** ticket:\n\n- add the endpoint\n- see [PR #12](https://github.com/acme/app/pull/12)\n\nRun `npm test` first.';
     await tracker().ensureComment(item, 'plan:1', body);
     const [doc] = emulator.commentBodies(key);
+    // The key is a comment property; the visible text ends with the body's last paragraph.
+    expect(emulator.commentWithProperty(key, JIRA_COMMENT_PROPERTY, { key: 'plan:1' })?.body).toBe(doc);
     expect(doc?.type).toBe('doc');
     const list = doc?.content?.find((n) => n.type === 'bulletList');
     expect(list?.content).toHaveLength(2);
     expect(JSON.stringify(list)).toContain('"href":"https://github.com/acme/app/pull/12"');
     expect(doc?.content?.[0]?.content).toContainEqual({ type: 'text', text: 'this', marks: [{ type: 'strong' }] });
     expect(JSON.stringify(doc)).toContain('{"type":"text","text":"npm test","marks":[{"type":"code"}]}');
-    expect(adfText(doc?.content?.at(-1))).toBe('[ai-implement:plan:1]');
+    expect(adfText(doc?.content?.at(-1))).toMatch(/^Run .*first\.$/);
+    expect(adfText(doc)).not.toContain('ai-implement');
   });
 
   it('converts an ADF description to text', async () => {
