@@ -33,6 +33,8 @@ export interface OrchestratorHarness {
   jira: JiraEmulator;
   fly: FlyEmulator;
   advance: (ms: number) => void;
+  /** The moved clock the orchestrator, Linear, Jira and Fly read (GitHub keeps real time). */
+  clock: () => number;
   addMapping: (input: Record<string, unknown>) => Promise<void>;
   cycle: () => Promise<IntakeCycleResult>;
   runsOf: (identifierOrId: string) => Promise<Run[]>;
@@ -43,14 +45,19 @@ export interface OrchestratorHarness {
   stop: () => Promise<void>;
 }
 
-export async function startHarness(extraEnv: Record<string, string> = {}): Promise<OrchestratorHarness> {
+export interface HarnessOptions {
+  /** The Linear emulator's hourly request budget (Linear's own, 5,000, when unset). */
+  linearRequestsLimit?: number;
+}
+
+export async function startHarness(extraEnv: Record<string, string> = {}, options: HarnessOptions = {}): Promise<OrchestratorHarness> {
   let offset = 0;
   const clock = () => Date.now() + offset;
   // Linear, Jira and Fly share the moved clock (webhook timestamps agree across a jump). GitHub
   // keeps real time: Probot signs App JWTs with the real clock, as it would in production.
   const now = () => new Date(clock());
   const github = new GitHubEmulator();
-  const linear = new LinearEmulator({ now });
+  const linear = new LinearEmulator({ now, ...(options.linearRequestsLimit !== undefined ? { requestsLimit: options.linearRequestsLimit } : {}) });
   const jira = new JiraEmulator({ now });
   const fly = new FlyEmulator({ apps: ['ai-implement-sessions'], now });
   await Promise.all([github.start(), linear.start(), jira.start(), fly.start()]);
@@ -104,6 +111,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
     advance: (ms) => {
       offset += ms;
     },
+    clock,
     addMapping: async (input) => {
       const parsed = parseMapping(input, new Date(clock()).toISOString());
       if (!parsed.ok) throw new Error(`bad test mapping: ${JSON.stringify(parsed.problems)}`);
