@@ -8,6 +8,7 @@ import { createGitHubIntegration, type GitHubIntegration } from './github/create
 import type { RequestLoad } from './http/request-load.js';
 import type { RunnerRoutesDeps } from './http/runner-routes.js';
 import type { Logger } from './logging/create-logger.js';
+import { createRunEndAnnouncer } from './orchestrator/announce-run-end.js';
 import { createRunFinisher } from './orchestrator/finish-run.js';
 import { InboxWorker } from './orchestrator/inbox-worker.js';
 import { createJobSpecBuilder } from './orchestrator/job-spec.js';
@@ -87,7 +88,17 @@ export function createServices(input: ServicesInput): Services {
     ...(config.jira.host && config.jira.email && config.jira.apiToken ? { jira: { host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock } } : {}),
     log,
   });
-  const settle: SettleDeps = { store, trackers, clock, log: log.child({ component: 'settle' }), retryLimit: DEFAULT_RETRY_LIMIT, dedupWindowMs };
+  const pending = createPendingTicketWrites({ store, trackers, clock, log });
+  const publisher = createRunStatusPublisher({ store, trackers, clock, log, redact });
+  const settle: SettleDeps = {
+    store,
+    trackers,
+    clock,
+    log: log.child({ component: 'settle' }),
+    retryLimit: DEFAULT_RETRY_LIMIT,
+    dedupWindowMs,
+    announceEnd: createRunEndAnnouncer({ store, pending, publisher, redact }),
+  };
   const github =
     config.github.appId && config.github.privateKey
       ? new GitHubAppClient({ appId: config.github.appId, privateKey: config.github.privateKey, baseUrl: config.github.baseUrl, log: log.child({ component: 'github' }), clock })
@@ -134,7 +145,6 @@ export function createServices(input: ServicesInput): Services {
     },
   });
   const operations = createOperations({ config, store, log, clock, trackers, github, backends, settle, flySessionsApp: settings.flySessionsApp });
-  const pending = createPendingTicketWrites({ store, trackers, clock, log });
   const runLoop = new RunLoop({
     store,
     trackers,
@@ -167,7 +177,6 @@ export function createServices(input: ServicesInput): Services {
     },
   });
 
-  const publisher = createRunStatusPublisher({ store, trackers, clock, log, redact });
   const jobSpecs = createJobSpecBuilder({
     store,
     trackers,
