@@ -9,6 +9,11 @@ export interface LostRunner {
   upstreamId: string;
   /** What the backend saw, e.g. `exited with code 1`, `workflow run concluded failure`. */
   reason: string;
+  /**
+   * Only when AI-Implement stopped the job itself (an operator, a ticket that
+   * is done): the run is cancelled and not retried. A job stopped by anyone
+   * else ended without a result like any other and fails.
+   */
   cancelled?: boolean;
 }
 

@@ -8,7 +8,10 @@ import { SECRETS, startHarness, type OrchestratorHarness } from '../support/orch
  * A run whose job ended without a result (the runner died, was killed or
  * stopped) must say so on its ticket like a failed result does: found by the
  * soak bench, where such tickets kept "⏳ Running" and AI-Working for good.
- * Whole orchestrator, real SDK clients, the Linear emulator read back.
+ * A job GitHub stopped (conclusion `cancelled`) is such a run too: it was
+ * left cancelled, never retried and never needs-human, its ticket idle until
+ * the dedup window closed. Whole orchestrator, real SDK clients, the Linear
+ * emulator read back.
  */
 describe('a run settled without a result writes its end on the ticket', () => {
   let h: OrchestratorHarness;
@@ -59,6 +62,31 @@ describe('a run settled without a result writes its end on the ticket', () => {
     expect(body).toContain('The runner workflow run concluded failure without reporting a result');
     expect(body).not.toContain('⏳ Running');
     expect(h.linear.labelNames(identifier)).not.toContain('AI-Working');
+  });
+
+  it('a job GitHub concluded cancelled (its timeout-minutes) is a failed try: retried, then needs-human', async () => {
+    const issue = h.linear.store.addIssue({ team: 'ENG', title: 'Runner times out', labels: ['AI-Implement'] });
+    // Three tries (the first and two retries, after 2 and 8 minutes), each stopped by GitHub.
+    for (const [i, wait] of [0, 2, 8].entries()) {
+      h.advance(wait * 60_000);
+      await h.cycle();
+      const run = (await h.runsOf(issue.identifier)).find((r) => r.status === 'dispatched');
+      if (!run) throw new Error(`try ${i + 1} was not dispatched`);
+      expect(run.triggerSource).toBe(i === 0 ? 'poll' : 'retry');
+      h.github.state.setRunStatus(Number(run.upstreamId), 'completed', 'cancelled');
+      const delivery = signDelivery(SECRETS.githubWebhook, 'workflow_run', workflowRunEvent(web, { action: 'completed', id: Number(run.upstreamId), displayTitle: `AI-Implement ${run.id}`, conclusion: 'cancelled' }));
+      await post(h, delivery);
+      await waitHandled(h, [delivery.id]);
+      expect(await h.orchestrator.store.runs.getRun(run.id)).toMatchObject({ status: 'failed', failedStep: 'runner' });
+      expect(statusComment(issue.identifier, run)).toContain('❌ Failed');
+    }
+    expect(h.linear.labelNames(issue.identifier)).toContain('needs-human');
+    expect(h.linear.labelNames(issue.identifier)).not.toContain('AI-Working');
+    expect(h.linear.commentsOn(issue.identifier).some((c) => c.body.includes('gave up on this ticket after 3 failed runs') && c.body.includes('concluded cancelled'))).toBe(true);
+    // Nothing more starts for it.
+    h.advance(60 * 60_000);
+    await h.cycle();
+    expect(await h.runsOf(issue.identifier)).toHaveLength(3);
   });
 
   it('when the reaper finds the ended job (the delivery never came)', async () => {
