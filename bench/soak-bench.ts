@@ -104,6 +104,7 @@ function resourceTable(r: SoakReport): BenchTable {
       ['GitHub requests (total / per ticket)', `${r.requests.github} / ${round(r.requests.github / r.tickets)}`, '-'],
       ['dispatch POSTs', r.dispatch.posts, `${r.runners.jobs} jobs started`],
     ],
+    notes: [`Linear requests by operation: ${r.linearOperations.slice(0, 8).map(([name, n]) => `${name} ${n}`).join(', ')}`],
   };
 }
 

@@ -49,6 +49,8 @@ export interface SoakReport {
   /** Whether everything settled before the tail ran out. */
   settled: boolean;
   requests: { github: number; linear: number };
+  /** Linear requests by GraphQL operation name, most first: where the tracker budget goes. */
+  linearOperations: Array<[string, number]>;
   memory: MemoryReport;
   wallMs: number;
 }
@@ -85,6 +87,7 @@ export async function runSoak(input: SoakOptions): Promise<SoakReport> {
     const tickets: SoakTicket[] = [];
     const dispatch = { posts: 0, refused502: 0, dropped: 0 };
     const requests = { github: 0, linear: 0 };
+    const linearOperations = new Map<string, number>();
     let reaperSettled = 0;
     let doubleLiveMinutes = 0;
     let maxLiveRuns = 0;
@@ -110,7 +113,7 @@ export async function runSoak(input: SoakOptions): Promise<SoakReport> {
       const active = (await h.orchestrator.store.runs.listActiveRuns()).filter((r) => !r.shadowOf);
       maxLiveRuns = Math.max(maxLiveRuns, active.length);
       if (new Set(active.map((r) => r.issueId)).size !== active.length) doubleLiveMinutes += 1;
-      countRequests(h, dispatch, requests);
+      countRequests(h, dispatch, requests, linearOperations);
       memory.sample(minute);
       input.onMinute?.(`minute ${minute}: ${tickets.length} tickets, ${active.length} live runs, ${runners.live} live jobs, ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`);
 
@@ -135,6 +138,7 @@ export async function runSoak(input: SoakOptions): Promise<SoakReport> {
       simulatedMinutes: minute + 1,
       settled,
       requests,
+      linearOperations: [...linearOperations].sort((a, b) => b[1] - a[1]),
       memory: memory.report(),
       wallMs: Date.now() - started,
     };
@@ -184,13 +188,18 @@ async function inBackoff(h: OrchestratorHarness): Promise<number> {
  * they record every request with headers and body for tests to inspect, and
  * an hour of that would be the emulators' memory, not the orchestrator's.
  */
-function countRequests(h: OrchestratorHarness, dispatch: SoakReport['dispatch'], requests: SoakReport['requests']): void {
+function countRequests(h: OrchestratorHarness, dispatch: SoakReport['dispatch'], requests: SoakReport['requests'], linearOperations: Map<string, number>): void {
   const posts = h.github.server.requestsTo('POST', /\/dispatches$/);
   dispatch.posts += posts.length;
   dispatch.refused502 += posts.filter((r) => r.outcome === 502).length;
   dispatch.dropped += posts.filter((r) => r.outcome === 'dropped').length;
   requests.github += h.github.server.requests.length;
   requests.linear += h.linear.server.requests.length;
+  for (const r of h.linear.server.requests) {
+    const query = (r.body as { query?: unknown } | undefined)?.query;
+    const name = typeof query === 'string' ? (/\b(?:query|mutation)\s+(\w+)/.exec(query)?.[1] ?? 'anonymous') : 'other';
+    linearOperations.set(name, (linearOperations.get(name) ?? 0) + 1);
+  }
   h.github.server.clearRequests();
   h.linear.server.clearRequests();
   h.linear.operations.length = 0;
