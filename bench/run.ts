@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   webhook: async () => (await import('./webhook-bench.js')).runWebhookBench,
   panels: async () => (await import('./panels-bench.js')).runPanelsBench,
   latency: async () => (await import('./latency-bench.js')).runLatencyBench,
+  soak: async () => (await import('./soak-bench.js')).runSoakBench,
 };
 
 const wanted = process.argv.slice(2);

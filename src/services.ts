@@ -8,6 +8,7 @@ import { createGitHubIntegration, type GitHubIntegration } from './github/create
 import type { RequestLoad } from './http/request-load.js';
 import type { RunnerRoutesDeps } from './http/runner-routes.js';
 import type { Logger } from './logging/create-logger.js';
+import { createRunEndAnnouncer } from './orchestrator/announce-run-end.js';
 import { createRunFinisher } from './orchestrator/finish-run.js';
 import { InboxWorker } from './orchestrator/inbox-worker.js';
 import { createJobSpecBuilder } from './orchestrator/job-spec.js';
@@ -89,7 +90,17 @@ export function createServices(input: ServicesInput): Services {
     log,
     redact,
   });
-  const settle: SettleDeps = { store, trackers, clock, log: log.child({ component: 'settle' }), retryLimit: DEFAULT_RETRY_LIMIT, dedupWindowMs };
+  const pending = createPendingTicketWrites({ store, trackers, clock, log });
+  const publisher = createRunStatusPublisher({ store, trackers, clock, log, redact });
+  const settle: SettleDeps = {
+    store,
+    trackers,
+    clock,
+    log: log.child({ component: 'settle' }),
+    retryLimit: DEFAULT_RETRY_LIMIT,
+    dedupWindowMs,
+    announceEnd: createRunEndAnnouncer({ store, pending, publisher, redact }),
+  };
   const github =
     config.github.appId && config.github.privateKey
       ? new GitHubAppClient({ appId: config.github.appId, privateKey: config.github.privateKey, baseUrl: config.github.baseUrl, log: log.child({ component: 'github' }), clock, registerSecret: secrets.register })
@@ -137,7 +148,6 @@ export function createServices(input: ServicesInput): Services {
     },
   });
   const operations = createOperations({ config, store, log, clock, trackers, github, backends, settle, flySessionsApp: settings.flySessionsApp, registerSecret: secrets.register });
-  const pending = createPendingTicketWrites({ store, trackers, clock, log });
   const runLoop = new RunLoop({
     store,
     trackers,
@@ -170,7 +180,6 @@ export function createServices(input: ServicesInput): Services {
     },
   });
 
-  const publisher = createRunStatusPublisher({ store, trackers, clock, log, redact });
   const mintRepoToken = async (owner: string, repo: string) => {
     if (!github) throw new Error('GitHub App credentials are not configured');
     return github.repoTokenGrant(owner, repo);

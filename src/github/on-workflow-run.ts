@@ -11,8 +11,8 @@ import { workflowRunPayload } from './webhook-payloads.js';
  * `workflow_run` keeps GitHub Actions runs current without waiting for a
  * poll: `in_progress` marks a dispatched run running, and `completed` on a
  * run still live means the job ended without posting its result — it is
- * settled now (failed, or cancelled) instead of at its deadline. The run is
- * found by the id in the run name (`AI-Implement <runId>`), else by upstream id.
+ * settled now as failed instead of at its deadline. The run is found by the
+ * id in the run name (`AI-Implement <runId>`), else by upstream id.
  */
 export async function handleWorkflowRun(deps: GitHubAppDeps, payload: unknown, log: Logger): Promise<void> {
   const parsed = workflowRunPayload.safeParse(payload);
@@ -43,12 +43,10 @@ export async function handleWorkflowRun(deps: GitHubAppDeps, payload: unknown, l
     return;
   }
   const conclusion = job.conclusion ?? 'unknown';
-  const settled = await settleLostRunner(deps.settle, {
-    runId: run.id,
-    upstreamId,
-    reason: `workflow run concluded ${conclusion}`,
-    cancelled: conclusion === 'cancelled',
-  });
+  // `cancelled` too is a failed try. Our own cancels record the run right after GitHub accepts
+  // them, so a run still live here was stopped by its job's timeout-minutes or by someone on
+  // GitHub; marked merely cancelled, its ticket would wait out the dedup window unretried.
+  const settled = await settleLostRunner(deps.settle, { runId: run.id, upstreamId, reason: `workflow run concluded ${conclusion}` });
   if (settled) log.info({ runId: run.id, upstreamId, conclusion }, 'workflow run ended without a result; run settled');
 }
 

@@ -205,11 +205,12 @@ export class Reaper {
     const found = await backend.find(current.id, mapping);
     if (found && (found.state === 'pending' || found.state === 'running')) return undefined;
     const reason = found ? `job ${found.upstreamId} ended upstream (${found.state})` : `job ${current.upstreamId} vanished upstream`;
+    // A job stopped upstream (a timeout, a cancel outside AI-Implement) is a failed try like any
+    // other job that ended without a result, so the ticket is retried and ends needs-human past the limit.
     const settled = await settleLostRunner(this.deps.settle, {
       runId: current.id,
       upstreamId: found?.upstreamId ?? current.upstreamId,
       reason: found ? `ended upstream (${found.state})` : 'vanished upstream',
-      cancelled: found?.state === 'cancelled',
     });
     if (!settled) return undefined;
     await this.audit(current, reason);

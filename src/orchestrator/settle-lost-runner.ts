@@ -9,14 +9,19 @@ export interface LostRunner {
   upstreamId: string;
   /** What the backend saw, e.g. `exited with code 1`, `workflow run concluded failure`. */
   reason: string;
+  /**
+   * Only when AI-Implement stopped the job itself (an operator, a ticket that
+   * is done): the run is cancelled and not retried. A job stopped by anyone
+   * else ended without a result like any other and fails.
+   */
   cancelled?: boolean;
 }
 
 /**
  * A runner's job ended but its run is still live: the runner died before it
  * could post a result (crash, refused job fetch, killed machine). The run is
- * failed with the backend's reason — the result can never come now — and fed
- * to the retry accounting like any failure.
+ * failed with the backend's reason — the result can never come now — its end
+ * is written on the ticket, and it is fed to the retry accounting like any failure.
  */
 export async function settleLostRunner(deps: SettleDeps, lost: LostRunner): Promise<Run | undefined> {
   const run = await deps.store.runs.getRun(lost.runId);
@@ -39,6 +44,12 @@ export async function settleLostRunner(deps: SettleDeps, lost: LostRunner): Prom
     throw error;
   }
   deps.log.warn({ runId: run.id, upstreamId: lost.upstreamId, reason: lost.reason }, 'runner ended without a result');
+  try {
+    // No result will ever write the ticket, so the settlement does: the run's end and why, not "Running" forever.
+    await deps.announceEnd?.(settled);
+  } catch (error) {
+    deps.log.error({ err: error, runId: run.id }, 'could not write the end of a lost run on its ticket');
+  }
   await settleRunOutcome(deps, settled);
   return settled;
 }

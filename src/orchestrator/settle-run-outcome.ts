@@ -20,6 +20,11 @@ export interface SettleDeps {
   dedupWindowMs: number;
   /** Wait before the n-th retry (n ≥ 1). */
   retryBackoffMs?: (failures: number) => number;
+  /**
+   * Writes the end of a run that got no result on its ticket (status comment,
+   * busy marker); a result's own writes are the finisher's. Unset, the ticket is left as it is.
+   */
+  announceEnd?: (run: Run) => Promise<string[]>;
 }
 
 /** 2 min, 8 min, 32 min … capped at 2 h: long enough for a flaky dependency to recover. */

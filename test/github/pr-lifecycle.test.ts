@@ -69,11 +69,13 @@ describe('PR lifecycle, workflow runs and installations (real Probot app)', () =
     expect(settled?.failureReason).toContain('workflow run concluded failure');
   });
 
-  it('workflow_run: matched by upstream id when the title is custom; a cancelled job cancels the run', async () => {
+  it('workflow_run: matched by upstream id when the title is custom; a job cancelled upstream fails the run (a timeout is a try)', async () => {
     const issue = f.linear.store.addIssue({ team: 'ENG', title: 'Job cancelled' });
     const run = await liveRun(issue.id, issue.identifier);
     await f.deliver('workflow_run', workflowRunEvent(f.web, { action: 'completed', id: Number(run.upstreamId), displayTitle: 'Nightly', conclusion: 'cancelled' }));
-    expect((await f.store.runs.getRun(run.id))?.status).toBe('cancelled');
+    const settled = await f.store.runs.getRun(run.id);
+    expect(settled).toMatchObject({ status: 'failed', failedStep: 'runner' });
+    expect(settled?.failureReason).toContain('workflow run concluded cancelled');
   });
 
   it('workflow_run: a job of an earlier attempt does not touch the current one', async () => {

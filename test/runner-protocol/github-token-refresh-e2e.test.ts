@@ -60,7 +60,7 @@ describe('a run that outlives its first GitHub token', () => {
       postResult: (body) => client.postResult(body),
       refreshGitHubToken: async (request) => {
         const grant = await client.refreshGitHubToken(request);
-        grants.push({ ...grant, askedAt: h.now() });
+        grants.push({ ...grant, askedAt: h.clock() });
         return grant;
       },
     };
@@ -82,7 +82,7 @@ describe('a run that outlives its first GitHub token', () => {
       log,
       baseEnv: { PATH: process.env.PATH ?? '', HOME: root, GIT_CONFIG_NOSYSTEM: '1' },
       runtimes: new Map([['demo', slowAgent]]),
-      now: () => new Date(h.now()),
+      now: () => new Date(h.clock()),
     });
   }, 120_000);
 
@@ -104,7 +104,7 @@ describe('a run that outlives its first GitHub token', () => {
   it('asked for one fresh token once its first one was spent, and got one good for another hour', () => {
     expect(grants).toHaveLength(1);
     const [grant] = grants;
-    expect(grant!.askedAt - h.now()).toBeLessThan(MINUTE);
+    expect(grant!.askedAt - h.clock()).toBeLessThan(MINUTE);
     expect(Date.parse(grant!.expiresAt)).toBeGreaterThan(grant!.askedAt + 55 * MINUTE);
     expect(lines.some((l) => l.includes('GitHub token refreshed'))).toBe(true);
     // Neither token reached the job log.

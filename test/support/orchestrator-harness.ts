@@ -34,9 +34,9 @@ export interface OrchestratorHarness {
   fly: FlyEmulator;
   /** Every line the orchestrator logged (at the harness's LOG_LEVEL), across restarts. */
   logLines: string[];
-  /** The moved clock (epoch ms) the orchestrator and the Linear, Jira and Fly emulators read. */
-  now: () => number;
   advance: (ms: number) => void;
+  /** The moved clock the orchestrator, Linear, Jira and Fly read (GitHub keeps real time). */
+  clock: () => number;
   addMapping: (input: Record<string, unknown>) => Promise<void>;
   cycle: () => Promise<IntakeCycleResult>;
   runsOf: (identifierOrId: string) => Promise<Run[]>;
@@ -54,6 +54,8 @@ export interface HarnessOptions {
    * default: Probot caches the tokens it mints itself on real time.
    */
   githubTokensOnMovedClock?: boolean;
+  /** The Linear emulator's hourly request budget (Linear's own, 5,000, when unset). */
+  linearRequestsLimit?: number;
 }
 
 export async function startHarness(extraEnv: Record<string, string> = {}, options: HarnessOptions = {}): Promise<OrchestratorHarness> {
@@ -63,7 +65,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}, option
   // keeps real time: Probot signs App JWTs with the real clock, as it would in production.
   const now = () => new Date(clock());
   const github = new GitHubEmulator(options.githubTokensOnMovedClock ? { tokenNow: now } : {});
-  const linear = new LinearEmulator({ now });
+  const linear = new LinearEmulator({ now, ...(options.linearRequestsLimit !== undefined ? { requestsLimit: options.linearRequestsLimit } : {}) });
   const jira = new JiraEmulator({ now });
   const fly = new FlyEmulator({ apps: ['ai-implement-sessions'], now });
   await Promise.all([github.start(), linear.start(), jira.start(), fly.start()]);
@@ -117,10 +119,10 @@ export async function startHarness(extraEnv: Record<string, string> = {}, option
     jira,
     fly,
     logLines,
-    now: clock,
     advance: (ms) => {
       offset += ms;
     },
+    clock,
     addMapping: async (input) => {
       const parsed = parseMapping(input, new Date(clock()).toISOString());
       if (!parsed.ok) throw new Error(`bad test mapping: ${JSON.stringify(parsed.problems)}`);
