@@ -1,3 +1,5 @@
+import { statusCommentKey } from '../../src/orchestrator/status-comment.js';
+import { linearCommentId } from '../../src/trackers/linear/linear-comment-id.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
 import { post, seedWebRepo, waitHandled } from '../github/support/harness-scenario.js';
@@ -44,7 +46,7 @@ describe('a run settled without a result writes its end on the ticket', () => {
   }
 
   function statusComment(identifier: string, run: Run): string {
-    const comment = h.linear.commentsOn(identifier).find((c) => c.body.includes(`ai-implement:run-status:${run.id}`));
+    const comment = h.linear.commentsOn(identifier).find((c) => c.id === linearCommentId(run.issueId, statusCommentKey(run.id)));
     if (!comment) throw new Error(`no status comment for ${run.id}`);
     return comment.body;
   }

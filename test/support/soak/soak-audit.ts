@@ -1,3 +1,5 @@
+import { statusCommentKey } from '../../../src/orchestrator/status-comment.js';
+import { linearCommentId } from '../../../src/trackers/linear/linear-comment-id.js';
 import type { Run } from '../../../src/domain/run.js';
 import { isTerminal } from '../../../src/domain/run-status.js';
 import { DEFAULT_LINEAR_LABELS, markersFromLabels } from '../../../src/trackers/linear/linear-work-item.js';
@@ -118,7 +120,7 @@ function staleness(h: OrchestratorHarness, ticket: SoakTicket, runs: Run[], mark
   if (markers.includes('working')) return 'still marked working';
   const comments = h.linear.commentsOn(ticket.identifier);
   for (const run of runs) {
-    const comment = comments.find((c) => c.body.includes(`ai-implement:run-status:${run.id}`));
+    const comment = comments.find((c) => c.id === linearCommentId(run.issueId, statusCommentKey(run.id)));
     if (comment && LIVE_HEADLINE.test(comment.body)) return `the status comment of ${run.status} run ${run.id} still says it runs`;
   }
   return undefined;
