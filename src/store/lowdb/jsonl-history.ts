@@ -10,6 +10,8 @@ interface StreamState {
   files: number[];
   size: number;
   appender: FileHandle | undefined;
+  /** The next append starts a new file (the last one is sealed: its index is written). */
+  rotateNext: boolean;
   /** Promises, so concurrent reads of one file share a single open. */
   readers: Map<number, Promise<FileHandle>>;
 }
@@ -53,13 +55,13 @@ export class JsonlHistory implements HistoryPort {
       if (clean < bytes.length) await truncate(file, clean);
       size = clean;
     }
-    return { dir, files, size, appender: undefined, readers: new Map() };
+    return { dir, files, size, appender: undefined, rotateNext: false, readers: new Map() };
   }
 
   async append(stream: HistoryStream, records: readonly unknown[]): Promise<HistoryPointer[]> {
     if (records.length === 0) return [];
     const s = await this.state(stream);
-    if (s.files.length === 0 || s.size >= this.maxFileBytes) await this.rotate(s);
+    if (s.files.length === 0 || s.size >= this.maxFileBytes || s.rotateNext) await this.rotate(s);
     const file = s.files[s.files.length - 1]!;
     const pointers: HistoryPointer[] = [];
     const chunks: Buffer[] = [];
@@ -85,6 +87,7 @@ export class JsonlHistory implements HistoryPort {
     s.files.push(next);
     s.appender = handle;
     s.size = 0;
+    s.rotateNext = false;
     // The new file's directory entry must be durable before records point into it.
     await fsyncDir(s.dir);
   }
@@ -105,21 +108,34 @@ export class JsonlHistory implements HistoryPort {
   }
 
   async scan(stream: HistoryStream, visit: (record: unknown, pointer: HistoryPointer) => void): Promise<void> {
+    for (const file of await this.files(stream)) await this.scanFile(stream, file, visit);
+  }
+
+  /** The stream's file numbers, oldest first (touching the stream cuts a torn last line first). */
+  async files(stream: HistoryStream): Promise<number[]> {
+    return [...(await this.state(stream)).files];
+  }
+
+  /** Reads one file of a stream record by record; a damaged line is skipped, the rest still loads. */
+  async scanFile(stream: HistoryStream, file: number, visit: (record: unknown, pointer: HistoryPointer) => void): Promise<void> {
     const s = await this.state(stream);
-    for (const file of s.files) {
-      const bytes = await readFile(path.join(s.dir, fileName(file)));
-      let start = 0;
-      for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
-        let record: unknown;
-        try {
-          record = JSON.parse(bytes.toString('utf8', start, end));
-        } catch {
-          record = undefined; // a damaged line is skipped, the rest of history still loads
-        }
-        if (record !== undefined) visit(record, { file, offset: start, length: end - start });
-        start = end + 1;
+    const bytes = await readFile(path.join(s.dir, fileName(file)));
+    let start = 0;
+    for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
+      let record: unknown;
+      try {
+        record = JSON.parse(bytes.toString('utf8', start, end));
+      } catch {
+        record = undefined;
       }
+      if (record !== undefined) visit(record, { file, offset: start, length: end - start });
+      start = end + 1;
     }
+  }
+
+  /** Makes the next append open a new file: records must never join a file whose index is sealed. */
+  async startNewFile(stream: HistoryStream): Promise<void> {
+    (await this.state(stream)).rotateNext = true;
   }
 
   /** Bytes per stream file, for diagnostics and the rotation test. */
