@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog, AdminSessionRepo, Clock, DedupLedger, MappingRepo, ReaperLog, RunRepo, SettingsRepo, Store, TokenLedger, WebhookInbox } from '../store.js';
 import { StoreNotOpenError } from '../store.js';
-import { AppendLogIndex } from './append-log-index.js';
 import { CommitQueue, type CommitStats } from './commit-queue.js';
 import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort } from './hot-doc.js';
 import type { InboxJournalPort } from './inbox-journal-port.js';
 import { createWebhookInbox } from './inbox-repo.js';
 import { InboxState } from './inbox-state.js';
 import { migrateLegacyInbox, type LegacyPayloads } from './migrate-legacy-inbox.js';
+import { MemoryLogCatalog, type LogCatalog } from './log-catalog.js';
 import { createAuditLog, createReaperLog } from './log-repos.js';
 import { MemoryRunCatalog, type RunCatalog } from './run-catalog.js';
 import type { RunIndexEntry } from './run-index.js';
@@ -24,6 +24,9 @@ export interface EngineStoreOptions {
   journal: InboxJournalPort;
   /** The index over finished runs (default: built in memory by scanning `history` at open). */
   runCatalog?: RunCatalog;
+  /** The indexes of the audit and reaper logs (default: in memory, like `runCatalog`). */
+  auditLog?: LogCatalog;
+  reaperLog?: LogCatalog;
   /** Payloads of a data directory from before the inbox journal, moved into it at open. */
   legacyPayloads?: LegacyPayloads;
   clock?: Clock;
@@ -43,8 +46,7 @@ export class EngineStore implements Store {
   private open_ = false;
   private readonly runCatalog: RunCatalog;
   private readonly historicCopies = new Map<string, RunIndexEntry>();
-  private auditIndex = new AppendLogIndex();
-  private reaperIndex = new AppendLogIndex();
+  private readonly logs: LogCatalog[];
   private readonly queue: CommitQueue;
   private readonly inboxState: InboxState;
   readonly mappings: MappingRepo;
@@ -60,6 +62,9 @@ export class EngineStore implements Store {
   constructor(private readonly options: EngineStoreOptions) {
     this.inboxState = new InboxState(options.journal);
     this.runCatalog = options.runCatalog ?? new MemoryRunCatalog(options.history);
+    const auditLog = options.auditLog ?? new MemoryLogCatalog(options.history, 'audit');
+    const reaperLog = options.reaperLog ?? new MemoryLogCatalog(options.history, 'reaper');
+    this.logs = [auditLog, reaperLog];
     this.queue = new CommitQueue(() => this.doc, options.hot, options.history, this.inboxState, async () => {
       this.doc = { ...emptyHotDoc(), ...((await options.hot.reload()) ?? {}) };
       this.noteHistoricCopiesAfterReload();
@@ -71,8 +76,8 @@ export class EngineStore implements Store {
       inbox: this.inboxState,
       runCatalog: this.runCatalog,
       historicCopies: this.historicCopies,
-      auditIndex: () => this.auditIndex,
-      reaperIndex: () => this.reaperIndex,
+      auditLog,
+      reaperLog,
       clock: options.clock ?? Date.now,
       newId: options.newId ?? randomUUID,
       inboxRetentionMs: Math.max(options.inboxRetentionMs ?? DEFAULT_INBOX_RETENTION_MS, 0),
@@ -112,24 +117,9 @@ export class EngineStore implements Store {
       this.inboxState.load(await journal.open());
       await migrateLegacyInbox(this.doc, this.inboxState, hot, this.options.legacyPayloads);
       await this.queue.reclaimJournal();
-      this.auditIndex = new AppendLogIndex();
-      this.reaperIndex = new AppendLogIndex();
       await this.runCatalog.open();
+      for (const log of this.logs) await log.open();
       await this.findHistoricCopies();
-      for (const [stream, index] of [
-        ['audit', this.auditIndex],
-        ['reaper', this.reaperIndex],
-      ] as const) {
-        await history.scan(stream, (record, pointer) => {
-          const r = record as Record<string, unknown>;
-          const atMs = Date.parse(String(r['at']));
-          const keys: Record<string, string> =
-            stream === 'audit'
-              ? { actor: String(r['actor']), action: String(r['action']) }
-              : { rule: String(r['rule']), mode: String(r['mode']) };
-          index.push({ atMs, keys, pointer });
-        });
-      }
       this.open_ = true;
       // A terminal run left in the hot document (never expected, but cheap to
       // repair) finishes its move to history now.
@@ -138,6 +128,7 @@ export class EngineStore implements Store {
       this.open_ = false;
       await journal.close().catch(() => undefined);
       await this.runCatalog.close().catch(() => undefined);
+      for (const log of this.logs) await log.close().catch(() => undefined);
       await history.close().catch(() => undefined);
       await hot.close().catch(() => undefined);
       throw error;
@@ -173,6 +164,7 @@ export class EngineStore implements Store {
     this.open_ = false;
     await this.options.journal.close();
     await this.runCatalog.close();
+    for (const log of this.logs) await log.close();
     await this.options.history.close();
     await this.options.hot.close();
   }

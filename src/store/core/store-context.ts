@@ -1,7 +1,7 @@
 import type { Clock } from '../store.js';
 import type { CommitQueue } from './commit-queue.js';
 import type { HistoryPort, HotDoc } from './hot-doc.js';
-import type { AppendLogIndex } from './append-log-index.js';
+import type { LogCatalog } from './log-catalog.js';
 import type { InboxState } from './inbox-state.js';
 import type { RunCatalog } from './run-catalog.js';
 import type { RunIndexEntry } from './run-index.js';
@@ -19,8 +19,8 @@ export interface StoreContext {
    * counts leave these out, and the run's next retirement replaces them.
    */
   readonly historicCopies: Map<string, RunIndexEntry>;
-  auditIndex(): AppendLogIndex;
-  reaperIndex(): AppendLogIndex;
+  readonly auditLog: LogCatalog;
+  readonly reaperLog: LogCatalog;
   readonly clock: Clock;
   readonly newId: () => string;
   readonly inboxRetentionMs: number;

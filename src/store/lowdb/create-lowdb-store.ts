@@ -9,6 +9,7 @@ import { acquireDataDirLock } from './data-dir-lock.js';
 import { JsonlHistory } from './jsonl-history.js';
 import { InboxJournal } from './inbox-journal.js';
 import { legacyPayloadLog } from './legacy-payload-log.js';
+import { SidecarLogCatalog } from './sidecar-log-catalog.js';
 import { SidecarRunCatalog } from './sidecar-run-catalog.js';
 
 export const HOT_FILE_NAME = 'store.json';
@@ -82,6 +83,8 @@ export function createLowdbStore(options: LowdbStoreOptions): EngineStore {
     hot: new LowdbHot(dataDir, clock),
     history,
     runCatalog: new SidecarRunCatalog(history, historyDir),
+    auditLog: new SidecarLogCatalog(history, historyDir, 'audit'),
+    reaperLog: new SidecarLogCatalog(history, historyDir, 'reaper'),
     journal: new InboxJournal(path.join(dataDir, INBOX_DIR_NAME), {
       ...(options.journalFileBytes !== undefined ? { maxFileBytes: options.journalFileBytes } : {}),
       ...(options.journalCheckpointRecords !== undefined ? { checkpointRecords: options.journalCheckpointRecords } : {}),

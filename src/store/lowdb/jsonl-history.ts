@@ -16,6 +16,36 @@ interface StreamState {
   readers: Map<number, Promise<FileHandle>>;
 }
 
+/** Records closer than this are read together: skipping a little costs less than another read. */
+const READ_GAP_BYTES = 16 * 1024;
+const READ_RANGE_MAX_BYTES = 4 * 1024 * 1024;
+
+interface ReadRange {
+  file: number;
+  start: number;
+  end: number;
+  /** Indexes into the pointers asked for. */
+  members: number[];
+}
+
+function readRanges(pointers: readonly HistoryPointer[]): ReadRange[] {
+  const order = pointers.map((_, i) => i).sort((a, b) => pointers[a]!.file - pointers[b]!.file || pointers[a]!.offset - pointers[b]!.offset);
+  const ranges: ReadRange[] = [];
+  let current: ReadRange | undefined;
+  for (const i of order) {
+    const p = pointers[i]!;
+    const end = p.offset + p.length;
+    if (current && current.file === p.file && p.offset <= current.end + READ_GAP_BYTES && end - current.start <= READ_RANGE_MAX_BYTES) {
+      current.end = Math.max(current.end, end);
+      current.members.push(i);
+    } else {
+      current = { file: p.file, start: p.offset, end, members: [i] };
+      ranges.push(current);
+    }
+  }
+  return ranges;
+}
+
 const fileName = (n: number) => `${String(n).padStart(6, '0')}.jsonl`;
 const NEWLINE = 0x0a;
 
@@ -92,19 +122,29 @@ export class JsonlHistory implements HistoryPort {
     await fsyncDir(s.dir);
   }
 
+  /**
+   * Records that sit close together in one file (a page of recent runs is
+   * mostly one stretch of the newest file) are read with one read per
+   * stretch instead of one per record.
+   */
   async read(stream: HistoryStream, pointers: readonly HistoryPointer[]): Promise<unknown[]> {
     if (pointers.length === 0) return [];
     const s = await this.state(stream);
-    return Promise.all(
-      pointers.map(async (p) => {
-        let opening = s.readers.get(p.file);
-        if (!opening) s.readers.set(p.file, (opening = open(path.join(s.dir, fileName(p.file)), 'r')));
+    const out = new Array<unknown>(pointers.length);
+    await Promise.all(
+      readRanges(pointers).map(async (range) => {
+        let opening = s.readers.get(range.file);
+        if (!opening) s.readers.set(range.file, (opening = open(path.join(s.dir, fileName(range.file)), 'r')));
         const reader = await opening;
-        const buffer = Buffer.allocUnsafe(p.length);
-        await reader.read(buffer, 0, p.length, p.offset);
-        return JSON.parse(buffer.toString('utf8')) as unknown;
+        const buffer = Buffer.allocUnsafe(range.end - range.start);
+        await reader.read(buffer, 0, buffer.length, range.start);
+        for (const i of range.members) {
+          const p = pointers[i]!;
+          out[i] = JSON.parse(buffer.toString('utf8', p.offset - range.start, p.offset - range.start + p.length)) as unknown;
+        }
       }),
     );
+    return out;
   }
 
   async scan(stream: HistoryStream, visit: (record: unknown, pointer: HistoryPointer) => void): Promise<void> {

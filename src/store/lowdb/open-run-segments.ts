@@ -5,6 +5,8 @@ import type { JsonlHistory } from './jsonl-history.js';
 import { encodeSidecar, SidecarView, type SegmentHeader } from './run-sidecar.js';
 import type { SegmentFiles } from './segment-files.js';
 
+export type RunSegmentFiles = SegmentFiles<SegmentHeader, SidecarView>;
+
 /** A history file whose index is held in memory: the one being appended to, or one waiting for its sidecar. */
 export interface MemorySegment {
   file: number;
@@ -39,10 +41,10 @@ export async function scanSegment(history: JsonlHistory, file: number): Promise<
 }
 
 /** Writes a segment's sidecar (not yet the manifest, which makes it count). */
-export async function sealSegment(files: SegmentFiles, segment: MemorySegment): Promise<SealedSegment> {
+export async function sealSegment(files: RunSegmentFiles, segment: MemorySegment): Promise<SealedSegment> {
   const { bytes, header, bloom } = encodeSidecar(segment.file, segment.index.entries(), segment.replaces);
   await files.writeSidecar(segment.file, bytes);
-  files.remember(SidecarView.parse(bytes, segment.file));
+  files.remember(segment.file, SidecarView.parse(bytes, segment.file));
   return { header, bloom };
 }
 
@@ -62,7 +64,7 @@ class LegacyDuplicates {
     this.seen = BloomFilter.forKeys(expectedRuns);
   }
 
-  async resolve(segment: MemorySegment, ids: readonly string[], sealed: readonly SealedSegment[], files: SegmentFiles): Promise<void> {
+  async resolve(segment: MemorySegment, ids: readonly string[], sealed: readonly SealedSegment[], files: RunSegmentFiles): Promise<void> {
     const candidates = [...new Set(ids.filter((id) => this.seen.has(runIdKey(id))))];
     for (const id of ids) this.seen.add(runIdKey(id));
     for (const id of candidates) {
@@ -87,7 +89,7 @@ class LegacyDuplicates {
  * first, one at a time; that one-time migration reads history once with
  * memory bounded by one file.
  */
-export async function openRunSegments(history: JsonlHistory, files: SegmentFiles): Promise<{ sealed: SealedSegment[]; current: MemorySegment | undefined }> {
+export async function openRunSegments(history: JsonlHistory, files: RunSegmentFiles): Promise<{ sealed: SealedSegment[]; current: MemorySegment | undefined }> {
   const manifest = await files.readManifest();
   const onDisk = await history.files('runs');
   const present = new Set(onDisk);

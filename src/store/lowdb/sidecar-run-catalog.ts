@@ -3,14 +3,13 @@ import { emptyHourly, type RunCatalog } from '../core/run-catalog.js';
 import { matchesFilter, type RunFilter } from '../core/run-filter.js';
 import { hourOf, RunHistoryIndex, type HourlyCounts, type RunIndexEntry, type RunKey } from '../core/run-index.js';
 import type { HistoryPointer } from '../core/hot-doc.js';
-import { hashKey, issueIdKey, runIdKey } from './bloom-filter.js';
+import { BloomFilter, hashKey, issueIdKey, runIdKey } from './bloom-filter.js';
 import type { JsonlHistory } from './jsonl-history.js';
 import { mergeNewestFirst, type LazySource } from './merge-newest-first.js';
-import { openRunSegments, pointerKey, sealSegment, type MemorySegment, type SealedSegment } from './open-run-segments.js';
-import { codesFor, groupCount, type SegmentHeader } from './run-sidecar.js';
-import { SegmentFiles } from './segment-files.js';
+import { openRunSegments, pointerKey, sealSegment, type MemorySegment, type RunSegmentFiles, type SealedSegment } from './open-run-segments.js';
+import { codesFor, groupCount, SidecarView, type SegmentHeader } from './run-sidecar.js';
+import { INDEX_DIR_NAME, SegmentFiles } from './segment-files.js';
 
-export const RUN_INDEX_DIR_NAME = 'index';
 /** Bloom filters read at once when they are first needed. */
 const BLOOM_READS_IN_FLIGHT = 16;
 
@@ -37,13 +36,13 @@ export class SidecarRunCatalog implements RunCatalog {
   /** The last failure to write a sidecar; the next rotation (or the next open) tries again. */
   sealFailure: unknown;
   generation = 0;
-  private readonly files: SegmentFiles;
+  private readonly files: RunSegmentFiles;
 
   constructor(
     private readonly history: JsonlHistory,
     historyDir: string,
   ) {
-    this.files = new SegmentFiles(path.join(historyDir, 'runs', RUN_INDEX_DIR_NAME));
+    this.files = new SegmentFiles(path.join(historyDir, 'runs', INDEX_DIR_NAME), (bytes, file) => SidecarView.parse(bytes, file));
   }
 
   async open(): Promise<void> {
@@ -123,7 +122,7 @@ export class SidecarRunCatalog implements RunCatalog {
     this.blooms ??= (async () => {
       const missing = this.sealed.filter((s) => !s.bloom);
       for (let i = 0; i < missing.length; i += BLOOM_READS_IN_FLIGHT) {
-        await Promise.all(missing.slice(i, i + BLOOM_READS_IN_FLIGHT).map(async (s) => (s.bloom = await this.files.readBloom(s.header))));
+        await Promise.all(missing.slice(i, i + BLOOM_READS_IN_FLIGHT).map(async (s) => (s.bloom = BloomFilter.fromBytes(await this.files.readPart(s.header.file, s.header.bloomAt, s.header.bloomBytes)))));
       }
     })().catch((error: unknown) => {
       this.blooms = undefined;

@@ -9,7 +9,8 @@ import { JsonlHistory } from '../../src/store/lowdb/jsonl-history.js';
 import { seedRunHistory } from '../../src/store/lowdb/seed-run-history.js';
 import { createMemoryStore } from '../../src/store/memory/create-memory-store.js';
 import { describeStoreContract, intent, ManualClock, T0 } from './store-contract.js';
-import { expectSameAnswers, playWorkload } from './run-index-workload.js';
+import type { Store } from '../../src/store/store.js';
+import { expectSameAnswers, lcg, playWorkload } from './run-index-workload.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -135,5 +136,54 @@ describe('lowdb run index on disk', () => {
     expect((await again.runs.listRuns({ issueId: 'crashy' })).items.map((r) => r.status)).toEqual(['succeeded']);
     expect(await again.runs.countRuns({ status: 'failed' })).toBe(8);
     await again.close();
+  });
+
+  it('pages and summarises audit events and reaper actions from sealed files like the in-memory logs', async () => {
+    const write = async (store: Store) => {
+      const random = lcg(11);
+      for (let i = 0; i < 150; i++) {
+        const at = new Date(T0 + Math.floor(random() * 3_600_000)).toISOString();
+        await store.audit.append({ at, actor: ['admin', 'orchestrator', 'reaper'][i % 3]!, action: random() < 0.5 ? 'dispatch.start' : 'mapping.update', target: `t${i}` });
+        if (i % 2) await store.reaper.append({ at, rule: random() < 0.5 ? 'orphan' : 'overtime', machineId: `m${i}`, tenant: 'acme', issue: `ENG-${i}`, ageSeconds: i, mode: random() < 0.3 ? 'destroyed' : 'dry-run' });
+      }
+    };
+    const answers = async (store: Store) => {
+      const pages: string[][] = [];
+      for (const filter of [{}, { actor: 'admin' }, { action: 'dispatch.start' }, { actor: 'reaper', action: 'mapping.update' }, { actor: 'nobody' }]) {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.audit.list({ ...filter, limit: 9, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.items.map((e) => e.target));
+          cursor = page.nextCursor;
+        } while (cursor);
+        pages.push(seen);
+      }
+      const recent = (await store.reaper.listRecent(40)).map((a) => a.machineId);
+      const summaries = await Promise.all([0, 900_000, 1_800_000, 3_000_000].map((d) => store.reaper.summary(T0 + d)));
+      return { pages, recent, summaries };
+    };
+    const memory = createMemoryStore({ clock: () => T0 });
+    await memory.open();
+    await write(memory);
+    const expected = await answers(memory);
+    expect(expected.pages[0]).toHaveLength(150);
+
+    const dataDir = await tempDir();
+    const lowdb = createLowdbStore({ dataDir, clock: () => T0, historyFileBytes: 1024 });
+    await lowdb.open();
+    await write(lowdb);
+    expect(await answers(lowdb)).toEqual(expected);
+    await lowdb.close();
+    expect((await readdir(path.join(dataDir, 'history', 'audit', 'index'))).length).toBeGreaterThan(10);
+    for (const remove of [false, true]) {
+      // The second time without any index: a data directory of the previous format.
+      if (remove) for (const stream of ['audit', 'reaper']) await rm(path.join(dataDir, 'history', stream, 'index'), { recursive: true });
+      const reopened = createLowdbStore({ dataDir, clock: () => T0, historyFileBytes: 1024 });
+      await reopened.open();
+      expect(await answers(reopened)).toEqual(expected);
+      await reopened.close();
+    }
+    await memory.close();
   });
 });
