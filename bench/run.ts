@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   intake: async () => (await import('./intake-bench.js')).runIntakeBench,
   webhook: async () => (await import('./webhook-bench.js')).runWebhookBench,
   panels: async () => (await import('./panels-bench.js')).runPanelsBench,
+  history: async () => (await import('./history-bench.js')).runHistoryBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -6,6 +6,7 @@ import type { Run } from '../../src/domain/run.js';
 import type { RunHistoryRecord } from '../../src/store/core/hot-doc.js';
 import { createLowdbStore } from '../../src/store/lowdb/create-lowdb-store.js';
 import { JsonlHistory } from '../../src/store/lowdb/jsonl-history.js';
+import { seedLogHistory } from '../../src/store/lowdb/seed-log-history.js';
 import { seedRunHistory } from '../../src/store/lowdb/seed-run-history.js';
 import { createMemoryStore } from '../../src/store/memory/create-memory-store.js';
 import { describeStoreContract, intent, ManualClock, T0 } from './store-contract.js';
@@ -185,5 +186,23 @@ describe('lowdb run index on disk', () => {
       await reopened.close();
     }
     await memory.close();
+  });
+
+  it('seeds audit events in bulk with their index, as the store writes them', async () => {
+    const dataDir = await tempDir();
+    const events = (function* () {
+      for (let i = 0; i < 300; i++) yield { at: new Date(T0 + i).toISOString(), actor: i % 3 ? 'orchestrator' : 'admin', action: 'dispatch.start', target: `r${i}` };
+    })();
+    expect(await seedLogHistory(dataDir, 'audit', events, { historyFileBytes: 2048, chunk: 7 })).toBe(300);
+    const manifest = JSON.parse(await readFile(path.join(dataDir, 'history', 'audit', 'index', 'manifest.json'), 'utf8')) as { segments: unknown[] };
+    expect(manifest.segments.length).toBeGreaterThan(5);
+    const store = createLowdbStore({ dataDir, clock: () => T0 });
+    await store.open();
+    const first = await store.audit.list({ actor: 'admin', limit: 60 });
+    expect(first.items.map((e) => e.target).slice(0, 2)).toEqual(['r297', 'r294']);
+    const second = await store.audit.list({ actor: 'admin', limit: 60, ...(first.nextCursor ? { cursor: first.nextCursor } : {}) });
+    expect(second.items).toHaveLength(40);
+    expect(second.nextCursor).toBeUndefined();
+    await store.close();
   });
 });
