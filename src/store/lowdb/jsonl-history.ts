@@ -5,6 +5,15 @@ import { fsyncDir } from './fsync-dir.js';
 
 export const DEFAULT_HISTORY_FILE_BYTES = 8 * 1024 * 1024;
 
+interface Reader {
+  handle: Promise<FileHandle>;
+  /** Reads in flight: a handle is closed only when none is. */
+  users: number;
+}
+
+/** Read handles kept open per stream: enough for the files a page touches, far below the process's descriptor limit however long history grows. */
+const MAX_OPEN_READERS = 32;
+
 interface StreamState {
   dir: string;
   files: number[];
@@ -12,8 +21,8 @@ interface StreamState {
   appender: FileHandle | undefined;
   /** The next append starts a new file (the last one is sealed: its index is written). */
   rotateNext: boolean;
-  /** Promises, so concurrent reads of one file share a single open. */
-  readers: Map<number, Promise<FileHandle>>;
+  /** Open read handles by file, least recently used first; promises, so concurrent reads of one file share a single open. */
+  readers: Map<number, Reader>;
 }
 
 /** Records closer than this are read together: skipping a little costs less than another read. */
@@ -133,11 +142,13 @@ export class JsonlHistory implements HistoryPort {
     const out = new Array<unknown>(pointers.length);
     await Promise.all(
       readRanges(pointers).map(async (range) => {
-        let opening = s.readers.get(range.file);
-        if (!opening) s.readers.set(range.file, (opening = open(path.join(s.dir, fileName(range.file)), 'r')));
-        const reader = await opening;
+        const reader = this.acquireReader(s, range.file);
         const buffer = Buffer.allocUnsafe(range.end - range.start);
-        await reader.read(buffer, 0, buffer.length, range.start);
+        try {
+          await (await reader.handle).read(buffer, 0, buffer.length, range.start);
+        } finally {
+          reader.users--;
+        }
         for (const i of range.members) {
           const p = pointers[i]!;
           out[i] = JSON.parse(buffer.toString('utf8', p.offset - range.start, p.offset - range.start + p.length)) as unknown;
@@ -145,6 +156,26 @@ export class JsonlHistory implements HistoryPort {
       }),
     );
     return out;
+  }
+
+  private acquireReader(s: StreamState, file: number): Reader {
+    let reader = s.readers.get(file);
+    if (reader) s.readers.delete(file);
+    else {
+      const opened: Reader = { handle: open(path.join(s.dir, fileName(file)), 'r'), users: 0 };
+      // A failed open is not remembered: the next read tries again.
+      opened.handle.catch(() => s.readers.get(file) === opened && s.readers.delete(file));
+      reader = opened;
+    }
+    reader.users++;
+    s.readers.set(file, reader);
+    for (const [f, r] of s.readers) {
+      if (s.readers.size <= MAX_OPEN_READERS) break;
+      if (r.users > 0) continue;
+      s.readers.delete(f);
+      r.handle.then((h) => h.close()).catch(() => undefined);
+    }
+    return reader;
   }
 
   async scan(stream: HistoryStream, visit: (record: unknown, pointer: HistoryPointer) => void): Promise<void> {
@@ -189,7 +220,7 @@ export class JsonlHistory implements HistoryPort {
     this.streams.clear();
     for (const s of states) {
       await s.appender?.close();
-      for (const reader of s.readers.values()) await (await reader).close();
+      for (const reader of s.readers.values()) await (await reader.handle).close();
     }
   }
 }
