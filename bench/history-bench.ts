@@ -61,29 +61,13 @@ const range = (xs: number[], scale: number, digits: number) => {
   return xs.length === 1 ? f(xs[0]!) : `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
 };
 
-/** Ready time, first `/admin/jobs` and idle RSS of the real server with 0 / 100k / 1M finished runs in history. */
-export async function runHistoryBench(env: NodeJS.ProcessEnv = process.env): Promise<BenchTable> {
-  const settings = readSettings(env);
-  await access(path.join(settings.root, 'dist/src/main.js')).catch(() => {
-    throw new Error(`${settings.root}/dist/src/main.js is missing: run npm run build first`);
-  });
-  const work = settings.keepDir ?? (await mkdtemp(path.join(tmpdir(), 'history-bench-')));
-  await mkdir(work, { recursive: true });
-  const results: { size: number; bytes: number; runs: ServerStartMeasurement[] }[] = [];
-  try {
-    for (const size of settings.sizes) {
-      const dataDir = path.join(work, `runs-${size}${settings.audit ? '-audit' : ''}`);
-      const reuse = settings.keepDir !== undefined && (await access(path.join(dataDir, 'store.json')).then(() => true, () => false));
-      if (!reuse) await prepareHistoryDataDir(dataDir, size, Date.now(), settings.audit);
-      const bytes = await directoryBytes(dataDir);
-      const panels = size > 7 ? [...PANELS, `/admin/runs/${benchRunId(7)}`] : PANELS;
-      const runs: ServerStartMeasurement[] = [];
-      for (let i = 0; i < settings.repeat; i++) runs.push(await measureServerStart({ root: settings.root, dataDir, accessCode: ACCESS_CODE, panels }));
-      results.push({ size, bytes, runs });
-    }
-  } finally {
-    if (!settings.keepDir) await rm(work, { recursive: true, force: true });
-  }
+interface SizeResult {
+  size: number;
+  bytes: number;
+  runs: ServerStartMeasurement[];
+}
+
+function buildTable(label: string, root: string, results: SizeResult[], settings: Settings): BenchTable {
   const empty = results.find((r) => r.size === 0);
   const emptyRss = empty ? median(empty.runs.map((r) => r.rssBytes)) : undefined;
   const notes: string[] = [];
@@ -107,16 +91,53 @@ export async function runHistoryBench(env: NodeJS.ProcessEnv = process.env): Pro
     ];
   });
   notes.push(
-    `Median of ${settings.repeat} fresh server processes per size (min–max in brackets), sandbox mode, \`node --expose-gc dist/src/main.js\` from ${settings.root}.`,
+    `Median of ${settings.repeat} fresh server processes per size (min–max in brackets), sandbox mode, \`node --expose-gc dist/src/main.js\` from ${root}.`,
     'Times are from spawn: ready = first /readyz 200; then log in, GET /admin/jobs, then every other panel once. RSS at ready: as is; RSS idle: 2 s after the panels, after a full GC (the Δ and the budget use this one).',
   );
   return {
-    title: `History size: server start and memory (finished runs in history${settings.audit ? ', plus one audit event per run' : ''})`,
+    title: `History size${label}: server start and memory (finished runs in history${settings.audit ? ', plus one audit event per run' : ''})`,
     columns: ['runs', 'on disk', 'ready s', 'first /admin/jobs s', 'every panel s', '/admin/jobs ms', 'RSS at ready MiB', 'RSS idle MiB', 'Δ idle MiB', 'idle ×empty'],
     rows,
     notes,
   };
 }
 
+/**
+ * Ready time, first `/admin/jobs` and idle RSS of the real server with 0 /
+ * 100k / 1M finished runs in history. With `HISTORY_BENCH_COMPARE=<root>`,
+ * that build is measured on the same data directories, its processes
+ * alternating with this build's so both see the same machine load.
+ */
+export async function runHistoryBench(env: NodeJS.ProcessEnv = process.env): Promise<BenchTable[]> {
+  const settings = readSettings(env);
+  const compare = env['HISTORY_BENCH_COMPARE'] ? path.resolve(env['HISTORY_BENCH_COMPARE']) : undefined;
+  const roots = compare ? [compare, settings.root] : [settings.root];
+  for (const root of roots) {
+    await access(path.join(root, 'dist/src/main.js')).catch(() => {
+      throw new Error(`${root}/dist/src/main.js is missing: run npm run build first`);
+    });
+  }
+  const work = settings.keepDir ?? (await mkdtemp(path.join(tmpdir(), 'history-bench-')));
+  await mkdir(work, { recursive: true });
+  const results = roots.map((): SizeResult[] => []);
+  try {
+    for (const size of settings.sizes) {
+      const dataDir = path.join(work, `runs-${size}${settings.audit ? '-audit' : ''}`);
+      const reuse = settings.keepDir !== undefined && (await access(path.join(dataDir, 'store.json')).then(() => true, () => false));
+      if (!reuse) await prepareHistoryDataDir(dataDir, size, Date.now(), settings.audit);
+      const bytes = await directoryBytes(dataDir);
+      const panels = size > 7 ? [...PANELS, `/admin/runs/${benchRunId(7)}`] : PANELS;
+      const runs = roots.map((): ServerStartMeasurement[] => []);
+      for (let i = 0; i < settings.repeat; i++) {
+        for (const [r, root] of roots.entries()) runs[r]!.push(await measureServerStart({ root, dataDir, accessCode: ACCESS_CODE, panels }));
+      }
+      runs.forEach((list, r) => results[r]!.push({ size, bytes, runs: list }));
+    }
+  } finally {
+    if (!settings.keepDir) await rm(work, { recursive: true, force: true });
+  }
+  return roots.map((root, r) => buildTable(compare ? (r === 0 ? ' — before' : ' — after') : '', root, results[r]!, settings));
+}
+
 // `tsx bench/history-bench.ts` runs this bench alone.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) console.log(formatTable(await runHistoryBench()));
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) for (const table of await runHistoryBench()) console.log(`${formatTable(table)}\n`);
