@@ -75,7 +75,7 @@ function buildTable(label: string, root: string, results: SizeResult[], settings
     const rss = runs.map((r) => r.rssBytes);
     const delta = emptyRss === undefined ? Number.NaN : median(rss) - emptyRss;
     const allPanels = median(runs.map((r) => r.allPanelsMs));
-    if (size > 0 && emptyRss !== undefined) notes.push(`${size.toLocaleString('en')} runs: RSS +${(delta / MiB).toFixed(1)} MiB over empty, budget 40 MB (${(RSS_BUDGET_BYTES / MiB).toFixed(1)} MiB) → ${delta <= RSS_BUDGET_BYTES ? 'met' : 'MISSED'}`);
+    if (size > 0 && emptyRss !== undefined) notes.push(`${size.toLocaleString('en')} runs: RSS ${delta >= 0 ? '+' : ''}${(delta / MiB).toFixed(1)} MiB against empty, budget 40 MB (${(RSS_BUDGET_BYTES / MiB).toFixed(1)} MiB) → ${delta <= RSS_BUDGET_BYTES ? 'met' : 'MISSED'}`);
     if (size >= 1_000_000) notes.push(`${size.toLocaleString('en')} runs: open and every panel served ${(allPanels / 1000).toFixed(2)} s after start, budget ${START_BUDGET_MS / 1000} s → ${allPanels <= START_BUDGET_MS ? 'met' : 'MISSED'}`);
     return [
       size.toLocaleString('en'),
