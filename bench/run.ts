@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   panels: async () => (await import('./panels-bench.js')).runPanelsBench,
   latency: async () => (await import('./latency-bench.js')).runLatencyBench,
   soak: async () => (await import('./soak-bench.js')).runSoakBench,
+  history: async () => (await import('./history-bench.js')).runHistoryBench,
 };
 
 const wanted = process.argv.slice(2);

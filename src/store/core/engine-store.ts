@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog, AdminSessionRepo, Clock, DedupLedger, MappingRepo, ReaperLog, RunRepo, SettingsRepo, Store, TokenLedger, WebhookInbox } from '../store.js';
 import { StoreNotOpenError } from '../store.js';
-import { AppendLogIndex } from './append-log-index.js';
 import { CommitQueue, type CommitStats } from './commit-queue.js';
-import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort, type RunHistoryRecord } from './hot-doc.js';
+import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort } from './hot-doc.js';
 import type { InboxJournalPort } from './inbox-journal-port.js';
 import { createWebhookInbox } from './inbox-repo.js';
 import { InboxState } from './inbox-state.js';
 import { migrateLegacyInbox, type LegacyPayloads } from './migrate-legacy-inbox.js';
+import { MemoryLogCatalog, type LogCatalog } from './log-catalog.js';
 import { createAuditLog, createReaperLog } from './log-repos.js';
-import { RunHistoryIndex, toIndexEntry } from './run-index.js';
+import { MemoryRunCatalog, type RunCatalog } from './run-catalog.js';
+import type { RunIndexEntry } from './run-index.js';
 import { createRunRepo, retireTerminalRuns } from './runs-repo.js';
 import { createAdminSessionRepo, createDedupLedger, createMappingRepo, createSettingsRepo, createTokenLedger } from './small-repos.js';
 import type { StoreContext } from './store-context.js';
@@ -21,17 +22,17 @@ export interface EngineStoreOptions {
   history: HistoryPort;
   /** Where the inbox lives, outside the hot document. */
   journal: InboxJournalPort;
+  /** The index over finished runs (default: built in memory by scanning `history` at open). */
+  runCatalog?: RunCatalog;
+  /** The indexes of the audit and reaper logs (default: in memory, like `runCatalog`). */
+  auditLog?: LogCatalog;
+  reaperLog?: LogCatalog;
   /** Payloads of a data directory from before the inbox journal, moved into it at open. */
   legacyPayloads?: LegacyPayloads;
   clock?: Clock;
   newId?: () => string;
   /** How long completed deliveries stay recognisable as duplicates (≥ 8 days). */
   inboxRetentionMs?: number;
-}
-
-function isRunRecord(value: unknown): value is RunHistoryRecord {
-  const run = (value as RunHistoryRecord | null)?.run;
-  return typeof run?.id === 'string' && typeof run.createdAt === 'string';
 }
 
 /**
@@ -43,9 +44,9 @@ function isRunRecord(value: unknown): value is RunHistoryRecord {
 export class EngineStore implements Store {
   private doc: HotDoc = emptyHotDoc();
   private open_ = false;
-  private runIndex = new RunHistoryIndex();
-  private auditIndex = new AppendLogIndex();
-  private reaperIndex = new AppendLogIndex();
+  private readonly runCatalog: RunCatalog;
+  private readonly historicCopies = new Map<string, RunIndexEntry>();
+  private readonly logs: LogCatalog[];
   private readonly queue: CommitQueue;
   private readonly inboxState: InboxState;
   readonly mappings: MappingRepo;
@@ -60,17 +61,23 @@ export class EngineStore implements Store {
 
   constructor(private readonly options: EngineStoreOptions) {
     this.inboxState = new InboxState(options.journal);
+    this.runCatalog = options.runCatalog ?? new MemoryRunCatalog(options.history);
+    const auditLog = options.auditLog ?? new MemoryLogCatalog(options.history, 'audit');
+    const reaperLog = options.reaperLog ?? new MemoryLogCatalog(options.history, 'reaper');
+    this.logs = [auditLog, reaperLog];
     this.queue = new CommitQueue(() => this.doc, options.hot, options.history, this.inboxState, async () => {
       this.doc = { ...emptyHotDoc(), ...((await options.hot.reload()) ?? {}) };
+      this.noteHistoricCopiesAfterReload();
     });
     const ctx: StoreContext = {
       doc: () => this.doc,
       queue: this.queue,
       history: options.history,
       inbox: this.inboxState,
-      runIndex: () => this.runIndex,
-      auditIndex: () => this.auditIndex,
-      reaperIndex: () => this.reaperIndex,
+      runCatalog: this.runCatalog,
+      historicCopies: this.historicCopies,
+      auditLog,
+      reaperLog,
       clock: options.clock ?? Date.now,
       newId: options.newId ?? randomUUID,
       inboxRetentionMs: Math.max(options.inboxRetentionMs ?? DEFAULT_INBOX_RETENTION_MS, 0),
@@ -110,26 +117,9 @@ export class EngineStore implements Store {
       this.inboxState.load(await journal.open());
       await migrateLegacyInbox(this.doc, this.inboxState, hot, this.options.legacyPayloads);
       await this.queue.reclaimJournal();
-      this.runIndex = new RunHistoryIndex();
-      this.auditIndex = new AppendLogIndex();
-      this.reaperIndex = new AppendLogIndex();
-      await history.scan('runs', (record, pointer) => {
-        if (isRunRecord(record)) this.runIndex.add(toIndexEntry(record.run, pointer));
-      });
-      for (const [stream, index] of [
-        ['audit', this.auditIndex],
-        ['reaper', this.reaperIndex],
-      ] as const) {
-        await history.scan(stream, (record, pointer) => {
-          const r = record as Record<string, unknown>;
-          const atMs = Date.parse(String(r['at']));
-          const keys: Record<string, string> =
-            stream === 'audit'
-              ? { actor: String(r['actor']), action: String(r['action']) }
-              : { rule: String(r['rule']), mode: String(r['mode']) };
-          index.push({ atMs, keys, pointer });
-        });
-      }
+      await this.runCatalog.open();
+      for (const log of this.logs) await log.open();
+      await this.findHistoricCopies();
       this.open_ = true;
       // A terminal run left in the hot document (never expected, but cheap to
       // repair) finishes its move to history now.
@@ -137,9 +127,34 @@ export class EngineStore implements Store {
     } catch (error) {
       this.open_ = false;
       await journal.close().catch(() => undefined);
+      await this.runCatalog.close().catch(() => undefined);
+      for (const log of this.logs) await log.close().catch(() => undefined);
       await history.close().catch(() => undefined);
       await hot.close().catch(() => undefined);
       throw error;
+    }
+  }
+
+  /**
+   * A live run with a history record too (a crash after the history append of
+   * its finish, before the hot rewrite): the hot copy wins, and the record is
+   * replaced when the run finishes again. Only live runs are looked up, so
+   * this costs O(active runs), not O(history).
+   */
+  private async findHistoricCopies(): Promise<void> {
+    this.historicCopies.clear();
+    for (const id of Object.keys(this.doc.runs)) {
+      const entry = await this.runCatalog.find(id);
+      if (entry) this.historicCopies.set(id, entry);
+    }
+  }
+
+  /** After a failed commit the reloaded document may hold runs whose finish did reach history. */
+  private noteHistoricCopiesAfterReload(): void {
+    for (const id of this.historicCopies.keys()) if (!this.doc.runs[id]) this.historicCopies.delete(id);
+    for (const id of Object.keys(this.doc.runs)) {
+      const entry = this.runCatalog.recent(id);
+      if (entry) this.historicCopies.set(id, entry);
     }
   }
 
@@ -148,6 +163,8 @@ export class EngineStore implements Store {
     await this.queue.idle();
     this.open_ = false;
     await this.options.journal.close();
+    await this.runCatalog.close();
+    for (const log of this.logs) await log.close();
     await this.options.history.close();
     await this.options.hot.close();
   }

@@ -5,6 +5,7 @@ import type { Mapping } from '../../domain/mapping.js';
 import type { Run } from '../../domain/run.js';
 import type { PayloadPointer } from './inbox-journal-port.js';
 import type { RunStep } from '../../domain/step.js';
+import type { RunIndexEntry } from './run-index.js';
 
 export interface ClaimKeyEntry {
   runId: string;
@@ -73,6 +74,12 @@ export interface HistoryPointer {
 export interface RunHistoryRecord {
   run: Run;
   steps: RunStep[];
+  /**
+   * An earlier history entry of the same run that this record supersedes
+   * (written when a run whose history copy lost to its hot copy after a crash
+   * finishes again), so an index built from the files alone knows to drop it.
+   */
+  replaces?: RunIndexEntry;
 }
 
 /** Append-only record streams. `append` resolves once the records are durable. */

@@ -2,9 +2,19 @@ import { ValidationError } from '../../errors/index.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import type { ReaperAction } from '../../domain/reaper-action.js';
 import type { AuditLog, ReaperLog, ReaperSummary } from '../store.js';
-import type { AppendLogEntry } from './append-log-index.js';
 import { clampLimit, clone, decodeCursor, encodeCursor, toMs } from './codec.js';
+import type { LogCatalog, LogEntry, LogKeyFilter } from './log-catalog.js';
 import type { StoreContext } from './store-context.js';
+
+/** The first `limit + 1` matches from `startSeq` down: one more than a page says whether another follows. */
+async function pick(catalog: LogCatalog, startSeq: number, filter: LogKeyFilter, limit: number): Promise<{ seq: number; entry: LogEntry }[]> {
+  const picked: { seq: number; entry: LogEntry }[] = [];
+  for await (const item of catalog.descending(startSeq, filter)) {
+    picked.push(item);
+    if (picked.length > limit) break;
+  }
+  return picked;
+}
 
 export function createReaperLog(ctx: StoreContext): ReaperLog {
   return {
@@ -12,32 +22,22 @@ export function createReaperLog(ctx: StoreContext): ReaperLog {
       ctx.assertOpen();
       const atMs = toMs(action.at, 'at');
       const record = clone(action);
-      await ctx.queue.submit((tx) =>
-        tx.appendHistory('reaper', record, (pointer) =>
-          ctx.reaperIndex().push({ atMs, keys: { rule: record.rule, mode: record.mode }, pointer }),
-        ),
-      );
+      await ctx.queue.submit((tx) => tx.appendHistory('reaper', record, (pointer) => ctx.reaperLog.add({ atMs, keys: [record.rule, record.mode], pointer })));
     },
     async listRecent(limit) {
       ctx.assertOpen();
       const n = clampLimit(limit, 50, 1000);
-      const entries = ctx.reaperIndex().entries.slice(-n).reverse();
-      return (await ctx.history.read(
-        'reaper',
-        entries.map((e) => e.pointer),
-      )) as ReaperAction[];
+      const picked = (await pick(ctx.reaperLog, ctx.reaperLog.size - 1, [undefined, undefined], n)).slice(0, n);
+      return (await ctx.history.read('reaper', picked.map((p) => p.entry.pointer))) as ReaperAction[];
     },
     async summary(since) {
       ctx.assertOpen();
-      const sinceMs = toMs(since, 'since');
       const out: ReaperSummary = { total: 0, byRule: {}, destroyed: 0, dryRun: 0 };
-      for (const e of ctx.reaperIndex().entries) {
-        if (e.atMs < sinceMs) continue;
-        const rule = e.keys['rule'] ?? '';
-        out.total++;
-        out.byRule[rule] = (out.byRule[rule] ?? 0) + 1;
-        if (e.keys['mode'] === 'destroyed') out.destroyed++;
-        else out.dryRun++;
+      for (const [rule, mode, n] of await ctx.reaperLog.tallySince(toMs(since, 'since'))) {
+        out.total += n;
+        out.byRule[rule] = (out.byRule[rule] ?? 0) + n;
+        if (mode === 'destroyed') out.destroyed += n;
+        else out.dryRun += n;
       }
       return out;
     },
@@ -50,34 +50,20 @@ export function createAuditLog(ctx: StoreContext): AuditLog {
       ctx.assertOpen();
       const atMs = toMs(event.at, 'at');
       const record = clone(event);
-      await ctx.queue.submit((tx) =>
-        tx.appendHistory('audit', record, (pointer) =>
-          ctx.auditIndex().push({ atMs, keys: { actor: record.actor, action: record.action }, pointer }),
-        ),
-      );
+      await ctx.queue.submit((tx) => tx.appendHistory('audit', record, (pointer) => ctx.auditLog.add({ atMs, keys: [record.actor, record.action], pointer })));
     },
     async list(query = {}) {
       ctx.assertOpen();
       const limit = clampLimit(query.limit, 50, 500);
-      const entries = ctx.auditIndex().entries;
-      let start = entries.length - 1;
+      let start = ctx.auditLog.size - 1;
       if (query.cursor) {
         const [seq] = decodeCursor(query.cursor);
         if (typeof seq !== 'number') throw new ValidationError('bad cursor', 'cursor');
         start = Math.min(start, seq - 1);
       }
-      const picked: { seq: number; entry: AppendLogEntry }[] = [];
-      for (let i = start; i >= 0 && picked.length <= limit; i--) {
-        const e = entries[i]!;
-        if (query.actor !== undefined && e.keys['actor'] !== query.actor) continue;
-        if (query.action !== undefined && e.keys['action'] !== query.action) continue;
-        picked.push({ seq: i, entry: e });
-      }
+      const picked = await pick(ctx.auditLog, start, [query.actor, query.action], limit);
       const page = picked.slice(0, limit);
-      const items = (await ctx.history.read(
-        'audit',
-        page.map((p) => p.entry.pointer),
-      )) as AuditEvent[];
+      const items = (await ctx.history.read('audit', page.map((p) => p.entry.pointer))) as AuditEvent[];
       const last = page[page.length - 1];
       return picked.length > limit && last ? { items, nextCursor: encodeCursor([last.seq]) } : { items };
     },

@@ -1,7 +1,8 @@
 import type { Run, RunBackend, RunStatus, TriggerSource } from '../../domain/run.js';
 import type { HistoryPointer } from './hot-doc.js';
+import { matchesFields, type RunFilter } from './run-filter.js';
 
-/** What is kept in memory per finished run: enough to filter, page and count. */
+/** What an index keeps per finished run: enough to filter, page and count without reading the record. */
 export interface RunIndexEntry {
   id: string;
   createdMs: number;
@@ -14,6 +15,21 @@ export interface RunIndexEntry {
   issueId: string;
   pointer: HistoryPointer;
 }
+
+/** A position in the run listing: (createdAt, id). */
+export interface RunKey {
+  ms: number;
+  id: string;
+}
+
+/** Per-hour counts of an aggregate window, oldest hour first. */
+export interface HourlyCounts {
+  created: number[];
+  failed: number[];
+}
+
+/** Tells an index to leave out entries a later record replaced. */
+export type SkipPointer = (pointer: HistoryPointer) => boolean;
 
 /** Sort key of the run listing: newest first by createdAt, id breaks ties. */
 export function compareKey(aMs: number, aId: string, bMs: number, bId: string): number {
@@ -37,10 +53,16 @@ export function toIndexEntry(run: Run, pointer: HistoryPointer): RunIndexEntry {
   };
 }
 
+export function hourOf(ms: number, startMs: number, hours: number): number {
+  const i = Math.floor((ms - startMs) / 3600_000);
+  return i >= 0 && i < hours ? i : -1;
+}
+
 /**
- * In-memory index over finished runs in history, kept sorted by (createdAt,
- * id) so a page is a binary search plus a short walk, and with failure times
- * sorted separately so the 24 h failure buckets need no full scan.
+ * In-memory index over finished runs, kept sorted by (createdAt, id) so a page
+ * is a binary search plus a short walk, with failure times sorted separately
+ * so the 24 h failure buckets need no full scan. The memory store indexes its
+ * whole history with one; the lowdb store only the file it is appending to.
  */
 export class RunHistoryIndex {
   private readonly sorted: RunIndexEntry[] = [];
@@ -49,6 +71,15 @@ export class RunHistoryIndex {
 
   get size(): number {
     return this.sorted.length;
+  }
+
+  /** Entries oldest first (a snapshot the caller may keep). */
+  entries(): readonly RunIndexEntry[] {
+    return this.sorted.slice();
+  }
+
+  get newestCreatedMs(): number {
+    return this.sorted[this.sorted.length - 1]?.createdMs ?? -Infinity;
   }
 
   get(id: string): RunIndexEntry | undefined {
@@ -109,29 +140,57 @@ export class RunHistoryIndex {
     return lo;
   }
 
-  /** Walks entries newest first, strictly below `before` when given. */
-  *descending(before?: { ms: number; id: string }): Generator<RunIndexEntry> {
-    let i = before ? this.upperBound(before.ms, before.id) - 1 : this.sorted.length - 1;
-    if (before && i >= 0) {
-      const e = this.sorted[i]!;
-      if (e.createdMs === before.ms && e.id === before.id) i--;
+  /** The newest entry strictly below `before` (all entries when absent). */
+  private below(before: RunKey | undefined): RunIndexEntry | undefined {
+    if (!before) return this.sorted[this.sorted.length - 1];
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const e = this.sorted[mid]!;
+      if (compareKey(e.createdMs, e.id, before.ms, before.id) < 0) lo = mid + 1;
+      else hi = mid;
     }
-    for (; i >= 0; i--) yield this.sorted[i]!;
+    return this.sorted[lo - 1];
   }
 
-  /** Entries created at or after `sinceMs`, oldest first. */
-  *createdSince(sinceMs: number): Generator<RunIndexEntry> {
-    for (let i = this.lowerBoundMs(sinceMs); i < this.sorted.length; i++) yield this.sorted[i]!;
+  /**
+   * Walks entries newest first, strictly below `before` when given. Each step
+   * seeks by key, so runs finishing (and being inserted) while a caller walks
+   * neither repeat nor shift entries.
+   */
+  *descending(before?: RunKey): Generator<RunIndexEntry> {
+    for (let e = this.below(before); e; e = this.below({ ms: e.createdMs, id: e.id })) yield e;
   }
 
-  *failedSince(sinceMs: number): Generator<{ at: number; id: string }> {
+  count(filter: RunFilter, skip?: SkipPointer): number {
+    let n = 0;
+    const end = filter.toMs === Infinity ? this.sorted.length : this.lowerBoundMs(filter.toMs);
+    for (let i = this.lowerBoundMs(filter.fromMs); i < end; i++) {
+      const e = this.sorted[i]!;
+      if (matchesFields(e, filter) && !skip?.(e.pointer)) n++;
+    }
+    return n;
+  }
+
+  /** Adds this index's runs created, and failed, in each hour from `startMs` to `out`. */
+  addHourly(startMs: number, out: HourlyCounts, skip?: SkipPointer): void {
+    for (let i = this.lowerBoundMs(startMs); i < this.sorted.length; i++) {
+      const e = this.sorted[i]!;
+      const h = hourOf(e.createdMs, startMs, out.created.length);
+      if (h >= 0 && !skip?.(e.pointer)) out.created[h]!++;
+    }
     let lo = 0;
     let hi = this.failures.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.failures[mid]!.at < sinceMs) lo = mid + 1;
+      if (this.failures[mid]!.at < startMs) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.failures.length; i++) yield this.failures[i]!;
+    for (let i = lo; i < this.failures.length; i++) {
+      const f = this.failures[i]!;
+      const h = hourOf(f.at, startMs, out.failed.length);
+      if (h >= 0 && !skip?.(this.byId.get(f.id)!.pointer)) out.failed[h]!++;
+    }
   }
 }

@@ -2,44 +2,40 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors/inde
 import type { Run, RunStatus } from '../../domain/run.js';
 import { canTransition, isTerminal } from '../../domain/run-status.js';
 import { capLogExcerpt, type RunStep } from '../../domain/step.js';
-import type { ActiveRunFilter, ClaimResult, RunQuery, RunRepo, RunStats } from '../store.js';
-import { clampLimit, clone, decodeCursor, encodeCursor, toIso, toMs } from './codec.js';
+import type { ActiveRunFilter, RunQuery, RunRepo, RunStats } from '../store.js';
+import { claimTicketOnce, RECHECK } from './claim-ticket.js';
+import { clampLimit, clone, encodeCursor, toIso } from './codec.js';
 import type { Tx } from './commit-queue.js';
 import type { RunHistoryRecord } from './hot-doc.js';
-import { compareKey, toIndexEntry, type RunIndexEntry } from './run-index.js';
+import { asSet } from './run-filter.js';
+import { compareKey, toIndexEntry } from './run-index.js';
+import { countRuns, runStats, walkRuns, type WalkItem } from './run-queries.js';
 import { compact, type StoreContext } from './store-context.js';
 
-const DEFAULT_DEDUP_KEY_TTL_MS = 7 * 24 * 3600_000;
 const STEP_OUTPUT_MAX_BYTES = 64 * 1024;
-const HOUR_MS = 3600_000;
 
-type Filterable = Pick<
-  RunIndexEntry,
-  'status' | 'mappingKey' | 'backend' | 'runnerMode' | 'triggerSource' | 'issueId'
->;
-
-function asSet<T>(value: T | readonly T[] | undefined): Set<T> | undefined {
-  if (value === undefined) return undefined;
-  return new Set(Array.isArray(value) ? (value as T[]) : [value as T]);
+/** Thrown inside a commit when the run is not in the hot document; the caller then asks history why. */
+class NotLive {
+  constructor(readonly id: string) {}
 }
 
-function makeMatcher(query: RunQuery | ActiveRunFilter): (r: Filterable) => boolean {
-  const statuses = asSet<RunStatus>(query.status);
-  const q = query as RunQuery;
+function makeMatcher(filter: ActiveRunFilter): (r: Run) => boolean {
+  const statuses = asSet<RunStatus>(filter.status);
   return (r) =>
     (!statuses || statuses.has(r.status)) &&
-    (q.mappingKey === undefined || r.mappingKey === q.mappingKey) &&
-    (q.backend === undefined || r.backend === q.backend) &&
-    (q.runnerMode === undefined || r.runnerMode === q.runnerMode) &&
-    (q.triggerSource === undefined || r.triggerSource === q.triggerSource) &&
-    (q.issueId === undefined || r.issueId === q.issueId);
+    (filter.mappingKey === undefined || r.mappingKey === filter.mappingKey) &&
+    (filter.backend === undefined || r.backend === filter.backend) &&
+    (filter.issueId === undefined || r.issueId === filter.issueId) &&
+    (!filter.phase || r.phase === filter.phase);
 }
 
 /** Moves a terminal run and its steps to history once the append is durable. */
 function retire(ctx: StoreContext, tx: Tx, run: Run): void {
-  const record: RunHistoryRecord = { run, steps: tx.doc.steps[run.id] ?? [] };
+  const replaces = ctx.historicCopies.get(run.id);
+  const record: RunHistoryRecord = { run, steps: tx.doc.steps[run.id] ?? [], ...(replaces ? { replaces } : {}) };
   tx.appendHistory('runs', record, (pointer) => {
-    ctx.runIndex().add(toIndexEntry(run, pointer));
+    ctx.runCatalog.add(toIndexEntry(run, pointer), replaces);
+    ctx.historicCopies.delete(run.id);
     if (tx.doc.runs[run.id] === run) {
       delete tx.doc.runs[run.id];
       delete tx.doc.steps[run.id];
@@ -54,10 +50,22 @@ export function retireTerminalRuns(ctx: StoreContext): Promise<void> {
 }
 
 async function readHistoric(ctx: StoreContext, id: string): Promise<RunHistoryRecord | undefined> {
-  const entry = ctx.runIndex().get(id);
+  const entry = await ctx.runCatalog.find(id);
   if (!entry) return undefined;
   const [record] = await ctx.history.read('runs', [entry.pointer]);
   return record as RunHistoryRecord;
+}
+
+/** Runs a commit that needs the run live; a run that is not says finished (409) or unknown (404). */
+async function withLiveRun<T>(ctx: StoreContext, commit: Promise<T>): Promise<T> {
+  try {
+    return await commit;
+  } catch (error) {
+    if (!(error instanceof NotLive)) throw error;
+    // History only grows, so asking after the commit cannot wrongly call a finished run unknown.
+    if (await ctx.runCatalog.find(error.id)) throw new ConflictError(`run ${error.id} is finished`);
+    throw new NotFoundError(`run ${error.id} not found`);
+  }
 }
 
 export function createRunRepo(ctx: StoreContext): RunRepo {
@@ -68,125 +76,44 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
     return (await readHistoric(ctx, id))?.run;
   };
 
-  /** Active runs and history merged newest first, hot copies winning. */
-  function* walk(query: RunQuery): Generator<{ run: Run } | { entry: RunIndexEntry }> {
-    const doc = ctx.doc();
-    const matches = makeMatcher(query);
-    const fromMs = query.from === undefined ? -Infinity : toMs(query.from, 'from');
-    const toMsBound = query.to === undefined ? Infinity : toMs(query.to, 'to');
-    let before: { ms: number; id: string } | undefined;
-    if (query.cursor) {
-      const [ms, id] = decodeCursor(query.cursor);
-      if (typeof ms !== 'number' || typeof id !== 'string') throw new ValidationError('bad cursor', 'cursor');
-      before = { ms, id };
-    }
-    if (Number.isFinite(toMsBound) && (!before || toMsBound <= before.ms)) before = { ms: toMsBound, id: '' };
-    const inRange = (ms: number, id: string) =>
-      ms >= fromMs && ms < toMsBound && (!before || compareKey(ms, id, before.ms, before.id) < 0);
-    const active = Object.values(doc.runs)
-      .map((run) => ({ run, ms: Date.parse(run.createdAt) }))
-      .filter(({ run, ms }) => inRange(ms, run.id) && matches(run))
-      .sort((a, b) => compareKey(b.ms, b.run.id, a.ms, a.run.id));
-    const history = ctx.runIndex().descending(before);
-    const nextHistoric = (): RunIndexEntry | undefined => {
-      for (let r = history.next(); !r.done; r = history.next()) {
-        const e = r.value;
-        if (e.createdMs < fromMs) return undefined;
-        if (!doc.runs[e.id] && matches(e)) return e;
-      }
-      return undefined;
-    };
-    let a = 0;
-    let h = nextHistoric();
-    while (a < active.length || h) {
-      const act = active[a];
-      if (act && (!h || compareKey(act.ms, act.run.id, h.createdMs, h.id) > 0)) {
-        yield { run: act.run };
-        a++;
-      } else if (h) {
-        yield { entry: h };
-        h = nextHistoric();
-      }
-    }
-  }
-
   return {
-    async claimTicket(intent): Promise<ClaimResult> {
+    async claimTicket(intent) {
       ctx.assertOpen();
       if (!intent.issueId || !intent.phase) throw new ValidationError('issueId and phase are required', 'issueId');
-      const outcome = await ctx.queue.submit((tx): ClaimResult | { existingId: string } => {
-        const doc = tx.doc;
-        const now = ctx.clock();
-        if (intent.dedupKey) {
-          const key = doc.claimKeys[intent.dedupKey];
-          if (key && key.expiresAt > now) return { existingId: key.runId };
-        }
-        // A shadow leg runs beside its primary: each kind has its own live slot.
-        const shadow = intent.shadowOf !== undefined;
-        const live = Object.values(doc.runs).find(
-          (r) => r.issueId === intent.issueId && r.phase === intent.phase && (r.shadowOf !== undefined) === shadow && !isTerminal(r.status),
-        );
-        if (live) return { claimed: false, existing: clone(live) };
-        const id = intent.id ?? ctx.newId();
-        if (doc.runs[id] || ctx.runIndex().get(id)) throw new ConflictError(`run ${id} already exists`);
-        const run: Run = compact({
-          id,
-          issueId: intent.issueId,
-          identifier: intent.identifier,
-          title: intent.title,
-          tracker: intent.tracker,
-          mappingKey: intent.mappingKey,
-          phase: intent.phase,
-          status: intent.status ?? 'dispatching',
-          attempt: intent.attempt ?? 1,
-          dispatchNumber: intent.dispatchNumber ?? 1,
-          backend: intent.backend,
-          runnerMode: intent.runnerMode,
-          triggerSource: intent.triggerSource,
-          instructions: intent.instructions,
-          shadowOf: intent.shadowOf,
-          deadlineAt: intent.deadlineAt,
-          createdAt: toIso(now),
-          updatedAt: toIso(now),
-        });
-        doc.runs[id] = run;
-        doc.steps[id] = [];
-        if (intent.dedupKey) {
-          const ttl = intent.dedupKeyTtlMs ?? DEFAULT_DEDUP_KEY_TTL_MS;
-          doc.claimKeys[intent.dedupKey] = { runId: id, expiresAt: now + ttl };
-        }
-        return { claimed: true, run: clone(run) };
-      });
-      if (!('existingId' in outcome)) return outcome;
-      const existing = await getRun(outcome.existingId);
-      if (!existing) throw new NotFoundError(`run ${outcome.existingId} for dedup key is missing`);
-      return { claimed: false, existing };
+      for (;;) {
+        const outcome = await claimTicketOnce(ctx, intent);
+        if (outcome === RECHECK) continue;
+        if (!('existingId' in outcome)) return outcome;
+        const existing = await getRun(outcome.existingId);
+        if (!existing) throw new NotFoundError(`run ${outcome.existingId} for dedup key is missing`);
+        return { claimed: false, existing };
+      }
     },
 
     async updateRun(id, patch, expect = {}) {
       ctx.assertOpen();
-      return ctx.queue.submit((tx) => {
-        const run = tx.doc.runs[id];
-        if (!run) {
-          if (ctx.runIndex().get(id)) throw new ConflictError(`run ${id} is finished`);
-          throw new NotFoundError(`run ${id} not found`);
-        }
-        const expected = asSet<RunStatus>(expect.expectStatus);
-        if (expected && !expected.has(run.status)) {
-          throw new ConflictError(`run ${id} is ${run.status}, expected ${[...expected].join('|')}`);
-        }
-        if (expect.expectAttempt !== undefined && run.attempt !== expect.expectAttempt) {
-          throw new ConflictError(`run ${id} is on attempt ${run.attempt}, expected ${expect.expectAttempt}`);
-        }
-        const next = patch.status ?? run.status;
-        if (!canTransition(run.status, next)) throw new ConflictError(`run ${id} cannot go ${run.status} → ${next}`);
-        const now = toIso(ctx.clock());
-        const updated: Run = compact({ ...run, ...clone(patch), id: run.id, createdAt: run.createdAt, updatedAt: now });
-        if (isTerminal(next)) updated.finishedAt ??= now;
-        tx.doc.runs[id] = updated;
-        if (isTerminal(next)) retire(ctx, tx, updated);
-        return clone(updated);
-      });
+      return withLiveRun(
+        ctx,
+        ctx.queue.submit((tx) => {
+          const run = tx.doc.runs[id];
+          if (!run) throw new NotLive(id);
+          const expected = asSet<RunStatus>(expect.expectStatus);
+          if (expected && !expected.has(run.status)) {
+            throw new ConflictError(`run ${id} is ${run.status}, expected ${[...expected].join('|')}`);
+          }
+          if (expect.expectAttempt !== undefined && run.attempt !== expect.expectAttempt) {
+            throw new ConflictError(`run ${id} is on attempt ${run.attempt}, expected ${expect.expectAttempt}`);
+          }
+          const next = patch.status ?? run.status;
+          if (!canTransition(run.status, next)) throw new ConflictError(`run ${id} cannot go ${run.status} → ${next}`);
+          const now = toIso(ctx.clock());
+          const updated: Run = compact({ ...run, ...clone(patch), id: run.id, createdAt: run.createdAt, updatedAt: now });
+          if (isTerminal(next)) updated.finishedAt ??= now;
+          tx.doc.runs[id] = updated;
+          if (isTerminal(next)) retire(ctx, tx, updated);
+          return clone(updated);
+        }),
+      );
     },
 
     getRun,
@@ -195,7 +122,7 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
       ctx.assertOpen();
       const matches = makeMatcher(filter);
       return Object.values(ctx.doc().runs)
-        .filter((r) => !isTerminal(r.status) && matches(r) && (!filter.phase || r.phase === filter.phase))
+        .filter((r) => !isTerminal(r.status) && matches(r))
         .sort((a, b) => compareKey(Date.parse(a.createdAt), a.id, Date.parse(b.createdAt), b.id))
         .map((r) => clone(r));
     },
@@ -203,8 +130,8 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
     async listRuns(query: RunQuery = {}) {
       ctx.assertOpen();
       const limit = clampLimit(query.limit, 50, 500);
-      const picked: ({ run: Run } | { entry: RunIndexEntry })[] = [];
-      for (const item of walk(query)) {
+      const picked: WalkItem[] = [];
+      for await (const item of walkRuns(ctx, query)) {
         picked.push(item);
         if (picked.length > limit) break;
       }
@@ -221,48 +148,12 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
 
     async countRuns(query = {}) {
       ctx.assertOpen();
-      let n = 0;
-      for (const _ of walk(query)) n++;
-      return n;
+      return countRuns(ctx, query);
     },
 
     async stats(): Promise<RunStats> {
       ctx.assertOpen();
-      const doc = ctx.doc();
-      const now = ctx.clock();
-      const start = Math.floor(now / HOUR_MS) * HOUR_MS - 23 * HOUR_MS;
-      const hours = Array.from({ length: 24 }, (_, i) => ({ start: toIso(start + i * HOUR_MS), created: 0, failed: 0 }));
-      const bucket = (ms: number) => hours[Math.floor((ms - start) / HOUR_MS)];
-      const inProgressByMapping: Record<string, number> = {};
-      let activeCount = 0;
-      for (const run of Object.values(doc.runs)) {
-        const created = bucket(Date.parse(run.createdAt));
-        if (created) created.created++;
-        if (run.status === 'failed') {
-          const failed = bucket(Date.parse(run.finishedAt ?? run.updatedAt));
-          if (failed) failed.failed++;
-        }
-        if (!isTerminal(run.status)) {
-          activeCount++;
-          inProgressByMapping[run.mappingKey] = (inProgressByMapping[run.mappingKey] ?? 0) + 1;
-        }
-      }
-      const index = ctx.runIndex();
-      for (const e of index.createdSince(start)) {
-        const b = bucket(e.createdMs);
-        if (b && !doc.runs[e.id]) b.created++;
-      }
-      for (const f of index.failedSince(start)) {
-        const b = bucket(f.at);
-        if (b && !doc.runs[f.id]) b.failed++;
-      }
-      return {
-        hours,
-        createdLast24h: hours.reduce((s, h) => s + h.created, 0),
-        failedLast24h: hours.reduce((s, h) => s + h.failed, 0),
-        activeCount,
-        inProgressByMapping,
-      };
+      return runStats(ctx);
     },
 
     async upsertStep(step) {
@@ -271,21 +162,21 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
       if (step.output !== undefined && Buffer.byteLength(JSON.stringify(step.output)) > STEP_OUTPUT_MAX_BYTES) {
         throw new ValidationError(`step output exceeds ${STEP_OUTPUT_MAX_BYTES} bytes`, 'output');
       }
-      return ctx.queue.submit((tx) => {
-        const run = tx.doc.runs[step.runId];
-        if (!run) {
-          if (ctx.runIndex().get(step.runId)) throw new ConflictError(`run ${step.runId} is finished`);
-          throw new NotFoundError(`run ${step.runId} not found`);
-        }
-        if (isTerminal(run.status)) throw new ConflictError(`run ${step.runId} is finished`);
-        const steps = (tx.doc.steps[step.runId] ??= []);
-        const i = steps.findIndex((s) => s.id === step.id);
-        const merged: RunStep = compact({ ...steps[i], ...clone(step), updatedAt: toIso(ctx.clock()) });
-        if (merged.logExcerpt !== undefined) merged.logExcerpt = capLogExcerpt(merged.logExcerpt);
-        if (i >= 0) steps[i] = merged;
-        else steps.push(merged);
-        return clone(merged);
-      });
+      return withLiveRun(
+        ctx,
+        ctx.queue.submit((tx) => {
+          const run = tx.doc.runs[step.runId];
+          if (!run) throw new NotLive(step.runId);
+          if (isTerminal(run.status)) throw new ConflictError(`run ${step.runId} is finished`);
+          const steps = (tx.doc.steps[step.runId] ??= []);
+          const i = steps.findIndex((s) => s.id === step.id);
+          const merged: RunStep = compact({ ...steps[i], ...clone(step), updatedAt: toIso(ctx.clock()) });
+          if (merged.logExcerpt !== undefined) merged.logExcerpt = capLogExcerpt(merged.logExcerpt);
+          if (i >= 0) steps[i] = merged;
+          else steps.push(merged);
+          return clone(merged);
+        }),
+      );
     },
 
     async listSteps(runId) {

@@ -9,6 +9,8 @@ import { acquireDataDirLock } from './data-dir-lock.js';
 import { JsonlHistory } from './jsonl-history.js';
 import { InboxJournal } from './inbox-journal.js';
 import { legacyPayloadLog } from './legacy-payload-log.js';
+import { SidecarLogCatalog } from './sidecar-log-catalog.js';
+import { SidecarRunCatalog } from './sidecar-run-catalog.js';
 
 export const HOT_FILE_NAME = 'store.json';
 export const HISTORY_DIR_NAME = 'history';
@@ -75,9 +77,14 @@ export function createLowdbStore(options: LowdbStoreOptions): EngineStore {
   const dataDir = path.resolve(options.dataDir);
   // One clock for the records and the directory lock; the composition root passes its own.
   const clock = options.clock ?? Date.now;
+  const historyDir = path.join(dataDir, HISTORY_DIR_NAME);
+  const history = new JsonlHistory(historyDir, options.historyFileBytes);
   return new EngineStore({
     hot: new LowdbHot(dataDir, clock),
-    history: new JsonlHistory(path.join(dataDir, HISTORY_DIR_NAME), options.historyFileBytes),
+    history,
+    runCatalog: new SidecarRunCatalog(history, historyDir),
+    auditLog: new SidecarLogCatalog(history, historyDir, 'audit'),
+    reaperLog: new SidecarLogCatalog(history, historyDir, 'reaper'),
     journal: new InboxJournal(path.join(dataDir, INBOX_DIR_NAME), {
       ...(options.journalFileBytes !== undefined ? { maxFileBytes: options.journalFileBytes } : {}),
       ...(options.journalCheckpointRecords !== undefined ? { checkpointRecords: options.journalCheckpointRecords } : {}),

@@ -5,13 +5,54 @@ import { fsyncDir } from './fsync-dir.js';
 
 export const DEFAULT_HISTORY_FILE_BYTES = 8 * 1024 * 1024;
 
+interface Reader {
+  handle: Promise<FileHandle>;
+  /** Reads in flight: a handle is closed only when none is. */
+  users: number;
+}
+
+/** Read handles kept open per stream: enough for the files a page touches, far below the process's descriptor limit however long history grows. */
+const MAX_OPEN_READERS = 32;
+
 interface StreamState {
   dir: string;
   files: number[];
   size: number;
   appender: FileHandle | undefined;
-  /** Promises, so concurrent reads of one file share a single open. */
-  readers: Map<number, Promise<FileHandle>>;
+  /** The next append starts a new file (the last one is sealed: its index is written). */
+  rotateNext: boolean;
+  /** Open read handles by file, least recently used first; promises, so concurrent reads of one file share a single open. */
+  readers: Map<number, Reader>;
+}
+
+/** Records closer than this are read together: skipping a little costs less than another read. */
+const READ_GAP_BYTES = 16 * 1024;
+const READ_RANGE_MAX_BYTES = 4 * 1024 * 1024;
+
+interface ReadRange {
+  file: number;
+  start: number;
+  end: number;
+  /** Indexes into the pointers asked for. */
+  members: number[];
+}
+
+function readRanges(pointers: readonly HistoryPointer[]): ReadRange[] {
+  const order = pointers.map((_, i) => i).sort((a, b) => pointers[a]!.file - pointers[b]!.file || pointers[a]!.offset - pointers[b]!.offset);
+  const ranges: ReadRange[] = [];
+  let current: ReadRange | undefined;
+  for (const i of order) {
+    const p = pointers[i]!;
+    const end = p.offset + p.length;
+    if (current && current.file === p.file && p.offset <= current.end + READ_GAP_BYTES && end - current.start <= READ_RANGE_MAX_BYTES) {
+      current.end = Math.max(current.end, end);
+      current.members.push(i);
+    } else {
+      current = { file: p.file, start: p.offset, end, members: [i] };
+      ranges.push(current);
+    }
+  }
+  return ranges;
 }
 
 const fileName = (n: number) => `${String(n).padStart(6, '0')}.jsonl`;
@@ -53,13 +94,13 @@ export class JsonlHistory implements HistoryPort {
       if (clean < bytes.length) await truncate(file, clean);
       size = clean;
     }
-    return { dir, files, size, appender: undefined, readers: new Map() };
+    return { dir, files, size, appender: undefined, rotateNext: false, readers: new Map() };
   }
 
   async append(stream: HistoryStream, records: readonly unknown[]): Promise<HistoryPointer[]> {
     if (records.length === 0) return [];
     const s = await this.state(stream);
-    if (s.files.length === 0 || s.size >= this.maxFileBytes) await this.rotate(s);
+    if (s.files.length === 0 || s.size >= this.maxFileBytes || s.rotateNext) await this.rotate(s);
     const file = s.files[s.files.length - 1]!;
     const pointers: HistoryPointer[] = [];
     const chunks: Buffer[] = [];
@@ -85,41 +126,87 @@ export class JsonlHistory implements HistoryPort {
     s.files.push(next);
     s.appender = handle;
     s.size = 0;
+    s.rotateNext = false;
     // The new file's directory entry must be durable before records point into it.
     await fsyncDir(s.dir);
   }
 
+  /**
+   * Records that sit close together in one file (a page of recent runs is
+   * mostly one stretch of the newest file) are read with one read per
+   * stretch instead of one per record.
+   */
   async read(stream: HistoryStream, pointers: readonly HistoryPointer[]): Promise<unknown[]> {
     if (pointers.length === 0) return [];
     const s = await this.state(stream);
-    return Promise.all(
-      pointers.map(async (p) => {
-        let opening = s.readers.get(p.file);
-        if (!opening) s.readers.set(p.file, (opening = open(path.join(s.dir, fileName(p.file)), 'r')));
-        const reader = await opening;
-        const buffer = Buffer.allocUnsafe(p.length);
-        await reader.read(buffer, 0, p.length, p.offset);
-        return JSON.parse(buffer.toString('utf8')) as unknown;
+    const out = new Array<unknown>(pointers.length);
+    await Promise.all(
+      readRanges(pointers).map(async (range) => {
+        const reader = this.acquireReader(s, range.file);
+        const buffer = Buffer.allocUnsafe(range.end - range.start);
+        try {
+          await (await reader.handle).read(buffer, 0, buffer.length, range.start);
+        } finally {
+          reader.users--;
+        }
+        for (const i of range.members) {
+          const p = pointers[i]!;
+          out[i] = JSON.parse(buffer.toString('utf8', p.offset - range.start, p.offset - range.start + p.length)) as unknown;
+        }
       }),
     );
+    return out;
+  }
+
+  private acquireReader(s: StreamState, file: number): Reader {
+    let reader = s.readers.get(file);
+    if (reader) s.readers.delete(file);
+    else {
+      const opened: Reader = { handle: open(path.join(s.dir, fileName(file)), 'r'), users: 0 };
+      // A failed open is not remembered: the next read tries again.
+      opened.handle.catch(() => s.readers.get(file) === opened && s.readers.delete(file));
+      reader = opened;
+    }
+    reader.users++;
+    s.readers.set(file, reader);
+    for (const [f, r] of s.readers) {
+      if (s.readers.size <= MAX_OPEN_READERS) break;
+      if (r.users > 0) continue;
+      s.readers.delete(f);
+      r.handle.then((h) => h.close()).catch(() => undefined);
+    }
+    return reader;
   }
 
   async scan(stream: HistoryStream, visit: (record: unknown, pointer: HistoryPointer) => void): Promise<void> {
+    for (const file of await this.files(stream)) await this.scanFile(stream, file, visit);
+  }
+
+  /** The stream's file numbers, oldest first (touching the stream cuts a torn last line first). */
+  async files(stream: HistoryStream): Promise<number[]> {
+    return [...(await this.state(stream)).files];
+  }
+
+  /** Reads one file of a stream record by record; a damaged line is skipped, the rest still loads. */
+  async scanFile(stream: HistoryStream, file: number, visit: (record: unknown, pointer: HistoryPointer) => void): Promise<void> {
     const s = await this.state(stream);
-    for (const file of s.files) {
-      const bytes = await readFile(path.join(s.dir, fileName(file)));
-      let start = 0;
-      for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
-        let record: unknown;
-        try {
-          record = JSON.parse(bytes.toString('utf8', start, end));
-        } catch {
-          record = undefined; // a damaged line is skipped, the rest of history still loads
-        }
-        if (record !== undefined) visit(record, { file, offset: start, length: end - start });
-        start = end + 1;
+    const bytes = await readFile(path.join(s.dir, fileName(file)));
+    let start = 0;
+    for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
+      let record: unknown;
+      try {
+        record = JSON.parse(bytes.toString('utf8', start, end));
+      } catch {
+        record = undefined;
       }
+      if (record !== undefined) visit(record, { file, offset: start, length: end - start });
+      start = end + 1;
     }
+  }
+
+  /** Makes the next append open a new file: records must never join a file whose index is sealed. */
+  async startNewFile(stream: HistoryStream): Promise<void> {
+    (await this.state(stream)).rotateNext = true;
   }
 
   /** Bytes per stream file, for diagnostics and the rotation test. */
@@ -133,7 +220,7 @@ export class JsonlHistory implements HistoryPort {
     this.streams.clear();
     for (const s of states) {
       await s.appender?.close();
-      for (const reader of s.readers.values()) await (await reader).close();
+      for (const reader of s.readers.values()) await (await reader.handle).close();
     }
   }
 }
