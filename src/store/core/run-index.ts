@@ -1,18 +1,12 @@
-import type { Run, RunBackend, RunStatus, TriggerSource } from '../../domain/run.js';
+import type { Run } from '../../domain/run.js';
 import type { HistoryPointer } from './hot-doc.js';
-import { matchesFields, type RunFilter } from './run-filter.js';
+import { matchesFields, type FilterableRun, type RunFilter } from './run-filter.js';
 
 /** What an index keeps per finished run: enough to filter, page and count without reading the record. */
-export interface RunIndexEntry {
+export interface RunIndexEntry extends FilterableRun {
   id: string;
   createdMs: number;
   finishedMs: number;
-  status: RunStatus;
-  mappingKey: string;
-  backend: RunBackend;
-  runnerMode: string;
-  triggerSource: TriggerSource;
-  issueId: string;
   pointer: HistoryPointer;
 }
 
