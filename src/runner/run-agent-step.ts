@@ -125,7 +125,7 @@ async function tryOnce(deps: AgentStepDeps, runtime: AgentRuntime, request: { pr
       provider: request.provider,
       maxTurns: deps.job.agent.maxTurns,
       timeoutMs: deps.timeoutMs,
-      ...(stallMsOf(deps.job) ? { stallMs: stallMsOf(deps.job) } : {}),
+      ...stallOf(deps.job),
       env: deps.env,
       home,
       job: deps.job,
@@ -147,8 +147,10 @@ async function tryOnce(deps: AgentStepDeps, runtime: AgentRuntime, request: { pr
   }
 }
 
-function stallMsOf(job: JobSpec): number | undefined {
-  return agentStallFrom(job.env) ?? job.agent.stallMs;
+/** The project's env (`AI_IMPLEMENT_AGENT_STALL_MS`) over the mapping's minutes. */
+function stallOf(job: JobSpec): { stallMs?: number } {
+  const stallMs = agentStallFrom(job.env) ?? job.agent.stallMs;
+  return stallMs ? { stallMs } : {};
 }
 
 /** Back to the commit: a read-only pass leaves nothing behind. */

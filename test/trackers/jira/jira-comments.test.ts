@@ -11,25 +11,29 @@ const STATUS = 'AI-Implement Status';
 const REPO = 'AI-Implement Repo';
 const UPDATES = 50;
 
+/** A Jira emulator with one project, its adapter, and a fresh ticket per test (hooks registered in the calling describe). */
+function jiraFixture(options: ConstructorParameters<typeof JiraEmulator>[0] = {}) {
+  const emulator = new JiraEmulator(options);
+  let host = '';
+  const tracker = () => createJiraTracker({ host, email: emulator.email, apiToken: emulator.apiToken });
+  beforeAll(async () => {
+    host = await emulator.start();
+    emulator.store.addProject('OPS', 'Operations');
+  });
+  afterAll(() => emulator.stop());
+  const freshItem = async (): Promise<WorkItem> => {
+    const key = emulator.store.addIssue({ project: 'OPS', summary: 'Comments', custom: { [STATUS]: 'Ready', [REPO]: 'acme/ops' } }).key;
+    const item = await tracker().getItem(key);
+    if (!item) throw new Error('missing');
+    return item;
+  };
+  return { emulator, tracker, freshItem };
+}
+
 /** The adapter keeps each comment's key in a comment entity property, never in the text a reader sees. */
 function suite(name: string, listingExpandsProperties: boolean): void {
   describe(`Jira ensureComment: ${name}`, () => {
-    const emulator = new JiraEmulator({ commentListingExpandsProperties: listingExpandsProperties });
-    let host: string;
-    const tracker = () => createJiraTracker({ host, email: emulator.email, apiToken: emulator.apiToken });
-
-    beforeAll(async () => {
-      host = await emulator.start();
-      emulator.store.addProject('OPS', 'Operations');
-    });
-    afterAll(() => emulator.stop());
-
-    async function freshItem(): Promise<WorkItem> {
-      const key = emulator.store.addIssue({ project: 'OPS', summary: 'Comments', custom: { [STATUS]: 'Ready', [REPO]: 'acme/ops' } }).key;
-      const item = await tracker().getItem(key);
-      if (!item) throw new Error('missing');
-      return item;
-    }
+    const { emulator, tracker, freshItem } = jiraFixture({ commentListingExpandsProperties: listingExpandsProperties });
 
     it(`keeps one status comment through ${UPDATES} progress updates, its key in a property and out of the text`, async () => {
       const item = await freshItem();
@@ -71,22 +75,7 @@ suite('listing honours expand=properties', true);
 suite('listing ignores expand=properties (read through POST /comment/list)', false);
 
 describe('Jira ensureComment with older comments and concurrent writers', () => {
-  const emulator = new JiraEmulator();
-  let host: string;
-  const tracker = () => createJiraTracker({ host, email: emulator.email, apiToken: emulator.apiToken });
-
-  beforeAll(async () => {
-    host = await emulator.start();
-    emulator.store.addProject('OPS', 'Operations');
-  });
-  afterAll(() => emulator.stop());
-
-  async function freshItem(): Promise<WorkItem> {
-    const key = emulator.store.addIssue({ project: 'OPS', summary: 'Comments', custom: { [STATUS]: 'Ready', [REPO]: 'acme/ops' } }).key;
-    const item = await tracker().getItem(key);
-    if (!item) throw new Error('missing');
-    return item;
-  }
+  const { emulator, tracker, freshItem } = jiraFixture();
 
   it('adopts a comment an older version marked in its text: the property first, then the text without the marker', async () => {
     const item = await freshItem();
