@@ -100,6 +100,8 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     server = listening;
     await openedStore.open();
     if (sandbox) await sandbox.seedStore(openedStore, clock);
+    // Before the first dispatch: the redactor learns every stored value, and a key rotation is finished.
+    await built.prepareSecrets();
     built.start(listening.url);
 
     const adminUrl = `${listening.url}/admin`;

@@ -15,6 +15,7 @@ import { createJobSpecBuilder } from './orchestrator/job-spec.js';
 import { actionsOidcIssuer, createOidcExchange } from './orchestrator/oidc-exchange.js';
 import { createPendingTicketWrites } from './orchestrator/pending-ticket-writes.js';
 import { createProgressRecorder, createRunStatusPublisher } from './orchestrator/record-progress.js';
+import { createRunSecretsHandout } from './orchestrator/hand-out-secrets.js';
 import { createGitHubTokenRefresher } from './orchestrator/refresh-github-token.js';
 import { RunLoop } from './orchestrator/run-loop.js';
 import { createRunnerTokens, type RunnerTokens } from './orchestrator/runner-tokens.js';
@@ -56,6 +57,8 @@ export interface Services {
   /** What the runner callback routes (`/runner/*`) call. */
   runner: RunnerRoutesDeps;
   /** Sets the loops going once the server listens (its URL is where runners call back by default). */
+  /** Re-seals after a key rotation, moves credentials out of plain extraEnv and teaches the redactor every stored value. */
+  prepareSecrets: () => Promise<void>;
   start: (listenUrl: string) => void;
   stop: () => Promise<void>;
 }
@@ -162,7 +165,7 @@ export function createServices(input: ServicesInput): Services {
     dedupWindowMs,
     retryLimit: DEFAULT_RETRY_LIMIT,
     callbackBaseUrl: config.runnerCallbackBaseUrl,
-    teamSecrets: operations.secrets,
+    secrets: operations.secrets,
   });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
   const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun, redact });
@@ -205,6 +208,7 @@ export function createServices(input: ServicesInput): Services {
     jobSpecs,
     ...(oidc ? { oidc } : {}),
     // Long runs outlive their first installation token (an hour); they ask here for the next one.
+    runSecrets: createRunSecretsHandout({ store, log: log.child({ component: 'secrets' }), valuesFor: (mapping) => operations.secrets.valuesFor(mapping) }),
     ...(github ? { githubTokens: createGitHubTokenRefresher({ store, log: log.child({ component: 'github-tokens' }), mintRepoToken, registerSecret: (value) => secrets.register(value) }) } : {}),
   };
 
@@ -218,6 +222,15 @@ export function createServices(input: ServicesInput): Services {
     runLoop,
     githubApp,
     runner,
+    prepareSecrets: async () => {
+      const report = await operations.secrets.prepare();
+      const secretsLog = log.child({ component: 'secrets' });
+      if (report.resealed > 0) secretsLog.info({ resealed: report.resealed }, 'secrets re-sealed with the new SECRETS_ENCRYPTION_KEY');
+      if (report.movedFromExtraEnv.length > 0) secretsLog.warn({ moved: report.movedFromExtraEnv }, 'credential values moved from mapping extraEnv into the secrets broker');
+      if (report.unreadable.length > 0) {
+        secretsLog.error({ unreadable: report.unreadable }, 'secrets that open with neither SECRETS_ENCRYPTION_KEY nor SECRETS_ENCRYPTION_KEY_PREVIOUS; runs that need them will not start until they are set again');
+      }
+    },
     start: (listenUrl) => {
       runLoop.start(listenUrl);
       githubApp.start();

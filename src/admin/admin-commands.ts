@@ -6,7 +6,7 @@ import { parseMapping } from '../domain/mapping-schema.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { SETTINGS } from '../domain/settings-keys.js';
 import type { Store } from '../store/store.js';
-import { keepRedactedEnv, maskSecretEnv } from './mapping-secret-env.js';
+import { keepRedactedEnv, maskSecretEnv, refuseNewCredentialEnv } from './mapping-secret-env.js';
 import { recordAdminChange } from './record-admin-change.js';
 import { readRunnerMode, readSettings, SETTING_KEYS, type RunnerModeView, type RuntimeEnv, type SettingKey, type SettingView } from './runtime-settings.js';
 
@@ -17,15 +17,10 @@ import { readRunnerMode, readSettings, SETTING_KEYS, type RunnerModeView, type R
  * session id (never its token).
  */
 
-/** Only the two knobs an operator turns during an incident; the rest goes through a full save. */
+/** What `PATCH /api/mappings/:teamKey` takes, for the API description: any mapping fields, merged over the stored mapping and validated whole. */
 export const mappingPatchSchema = z
-  .object({
-    maxInProgressAiIssues: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
-    paused: z.boolean().optional(),
-  })
-  .strict()
-  .refine((b) => b.maxInProgressAiIssues !== undefined || b.paused !== undefined, { message: 'send maxInProgressAiIssues and/or paused' });
-export type MappingPatch = z.output<typeof mappingPatchSchema>;
+  .record(z.string(), z.unknown())
+  .describe('Any mapping fields as a JSON merge patch (RFC 7396): objects merge, null removes an optional field; teamKey cannot change');
 
 export const runnerModeSchema = z.object({ mode: z.enum(RUNNER_MODES, { message: `must be one of ${RUNNER_MODES.join(', ')}` }) }).strict();
 
@@ -90,6 +85,7 @@ export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): A
       if (!parsed.ok) {
         throw new ValidationError(`Invalid mapping: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems[0]?.field, parsed.problems);
       }
+      refuseNewCredentialEnv(parsed.mapping, existing);
       const mapping = await store.mappings.upsert(keepRedactedEnv(parsed.mapping, existing));
       await recordAdminChange(store.audit, clock, {
         actor,
@@ -102,16 +98,29 @@ export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): A
     },
 
     async updateMapping(teamKey, patch, actor) {
-      const changes = validated(mappingPatchSchema, patch);
       const existing = await requireMapping(teamKey);
-      const saved = await store.mappings.upsert({ ...existing, ...changes, updatedAt: now() });
-      const keys = Object.keys(changes) as (keyof MappingPatch)[];
+      if (typeof patch !== 'object' || patch === null || Array.isArray(patch) || Object.keys(patch).length === 0) {
+        throw new ValidationError('Send a JSON object with the mapping fields to change, e.g. {"paused": true} or {"maxJobMinutes": 120}; null removes an optional field', 'body');
+      }
+      const changes = patch as Record<string, unknown>;
+      if ('teamKey' in changes && changes.teamKey !== teamKey) {
+        throw new ValidationError(`teamKey cannot change (it keys the mapping's runs and secrets); create a new mapping with POST /api/mappings and delete ${teamKey}`, 'teamKey');
+      }
+      const parsed = parseMapping(mergePatch(mappingInputOf(existing), changes), now(), existing);
+      if (!parsed.ok) {
+        throw new ValidationError(`Invalid mapping: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems[0]?.field, parsed.problems);
+      }
+      refuseNewCredentialEnv(parsed.mapping, existing);
+      const saved = await store.mappings.upsert(keepRedactedEnv(parsed.mapping, existing));
+      const keys = Object.keys(changes) as (keyof Mapping)[];
+      const before = maskSecretEnv(existing);
+      const after = maskSecretEnv(saved);
       await recordAdminChange(store.audit, clock, {
         actor,
         action: 'mapping.update',
         target: `mapping:${teamKey}`,
-        before: Object.fromEntries(keys.map((k) => [k, existing[k]])),
-        after: Object.fromEntries(keys.map((k) => [k, saved[k]])),
+        before: Object.fromEntries(keys.map((k) => [k, before[k]])),
+        after: Object.fromEntries(keys.map((k) => [k, after[k]])),
       });
       return saved;
     },
@@ -158,4 +167,26 @@ export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): A
       return entry;
     },
   };
+}
+
+/** A stored mapping as the input it could have been saved from (the dates are the store's). */
+function mappingInputOf(mapping: Mapping): Record<string, unknown> {
+  const { createdAt: _created, updatedAt: _updated, ...input } = mapping;
+  return input;
+}
+
+/**
+ * RFC 7396 JSON merge patch: objects merge key by key, `null` removes a
+ * key, anything else replaces. So `{"extraEnv": {"DEBUG": null}}` drops one
+ * variable and keeps the rest.
+ */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    // Defined, not assigned: a "__proto__" key stays an own (and so unknown, refused) field instead of a prototype.
+    if (value === null) delete out[key];
+    else Object.defineProperty(out, key, { value: mergePatch(Object.hasOwn(out, key) ? out[key] : undefined, value), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }

@@ -72,6 +72,17 @@ function minChars(name: string, chars: number, howTo: string) {
 
 const generateHex = 'generate one with: openssl rand -hex 32';
 
+/** 32 random bytes as base64 or hex: the secrets broker's AES-256 key. */
+function aesKey(name: string) {
+  return z
+    .string()
+    .trim()
+    .refine((v) => /^[0-9a-f]{64}$/i.test(v) || /^[A-Za-z0-9+/]{43}=?$/.test(v), {
+      message: `${name} must be 32 random bytes written as base64 (44 characters) or hex (64); make one with: openssl rand -base64 32`,
+    })
+    .optional();
+}
+
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PORT', group: 'HTTP', description: 'Port of the HTTP listener', defaultText: '3000', schema: integer('PORT', 0, 65535, 3000) },
   { name: 'HOST', group: 'HTTP', description: 'Interface to listen on', defaultText: '0.0.0.0 (127.0.0.1 in sandbox mode)', schema: optionalText },
@@ -113,6 +124,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'RUNNER_MODE', group: 'Runners', description: 'Overrides the stored runner mode: default, gha, fly, local or shadow', schema: z.enum(RUNNER_MODES, { message: `RUNNER_MODE must be one of ${RUNNER_MODES.join(', ')}` }).optional() },
   { name: 'RUNNER_TOKEN_SECRET', group: 'Runners', description: 'HS256 key for runner tokens (≥ 32 bytes); unset → runner callbacks answer 501', secret: true, schema: minBytes('RUNNER_TOKEN_SECRET', 32, generateHex) },
   { name: 'RUNNER_TOKEN_SECRET_PREVIOUS', group: 'Runners', description: 'The secret before a rotation; tokens it signed keep verifying until they expire (≥ 32 bytes)', secret: true, schema: minBytes('RUNNER_TOKEN_SECRET_PREVIOUS', 32, generateHex) },
+  { name: 'SECRETS_ENCRYPTION_KEY', group: 'Secrets', description: 'AES-256 key (32 bytes, base64 or hex) sealing the secrets runs receive; unset → secrets can be listed but not set or handed out (generated in sandbox mode)', secret: true, schema: aesKey('SECRETS_ENCRYPTION_KEY') },
+  { name: 'SECRETS_ENCRYPTION_KEY_PREVIOUS', group: 'Secrets', description: 'The key before a rotation: values it sealed are re-sealed with the new key at start', secret: true, schema: aesKey('SECRETS_ENCRYPTION_KEY_PREVIOUS') },
   { name: 'RUNNER_IMAGE', group: 'Runners', description: 'Runner image for Fly machines when a project names none (the Dockerfile’s `runner` target)', defaultText: 'ghcr.io/ai-implement/runner:latest', schema: optionalText },
   { name: 'RUNNER_CALLBACK_BASE_URL', group: 'Runners', description: 'Public base URL runners call back to', schema: url('RUNNER_CALLBACK_BASE_URL', 'https://ai-implement.example.com') },
   { name: 'GAP_FILL_TRIGGER_SECRET', group: 'Triggers', description: 'Bearer secret of `POST /trigger/gap-fill`; unset → 503', secret: true, schema: minBytes('GAP_FILL_TRIGGER_SECRET', 16, generateHex) },

@@ -50,6 +50,9 @@ export interface Config {
   runnerTokenSecret: string | undefined;
   runnerTokenSecretPrevious: string | undefined;
   runnerImage: string;
+  /** The secrets broker's key and the one before a rotation (validated format; parsed where it is used). */
+  secretsEncryptionKey: string | undefined;
+  secretsEncryptionKeyPrevious: string | undefined;
   runnerCallbackBaseUrl: string | undefined;
   gapFillTriggerSecret: string | undefined;
   adminAccessCode: string | undefined;
@@ -172,6 +175,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     runnerTokenSecret: str('RUNNER_TOKEN_SECRET'),
     runnerTokenSecretPrevious: str('RUNNER_TOKEN_SECRET_PREVIOUS'),
     runnerImage: str('RUNNER_IMAGE') ?? 'ghcr.io/ai-implement/runner:latest',
+    secretsEncryptionKey: str('SECRETS_ENCRYPTION_KEY'),
+    secretsEncryptionKeyPrevious: str('SECRETS_ENCRYPTION_KEY_PREVIOUS'),
     runnerCallbackBaseUrl: str('RUNNER_CALLBACK_BASE_URL'),
     gapFillTriggerSecret: str('GAP_FILL_TRIGGER_SECRET'),
     adminAccessCode: str('ADMIN_ACCESS_CODE'),

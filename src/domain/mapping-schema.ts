@@ -120,7 +120,12 @@ export function parseMapping(input: unknown, now: string, existing?: Mapping): M
   if (!parsed.success) {
     return {
       ok: false,
-      problems: parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message })),
+      problems: parsed.error.issues.flatMap((issue) =>
+        // zod reports unknown keys on their parent; the operator needs each key's own name.
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => ({ field: [...issue.path.map(String), key].join('.'), message: 'is not a mapping field' }))
+          : [{ field: issue.path.join('.') || '(body)', message: issue.message }],
+      ),
     };
   }
   const m = parsed.data;

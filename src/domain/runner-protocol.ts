@@ -27,6 +27,8 @@ export const RUNNER_ENV = {
   attempt: 'AI_IMPLEMENT_ATTEMPT',
   progressToken: 'AI_IMPLEMENT_PROGRESS_TOKEN',
   resultToken: 'AI_IMPLEMENT_RESULT_TOKEN',
+  /** Comma-separated names of the variables the broker set (Fly, local): their values are secrets. */
+  secretNames: 'AI_IMPLEMENT_SECRET_NAMES',
 } as const;
 
 /** Claims of a runner token (HS256 JWT; header carries `kid`). */
@@ -200,6 +202,17 @@ export const githubTokenGrantSchema = z.object({
   expiresAt: isoTime,
 });
 export type GitHubTokenGrant = z.infer<typeof githubTokenGrantSchema>;
+
+/**
+ * `GET /runner/secrets` with the run's progress token: the mapping's secrets
+ * from the broker, for a GitHub Actions job (a Fly machine and a local child
+ * get theirs in their environment when they are created). Kept out of the job
+ * spec so nothing that copies or logs a spec can hold them.
+ */
+export const runnerSecretsSchema = z.object({
+  env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()),
+});
+export type RunnerSecrets = z.infer<typeof runnerSecretsSchema>;
 
 /** `POST /runner/token` answer after a GitHub Actions OIDC exchange. */
 export interface RunnerTokenExchange {

@@ -7,6 +7,7 @@ import type { JobSpecBuilder } from '../orchestrator/job-spec.js';
 import type { OidcExchange } from '../orchestrator/oidc-exchange.js';
 import type { ProgressRecorder } from '../orchestrator/record-progress.js';
 import type { GitHubTokenRefresher } from '../orchestrator/refresh-github-token.js';
+import type { RunSecretsHandout } from '../orchestrator/hand-out-secrets.js';
 import { RunnerRefusal, assertSameRun, type RunnerRefusalReason, type RunnerTokens, type TokenFailureReason } from '../orchestrator/runner-tokens.js';
 import { HttpError } from './http-error.js';
 
@@ -20,6 +21,8 @@ export interface RunnerRoutesDeps {
   oidc?: OidcExchange;
   /** Unset without GitHub App credentials: a GitHub token request at `/runner/token` answers 501. */
   githubTokens?: GitHubTokenRefresher;
+  /** The secrets broker's door for GitHub Actions jobs (`GET /runner/secrets`). */
+  runSecrets?: RunSecretsHandout;
 }
 
 /**
@@ -53,6 +56,8 @@ const REFUSALS: Record<RunnerRefusalReason, { status: number; code: string }> = 
   'tracker-unavailable': { status: 503, code: 'tracker_unavailable' },
   'issuer-unavailable': { status: 503, code: 'oidc_issuer_unavailable' },
   'github-unavailable': { status: 503, code: 'github_unavailable' },
+  'secrets-elsewhere': { status: 409, code: 'secrets_delivered_at_start' },
+  'secrets-unavailable': { status: 503, code: 'secrets_unavailable' },
 };
 
 const tokenRequestSchema = z.object({ runId: z.string().min(1).max(200) });
@@ -135,6 +140,18 @@ export function createRunnerRoutes(deps: RunnerRoutesDeps): Router {
     const claims = verify(req, RUNNER_AUDIENCE.progress);
     try {
       res.json(await deps.jobSpecs.build(claims));
+    } catch (error) {
+      throw toHttpError(error);
+    }
+  });
+
+  router.get('/runner/secrets', async (req, res) => {
+    const claims = verify(req, RUNNER_AUDIENCE.progress);
+    if (!deps.runSecrets) throw new HttpError(501, 'secrets_disabled', 'The secrets broker is not wired in this server');
+    try {
+      const answer = await deps.runSecrets.handOut(claims);
+      // Credentials: no proxy or client cache keeps them.
+      res.set('Cache-Control', 'no-store').json(answer);
     } catch (error) {
       throw toHttpError(error);
     }

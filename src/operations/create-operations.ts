@@ -14,6 +14,7 @@ import type { FlyAppClient } from '../runners/fly/fly-app-client.js';
 import { listCustomizations, type Customization } from './list-customizations.js';
 import { listPipelinesAndSteps, type PipelinesAndSteps } from './list-pipelines-and-steps.js';
 import { Reaper } from './reaper.js';
+import { createSecretBox } from './secret-box.js';
 import { createSecretsService, type SecretsService } from './secrets-service.js';
 import { createSessionsService, type SessionsService } from './sessions-service.js';
 import { createWorkflowSync, type WorkflowSync } from './workflow-sync.js';
@@ -41,7 +42,7 @@ export interface OperationsDeps {
 export interface Operations {
   fly: FlyAppClient | undefined;
   sessions: SessionsService | undefined;
-  secrets: SecretsService | undefined;
+  secrets: SecretsService;
   workflowSync: WorkflowSync | undefined;
   reaper: Reaper;
   configStatus: () => Promise<ConfigCheck[]>;
@@ -59,7 +60,8 @@ export function createOperations(deps: OperationsDeps): Operations {
       ? createFlyAppClient({ client: { token: config.fly.apiToken, apiUrl: config.fly.apiUrl, graphqlUrl: config.fly.graphqlUrl }, app: deps.flySessionsApp })
       : undefined);
   const sessions = fly ? createSessionsService({ fly, store, trackers, settle: deps.settle, clock, log: log.child({ component: 'sessions' }) }) : undefined;
-  const secrets = fly ? createSecretsService({ fly, store, clock, ...(deps.registerSecret ? { registerSecret: deps.registerSecret } : {}) }) : undefined;
+  const box = config.secretsEncryptionKey ? createSecretBox(config.secretsEncryptionKey, config.secretsEncryptionKeyPrevious) : undefined;
+  const secrets = createSecretsService({ store, clock, box, ...(deps.registerSecret ? { registerSecret: deps.registerSecret } : {}) });
   const workflowSync = github
     ? createWorkflowSync({
         repoFiles: async (owner, repo) => createRepoFilesApi(await github.repoOctokit(owner, repo), owner, repo),

@@ -40,7 +40,7 @@ export interface DispatchDeps {
   log: Logger;
   /** Base URL runners call back to. */
   orchestratorUrl: string;
-  /** What the runner needs to see the mapping's own secrets and no other mapping's, for the backend that runs it. */
+  /** The mapping's secrets in clear for a backend that hands them over at creation (Fly, local); none for GitHub Actions. */
   secretsFor: (mapping: Mapping, backend: RunBackend) => Promise<Record<string, string>>;
   policy?: Partial<DispatchPolicy>;
   /**

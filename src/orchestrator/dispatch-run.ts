@@ -96,6 +96,8 @@ async function buildRequest(deps: DispatchDeps, run: Run, mapping: Mapping): Pro
       [RUNNER_ENV.attempt]: String(run.attempt),
       [RUNNER_ENV.progressToken]: tokens.progressToken,
       [RUNNER_ENV.resultToken]: tokens.resultToken,
+      // Names only: the runner scrubs these variables' values from everything it reports.
+      ...(Object.keys(secrets).length > 0 ? { [RUNNER_ENV.secretNames]: Object.keys(secrets).sort().join(',') } : {}),
     },
     secrets,
     deadlineAt,

@@ -39,10 +39,11 @@ export interface RunLoopOptions {
   /** RUNNER_CALLBACK_BASE_URL; without it, runners call back to the URL the server listens on. */
   callbackBaseUrl: string | undefined;
   /**
-   * The sessions app's team secrets (names only: Fly delivers the values), when Fly is configured: which app
-   * secrets a run keeps, unprefixes or drops. Only a Fly machine of the sessions app sees them.
+   * The secrets broker: a mapping's secrets in clear, for the one moment a
+   * Fly machine is created or a local child spawned with them. A GitHub
+   * Actions job fetches its own at `/runner/secrets`, so none go upstream.
    */
-  teamSecrets: { secretsEnvFor(mapping: Mapping): Promise<Record<string, string>> } | undefined;
+  secrets: { valuesFor(mapping: Mapping): Promise<Record<string, string>> };
 }
 
 /**
@@ -129,8 +130,8 @@ export class RunLoop {
         clock: this.options.clock,
         log: this.options.log.child({ component: 'dispatch' }),
         orchestratorUrl: this.options.callbackBaseUrl ?? listenUrl,
-        // Other backends need no plan (and must not wait on Fly's API).
-        secretsFor: async (mapping: Mapping, backend: RunBackend) => (backend === 'fly-machines' && this.options.teamSecrets ? this.options.teamSecrets.secretsEnvFor(mapping) : {}),
+        // Nothing secret goes into a workflow dispatch: its inputs are readable by every reader of the repository.
+        secretsFor: async (mapping: Mapping, backend: RunBackend) => (backend === 'github-actions' ? {} : this.options.secrets.valuesFor(mapping)),
         inFlight: this.inFlight,
       };
     }

@@ -176,6 +176,8 @@ export type RunnerRefusalReason =
   | 'identity-rejected'
   | 'issuer-unavailable'
   | 'github-unavailable'
+  | 'secrets-elsewhere'
+  | 'secrets-unavailable'
   | 'rate-limited';
 
 /** Thrown by the runner callback services (progress, result, job, OIDC exchange, GitHub token refresh). */

@@ -9,7 +9,6 @@ import { OrchestratorClient } from './orchestrator-client.js';
 import { resolveRunnerCredentials } from './resolve-runner-credentials.js';
 import { runJob } from './run-job.js';
 import { agentRetryFrom } from './run-agent-step.js';
-import { applyTeamSecrets } from './team-secrets.js';
 import { createRunnerLog } from './runner-log.js';
 import { defaultRunnerRoots } from './runner-roots.js';
 
@@ -74,9 +73,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     const workdir = args.workdir ?? env.AI_IMPLEMENT_WORKDIR ?? (await mkdtemp(join(env.RUNNER_TEMP ?? tmpdir(), 'ai-implement-')));
     await mkdir(workdir, { recursive: true });
     const channel = new OrchestratorClient({ baseUrl: credentials.url, progressToken: credentials.progressToken, resultToken: credentials.resultToken, log });
-    // On a Fly machine: only this team's secrets, under their own names (see team-secrets.ts).
     const agentRetry = agentRetryFrom(env);
-    const result = await runJob({ channel, roots, workdir, log, baseEnv: applyTeamSecrets(env), now: () => new Date(), ...(agentRetry ? { agentRetry } : {}) });
+    // A job that exchanged an Actions id token fetches its secrets from the broker; Fly and local runs were started with them.
+    const secretsFromBroker = credentials.source === 'github-oidc';
+    const result = await runJob({ channel, roots, workdir, log, baseEnv: env, now: () => new Date(), secretsFromBroker, ...(agentRetry ? { agentRetry } : {}) });
     return result.outcome === 'succeeded' ? 0 : 1;
   } catch (error) {
     if (error instanceof ConfigError) {

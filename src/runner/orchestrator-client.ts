@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { githubTokenGrantSchema, jobSpecSchema, type GitHubTokenGrant, type GitHubTokenRequest, type JobSpec, type ProgressBody, type ResultBody } from '../domain/runner-protocol.js';
+import { githubTokenGrantSchema, jobSpecSchema, runnerSecretsSchema, type GitHubTokenGrant, type GitHubTokenRequest, type JobSpec, type ProgressBody, type ResultBody } from '../domain/runner-protocol.js';
 import { DEFAULT_RETRY, realSleep, retryWithBackoff, type RetryPolicy, type Sleep } from './retry-with-backoff.js';
 import type { RunnerLog } from './runner-log.js';
 
@@ -67,6 +67,14 @@ export class OrchestratorClient {
    * (github-token-source.ts) decides how to retry, since it knows how long
    * the current token still lasts.
    */
+  /** The run's secrets from the broker (GitHub Actions): a setup call, retried like the job fetch. */
+  async getSecrets(): Promise<Record<string, string>> {
+    const json = await retryWithBackoff(() => this.request('GET', '/runner/secrets', this.options.progressToken), isRetryable, this.retry, this.sleep, this.onRetry('secrets'));
+    const parsed = runnerSecretsSchema.safeParse(json);
+    if (!parsed.success) throw new OrchestratorHttpError('secrets answer does not match the protocol', 200);
+    return parsed.data.env;
+  }
+
   async refreshGitHubToken(run: { runId: string; attempt: number }): Promise<GitHubTokenGrant> {
     const body: GitHubTokenRequest = { runId: run.runId, attempt: run.attempt, kind: 'github' };
     const json = await this.request('POST', '/runner/token', this.options.progressToken, body);

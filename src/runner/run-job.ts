@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { GitHubTokenGrant, JobSpec, ProgressBody, ResultBody, StepEvent } from '../domain/runner-protocol.js';
+import { RUNNER_ENV, type GitHubTokenGrant, type JobSpec, type ProgressBody, type ResultBody, type StepEvent } from '../domain/runner-protocol.js';
 import { cutText, sanitizeAgentText, type Redactor } from '../domain/sanitize-agent-text.js';
 import { createStepContext } from './create-step-context.js';
 import { createGitHubTokenSource } from './github-token-source.js';
@@ -19,6 +19,8 @@ export interface JobChannel {
   postResult(body: ResultBody): Promise<void>;
   /** A fresh GitHub token for the run's repository; a channel without it (a test's) leaves the job's token as it is. */
   refreshGitHubToken?(run: { runId: string; attempt: number }): Promise<GitHubTokenGrant>;
+  /** The run's secrets from the broker; asked only when `secretsFromBroker` says the job has no other way to get them. */
+  getSecrets?(): Promise<Record<string, string>>;
 }
 
 export interface RunJobOptions {
@@ -32,6 +34,17 @@ export interface RunJobOptions {
   agentRetry?: AgentRetryPolicy;
   /** The clock for step times, the deadline check and the GitHub token's expiry; the CLI's main passes the real one. */
   now: () => Date;
+  /**
+   * True on GitHub Actions: the job's secrets come from `GET /runner/secrets`.
+   * Elsewhere they are in `baseEnv` already, named by `AI_IMPLEMENT_SECRET_NAMES`.
+   */
+  secretsFromBroker?: boolean;
+}
+
+/** Values of the variables the orchestrator says are secrets: the log learns them before any step prints anything. */
+function secretsInEnv(env: NodeJS.ProcessEnv): string[] {
+  const names = (env[RUNNER_ENV.secretNames] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  return names.map((name) => env[name]).filter((value): value is string => typeof value === 'string' && value !== '');
 }
 
 const cap = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -92,6 +105,7 @@ export function buildResult(job: JobSpec, state: RunState, redact: Redactor, fai
  */
 export async function runJob(options: RunJobOptions): Promise<ResultBody> {
   const { channel, log, now } = options;
+  for (const value of secretsInEnv(options.baseEnv)) log.addSecret(value);
   const job = await channel.getJob();
   for (const value of Object.values(job.env)) log.addSecret(value);
   const refresh = channel.refreshGitHubToken?.bind(channel);
@@ -123,6 +137,13 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
   try {
     // An unknown runtime (or fallback) fails the job before any step runs.
     for (const id of [job.agent.runtime, job.agent.fallbackRuntime]) if (id) resolveAgentRuntime(id, runtimes);
+    if (options.secretsFromBroker && channel.getSecrets) {
+      const secrets = await channel.getSecrets();
+      for (const value of Object.values(secrets)) log.addSecret(value);
+      // In memory only: the agent's and the repository's commands get them through their environment.
+      job.env = { ...job.env, ...secrets };
+      log.info('secrets received', { names: Object.keys(secrets).sort() });
+    }
     steps = await loadStepModules(options.roots, log);
     loaded = await loadPipeline(job.pipeline, options.roots, new Set(steps.keys()), log);
   } catch (error) {

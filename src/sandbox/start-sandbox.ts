@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import { FlyEmulator } from './fly/index.js';
 import { GitHubEmulator } from './github/index.js';
@@ -35,6 +37,20 @@ export interface Sandbox {
   /** Seeds the demo projects into the store unless they already exist. */
   seedStore: (store: Store, clock: () => number) => Promise<void>;
   stop: () => Promise<void>;
+}
+
+/**
+ * The sandbox's secrets key, made once and kept beside its data (mode 0600),
+ * so secrets set while trying it out survive a restart. A real deployment
+ * sets SECRETS_ENCRYPTION_KEY from its own secret store instead.
+ */
+function sandboxSecretsKey(dataDir: string): string {
+  const file = join(dataDir, 'sandbox-secrets.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }
 
 /** Starts the four loopback emulators and seeds them with the demo organisation and tickets. */
@@ -74,6 +90,7 @@ export async function startSandbox(): Promise<Sandbox> {
       const env: Record<string, string> = { ...generated, ...emulators.github.probotEnv };
       if (!has('LINEAR_API_KEY')) Object.assign(env, { LINEAR_API_KEY: emulators.linear.apiKey, LINEAR_API_URL: emulators.linear.apiUrl });
       if (!has('JIRA_HOST')) Object.assign(env, { JIRA_HOST: emulators.jira.url, JIRA_EMAIL: emulators.jira.email, JIRA_API_TOKEN: emulators.jira.apiToken });
+      if (!has('SECRETS_ENCRYPTION_KEY')) env.SECRETS_ENCRYPTION_KEY = sandboxSecretsKey(operatorEnv.DATA_DIR?.trim() || './data');
       if (!has('FLY_API_TOKEN')) {
         Object.assign(env, { FLY_API_TOKEN: emulators.fly.token, FLY_API_URL: emulators.fly.apiUrl, FLY_GRAPHQL_URL: emulators.fly.graphqlUrl, FLY_SESSIONS_APP: DEMO_FLY_APP });
       }

@@ -52,6 +52,7 @@ export function redactRunRecords(store: Store, redaction: Redaction): Store {
     inbox: store.inbox,
     tokens: store.tokens,
     settings: store.settings,
+    secrets: store.secrets,
     adminSessions: store.adminSessions,
     reaper: store.reaper,
     audit: store.audit,

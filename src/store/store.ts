@@ -6,6 +6,7 @@ import type { Mapping, TrackerKind } from '../domain/mapping.js';
 import type { ReaperAction } from '../domain/reaper-action.js';
 import type { Run, RunBackend, RunPhase, RunStatus, TriggerSource } from '../domain/run.js';
 import type { RunStep } from '../domain/step.js';
+import type { SealedSecret } from '../domain/sealed-secret.js';
 
 /** Milliseconds since the epoch, or an ISO 8601 string. */
 export type TimeInput = number | string;
@@ -155,6 +156,14 @@ export interface SettingsRepo {
   all(): Promise<Record<string, unknown>>;
 }
 
+/** Sealed secrets; the store never sees a value in clear. */
+export interface SecretRepo {
+  list(): Promise<SealedSecret[]>;
+  get(id: string): Promise<SealedSecret | undefined>;
+  put(secret: SealedSecret): Promise<SealedSecret>;
+  delete(id: string): Promise<boolean>;
+}
+
 export interface AdminSessionRepo {
   create(session: AdminSession): Promise<AdminSession>;
   /** Expired sessions read as absent. */
@@ -204,6 +213,7 @@ export interface Store {
   readonly inbox: WebhookInbox;
   readonly tokens: TokenLedger;
   readonly settings: SettingsRepo;
+  readonly secrets: SecretRepo;
   readonly adminSessions: AdminSessionRepo;
   readonly reaper: ReaperLog;
   readonly audit: AuditLog;

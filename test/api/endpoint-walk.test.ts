@@ -136,11 +136,17 @@ describe('every operator endpoint with the API enabled', () => {
 
     expect((await api.call('GET', '/api/mappings', { token })).status).toBe(200);
     expect((await api.call('PATCH', '/api/mappings/WALK', { token, body: { maxInProgressAiIssues: 2 } })).status).toBe(200);
+    // Any field, without re-sending the mapping.
+    const moved = await api.call('PATCH', '/api/mappings/WALK', { token, body: { repo: 'other', maxJobMinutes: 120 } });
+    expect(moved.status).toBe(200);
+    expect(moved.body.mapping).toMatchObject({ repo: 'other', maxJobMinutes: 120, maxInProgressAiIssues: 2, owner: WALK_MAPPING.owner });
     for (const [body, field] of [
       [{ maxInProgressAiIssues: 0 }, 'maxInProgressAiIssues'],
       [{ maxInProgressAiIssues: 'many' }, 'maxInProgressAiIssues'],
       [{ paused: 'yes' }, 'paused'],
-      [{ repo: 'other' }, 'repo'],
+      [{ repo: 'not a repo' }, 'repo'],
+      [{ wat: 1 }, 'wat'],
+      [{ teamKey: 'OTHER' }, 'teamKey'],
       [{}, 'body'],
     ] as const) {
       const answer = await api.call('PATCH', '/api/mappings/WALK', { token, body });

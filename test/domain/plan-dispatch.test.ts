@@ -161,7 +161,7 @@ describe('parseMapping', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const fields = result.problems.map((p) => p.field);
-    expect(fields).toEqual(expect.arrayContaining(['teamKey', 'defaultBranch', 'maxInProgressAiIssues', '(body)']));
+    expect(fields).toEqual(expect.arrayContaining(['teamKey', 'defaultBranch', 'maxInProgressAiIssues', 'surprise']));
     expect(result.problems.find((p) => p.field === 'defaultBranch')?.message).toContain('primary branch');
     const bedrock = parseMapping({ teamKey: 'ENG', owner: 'acme', repo: 'web', defaultBranch: 'main', provider: 'bedrock' }, '2026-01-01T00:00:00Z');
     expect(!bedrock.ok && bedrock.problems).toEqual([{ field: 'awsRegion', message: 'is required when provider is bedrock' }]);

@@ -1,131 +1,154 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretRegistry } from '../../src/config/index.js';
 import { createSecretsRoutes } from '../../src/http/api/secrets-routes.js';
-import { createFlyAppClient } from '../../src/runners/fly/create-fly-app-client.js';
+import { createSecretBox, parseSecretsKey } from '../../src/operations/secret-box.js';
 import { createSecretsService, type SecretsService } from '../../src/operations/secrets-service.js';
-import { planTeamSecrets, teamSecretPlanEnv } from '../../src/operations/team-secret-plan.js';
-import { applyTeamSecrets } from '../../src/runner/team-secrets.js';
-import { FlyEmulator } from '../../src/sandbox/fly/index.js';
 import { createMemoryStore } from '../../src/store/memory/create-memory-store.js';
 import type { Store } from '../../src/store/store.js';
 import { mappingOf, startApi, type ApiClient } from './support/api-client.js';
 
-const APP = 'sessions-app';
+const KEY = randomBytes(32).toString('base64');
+const OTHER_KEY = randomBytes(32).toString('hex');
 
-describe('secrets as Fly app secrets (API against the Fly emulator)', () => {
-  const fly = new FlyEmulator({ apps: [APP] });
+describe('the secrets broker through the API', () => {
   let store: Store;
   let service: SecretsService;
   let api: ApiClient;
   const registry = new SecretRegistry();
 
   beforeAll(async () => {
-    await fly.start();
     store = createMemoryStore();
     await store.open();
     for (const teamKey of ['ENG', 'OPS']) await store.mappings.upsert(mappingOf({ teamKey, owner: 'acme', repo: teamKey.toLowerCase(), defaultBranch: 'main', executionMode: 'fly-machines' }));
-    const client = createFlyAppClient({ client: { token: fly.token, apiUrl: fly.apiUrl, graphqlUrl: fly.graphqlUrl }, app: () => APP });
-    service = createSecretsService({ fly: client, store, clock: Date.now, registerSecret: registry.register });
+    service = createSecretsService({ store, clock: Date.now, box: createSecretBox(KEY), registerSecret: registry.register });
     api = await startApi(store, [createSecretsRoutes({ secrets: service })]);
   });
 
   afterAll(async () => {
     await api?.close();
     await store?.close();
-    await fly.stop();
   });
 
-  it('sets, lists and deletes a team secret stored under the team prefix, never answering its value', async () => {
+  it('sets, lists, rotates and deletes a mapping secret, answering names and fingerprints only', async () => {
     const set = await api.call('POST', '/api/mappings/ENG/secrets', { name: 'MY_TOKEN', value: 'eng-token-value' });
     expect(set.status).toBe(201);
-    expect(set.body).toMatchObject({ name: 'MY_TOKEN', storedName: 'ENG_MY_TOKEN' });
-    expect(fly.secretValues(APP)).toMatchObject({ ENG_MY_TOKEN: 'eng-token-value' });
+    expect(set.body).toMatchObject({ name: 'MY_TOKEN', scope: 'mapping', teamKey: 'ENG', version: 1, fingerprint: expect.stringMatching(/^hmac-sha256:[0-9a-f]{16}$/) });
     await api.call('POST', '/api/mappings/OPS/secrets', { name: 'MY_TOKEN', value: 'ops-token-value' });
 
     const listed = await api.call('GET', '/api/mappings/ENG/secrets');
     expect(listed.status).toBe(200);
-    expect(listed.body.secrets).toEqual([{ name: 'MY_TOKEN', storedName: 'ENG_MY_TOKEN', digest: expect.any(String), createdAt: expect.any(String) }]);
-    expect(JSON.stringify([set.body, listed.body])).not.toContain('token-value');
+    expect(listed.body.secrets).toEqual([expect.objectContaining({ name: 'MY_TOKEN', teamKey: 'ENG', fingerprint: set.body.fingerprint })]);
 
-    const deleted = await api.call('DELETE', '/api/mappings/OPS/secrets/MY_TOKEN');
-    expect(deleted.status).toBe(200);
-    expect(fly.secretValues(APP)).not.toHaveProperty('OPS_MY_TOKEN');
+    const rotated = await api.call('POST', '/api/mappings/ENG/secrets', { name: 'MY_TOKEN', value: 'eng-token-value-2' });
+    expect(rotated.body).toMatchObject({ version: 2 });
+    expect(rotated.body.fingerprint).not.toBe(set.body.fingerprint);
+
+    expect((await api.call('DELETE', '/api/mappings/OPS/secrets/MY_TOKEN')).status).toBe(200);
     expect((await api.call('DELETE', '/api/mappings/OPS/secrets/MY_TOKEN')).status).toBe(404);
     const audit = await store.audit.list();
-    expect(audit.items.map((e) => `${e.action} ${e.target}`)).toEqual(expect.arrayContaining(['secret.set ENG_MY_TOKEN', 'secret.deleted OPS_MY_TOKEN']));
-    expect(JSON.stringify(audit.items)).not.toContain('token-value');
-    // The redactor learned both values as they were set: a run that prints one shows [REDACTED].
-    expect(registry.redact('eng-token-value ops-token-value')).toBe('[REDACTED] [REDACTED]');
+    expect(audit.items.map((e) => `${e.action} ${e.target}`)).toEqual(expect.arrayContaining(['secret.set mapping/ENG/MY_TOKEN', 'secret.rotated mapping/ENG/MY_TOKEN', 'secret.deleted mapping/OPS/MY_TOKEN']));
+
+    // The values are nowhere in clear: not in an answer, the audit trail or the stored records.
+    const everything = JSON.stringify([set.body, listed.body, rotated.body, audit.items, await store.secrets.list(), await store.mappings.list()]);
+    for (const value of ['eng-token-value', 'ops-token-value']) expect(everything).not.toContain(value);
+    // The redactor learned each value as it was set.
+    expect(registry.redact('eng-token-value-2 ops-token-value')).toBe('[REDACTED] [REDACTED]');
   });
 
-  it('keeps global secrets apart from team secrets', async () => {
-    const set = await api.call('POST', '/api/global-secrets', { name: 'NPM_TOKEN', value: 'npm-secret-value' });
-    expect(set.status).toBe(201);
-    expect(fly.secretValues(APP)).toMatchObject({ NPM_TOKEN: 'npm-secret-value' });
-    const listed = await api.call('GET', '/api/global-secrets');
-    expect((listed.body.secrets as Array<{ name: string }>).map((s) => s.name)).toEqual(['NPM_TOKEN']);
-    expect(JSON.stringify(listed.body)).not.toContain('npm-secret-value');
-    // A global name under a team prefix would silently become that team's secret.
-    const clash = await api.call('POST', '/api/global-secrets', { name: 'ENG_OTHER', value: 'x' });
-    expect(clash.status).toBe(400);
-    expect(clash.body.message).toContain('/api/mappings/ENG/secrets');
-    expect((await api.call('DELETE', '/api/global-secrets/ENG_MY_TOKEN')).status).toBe(404);
-    expect((await api.call('DELETE', '/api/global-secrets/NPM_TOKEN')).status).toBe(200);
-    expect(fly.secretValues(APP)).not.toHaveProperty('NPM_TOKEN');
+  it('hands a run its mapping secrets over the global ones, and none of another mapping', async () => {
+    await api.call('POST', '/api/global-secrets', { name: 'SHARED', value: 'shared-value' });
+    await api.call('POST', '/api/global-secrets', { name: 'MY_TOKEN', value: 'global-token' });
+    await api.call('POST', '/api/mappings/OPS/secrets', { name: 'DEPLOY_KEY', value: 'ops-deploy' });
+    const eng = (await store.mappings.get('ENG'))!;
+    expect(await service.valuesFor(eng)).toEqual({ SHARED: 'shared-value', MY_TOKEN: 'eng-token-value-2' });
+    const ops = (await store.mappings.get('OPS'))!;
+    expect(await service.valuesFor(ops)).toEqual({ SHARED: 'shared-value', MY_TOKEN: 'global-token', DEPLOY_KEY: 'ops-deploy' });
+    expect((await api.call('GET', '/api/global-secrets')).body.secrets.map((s: { name: string }) => s.name)).toEqual(['MY_TOKEN', 'SHARED']);
   });
 
-  it('refuses bad names and values with a 400 naming the field, and unknown mappings with a 404', async () => {
-    for (const name of ['lower_case', '1STARTS_WITH_DIGIT', 'HAS-DASH', '', 'A'.repeat(101)]) {
+  it('refuses bad, reserved and oversized input with a 400 naming the field, and unknown mappings with a 404', async () => {
+    for (const name of ['lower_case', '1STARTS_WITH_DIGIT', 'HAS-DASH', '', 'A'.repeat(101), 'PATH', 'AI_IMPLEMENT_RUN_ID', 'GITHUB_TOKEN', 'LD_PRELOAD']) {
       const answer = await api.call('POST', '/api/global-secrets', { name, value: 'v' });
       expect(answer.status, name).toBe(400);
       expect(answer.body.field).toBe('name');
     }
+    const reserved = await api.call('POST', '/api/global-secrets', { name: 'GIT_ASKPASS', value: 'v' });
+    expect(reserved.body.message).toContain('reserved for the runner');
     const noValue = await api.call('POST', '/api/mappings/ENG/secrets', { name: 'OK_NAME' });
     expect(noValue.status).toBe(400);
     expect(noValue.body.field).toBe('value');
+    expect((await api.call('POST', '/api/global-secrets', { name: 'BIG', value: 'x'.repeat(40_000) })).status).toBe(400);
     expect((await api.call('POST', '/api/global-secrets')).status).toBe(400);
     expect((await api.call('DELETE', '/api/global-secrets/bad-name')).status).toBe(400);
     expect((await api.call('GET', '/api/mappings/NOPE/secrets')).status).toBe(404);
     expect((await api.call('POST', '/api/mappings/NOPE/secrets', { name: 'X', value: 'v' })).status).toBe(404);
-    expect(Object.keys(fly.secretValues(APP))).not.toContain('OK_NAME');
+    expect((await store.secrets.list()).map((s) => s.name)).not.toContain('OK_NAME');
   });
 
-  it('plans a run’s secrets: its own unprefixed, other teams’ removed, globals kept', async () => {
-    await api.call('POST', '/api/mappings/OPS/secrets', { name: 'DEPLOY_KEY', value: 'ops-deploy' });
-    await api.call('POST', '/api/global-secrets', { name: 'SHARED', value: 'shared-value' });
-    const eng = (await store.mappings.get('ENG'))!;
-    const plan = await service.secretsPlanFor(eng);
-    expect(plan).toEqual({ prefix: 'ENG_', teamSecrets: ['ENG_MY_TOKEN'], foreignSecrets: ['OPS_DEPLOY_KEY'] });
-    const env = await service.secretsEnvFor(eng);
-    expect(env).toEqual({ AI_IMPLEMENT_TEAM_SECRET_PREFIX: 'ENG_', AI_IMPLEMENT_TEAM_SECRETS: 'ENG_MY_TOKEN', AI_IMPLEMENT_FOREIGN_SECRETS: 'OPS_DEPLOY_KEY' });
-
-    // What the machine's environment looks like (Fly gives it every app secret), and after the runner's rewrite.
-    const machineEnv = { ...fly.secretValues(APP), ...env, PATH: '/usr/bin' };
-    const rewritten = applyTeamSecrets(machineEnv);
-    expect(rewritten).toMatchObject({ MY_TOKEN: 'eng-token-value', SHARED: 'shared-value', PATH: '/usr/bin' });
-    expect(rewritten).not.toHaveProperty('OPS_DEPLOY_KEY');
-    expect(rewritten).not.toHaveProperty('ENG_MY_TOKEN');
-  });
-
-  it('attributes a name to the longest team prefix and leaves an environment without a plan unchanged', () => {
-    const plan = planTeamSecrets('ENG', ['ENG_TOKEN', 'ENG_WEB_TOKEN', 'GLOBAL'], ['ENG', 'ENG_WEB']);
-    expect(plan).toEqual({ prefix: 'ENG_', teamSecrets: ['ENG_TOKEN'], foreignSecrets: ['ENG_WEB_TOKEN'] });
-    const env = { ENG_TOKEN: 'a', ENG_WEB_TOKEN: 'b', GLOBAL: 'c' };
-    expect(applyTeamSecrets({ ...env, ...teamSecretPlanEnv(plan) })).toMatchObject({ TOKEN: 'a', GLOBAL: 'c' });
-    expect(applyTeamSecrets({ ...env, ...teamSecretPlanEnv(plan) })).not.toHaveProperty('ENG_WEB_TOKEN');
-    expect(applyTeamSecrets(env)).toEqual(env);
-    // A team list naming a variable outside the prefix cannot rename it.
-    expect(applyTeamSecrets({ PATH: '/bin', AI_IMPLEMENT_TEAM_SECRET_PREFIX: 'ENG_', AI_IMPLEMENT_TEAM_SECRETS: 'PATH' })).toMatchObject({ PATH: '/bin' });
-  });
-
-  it('answers 503 when Fly is not configured', async () => {
-    const bare = await startApi(store, [createSecretsRoutes({ secrets: undefined })]);
+  it('answers 503 naming SECRETS_ENCRYPTION_KEY when no key is set, and still lists names', async () => {
+    const keyless = createSecretsService({ store, clock: Date.now, box: undefined });
+    const bare = await startApi(store, [createSecretsRoutes({ secrets: keyless })]);
     try {
-      const answer = await bare.call('GET', '/api/global-secrets');
+      const answer = await bare.call('POST', '/api/global-secrets', { name: 'NEW_ONE', value: 'v' });
       expect(answer.status).toBe(503);
-      expect(answer.body.message).toContain('FLY_API_TOKEN');
+      expect(answer.body.message).toContain('SECRETS_ENCRYPTION_KEY');
+      expect((await bare.call('GET', '/api/global-secrets')).status).toBe(200);
+      // A run of a mapping with stored secrets cannot get them: the dispatcher is told why.
+      await expect(keyless.valuesFor((await store.mappings.get('ENG'))!)).rejects.toThrow(/SECRETS_ENCRYPTION_KEY/);
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('the sealed value', () => {
+  it('opens only with its key, under its own id, unaltered', () => {
+    const box = createSecretBox(KEY);
+    const { sealed, keyId } = box.seal('sk-ant-value', 'global/ANTHROPIC_API_KEY');
+    expect(Buffer.from(sealed, 'base64').toString('latin1')).not.toContain('sk-ant-value');
+    expect(box.open(sealed, keyId, 'global/ANTHROPIC_API_KEY')).toBe('sk-ant-value');
+    // Moved onto another name: refused.
+    expect(() => box.open(sealed, keyId, 'mapping/ENG/ANTHROPIC_API_KEY')).toThrow(/altered or belongs to another secret/);
+    const raw = Buffer.from(sealed, 'base64');
+    raw[14] = (raw[14] ?? 0) ^ 1;
+    expect(() => box.open(raw.toString('base64'), keyId, 'global/ANTHROPIC_API_KEY')).toThrow(/altered/);
+    expect(() => createSecretBox(OTHER_KEY).open(sealed, keyId, 'global/ANTHROPIC_API_KEY')).toThrow(/neither SECRETS_ENCRYPTION_KEY/);
+    // Two seals of one value differ (fresh nonce); their fingerprints agree.
+    expect(box.seal('sk-ant-value', 'x').sealed).not.toBe(box.seal('sk-ant-value', 'x').sealed);
+    expect(box.fingerprint('sk-ant-value')).toBe(box.fingerprint('sk-ant-value'));
+  });
+
+  it('refuses a key that is not 32 bytes of base64 or hex, saying how to make one', () => {
+    for (const bad of ['short', 'correct horse battery staple correct horse', randomBytes(16).toString('base64'), randomBytes(31).toString('hex')]) {
+      expect(() => parseSecretsKey(bad)).toThrow(/openssl rand -base64 32/);
+    }
+    expect(parseSecretsKey(KEY)).toHaveLength(32);
+    expect(parseSecretsKey(OTHER_KEY)).toHaveLength(32);
+    expect(() => createSecretBox(KEY, KEY)).toThrow(/SECRETS_ENCRYPTION_KEY_PREVIOUS/);
+  });
+
+  it('re-seals under the new key at start after a rotation, and moves credentials out of plain extraEnv', async () => {
+    const store = createMemoryStore();
+    await store.open();
+    await store.mappings.upsert(mappingOf({ teamKey: 'ENG', owner: 'acme', repo: 'eng', defaultBranch: 'main', extraEnv: { NPM_TOKEN: 'legacy-npm-token', NODE_ENV: 'test' } }));
+    const before = createSecretsService({ store, clock: Date.now, box: createSecretBox(OTHER_KEY) });
+    await before.setGlobal('SHARED', 'shared-value', 'test');
+
+    const registry = new SecretRegistry();
+    const after = createSecretsService({ store, clock: Date.now, box: createSecretBox(KEY, OTHER_KEY), registerSecret: registry.register });
+    const report = await after.prepare();
+    expect(report).toEqual({ resealed: 1, movedFromExtraEnv: ['ENG/NPM_TOKEN'], unreadable: [] });
+    const keyId = createSecretBox(KEY).keyId;
+    expect((await store.secrets.list()).every((s) => s.keyId === keyId)).toBe(true);
+    expect((await store.mappings.get('ENG'))!.extraEnv).toEqual({ NODE_ENV: 'test' });
+    // Opens with the new key alone now.
+    const next = createSecretsService({ store, clock: Date.now, box: createSecretBox(KEY) });
+    expect(await next.valuesFor((await store.mappings.get('ENG'))!)).toEqual({ SHARED: 'shared-value', NPM_TOKEN: 'legacy-npm-token' });
+    expect(registry.redact('shared-value legacy-npm-token')).toBe('[REDACTED] [REDACTED]');
+    // With a key that opens none of them: reported, not thrown.
+    const wrong = createSecretsService({ store, clock: Date.now, box: createSecretBox(randomBytes(32).toString('base64')) });
+    expect((await wrong.prepare()).unreadable).toEqual(['global/SHARED', 'mapping/ENG/NPM_TOKEN']);
+    await store.close();
   });
 });

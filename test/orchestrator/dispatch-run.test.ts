@@ -75,6 +75,8 @@ describe('dispatchRun and reconcileDispatching', () => {
       [RUNNER_ENV.attempt]: '1',
       [RUNNER_ENV.progressToken]: `progress-${run!.id}-1`,
       [RUNNER_ENV.resultToken]: `result-${run!.id}-1`,
+      // The names of the secrets handed over, never their values.
+      [RUNNER_ENV.secretNames]: 'API_KEY',
     });
     expect(seen.requests[0]).toMatchObject({ secrets: { API_KEY: 'k' }, issueIdentifier: 'ENG-0', shadow: false, phase: 'implement' });
   });

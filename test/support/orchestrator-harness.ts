@@ -18,6 +18,8 @@ export const SECRETS = {
   linearWebhook: 'linear-webhook-secret',
   jiraWebhook: 'jira-webhook-secret',
   adminAccessCode: 'harness-admin-access-code',
+  /** 32 bytes as base64: the secrets broker's key. */
+  secretsKey: Buffer.alloc(32, 7).toString('base64'),
 };
 
 /**
@@ -90,6 +92,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}, option
       FLY_API_URL: fly.apiUrl,
       FLY_GRAPHQL_URL: fly.graphqlUrl,
       RUNNER_TOKEN_SECRET: SECRETS.runnerToken,
+      SECRETS_ENCRYPTION_KEY: SECRETS.secretsKey,
       // Intake runs when a test calls `cycle()` (or a webhook asks), not on a timer.
       POLL_INTERVAL_MS: '86400000',
       NO_PROXY: '127.0.0.1,localhost',

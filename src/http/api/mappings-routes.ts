@@ -59,11 +59,11 @@ export function createMappingsRoutes(deps: MappingsRoutesDeps): ApiRouteModule {
       {
         method: 'patch',
         path: '/api/mappings/:teamKey',
-        summary: 'Change a mapping’s concurrency cap (maxInProgressAiIssues) or paused state',
+        summary: 'Change any fields of a mapping without sending the rest (JSON merge patch); the result is validated as a whole',
         params: teamKeyParam,
         body: mappingPatchSchema,
         response: z.object({ mapping: mappingShape }),
-        statuses: { 200: 'updated', 400: 'invalid or unknown field', 401: 'missing or invalid token', 404: 'no such mapping' },
+        statuses: { 200: 'updated', 400: 'invalid or unknown field, a credential in extraEnv, or a changed teamKey; `problems` lists every bad field', 401: 'missing or invalid token', 404: 'no such mapping' },
       },
       {
         method: 'delete',

@@ -134,7 +134,8 @@ export function createLocalBackend(options: LocalBackendOptions): LocalRunnerBac
       const workdir = workspaceOf(entry.runId, entry.request.attempt);
       child = spawn(file!, workdir ? [...args, '--workdir', workdir] : args, {
         cwd: options.cwd,
-        env: { ...baseEnv, ...entry.request.env },
+        // The mapping's secrets reach the run through its environment only (never argv, never a file).
+        env: { ...baseEnv, ...entry.request.secrets, ...entry.request.env },
         stdio: ['ignore', 'pipe', 'pipe'],
         // Own process group, so a kill reaches the agent and git it started too.
         detached: true,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditLog, AdminSessionRepo, Clock, DedupLedger, MappingRepo, ReaperLog, RunRepo, SettingsRepo, Store, TokenLedger, WebhookInbox } from '../store.js';
+import type { AuditLog, AdminSessionRepo, Clock, DedupLedger, MappingRepo, ReaperLog, RunRepo, SecretRepo, SettingsRepo, Store, TokenLedger, WebhookInbox } from '../store.js';
 import { StoreNotOpenError } from '../store.js';
 import { CommitQueue, type CommitStats } from './commit-queue.js';
 import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort } from './hot-doc.js';
@@ -12,7 +12,7 @@ import { createAuditLog, createReaperLog } from './log-repos.js';
 import { MemoryRunCatalog, type RunCatalog } from './run-catalog.js';
 import type { RunIndexEntry } from './run-index.js';
 import { createRunRepo, retireTerminalRuns } from './runs-repo.js';
-import { createAdminSessionRepo, createDedupLedger, createMappingRepo, createSettingsRepo, createTokenLedger } from './small-repos.js';
+import { createAdminSessionRepo, createDedupLedger, createMappingRepo, createSecretRepo, createSettingsRepo, createTokenLedger } from './small-repos.js';
 import type { StoreContext } from './store-context.js';
 
 export const DEFAULT_INBOX_RETENTION_MS = 8 * 24 * 3600_000;
@@ -55,6 +55,7 @@ export class EngineStore implements Store {
   readonly inbox: WebhookInbox;
   readonly tokens: TokenLedger;
   readonly settings: SettingsRepo;
+  readonly secrets: SecretRepo;
   readonly adminSessions: AdminSessionRepo;
   readonly reaper: ReaperLog;
   readonly audit: AuditLog;
@@ -91,6 +92,7 @@ export class EngineStore implements Store {
     this.inbox = createWebhookInbox(ctx);
     this.tokens = createTokenLedger(ctx);
     this.settings = createSettingsRepo(ctx);
+    this.secrets = createSecretRepo(ctx);
     this.adminSessions = createAdminSessionRepo(ctx);
     this.reaper = createReaperLog(ctx);
     this.audit = createAuditLog(ctx);

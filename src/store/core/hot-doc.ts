@@ -3,6 +3,7 @@ import type { DedupEntry } from '../../domain/dedup-entry.js';
 import type { InboxDelivery } from '../../domain/inbox-delivery.js';
 import type { Mapping } from '../../domain/mapping.js';
 import type { Run } from '../../domain/run.js';
+import type { SealedSecret } from '../../domain/sealed-secret.js';
 import type { PayloadPointer } from './inbox-journal-port.js';
 import type { RunStep } from '../../domain/step.js';
 import type { RunIndexEntry } from './run-index.js';
@@ -39,6 +40,8 @@ export interface HotDoc {
   tokens: Record<string, number>;
   settings: Record<string, unknown>;
   adminSessions: Record<string, AdminSession>;
+  /** Sealed secrets by id (absent in documents written before the secrets broker). */
+  secrets?: Record<string, SealedSecret>;
 }
 
 /**

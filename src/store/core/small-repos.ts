@@ -1,5 +1,5 @@
 import { ConflictError, ValidationError } from '../../errors/index.js';
-import type { AdminSessionRepo, DedupLedger, MappingRepo, SettingsRepo, TokenLedger } from '../store.js';
+import type { AdminSessionRepo, DedupLedger, MappingRepo, SecretRepo, SettingsRepo, TokenLedger } from '../store.js';
 import { clone, toMs } from './codec.js';
 import type { StoreContext } from './store-context.js';
 
@@ -193,6 +193,41 @@ export function createAdminSessionRepo(ctx: StoreContext): AdminSessionRepo {
       ctx.assertOpen();
       const now = ctx.clock();
       return removeWhere((s) => !isLive(s.expiresAt, now));
+    },
+  };
+}
+
+export function createSecretRepo(ctx: StoreContext): SecretRepo {
+  return {
+    async list() {
+      ctx.assertOpen();
+      return Object.values(ctx.doc().secrets ?? {})
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((s) => clone(s));
+    },
+    async get(id) {
+      ctx.assertOpen();
+      const found = ctx.doc().secrets?.[id];
+      return found ? clone(found) : undefined;
+    },
+    async put(secret) {
+      ctx.assertOpen();
+      if (!secret.id || !secret.sealed) throw new ValidationError('a sealed secret needs an id and a sealed value', 'id');
+      const copy = clone(secret);
+      await ctx.queue.submit((tx) => {
+        tx.doc.secrets = { ...tx.doc.secrets, [copy.id]: copy };
+      });
+      return clone(copy);
+    },
+    async delete(id) {
+      ctx.assertOpen();
+      return ctx.queue.submit((tx) => {
+        if (!tx.doc.secrets?.[id]) return false;
+        const rest = { ...tx.doc.secrets };
+        delete rest[id];
+        tx.doc.secrets = rest;
+        return true;
+      });
     },
   };
 }

@@ -62,12 +62,11 @@ export function createPlatformRoutes(ctx: AdminContext): Router {
       const value = typeof req.body?.value === 'string' ? (req.body.value as string) : '';
       if (!SECRET_NAME.test(name)) throw new ValidationError('A secret name is UPPER_SNAKE_CASE, starting with a letter.', 'name');
       if (!value) throw new ValidationError(`${name} needs a value.`, 'value');
+      if (!secrets.writable) throw new ValidationError('Secrets cannot be stored: set SECRETS_ENCRYPTION_KEY to 32 random bytes (openssl rand -base64 32) and restart.', 'value');
       if (team) {
         if (!(await store.mappings.get(team))) throw new NotFoundError(`There is no project ${team}.`);
-        if (!secrets) throw new ValidationError('Secrets cannot be changed in this build.');
         await secrets.setTeam(team, name, value, actorOf(res));
       } else {
-        if (!secrets) throw new ValidationError('Secrets cannot be changed in this build.');
         await secrets.setGlobal(name, value, actorOf(res));
       }
       redirectWithNotice(res, `/admin/secrets${team ? `?team=${encodeURIComponent(team)}` : ''}`, noticeQuery('secret-set', team ? `${team}/${name}` : name));
@@ -81,10 +80,8 @@ export function createPlatformRoutes(ctx: AdminContext): Router {
       const team = field(req, 'team');
       if (!SECRET_NAME.test(name)) throw new ValidationError('A secret name is UPPER_SNAKE_CASE, starting with a letter.', 'name');
       if (team) {
-        if (!secrets) throw new ValidationError('Secrets cannot be changed in this build.');
         await secrets.deleteTeam(team, name, actorOf(res));
       } else {
-        if (!secrets) throw new ValidationError('Secrets cannot be changed in this build.');
         await secrets.deleteGlobal(name, actorOf(res));
       }
       redirectWithNotice(res, `/admin/secrets${team ? `?team=${encodeURIComponent(team)}` : ''}`, noticeQuery('secret-deleted', team ? `${team}/${name}` : name));

@@ -52,7 +52,7 @@ export function createProjectRoutes(ctx: AdminContext): Router {
       const failedSecrets: string[] = [];
       for (const secret of draftSecrets(draft)) {
         try {
-          if (!operations.secrets) throw new Error('secrets are not available');
+          if (!operations.secrets.writable) throw new Error('SECRETS_ENCRYPTION_KEY is not set');
           await operations.secrets.setTeam(check.mapping.teamKey, secret.name, secret.value, actor);
         } catch (error) {
           // The project exists now; a secret that could not be stored is reported, not a reason to undo it.

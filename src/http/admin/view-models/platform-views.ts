@@ -131,7 +131,10 @@ export async function buildReaper(ctx: PanelContext): Promise<ReaperView> {
 /** Names and dates only: the digest and the stored (prefixed) name are not for the page. */
 export interface SecretRow {
   name: string;
-  createdAt: string;
+  fingerprint: string;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
 }
 
 export interface SecretsView {
@@ -146,15 +149,17 @@ export async function buildSecrets(ctx: PanelContext): Promise<SecretsView> {
   const mappings = await ctx.deps.store.mappings.list();
   const team = mappings.some((m) => m.teamKey === ctx.query.team) ? ctx.query.team : undefined;
   const { secrets } = ctx.deps.operations;
-  const [global, teamList] = await Promise.all([optional(secrets && (() => secrets.listGlobal())), team && secrets ? optional(() => secrets.listTeam(team)) : Promise.resolve(undefined)]);
+  const [global, teamList] = await Promise.all([optional(() => secrets.listGlobal()), team ? optional(() => secrets.listTeam(team)) : Promise.resolve(undefined)]);
   const section = (r: Awaited<ReturnType<typeof optional<SecretEntry[]>>>) =>
-    r.available ? { available: true, rows: r.value.map((s) => ({ name: s.name, createdAt: s.createdAt })) } : { available: false, rows: [], ...(r.error ? { error: r.error } : {}) };
+    r.available
+      ? { available: true, rows: r.value.map((s) => ({ name: s.name, fingerprint: s.fingerprint, version: s.version, updatedAt: s.updatedAt, updatedBy: s.updatedBy })) }
+      : { available: false, rows: [], ...(r.error ? { error: r.error } : {}) };
   return {
     ...(team ? { team } : {}),
     teams: mappings.map((m) => ({ teamKey: m.teamKey, selected: m.teamKey === team })),
     global: section(global),
     ...(teamList ? { teamSecrets: section(teamList) } : {}),
-    canWrite: Boolean(secrets),
+    canWrite: secrets.writable,
   };
 }
 
