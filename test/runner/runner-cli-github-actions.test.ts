@@ -7,6 +7,9 @@ import { makeJobSpec } from './support/job-spec.js';
 import { OrchestratorServer } from './support/orchestrator-server.js';
 import { cleanEnv, runCli } from './support/run-cli.js';
 
+/** A value with no credential shape: only the runner's registry, told by the broker's answer, can scrub it. */
+const BROKER_SECRET = 'broker-handed-value-5Tq8Zr';
+
 describe('runner CLI in GitHub Actions mode', () => {
   let root: string;
   let orchestrator: OrchestratorServer;
@@ -21,6 +24,7 @@ describe('runner CLI in GitHub Actions mode', () => {
       progressToken: 'exchanged-progress-token',
       resultToken: 'exchanged-result-token',
       oidc: { requestToken: 'actions-request-token', idToken: 'github-oidc-id-token' },
+      secrets: { PLAN_API_KEY: BROKER_SECRET },
     });
     await orchestrator.start();
     await mkdir(join(root, 'custom'));
@@ -54,6 +58,14 @@ describe('runner CLI in GitHub Actions mode', () => {
     expect(oidc!.authorization).toBe('Bearer actions-request-token');
     expect(exchange).toMatchObject({ method: 'POST', path: '/runner/token', authorization: 'Bearer github-oidc-id-token', body: { runId: 'run_gha' } });
     expect(job).toMatchObject({ method: 'GET', path: '/runner/job', authorization: 'Bearer exchanged-progress-token' });
+  });
+
+  it('fetches its secrets from the broker with the exchanged token, and never prints or posts them', () => {
+    const fetched = orchestrator.requests.filter((r) => r.path === '/runner/secrets');
+    expect(fetched).toEqual([expect.objectContaining({ method: 'GET', authorization: 'Bearer exchanged-progress-token' })]);
+    expect(outcome.stderr).toContain('secrets received');
+    expect(outcome.stderr).toContain('PLAN_API_KEY');
+    expect(JSON.stringify([outcome.stderr, orchestrator.progress, orchestrator.results])).not.toContain(BROKER_SECRET);
   });
 
   it('uses the exchanged tokens for progress and the result, and posts the plan', () => {

@@ -53,6 +53,17 @@ describe('local backend with a fixture runner', () => {
     expect(await backend.listLive()).toEqual([]);
   });
 
+  it('hands the child its mapping secrets through its environment only', async () => {
+    const backend = localBackend();
+    await backend.dispatch({ ...request('run_local_secret', { AI_IMPLEMENT_SECRET_NAMES: 'MY_API_KEY' }), secrets: { MY_API_KEY: 'broker-value-77' } });
+    await until(async () => (await backend.find('run_local_secret', mapping))?.state === 'succeeded');
+    expect(backend.outputTail('run_local_secret')).toContain('broker-secret present names MY_API_KEY');
+    // Without secrets in the request the child has none.
+    await backend.dispatch(request('run_local_nosecret'));
+    await until(async () => (await backend.find('run_local_nosecret', mapping))?.state === 'succeeded');
+    expect(backend.outputTail('run_local_nosecret')).toContain('broker-secret absent names -');
+  });
+
   it('records a non-zero exit as failed', async () => {
     const backend = localBackend();
     await backend.dispatch(request('run_local_fail', { FAKE_EXIT_CODE: '3' }));

@@ -6,6 +6,9 @@ import type { Run, RunPhase } from '../../../src/domain/run.js';
 import { createHttpApp } from '../../../src/http/create-http-app.js';
 import { HttpMetrics } from '../../../src/http/http-metrics.js';
 import { createRunnerRoutes } from '../../../src/http/runner-routes.js';
+import { createRunSecretsHandout } from '../../../src/orchestrator/hand-out-secrets.js';
+import { createSecretBox } from '../../../src/operations/secret-box.js';
+import { createSecretsService, type SecretsService } from '../../../src/operations/secrets-service.js';
 import { startHttpServer, type StartedServer } from '../../../src/http/start-http-server.js';
 import { createRunFinisher } from '../../../src/orchestrator/finish-run.js';
 import { createJobSpecBuilder } from '../../../src/orchestrator/job-spec.js';
@@ -61,7 +64,9 @@ export interface Harness {
   /** The redactor every service of this harness shares. */
   secrets: SecretRegistry;
   close(): Promise<void>;
-  seedRun(options?: { id?: string; phase?: RunPhase; status?: Run['status']; upstreamId?: string; shadowOf?: string; issueId?: string }): Promise<Run>;
+  seedRun(options?: { id?: string; phase?: RunPhase; status?: Run['status']; upstreamId?: string; shadowOf?: string; issueId?: string; backend?: Run['backend'] }): Promise<Run>;
+  /** The secrets broker the `/runner/secrets` route hands out from. */
+  broker: SecretsService;
   mint(run: Run): { progressToken: string; resultToken: string };
   post(path: string, token: string | undefined, body: unknown): Promise<Response>;
 }
@@ -87,6 +92,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     repoTokenRequests.push(`${owner}/${repo}`);
     return { token: `ghs_scoped_${owner}_${repo}`, expiresAt: new Date(clock.now() + 3_600_000).toISOString() };
   };
+  // The real broker over the same store, sealed with a test key.
+  const broker = createSecretsService({ store, clock: clock.now, box: createSecretBox(Buffer.alloc(32, 3).toString('base64')), registerSecret: secrets.register });
   const router = createRunnerRoutes({
     tokens,
     progress: createProgressRecorder({ store, publisher, clock: clock.now, log, redact, ...(options.ratePerMinute ? { ratePerMinute: options.ratePerMinute } : {}) }),
@@ -101,6 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       registerSecret: secrets.register,
     }),
     githubTokens: createGitHubTokenRefresher({ store, log, mintRepoToken, registerSecret: (value) => secrets.register(value) }),
+    runSecrets: createRunSecretsHandout({ store, log, valuesFor: (mapping) => broker.valuesFor(mapping) }),
     ...(options.oidc && tokens ? { oidc: createOidcExchange({ store, tokens, clock: clock.now, issuer: options.oidc.issuer, audience: options.oidc.audience }) } : {}),
   });
   const app = createHttpApp({ log, metrics: new HttpMetrics({ defaultMetrics: false }), production: true, version: 'test', isReady: () => true, routers: [router] });
@@ -119,6 +127,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     repoTokenRequests,
     lines,
     secrets,
+    broker,
     async close() {
       await server.close();
       await store.close();
@@ -136,7 +145,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         tracker: 'linear',
         mappingKey: 'ENG',
         phase: seed.phase ?? 'implement',
-        backend: 'github-actions',
+        backend: seed.backend ?? 'github-actions',
         runnerMode: 'default',
         triggerSource: 'poll',
         deadlineAt: new Date(clock.now() + 60 * 60_000).toISOString(),

@@ -26,6 +26,8 @@ export interface OrchestratorServerOptions {
   lostResultResponses?: number;
   /** When set, POST /runner/token accepts this id token and GET /_oidc/token issues it. */
   oidc?: { requestToken: string; idToken: string };
+  /** What GET /runner/secrets answers (the broker's values for the run); none when unset. */
+  secrets?: Record<string, string>;
 }
 
 /**
@@ -112,6 +114,10 @@ export class OrchestratorServer {
         expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
       };
       return this.send(res, 200, answer);
+    }
+    if (route === 'GET /runner/secrets') {
+      if (bearer !== this.options.progressToken) return this.send(res, 401, { message: 'bad token' });
+      return this.send(res, 200, { env: this.options.secrets ?? {} });
     }
     if (route === 'GET /runner/job') {
       if (bearer !== this.options.progressToken) return this.send(res, 401, { message: 'bad token' });
