@@ -64,7 +64,7 @@ describe('the secrets broker through the API', () => {
     expect(await service.valuesFor(eng)).toEqual({ SHARED: 'shared-value', MY_TOKEN: 'eng-token-value-2' });
     const ops = (await store.mappings.get('OPS'))!;
     expect(await service.valuesFor(ops)).toEqual({ SHARED: 'shared-value', MY_TOKEN: 'global-token', DEPLOY_KEY: 'ops-deploy' });
-    expect((await api.call('GET', '/api/global-secrets')).body.secrets.map((s: { name: string }) => s.name)).toEqual(['MY_TOKEN', 'SHARED']);
+    expect(((await api.call('GET', '/api/global-secrets')).body.secrets as Array<{ name: string }>).map((s) => s.name)).toEqual(['MY_TOKEN', 'SHARED']);
   });
 
   it('refuses bad, reserved and oversized input with a 400 naming the field, and unknown mappings with a 404', async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -58,6 +59,22 @@ export interface HarnessOptions {
   githubTokensOnMovedClock?: boolean;
   /** The Linear emulator's hourly request budget (Linear's own, 5,000, when unset). */
   linearRequestsLimit?: number;
+  /**
+   * GitHub Actions jobs can exchange id tokens: the orchestrator listens on a
+   * port chosen up front and knows it as RUNNER_CALLBACK_BASE_URL (the id
+   * token's audience), and the GitHub emulator is the OIDC issuer Enterprise
+   * Server is (`/_services/token`), as the orchestrator derives from GHE_HOST.
+   */
+  actionsOidc?: boolean;
+}
+
+/** A port free right now (the orchestrator binds it a moment later). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 export async function startHarness(extraEnv: Record<string, string> = {}, options: HarnessOptions = {}): Promise<OrchestratorHarness> {
@@ -66,7 +83,8 @@ export async function startHarness(extraEnv: Record<string, string> = {}, option
   // Linear, Jira and Fly share the moved clock (webhook timestamps agree across a jump). GitHub
   // keeps real time: Probot signs App JWTs with the real clock, as it would in production.
   const now = () => new Date(clock());
-  const github = new GitHubEmulator(options.githubTokensOnMovedClock ? { tokenNow: now } : {});
+  const github = new GitHubEmulator({ ...(options.githubTokensOnMovedClock ? { tokenNow: now } : {}), ...(options.actionsOidc ? { oidcIssuerPath: '/_services/token' } : {}) });
+  const port = options.actionsOidc ? await freePort() : 0;
   const linear = new LinearEmulator({ now, ...(options.linearRequestsLimit !== undefined ? { requestsLimit: options.linearRequestsLimit } : {}) });
   const jira = new JiraEmulator({ now });
   const fly = new FlyEmulator({ apps: ['ai-implement-sessions'], now });
@@ -76,7 +94,8 @@ export async function startHarness(extraEnv: Record<string, string> = {}, option
   const boot = () => startOrchestrator({
     env: {
       DATA_DIR: dataDir,
-      PORT: '0',
+      PORT: String(port),
+      ...(port ? { RUNNER_CALLBACK_BASE_URL: `http://127.0.0.1:${port}` } : {}),
       HOST: '127.0.0.1',
       LOG_LEVEL: process.env.HARNESS_LOG ? 'debug' : 'warn',
       ...github.probotEnv,

@@ -32,6 +32,12 @@ export interface GitHubEmulatorOptions {
   tokenNow?: () => Date;
   /** Requests allowed per hour before the primary rate limit answers 403. */
   rateLimit?: number;
+  /**
+   * Where the Actions OIDC issuer lives under the base URL: '' (default), or
+   * `/_services/token` to be the issuer GitHub Enterprise Server is (what the
+   * orchestrator derives from `GHE_HOST` outside sandbox mode).
+   */
+  oidcIssuerPath?: string;
 }
 
 export interface RateLimitState {
@@ -96,7 +102,7 @@ export class GitHubEmulator {
     registerPullRoutes(this.table);
     registerIssueRoutes(this.table);
     registerActionRoutes(this.table);
-    this.oidc = new GitHubOidcIssuer(() => this.server.url, this.now);
+    this.oidc = new GitHubOidcIssuer(() => this.server.url, this.now, options.oidcIssuerPath ?? '');
     registerOidcRoutes(this.table, this.oidc);
     registerSandboxRoutes(this.table);
     this.server = new EmulatorServer('github', (req) => this.handle(req));

@@ -51,11 +51,13 @@ export class GitHubOidcIssuer {
   constructor(
     private readonly baseUrl: () => string,
     private readonly now: () => Date,
+    /** '' (the issuer is the base URL), or `/_services/token` as GitHub Enterprise Server serves it. */
+    readonly path = '',
   ) {}
 
-  /** The `iss` of every id token: the emulator's base URL. */
+  /** The `iss` of every id token: the emulator's base URL, plus the Enterprise Server path when set. */
   get issuer(): string {
-    return this.baseUrl();
+    return `${this.baseUrl()}${this.path}`;
   }
 
   get kid(): string {
@@ -82,7 +84,7 @@ export class GitHubOidcIssuer {
   createRequestToken(grant: OidcJobGrant): OidcRequestCredentials {
     const requestToken = randomBytes(24).toString('base64url');
     this.grants.set(requestToken, { ...grant, expiresAt: this.now().getTime() + REQUEST_TOKEN_TTL_MS });
-    return { requestUrl: `${this.issuer}/_oidc/token?api-version=2.0`, requestToken };
+    return { requestUrl: `${this.baseUrl()}/_oidc/token?api-version=2.0`, requestToken };
   }
 
   /** Mints an id token directly; negative tests override claims or sign with a foreign key. */
@@ -130,7 +132,7 @@ export class GitHubOidcIssuer {
 }
 
 export function registerOidcRoutes(table: RouteTable, issuer: GitHubOidcIssuer): void {
-  table.on('GET', '/.well-known/openid-configuration', { auth: 'none' }, () =>
+  table.on('GET', `${issuer.path}/.well-known/openid-configuration`, { auth: 'none' }, () =>
     ok(200, {
       issuer: issuer.issuer,
       jwks_uri: `${issuer.issuer}/.well-known/jwks`,
@@ -142,7 +144,7 @@ export function registerOidcRoutes(table: RouteTable, issuer: GitHubOidcIssuer):
     }),
   );
 
-  table.on('GET', '/.well-known/jwks', { auth: 'none' }, () => ok(200, issuer.jwks()));
+  table.on('GET', `${issuer.path}/.well-known/jwks`, { auth: 'none' }, () => ok(200, issuer.jwks()));
 
   table.on('GET', '/_oidc/token', { auth: 'none' }, (req) =>
     ok(200, { count: 1, value: issuer.issueForRequest(req.headers.authorization, req.query.get('audience')) }),
