@@ -74,6 +74,27 @@ export const mappingInputSchema = z
     agentRuntime: z.enum(AGENT_RUNTIMES).default(MAPPING_DEFAULTS.agentRuntime),
     provider: z.enum(MODEL_PROVIDERS).default(MAPPING_DEFAULTS.provider),
     awsRegion: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
+    awsRoleArn: z
+      .string()
+      .trim()
+      .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/ai-implement-bedrock')
+      .optional(),
+    awsRoleSessionDuration: z.number().int().min(900, 'must be at least 900 seconds (AWS minimum)').max(43_200, 'must be at most 43200 seconds (12 hours, the AWS maximum)').optional(),
+    gcpWorkloadIdentityProvider: z
+      .string()
+      .trim()
+      .regex(
+        /^projects\/\d+\/locations\/global\/workloadIdentityPools\/[a-z0-9-]{4,32}\/providers\/[a-z0-9-]{4,32}$/,
+        'must be a provider resource name: projects/<project number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>',
+      )
+      .optional(),
+    gcpServiceAccount: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9._-]*@[a-z0-9.-]+\.gserviceaccount\.com$/, 'must be a service account email such as ai-implement@my-project.iam.gserviceaccount.com')
+      .optional(),
+    gcpProjectId: z.string().trim().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id (6–30 lowercase letters, digits or hyphens)').optional(),
+    vertexRegion: z.string().trim().regex(/^(global|[a-z]+-[a-z]+\d+)$/, 'must be a Vertex AI region such as us-east5, or global').optional(),
     models: z.partialRecord(z.enum(AGENT_RUNTIMES), z.string().trim().min(1).max(200)).optional(),
     fallbackRuntime: z.enum(AGENT_RUNTIMES).optional(),
     agentStallMinutes: positiveInt(240).optional(),
@@ -93,6 +114,25 @@ export const mappingInputSchema = z
   .superRefine((m, ctx) => {
     if (m.provider === 'bedrock' && !m.awsRegion) {
       ctx.addIssue({ code: 'custom', path: ['awsRegion'], message: 'is required when provider is bedrock' });
+    }
+    if (m.provider !== 'bedrock') {
+      for (const field of ['awsRoleArn', 'awsRoleSessionDuration'] as const) {
+        if (m[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'belongs to the bedrock provider; set provider to "bedrock" or remove it' });
+      }
+    }
+    if (m.awsRoleSessionDuration !== undefined && !m.awsRoleArn) {
+      ctx.addIssue({ code: 'custom', path: ['awsRoleSessionDuration'], message: 'needs awsRoleArn (it is the length of the assumed role session)' });
+    }
+    if (m.provider !== 'vertex') {
+      for (const field of ['gcpWorkloadIdentityProvider', 'gcpServiceAccount', 'gcpProjectId', 'vertexRegion'] as const) {
+        if (m[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'belongs to the vertex provider; set provider to "vertex" or remove it' });
+      }
+    } else if (m.gcpWorkloadIdentityProvider) {
+      if (!m.gcpProjectId) ctx.addIssue({ code: 'custom', path: ['gcpProjectId'], message: 'is required with gcpWorkloadIdentityProvider (the project that runs Vertex AI)' });
+      if (!m.vertexRegion) ctx.addIssue({ code: 'custom', path: ['vertexRegion'], message: 'is required with gcpWorkloadIdentityProvider (e.g. us-east5, or global)' });
+    }
+    if (m.gcpServiceAccount && !m.gcpWorkloadIdentityProvider) {
+      ctx.addIssue({ code: 'custom', path: ['gcpServiceAccount'], message: 'needs gcpWorkloadIdentityProvider (the federated identity impersonates it)' });
     }
     if (m.fallbackRuntime !== undefined && m.fallbackRuntime === m.agentRuntime) {
       ctx.addIssue({ code: 'custom', path: ['fallbackRuntime'], message: 'must differ from agentRuntime' });
@@ -144,6 +184,12 @@ export function parseMapping(input: unknown, now: string, existing?: Mapping): M
     agentRuntime: m.agentRuntime,
     provider: m.provider,
     ...(m.awsRegion ? { awsRegion: m.awsRegion } : {}),
+    ...(m.awsRoleArn ? { awsRoleArn: m.awsRoleArn } : {}),
+    ...(m.awsRoleSessionDuration ? { awsRoleSessionDuration: m.awsRoleSessionDuration } : {}),
+    ...(m.gcpWorkloadIdentityProvider ? { gcpWorkloadIdentityProvider: m.gcpWorkloadIdentityProvider } : {}),
+    ...(m.gcpServiceAccount ? { gcpServiceAccount: m.gcpServiceAccount } : {}),
+    ...(m.gcpProjectId ? { gcpProjectId: m.gcpProjectId } : {}),
+    ...(m.vertexRegion ? { vertexRegion: m.vertexRegion } : {}),
     ...(m.models && Object.keys(m.models).length > 0 ? { models: m.models as Record<string, string> } : {}),
     ...(m.fallbackRuntime ? { fallbackRuntime: m.fallbackRuntime } : {}),
     ...(m.agentStallMinutes ? { agentStallMinutes: m.agentStallMinutes } : {}),

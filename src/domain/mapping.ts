@@ -49,6 +49,21 @@ export interface Mapping {
   agentRuntime: string;
   provider: ModelProvider;
   awsRegion?: string;
+  /**
+   * Bedrock without static keys: the IAM role a GitHub Actions job assumes with its OIDC token
+   * (AssumeRoleWithWebIdentity). Not a secret; the role's trust policy decides who may assume it.
+   */
+  awsRoleArn?: string;
+  /** How long the assumed role's credentials last, in seconds (900–43200; default: the job's length, at least an hour). */
+  awsRoleSessionDuration?: number;
+  /** Vertex without a key file: the workload identity provider (`projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>`). */
+  gcpWorkloadIdentityProvider?: string;
+  /** The service account the federated identity impersonates; without it the federated identity is used directly. */
+  gcpServiceAccount?: string;
+  /** The Google Cloud project that bills the Vertex calls. */
+  gcpProjectId?: string;
+  /** The Vertex AI region (`us-east5`, `europe-west1`, or `global`). */
+  vertexRegion?: string;
   /** The model per runtime (`{ "claude-code": "claude-sonnet-4-5", "codex": "gpt-5.1-codex" }`); a runtime left out uses its vendor's default. */
   models?: Record<string, string>;
   /** The runtime a step is handed to when the agent's vendor keeps answering overloaded or the agent stalls. */

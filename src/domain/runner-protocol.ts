@@ -167,6 +167,14 @@ export const jobSpecSchema = z.object({
     runtime: z.string(),
     provider: z.enum(MODEL_PROVIDERS),
     awsRegion: z.string().optional(),
+    /** Bedrock through GitHub OIDC: the role the runner assumes (AssumeRoleWithWebIdentity) and for how many seconds. */
+    awsRoleArn: z.string().optional(),
+    awsRoleSessionDuration: z.number().int().positive().optional(),
+    /** Vertex through workload identity federation: the provider, the service account to impersonate, the project and region. */
+    gcpWorkloadIdentityProvider: z.string().optional(),
+    gcpServiceAccount: z.string().optional(),
+    gcpProjectId: z.string().optional(),
+    vertexRegion: z.string().optional(),
     /** The mapping's model per runtime; the repository's WORKFLOW.md overrides it. */
     models: z.record(z.string(), z.string()).optional(),
     fallbackRuntime: z.string().optional(),

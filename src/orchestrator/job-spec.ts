@@ -59,6 +59,12 @@ export function branchFor(identifier: string, title: string): string {
   return `ai-implement/${key}${slug ? `-${slug}` : ''}`;
 }
 
+/** The mapping's keyless cloud identity (a role to assume, a workload identity provider), as the runner takes it. */
+function cloudIdentityOf(mapping: Mapping): Partial<JobSpec['agent']> {
+  const fields = ['awsRoleArn', 'awsRoleSessionDuration', 'gcpWorkloadIdentityProvider', 'gcpServiceAccount', 'gcpProjectId', 'vertexRegion'] as const;
+  return Object.fromEntries(fields.filter((f) => mapping[f] !== undefined).map((f) => [f, mapping[f]]));
+}
+
 /** Turns a tracker failure into an answer the runner can act on (retry later, or give up). */
 function trackerRefusal(error: unknown): RunnerRefusal {
   if (error instanceof ExternalServiceError) {
@@ -124,6 +130,7 @@ export function createJobSpecBuilder(options: JobSpecBuilderOptions): JobSpecBui
           runtime: mapping.agentRuntime,
           provider: mapping.provider,
           ...(mapping.awsRegion ? { awsRegion: mapping.awsRegion } : {}),
+          ...cloudIdentityOf(mapping),
           ...(mapping.models ? { models: { ...mapping.models } } : {}),
           ...(mapping.fallbackRuntime ? { fallbackRuntime: mapping.fallbackRuntime } : {}),
           stallMs: (mapping.agentStallMinutes ?? MAPPING_DEFAULTS.agentStallMinutes) * 60_000,

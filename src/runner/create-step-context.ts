@@ -1,4 +1,5 @@
 import { RUNNER_ENV, type JobSpec, type StepEvent } from '../domain/runner-protocol.js';
+import type { CloudCredentials } from './cloud-credentials.js';
 import type { GitHubTokenSource } from './github-token-source.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 import { recordAgentCall } from './record-agent-call.js';
@@ -63,6 +64,8 @@ export interface StepContextDeps {
   report: (event: StepEvent) => Promise<void>;
   /** The GitHub token, refreshed before it expires: read at each git or API call, never once per step. */
   githubToken: GitHubTokenSource;
+  /** Keyless cloud credentials (an assumed AWS role, a Google workload identity) for the agent only, renewed per pass. */
+  cloudCredentials?: CloudCredentials;
 }
 
 /** One context per step: its own log buffer and `with:` options, shared job, state and collaborators. */
@@ -102,7 +105,8 @@ export function createStepContext(deps: StepContextDeps, stepId: string, options
         {
           job,
           repoDir: deps.repoDir,
-          env,
+          // Only the agent gets the cloud credentials; the repository's own scripts do not need the model's account.
+          env: deps.cloudCredentials ? { ...env, ...(await deps.cloudCredentials.agentEnv(timeoutMs)) } : env,
           runtimes: deps.runtimes,
           workflowModel: guidance.model,
           timeoutMs,

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { RUNNER_ENV, type GitHubTokenGrant, type JobSpec, type ProgressBody, type ResultBody, type StepEvent } from '../domain/runner-protocol.js';
 import { cutText, sanitizeAgentText, type Redactor } from '../domain/sanitize-agent-text.js';
-import { createStepContext } from './create-step-context.js';
+import { resolveCloudCredentials, type CloudCredentials } from './cloud-credentials.js';
+import { commandEnv, createStepContext } from './create-step-context.js';
 import { createGitHubTokenSource } from './github-token-source.js';
 import type { AgentRetryPolicy } from './run-agent-step.js';
 import { loadPipeline, type LoadedPipeline } from './load-pipeline.js';
@@ -125,7 +126,9 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
   const state = createRunState();
   const runtimes = options.runtimes ?? AGENT_RUNTIMES;
   const progress = (body: Omit<ProgressBody, 'runId' | 'attempt'>) => channel.postProgress({ runId: job.runId, attempt: job.attempt, ...body });
+  let cloudCredentials: CloudCredentials | undefined;
   const finish = async (failure?: { step: string; reason: string }): Promise<ResultBody> => {
+    cloudCredentials?.stop();
     const result = buildResult(job, state, log.redact, failure);
     await channel.postResult(result);
     log.info('result posted', { outcome: result.outcome, ...(failure ? { failedStep: failure.step } : {}) });
@@ -146,6 +149,7 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
     }
     steps = await loadStepModules(options.roots, log);
     loaded = await loadPipeline(job.pipeline, options.roots, new Set(steps.keys()), log);
+    cloudCredentials = await resolveCloudCredentials({ job, baseEnv: options.baseEnv, agentEnv: commandEnv(options.baseEnv, job), workdir: options.workdir, log, now });
   } catch (error) {
     log.error('job setup failed', { reason: (error as Error).message });
     return finish({ step: 'setup', reason: (error as Error).message });
@@ -161,7 +165,7 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
     steps: [],
   });
   const report = (event: StepEvent) => progress({ steps: [event] }).then(() => undefined);
-  const deps = { job, workdir: options.workdir, repoDir: join(options.workdir, 'repo'), state, log, runtimes, ...(options.agentRetry ? { agentRetry: options.agentRetry } : {}), baseEnv: options.baseEnv, now, report, githubToken };
+  const deps = { job, workdir: options.workdir, repoDir: join(options.workdir, 'repo'), state, log, runtimes, ...(options.agentRetry ? { agentRetry: options.agentRetry } : {}), baseEnv: options.baseEnv, now, report, githubToken, ...(cloudCredentials ? { cloudCredentials } : {}) };
 
   let failure: { step: string; reason: string } | undefined;
   for (const entry of entries) {

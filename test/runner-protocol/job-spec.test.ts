@@ -64,6 +64,16 @@ describe('GET /runner/job', () => {
     expect(h.secrets.has('Jane Q. Public')).toBe(false);
   });
 
+  it('carries the mapping’s keyless cloud identity in the agent section (names only, no secret)', async () => {
+    const h = await harness();
+    const role = 'arn:aws:iam::123456789012:role/ai-implement-bedrock';
+    await h.store.mappings.upsert(demoMapping({ provider: 'bedrock', awsRegion: 'us-east-1', awsRoleArn: role, awsRoleSessionDuration: 7200 }));
+    const run = await h.seedRun();
+    const spec = jobSpecSchema.parse(await (await getJob(h, h.mint(run).progressToken)).json());
+    expect(spec.agent).toMatchObject({ provider: 'bedrock', awsRegion: 'us-east-1', awsRoleArn: role, awsRoleSessionDuration: 7200 });
+    expect(spec.agent.gcpWorkloadIdentityProvider).toBeUndefined();
+  });
+
   it('keeps the branch and PR of a review-feedback run', async () => {
     const h = await harness();
     const run = await h.seedRun({ phase: 'review-feedback' });
