@@ -133,6 +133,7 @@ export function createServices(input: ServicesInput): Services {
             app: settings.flySessionsApp,
             region: settings.flySessionsRegion,
             image: config.runnerImage,
+            imageAllowlist: config.runnerImageAllowlist,
             log,
           },
         }

@@ -3,6 +3,7 @@ import { RUNNER_MODES, type RunnerMode } from '../config/index.js';
 import type { DedupEntry } from '../domain/dedup-entry.js';
 import type { Mapping } from '../domain/mapping.js';
 import { parseMapping } from '../domain/mapping-schema.js';
+import { imageNotAllowedMessage, isImageAllowed, projectRunnerImage } from '../domain/runner-image.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { SETTINGS } from '../domain/settings-keys.js';
 import type { Store } from '../store/store.js';
@@ -61,6 +62,8 @@ export interface AdminCommandsDeps {
   store: Store;
   clock: () => number;
   env: RuntimeEnv;
+  /** RUNNER_IMAGE_ALLOWLIST; unset = no check (tests). */
+  runnerImageAllowlist?: readonly string[];
 }
 
 export interface AdminCommands {
@@ -74,7 +77,7 @@ export interface AdminCommands {
   deleteDedup(key: string, actor: string): Promise<DedupEntry>;
 }
 
-export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): AdminCommands {
+export function createAdminCommands({ store, clock, env, runnerImageAllowlist }: AdminCommandsDeps): AdminCommands {
   const now = () => new Date(clock()).toISOString();
   const requireMapping = async (teamKey: string) => {
     const existing = await store.mappings.get(teamKey);
@@ -89,6 +92,12 @@ export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): A
       const parsed = parseMapping(input, now(), existing);
       if (!parsed.ok) {
         throw new ValidationError(`Invalid mapping: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems[0]?.field, parsed.problems);
+      }
+      const image = projectRunnerImage(parsed.mapping);
+      if (image !== undefined && runnerImageAllowlist && !isImageAllowed(image, runnerImageAllowlist)) {
+        const field = parsed.mapping.runnerImage !== undefined ? 'runnerImage' : 'machine.image';
+        const message = imageNotAllowedMessage(image, runnerImageAllowlist);
+        throw new ValidationError(`Invalid mapping: ${field}: ${message}`, field, [{ field, message }]);
       }
       const mapping = await store.mappings.upsert(keepRedactedEnv(parsed.mapping, existing));
       await recordAdminChange(store.audit, clock, {

@@ -66,3 +66,8 @@ export function isImageAllowed(reference: string, allowlist: readonly string[]):
 export function imageNotAllowedMessage(reference: string, allowlist: readonly string[]): string {
   return `${reference} is not allowed by RUNNER_IMAGE_ALLOWLIST (${allowlist.join(' ')}); add ${imageRepository(reference)} (or its namespace ending in "/") to RUNNER_IMAGE_ALLOWLIST, or use an allowed image`;
 }
+
+/** The image a project asked for itself (`runnerImage`, or its older spelling `machine.image`), if any. */
+export function projectRunnerImage(mapping: { runnerImage?: string; machine?: { image?: string } }): string | undefined {
+  return mapping.runnerImage ?? mapping.machine?.image;
+}
