@@ -70,10 +70,10 @@ describe('workflow sync against the GitHub emulator', () => {
     const again = await sync.sync('WEB', 'test');
     expect(again).toMatchObject({ status: 'up-to-date', changedFiles: [] });
     expect(again.prUrl).toBeDefined();
-    bumpTemplate('claude-plan.yml', 2);
+    bumpTemplate('claude-plan.yml', 3);
     const updated = await sync.sync('WEB', 'test');
     expect(updated).toMatchObject({ status: 'pr-updated', changedFiles: ['.github/workflows/claude-plan.yml'], prUrl: again.prUrl });
-    expect(github.state.readFile('acme', 'web', '.github/workflows/claude-plan.yml', SYNC_BRANCH)).toContain('ai-implement-template-version: 2');
+    expect(github.state.readFile('acme', 'web', '.github/workflows/claude-plan.yml', SYNC_BRANCH)).toContain('ai-implement-template-version: 3');
     expect(github.state.readFile('acme', 'web', 'WORKFLOW.md', SYNC_BRANCH)).toBe(OWN_WORKFLOW_MD);
     expect(github.state.pulls.filter((p) => p.headRef === SYNC_BRANCH && p.state === 'open')).toHaveLength(1);
   });
@@ -85,7 +85,7 @@ describe('workflow sync against the GitHub emulator', () => {
     expect(byTeam.WEB).toMatchObject({ status: 'missing' });
     expect(byTeam.API).toMatchObject({ status: 'missing' });
     expect(byTeam.OUT).toMatchObject({ status: 'unknown' });
-    expect(before.body.expectedVersion).toBe(2);
+    expect(before.body.expectedVersion).toBe(3);
 
     const web = github.state.pulls.find((p) => p.headRef === SYNC_BRANCH && p.state === 'open');
     github.state.mergePull('acme', 'web', web!.number);
@@ -99,7 +99,7 @@ describe('workflow sync against the GitHub emulator', () => {
     const api2 = after.find((r) => r.teamKey === 'API')!;
     expect(web2.status).toBe('current');
     expect(api2.status).toBe('stale');
-    expect(api2.files.find((f) => f.path === '.github/workflows/claude-plan.yml')).toMatchObject({ status: 'stale', found: 1, expected: 2 });
+    expect(api2.files.find((f) => f.path === '.github/workflows/claude-plan.yml')).toMatchObject({ status: 'stale', found: 1, expected: 3 });
     expect(api2.files.find((f) => f.path === '.github/workflows/comment-trigger.yml')).toMatchObject({ status: 'current', found: 1, expected: 1 });
   });
 
