@@ -110,6 +110,33 @@ describe('workflow sync against the GitHub emulator', () => {
     expect(reopened).toMatchObject({ status: 'pr-opened', changedFiles: ['.github/workflows/comment-trigger.yml'] });
   });
 
+  it('writes the project’s runner image (else RUNNER_IMAGE) and the allow-list into the dispatch workflows it proposes, and refuses an image off the list', async () => {
+    github.state.addRepo({ owner: 'acme', name: 'imgs', defaultBranch: 'main' });
+    await store.mappings.upsert(mappingOf({ teamKey: 'IMG', owner: 'acme', repo: 'imgs', defaultBranch: 'main', runnerImage: 'registry.fly.io/acme-runner:9' }));
+    const { log } = createTestLogger(undefined, 'silent');
+    const client = new GitHubAppClient({ appId: github.appId, privateKey: github.privateKeyPem, baseUrl: github.gheBaseUrl, log });
+    const imaged = createWorkflowSync({
+      repoFiles: async (o, r) => createRepoFilesApi(await client.repoOctokit(o, r), o, r),
+      templates: () => readWorkflowTemplates(projectRoot),
+      runnerImages: { image: 'ghcr.io/ai-implement/runner:0.9.0', allowlist: ['ghcr.io/ai-implement/runner', 'registry.fly.io/'] },
+      store,
+      clock: Date.now,
+      log,
+    });
+    expect((await imaged.sync('IMG', 'test')).status).toBe('pr-opened');
+    for (const file of ['claude-implement.yml', 'claude-plan.yml']) {
+      const text = github.state.readFile('acme', 'imgs', `.github/workflows/${file}`, SYNC_BRANCH)!;
+      expect(text).toContain('AI_IMPLEMENT_DEFAULT_IMAGE: "registry.fly.io/acme-runner:9"');
+      expect(text).toContain('AI_IMPLEMENT_ALLOWED_IMAGES: "ghcr.io/ai-implement/runner registry.fly.io/"');
+    }
+    // A project without an image of its own gets RUNNER_IMAGE.
+    expect((await imaged.sync('API', 'test')).changedFiles).toContain('.github/workflows/claude-implement.yml');
+    expect(github.state.readFile('acme', 'api', '.github/workflows/claude-implement.yml', SYNC_BRANCH)).toContain('AI_IMPLEMENT_DEFAULT_IMAGE: "ghcr.io/ai-implement/runner:0.9.0"');
+    // A stored project whose image the list no longer covers: 409 naming the fix, nothing written.
+    await store.mappings.upsert(mappingOf({ teamKey: 'IMG', owner: 'acme', repo: 'imgs', defaultBranch: 'main', runnerImage: 'ghcr.io/someone/runner:1' }));
+    await expect(imaged.sync('IMG', 'test')).rejects.toThrow(/ghcr\.io\/someone\/runner:1 is not allowed by RUNNER_IMAGE_ALLOWLIST/);
+  });
+
   it('answers 404 for an unknown mapping and 409 for a repository the app cannot reach', async () => {
     expect((await api.call('POST', '/api/mappings/NOPE/sync-workflows')).status).toBe(404);
     const unreachable = await api.call('POST', '/api/mappings/OUT/sync-workflows');
