@@ -58,7 +58,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
   try {
     // Emulator credentials and generated secrets fill only what the operator left unset.
     const env = sandbox ? { ...sandbox.envFor(options.env), ...definedOnly(options.env) } : options.env;
-    const config = loadConfig(env, { secrets, sandbox: sandboxMode });
+    const config = loadConfig(env, { secrets, sandbox: sandboxMode, version });
     const log = createLogger({
       level: config.logLevel,
       format: config.production || !process.stdout.isTTY ? 'json' : 'pretty',
@@ -69,9 +69,9 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     // Runs and steps are scrubbed on their way in, so the ledger and its history files never hold a known secret.
     const openedStore = redactRunRecords(createLowdbStore({ dataDir: config.dataDir, clock }), secrets);
     store = openedStore;
-    const gitWebUrl = sandbox ? await sandbox.prepareGit(resolve(config.dataDir, 'sandbox-git')) : webUrlOf(config.github.baseUrl);
+    const gitWebUrl = sandbox ? await sandbox.prepareGit(resolve(config.dataDir, 'sandbox-git')) : config.github.webUrl;
     const load = new RequestLoad();
-    const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl, githubWebUrl: webUrlOf(config.github.baseUrl), load });
+    const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl, githubWebUrl: config.github.webUrl, load });
     services = built;
     const metrics = new HttpMetrics();
     registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.runLoop.latest });
@@ -145,11 +145,6 @@ function sandboxBanner(adminUrl: string, accessCode: string, sandbox: Sandbox): 
   const width = Math.max(...lines.map((l) => l.length));
   const rule = '='.repeat(width);
   return [rule, ...lines, rule].join('\n');
-}
-
-/** Where repositories are cloned from: github.com, or the GitHub Enterprise host. */
-function webUrlOf(apiBaseUrl: string): string {
-  return apiBaseUrl === 'https://api.github.com' ? 'https://github.com' : apiBaseUrl.replace(/\/api\/v3$/, '');
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

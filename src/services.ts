@@ -12,7 +12,7 @@ import { createRunEndAnnouncer } from './orchestrator/announce-run-end.js';
 import { createRunFinisher } from './orchestrator/finish-run.js';
 import { InboxWorker } from './orchestrator/inbox-worker.js';
 import { createJobSpecBuilder } from './orchestrator/job-spec.js';
-import { actionsOidcIssuer, createOidcExchange } from './orchestrator/oidc-exchange.js';
+import { createOidcExchange } from './orchestrator/oidc-exchange.js';
 import { createPendingTicketWrites } from './orchestrator/pending-ticket-writes.js';
 import { createProgressRecorder, createRunStatusPublisher } from './orchestrator/record-progress.js';
 import { createRunSecretsHandout } from './orchestrator/hand-out-secrets.js';
@@ -136,6 +136,7 @@ export function createServices(input: ServicesInput): Services {
             app: settings.flySessionsApp,
             region: settings.flySessionsRegion,
             image: config.runnerImage,
+            imageAllowlist: config.runnerImageAllowlist,
             log,
           },
         }
@@ -199,7 +200,7 @@ export function createServices(input: ServicesInput): Services {
   });
   const oidc =
     tokens && config.runnerCallbackBaseUrl
-      ? createOidcExchange({ store, tokens, clock, issuer: actionsOidcIssuer(config.github.baseUrl, config.sandbox), audience: config.runnerCallbackBaseUrl })
+      ? createOidcExchange({ store, tokens, clock, issuer: config.github.actionsOidcIssuer, audience: config.runnerCallbackBaseUrl })
       : undefined;
   const runner: RunnerRoutesDeps = {
     tokens,

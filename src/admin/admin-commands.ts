@@ -3,6 +3,7 @@ import { RUNNER_MODES, type RunnerMode } from '../config/index.js';
 import type { DedupEntry } from '../domain/dedup-entry.js';
 import type { Mapping } from '../domain/mapping.js';
 import { parseMapping } from '../domain/mapping-schema.js';
+import { imageNotAllowedMessage, isImageAllowed, projectRunnerImage } from '../domain/runner-image.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { SETTINGS } from '../domain/settings-keys.js';
 import type { Store } from '../store/store.js';
@@ -56,6 +57,8 @@ export interface AdminCommandsDeps {
   store: Store;
   clock: () => number;
   env: RuntimeEnv;
+  /** RUNNER_IMAGE_ALLOWLIST; unset = no check (tests). */
+  runnerImageAllowlist?: readonly string[];
 }
 
 export interface AdminCommands {
@@ -69,12 +72,23 @@ export interface AdminCommands {
   deleteDedup(key: string, actor: string): Promise<DedupEntry>;
 }
 
-export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): AdminCommands {
+export function createAdminCommands({ store, clock, env, runnerImageAllowlist }: AdminCommandsDeps): AdminCommands {
   const now = () => new Date(clock()).toISOString();
   const requireMapping = async (teamKey: string) => {
     const existing = await store.mappings.get(teamKey);
     if (!existing) throw new NotFoundError(`No mapping with teamKey ${teamKey}`);
     return existing;
+  };
+
+  /** What the schema alone cannot judge: a credential in plain extraEnv, an image off the allow-list. */
+  const refuseUnsafeFields = (mapping: Mapping, existing: Mapping | undefined): void => {
+    refuseNewCredentialEnv(mapping, existing);
+    const image = projectRunnerImage(mapping);
+    if (image !== undefined && runnerImageAllowlist && !isImageAllowed(image, runnerImageAllowlist)) {
+      const field = mapping.runnerImage !== undefined ? 'runnerImage' : 'machine.image';
+      const message = imageNotAllowedMessage(image, runnerImageAllowlist);
+      throw new ValidationError(`Invalid mapping: ${field}: ${message}`, field, [{ field, message }]);
+    }
   };
 
   return {
@@ -85,7 +99,7 @@ export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): A
       if (!parsed.ok) {
         throw new ValidationError(`Invalid mapping: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems[0]?.field, parsed.problems);
       }
-      refuseNewCredentialEnv(parsed.mapping, existing);
+      refuseUnsafeFields(parsed.mapping, existing);
       const mapping = await store.mappings.upsert(keepRedactedEnv(parsed.mapping, existing));
       await recordAdminChange(store.audit, clock, {
         actor,
@@ -110,7 +124,7 @@ export function createAdminCommands({ store, clock, env }: AdminCommandsDeps): A
       if (!parsed.ok) {
         throw new ValidationError(`Invalid mapping: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems[0]?.field, parsed.problems);
       }
-      refuseNewCredentialEnv(parsed.mapping, existing);
+      refuseUnsafeFields(parsed.mapping, existing);
       const saved = await store.mappings.upsert(keepRedactedEnv(parsed.mapping, existing));
       const keys = Object.keys(changes) as (keyof Mapping)[];
       const before = maskSecretEnv(existing);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IMAGE_REFERENCE_RULE, isImageReference, parseImageAllowlist } from '../domain/runner-image.js';
 
 /**
  * Every environment variable the orchestrator reads, in one place: its schema,
@@ -82,6 +83,23 @@ function aesKey(name: string) {
     })
     .optional();
 }
+/** Where the release workflow (.github/workflows/release.yml) publishes the runner image. */
+export const PUBLISHED_RUNNER_REPOSITORY = 'ghcr.io/ai-implement/runner';
+
+const runnerImage = optionalText.refine((v) => v === undefined || isImageReference(v), { message: `RUNNER_IMAGE ${IMAGE_REFERENCE_RULE}` });
+
+const runnerImageAllowlist = optionalText.transform((v, ctx) => {
+  if (v === undefined) return [PUBLISHED_RUNNER_REPOSITORY];
+  const { entries, invalid } = parseImageAllowlist(v);
+  if (invalid.length > 0 || entries.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `RUNNER_IMAGE_ALLOWLIST entries must be image repositories such as ghcr.io/acme/runner, or namespaces ending in "/" such as registry.fly.io/ (got ${invalid.map((e) => `"${e}"`).join(', ') || 'none'})`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PORT', group: 'HTTP', description: 'Port of the HTTP listener', defaultText: '3000', schema: integer('PORT', 0, 65535, 3000) },
@@ -106,7 +124,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PRIVATE_KEY_PATH', group: 'GitHub App', description: 'Path of the GitHub App private key file', schema: optionalText },
   { name: 'GITHUB_WEBHOOK_SECRET', group: 'GitHub App', description: 'Webhook secret of the GitHub App (alias `WEBHOOK_SECRET`); unset → the webhook route answers 503', secret: true, schema: optionalText },
   { name: 'WEBHOOK_SECRET', group: 'GitHub App', description: 'Alias of `GITHUB_WEBHOOK_SECRET`', secret: true, schema: optionalText },
-  { name: 'GHE_HOST', group: 'GitHub App', description: 'GitHub API host (GitHub Enterprise, or the emulator)', schema: optionalText },
+  { name: 'GHE_HOST', group: 'GitHub App', description: 'GitHub Enterprise host, no scheme or path: `github.example.com` (Enterprise Server, API under `/api/v3`) or `octocorp.ghe.com` (Enterprise Cloud with data residency, API at `api.octocorp.ghe.com`); unset = github.com', schema: optionalText },
   { name: 'GHE_PROTOCOL', group: 'GitHub App', description: 'Protocol for `GHE_HOST`', defaultText: 'https', schema: z.enum(['http', 'https'], { message: 'GHE_PROTOCOL must be http or https' }).optional() },
   { name: 'LINEAR_API_KEY', group: 'Linear', description: 'Linear API key; enables Linear intake', secret: true, schema: optionalText },
   { name: 'LINEAR_API_URL', group: 'Linear', description: 'Linear GraphQL endpoint', defaultText: 'https://api.linear.app/graphql', schema: url('LINEAR_API_URL', 'https://api.linear.app/graphql') },
@@ -124,10 +142,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'RUNNER_MODE', group: 'Runners', description: 'Overrides the stored runner mode: default, gha, fly, local or shadow', schema: z.enum(RUNNER_MODES, { message: `RUNNER_MODE must be one of ${RUNNER_MODES.join(', ')}` }).optional() },
   { name: 'RUNNER_TOKEN_SECRET', group: 'Runners', description: 'HS256 key for runner tokens (≥ 32 bytes); unset → runner callbacks answer 501', secret: true, schema: minBytes('RUNNER_TOKEN_SECRET', 32, generateHex) },
   { name: 'RUNNER_TOKEN_SECRET_PREVIOUS', group: 'Runners', description: 'The secret before a rotation; tokens it signed keep verifying until they expire (≥ 32 bytes)', secret: true, schema: minBytes('RUNNER_TOKEN_SECRET_PREVIOUS', 32, generateHex) },
+  { name: 'RUNNER_IMAGE', group: 'Runners', description: 'Runner image (the Dockerfile’s `runner` target) when a project names none: Fly machines run it, and the workflow sync writes it into the repositories’ workflows', defaultText: `${PUBLISHED_RUNNER_REPOSITORY}:<this release’s version>`, schema: runnerImage },
+  { name: 'RUNNER_IMAGE_ALLOWLIST', group: 'Runners', description: 'Images runs may use, comma- or space-separated: repositories (`ghcr.io/acme/runner`) or namespaces ending in `/` (`registry.fly.io/`); checked for RUNNER_IMAGE, project images, Fly dispatches and inside the synced workflows', defaultText: PUBLISHED_RUNNER_REPOSITORY, schema: runnerImageAllowlist },
+  { name: 'RUNNER_CALLBACK_BASE_URL', group: 'Runners', description: 'Public base URL runners call back to', schema: url('RUNNER_CALLBACK_BASE_URL', 'https://ai-implement.example.com') },
   { name: 'SECRETS_ENCRYPTION_KEY', group: 'Secrets', description: 'AES-256 key (32 bytes, base64 or hex) sealing the secrets runs receive; unset → secrets can be listed but not set or handed out (generated in sandbox mode)', secret: true, schema: aesKey('SECRETS_ENCRYPTION_KEY') },
   { name: 'SECRETS_ENCRYPTION_KEY_PREVIOUS', group: 'Secrets', description: 'The key before a rotation: values it sealed are re-sealed with the new key at start', secret: true, schema: aesKey('SECRETS_ENCRYPTION_KEY_PREVIOUS') },
-  { name: 'RUNNER_IMAGE', group: 'Runners', description: 'Runner image for Fly machines when a project names none (the Dockerfile’s `runner` target)', defaultText: 'ghcr.io/ai-implement/runner:latest', schema: optionalText },
-  { name: 'RUNNER_CALLBACK_BASE_URL', group: 'Runners', description: 'Public base URL runners call back to', schema: url('RUNNER_CALLBACK_BASE_URL', 'https://ai-implement.example.com') },
   { name: 'GAP_FILL_TRIGGER_SECRET', group: 'Triggers', description: 'Bearer secret of `POST /trigger/gap-fill`; unset → 503', secret: true, schema: minBytes('GAP_FILL_TRIGGER_SECRET', 16, generateHex) },
   // Login is throttled per address only (no global lockout), so the code's length is what makes guessing hopeless.
   { name: 'ADMIN_ACCESS_CODE', group: 'Admin', description: 'Access code of `/admin` and `/api/*` (≥ 20 characters); unset → both answer 404 (generated in sandbox mode)', secret: true, schema: minChars('ADMIN_ACCESS_CODE', 20, 'use a long random code, e.g. openssl rand -base64 24') },

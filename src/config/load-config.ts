@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors/index.js';
-import { CONFIG_VARIABLES, type LogLevel, type RunnerMode } from './config-schema.js';
+import { imageNotAllowedMessage, isImageAllowed } from '../domain/runner-image.js';
+import { CONFIG_VARIABLES, PUBLISHED_RUNNER_REPOSITORY, type LogLevel, type RunnerMode } from './config-schema.js';
+import { gheHostProblems, githubEndpoints, type GitHubProtocol } from './github-endpoints.js';
 import type { SecretRegistry } from './secret-registry.js';
 
 export interface GitHubConfig {
   appId: number | undefined;
   privateKey: string | undefined;
   webhookSecret: string | undefined;
-  /** REST base URL, e.g. https://api.github.com or http://127.0.0.1:4010/api/v3. */
+  /** REST base URL, e.g. https://api.github.com, https://api.octocorp.ghe.com or http://127.0.0.1:4010/api/v3. */
   baseUrl: string;
+  /** Web root: clone URLs and links (https://github.com, https://octocorp.ghe.com, https://github.example.com). */
+  webUrl: string;
+  /** Who signs GitHub Actions id tokens for this GitHub; the emulator's root in sandbox mode. */
+  actionsOidcIssuer: string;
 }
 
 export interface LinearConfig {
@@ -49,10 +55,13 @@ export interface Config {
   runnerModeOverride: RunnerMode | undefined;
   runnerTokenSecret: string | undefined;
   runnerTokenSecretPrevious: string | undefined;
+  /** The runner image when a project names none. */
   runnerImage: string;
   /** The secrets broker's key and the one before a rotation (validated format; parsed where it is used). */
   secretsEncryptionKey: string | undefined;
   secretsEncryptionKeyPrevious: string | undefined;
+  /** Repositories (or namespaces ending in `/`) a runner image must belong to. */
+  runnerImageAllowlist: readonly string[];
   runnerCallbackBaseUrl: string | undefined;
   gapFillTriggerSecret: string | undefined;
   adminAccessCode: string | undefined;
@@ -70,6 +79,8 @@ export interface LoadConfigOptions {
    * sandbox fills in emulator credentials; the composition root passes it on.
    */
   sandbox?: boolean;
+  /** This release's version: the default RUNNER_IMAGE is the runner image published with it. */
+  version?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -128,6 +139,15 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
   }
 
   problems.push(...callbackProblems(str, options.sandbox ?? isSandboxEnv(env)));
+  const gheHost = str('GHE_HOST');
+  const gheProtocol = raw.GHE_PROTOCOL as GitHubProtocol | undefined;
+  problems.push(...gheHostProblems(gheHost, gheProtocol));
+
+  const runnerImage = str('RUNNER_IMAGE') ?? defaultRunnerImage(options.version);
+  const runnerImageAllowlist = raw.RUNNER_IMAGE_ALLOWLIST as string[] | undefined;
+  if (runnerImageAllowlist && !isImageAllowed(runnerImage, runnerImageAllowlist)) {
+    problems.push(`RUNNER_IMAGE: ${imageNotAllowedMessage(runnerImage, runnerImageAllowlist)}`);
+  }
 
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
@@ -138,19 +158,23 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     options.secrets.register(privateKey);
   }
 
-  const gheHost = str('GHE_HOST');
+  const sandbox = options.sandbox ?? isSandboxEnv(env);
+  const endpoints = githubEndpoints(gheHost, gheProtocol);
   const config: Config = {
     port: raw.PORT as number,
     host: str('HOST'),
     production: str('NODE_ENV') === 'production',
     trustedProxyHeader: str('TRUSTED_PROXY_HEADER'),
     dataDir: str('DATA_DIR') ?? './data',
-    sandbox: options.sandbox ?? isSandboxEnv(env),
+    sandbox,
     github: {
       appId: appId ? Number(appId) : undefined,
       privateKey,
       webhookSecret: str('GITHUB_WEBHOOK_SECRET') ?? str('WEBHOOK_SECRET'),
-      baseUrl: gheHost ? `${str('GHE_PROTOCOL') ?? 'https'}://${gheHost.replace(/\/+$/, '')}/api/v3` : 'https://api.github.com',
+      baseUrl: endpoints.apiBaseUrl,
+      webUrl: endpoints.webUrl,
+      // The GitHub emulator signs its id tokens as its own root.
+      actionsOidcIssuer: sandbox && gheHost ? endpoints.webUrl : endpoints.actionsOidcIssuer,
     },
     linear: {
       apiKey: str('LINEAR_API_KEY'),
@@ -174,7 +198,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     runnerModeOverride: raw.RUNNER_MODE as RunnerMode | undefined,
     runnerTokenSecret: str('RUNNER_TOKEN_SECRET'),
     runnerTokenSecretPrevious: str('RUNNER_TOKEN_SECRET_PREVIOUS'),
-    runnerImage: str('RUNNER_IMAGE') ?? 'ghcr.io/ai-implement/runner:latest',
+    runnerImage,
+    runnerImageAllowlist: runnerImageAllowlist ?? [PUBLISHED_RUNNER_REPOSITORY],
     secretsEncryptionKey: str('SECRETS_ENCRYPTION_KEY'),
     secretsEncryptionKeyPrevious: str('SECRETS_ENCRYPTION_KEY_PREVIOUS'),
     runnerCallbackBaseUrl: str('RUNNER_CALLBACK_BASE_URL'),
@@ -185,6 +210,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     logLevel: raw.LOG_LEVEL as LogLevel,
   };
   return deepFreeze(config);
+}
+
+/** The runner image published with this release (release.yml tags each one with its version), else `latest`. */
+export function defaultRunnerImage(version: string | undefined): string {
+  const tag = version && /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(version) ? version : 'latest';
+  return `${PUBLISHED_RUNNER_REPOSITORY}:${tag}`;
 }
 
 const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)$/i;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MODEL_PROVIDERS, type Mapping } from './mapping.js';
+import { IMAGE_REFERENCE_RULE, isImageReference } from './runner-image.js';
 import { GITHUB_OWNER_PATTERN, GITHUB_OWNER_RULE, GITHUB_REPO_PATTERN, GITHUB_REPO_RULE } from './github-names.js';
 
 /**
@@ -71,6 +72,7 @@ export const mappingInputSchema = z
       })
       .strict()
       .optional(),
+    runnerImage: z.string().trim().refine(isImageReference, IMAGE_REFERENCE_RULE).optional(),
     agentRuntime: z.enum(AGENT_RUNTIMES).default(MAPPING_DEFAULTS.agentRuntime),
     provider: z.enum(MODEL_PROVIDERS).default(MAPPING_DEFAULTS.provider),
     awsRegion: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
@@ -181,6 +183,7 @@ export function parseMapping(input: unknown, now: string, existing?: Mapping): M
     workflowFile: m.workflowFile ?? MAPPING_DEFAULTS.workflowFile,
     planningWorkflowFile: m.planningWorkflowFile ?? MAPPING_DEFAULTS.planningWorkflowFile,
     ...(m.machine ? { machine: m.machine } : {}),
+    ...(m.runnerImage ? { runnerImage: m.runnerImage } : {}),
     agentRuntime: m.agentRuntime,
     provider: m.provider,
     ...(m.awsRegion ? { awsRegion: m.awsRegion } : {}),

@@ -46,6 +46,12 @@ export interface Mapping {
   workflowFile?: string;
   planningWorkflowFile?: string;
   machine?: MachineSize;
+  /**
+   * The runner image for this project (beats RUNNER_IMAGE; checked against
+   * RUNNER_IMAGE_ALLOWLIST). Fly machines run it; on GitHub Actions the workflow
+   * sync writes it into the repository's workflows. `machine.image` is its older spelling.
+   */
+  runnerImage?: string;
   agentRuntime: string;
   provider: ModelProvider;
   awsRegion?: string;

@@ -62,6 +62,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
     latestCycle: input.latestCycle,
     modules: createOperationsApiModules(input.operations, { store, clock }),
     redaction: input.redaction,
+    runnerImageAllowlist: config.runnerImageAllowlist,
   });
   return {
     direct: [createGitHubWebhookRoute({ secret: config.github.webhookSecret, now: clock, accept: input.acceptDelivery })],

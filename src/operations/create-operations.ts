@@ -66,6 +66,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     ? createWorkflowSync({
         repoFiles: async (owner, repo) => createRepoFilesApi(await github.repoOctokit(owner, repo), owner, repo),
         templates: () => readWorkflowTemplates(roots.projectRoot),
+        runnerImages: { image: config.runnerImage, allowlist: config.runnerImageAllowlist },
         store,
         clock,
         log: log.child({ component: 'workflow-sync' }),

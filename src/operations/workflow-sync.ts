@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import type { Mapping } from '../domain/mapping.js';
+import { projectRunnerImage } from '../domain/runner-image.js';
 import { AuthError, ConflictError, NotFoundError } from '../errors/index.js';
 import type { RepoFilesApi } from '../github/api/repo-files-api.js';
 import { templateVersion, type WorkflowTemplate } from '../runner/index.js';
 import type { Store } from '../store/store.js';
+import { renderWorkflowTemplate } from './render-workflow-template.js';
 
 export const SYNC_BRANCH = 'sync/ai-implement';
 
@@ -33,6 +35,12 @@ export interface WorkflowSyncDeps {
   repoFiles: (owner: string, repo: string) => Promise<RepoFilesApi>;
   /** The orchestrator's templates (`readWorkflowTemplates(projectRoot)`), read per call so edits show. */
   templates: () => Promise<WorkflowTemplate[]>;
+  /**
+   * RUNNER_IMAGE and RUNNER_IMAGE_ALLOWLIST, written into the dispatch
+   * workflows (a project's own runnerImage beats the image). Unset: the
+   * templates go out with the published defaults they carry.
+   */
+  runnerImages?: { image: string; allowlist: readonly string[] };
   store: Store;
   clock: () => number;
   log: Logger;
@@ -75,7 +83,10 @@ export function createWorkflowSync(deps: WorkflowSyncDeps): WorkflowSync {
       const mapping = await store.mappings.get(teamKey);
       if (!mapping) throw new NotFoundError(`No project mapping ${teamKey}`);
       const repo = await repoOf(mapping);
-      const templates = await deps.templates();
+      const images = deps.runnerImages;
+      const templates = (await deps.templates()).map((t) =>
+        images ? renderWorkflowTemplate(t, { image: projectRunnerImage(mapping) ?? images.image, allowlist: images.allowlist }) : t,
+      );
       const baseSha = await repo.branchSha(mapping.defaultBranch);
       if (!baseSha) throw new ConflictError(`The default branch ${mapping.defaultBranch} does not exist in ${mapping.owner}/${mapping.repo}; fix the mapping's defaultBranch`);
 

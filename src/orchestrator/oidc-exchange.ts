@@ -7,25 +7,11 @@ import { isTerminal } from '../domain/run-status.js';
 import { audienceIncludes, signatureMismatch } from './jwt-checks.js';
 import { RunnerRefusal, type RunnerTokens } from './runner-tokens.js';
 
-/** GitHub Actions' OIDC issuer. */
-export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
-
-/**
- * Who signs a GitHub Actions job's id token: github.com's Actions issuer, a
- * GitHub Enterprise Server host's own (`https://HOSTNAME/_services/token`, as
- * GitHub documents for GHES), or in sandbox mode the emulator at its root.
- */
-export function actionsOidcIssuer(apiBaseUrl: string, sandbox: boolean): string {
-  if (apiBaseUrl.replace(/\/+$/, '') === 'https://api.github.com') return GITHUB_ACTIONS_ISSUER;
-  const root = apiBaseUrl.replace(/\/api\/v3\/?$/, '');
-  return sandbox ? root : `${root}/_services/token`;
-}
-
 export interface OidcExchangeOptions {
   store: Store;
   tokens: RunnerTokens;
   clock: Clock;
-  /** `GITHUB_ACTIONS_ISSUER`, or the GitHub emulator's URL in sandbox and tests. */
+  /** `config.github.actionsOidcIssuer` (github.com, GHE.com or Enterprise Server's issuer), or the GitHub emulator's URL in sandbox and tests. */
   issuer: string;
   /** The audience a runner must ask for: the orchestrator's public URL. */
   audience: string;

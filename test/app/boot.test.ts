@@ -91,4 +91,11 @@ describe('booting the compiled server (what `npm start` runs)', () => {
     expect(err).toContain('generate one with: openssl rand -hex 32');
     expect(err).toContain('6 problems');
   });
+
+  it('refuses a GHE_HOST that cannot be right before listening, naming the variable and the fix', async () => {
+    const server = start({ DATA_DIR: dataDir(), PORT: '0', GHE_HOST: 'https://octocorp.ghe.com/api/v3' });
+    expect(await server.exited).toBe(1);
+    expect(server.stderr()).toContain('GHE_HOST must be a host name, not a URL: drop "https://"');
+    expect(server.stdout()).not.toContain('orchestrator started');
+  });
 });

@@ -70,10 +70,10 @@ describe('workflow sync against the GitHub emulator', () => {
     const again = await sync.sync('WEB', 'test');
     expect(again).toMatchObject({ status: 'up-to-date', changedFiles: [] });
     expect(again.prUrl).toBeDefined();
-    bumpTemplate('claude-plan.yml', 2);
+    bumpTemplate('claude-plan.yml', 3);
     const updated = await sync.sync('WEB', 'test');
     expect(updated).toMatchObject({ status: 'pr-updated', changedFiles: ['.github/workflows/claude-plan.yml'], prUrl: again.prUrl });
-    expect(github.state.readFile('acme', 'web', '.github/workflows/claude-plan.yml', SYNC_BRANCH)).toContain('ai-implement-template-version: 2');
+    expect(github.state.readFile('acme', 'web', '.github/workflows/claude-plan.yml', SYNC_BRANCH)).toContain('ai-implement-template-version: 3');
     expect(github.state.readFile('acme', 'web', 'WORKFLOW.md', SYNC_BRANCH)).toBe(OWN_WORKFLOW_MD);
     expect(github.state.pulls.filter((p) => p.headRef === SYNC_BRANCH && p.state === 'open')).toHaveLength(1);
   });
@@ -85,7 +85,7 @@ describe('workflow sync against the GitHub emulator', () => {
     expect(byTeam.WEB).toMatchObject({ status: 'missing' });
     expect(byTeam.API).toMatchObject({ status: 'missing' });
     expect(byTeam.OUT).toMatchObject({ status: 'unknown' });
-    expect(before.body.expectedVersion).toBe(2);
+    expect(before.body.expectedVersion).toBe(3);
 
     const web = github.state.pulls.find((p) => p.headRef === SYNC_BRANCH && p.state === 'open');
     github.state.mergePull('acme', 'web', web!.number);
@@ -99,7 +99,7 @@ describe('workflow sync against the GitHub emulator', () => {
     const api2 = after.find((r) => r.teamKey === 'API')!;
     expect(web2.status).toBe('current');
     expect(api2.status).toBe('stale');
-    expect(api2.files.find((f) => f.path === '.github/workflows/claude-plan.yml')).toMatchObject({ status: 'stale', found: 1, expected: 2 });
+    expect(api2.files.find((f) => f.path === '.github/workflows/claude-plan.yml')).toMatchObject({ status: 'stale', found: 1, expected: 3 });
     expect(api2.files.find((f) => f.path === '.github/workflows/comment-trigger.yml')).toMatchObject({ status: 'current', found: 1, expected: 1 });
   });
 
@@ -108,6 +108,33 @@ describe('workflow sync against the GitHub emulator', () => {
     bumpTemplate('comment-trigger.yml', 2);
     const reopened = await sync.sync('WEB', 'test');
     expect(reopened).toMatchObject({ status: 'pr-opened', changedFiles: ['.github/workflows/comment-trigger.yml'] });
+  });
+
+  it('writes the project’s runner image (else RUNNER_IMAGE) and the allow-list into the dispatch workflows it proposes, and refuses an image off the list', async () => {
+    github.state.addRepo({ owner: 'acme', name: 'imgs', defaultBranch: 'main' });
+    await store.mappings.upsert(mappingOf({ teamKey: 'IMG', owner: 'acme', repo: 'imgs', defaultBranch: 'main', runnerImage: 'registry.fly.io/acme-runner:9' }));
+    const { log } = createTestLogger(undefined, 'silent');
+    const client = new GitHubAppClient({ appId: github.appId, privateKey: github.privateKeyPem, baseUrl: github.gheBaseUrl, log });
+    const imaged = createWorkflowSync({
+      repoFiles: async (o, r) => createRepoFilesApi(await client.repoOctokit(o, r), o, r),
+      templates: () => readWorkflowTemplates(projectRoot),
+      runnerImages: { image: 'ghcr.io/ai-implement/runner:0.9.0', allowlist: ['ghcr.io/ai-implement/runner', 'registry.fly.io/'] },
+      store,
+      clock: Date.now,
+      log,
+    });
+    expect((await imaged.sync('IMG', 'test')).status).toBe('pr-opened');
+    for (const file of ['claude-implement.yml', 'claude-plan.yml']) {
+      const text = github.state.readFile('acme', 'imgs', `.github/workflows/${file}`, SYNC_BRANCH)!;
+      expect(text).toContain('AI_IMPLEMENT_DEFAULT_IMAGE: "registry.fly.io/acme-runner:9"');
+      expect(text).toContain('AI_IMPLEMENT_ALLOWED_IMAGES: "ghcr.io/ai-implement/runner registry.fly.io/"');
+    }
+    // A project without an image of its own gets RUNNER_IMAGE.
+    expect((await imaged.sync('API', 'test')).changedFiles).toContain('.github/workflows/claude-implement.yml');
+    expect(github.state.readFile('acme', 'api', '.github/workflows/claude-implement.yml', SYNC_BRANCH)).toContain('AI_IMPLEMENT_DEFAULT_IMAGE: "ghcr.io/ai-implement/runner:0.9.0"');
+    // A stored project whose image the list no longer covers: 409 naming the fix, nothing written.
+    await store.mappings.upsert(mappingOf({ teamKey: 'IMG', owner: 'acme', repo: 'imgs', defaultBranch: 'main', runnerImage: 'ghcr.io/someone/runner:1' }));
+    await expect(imaged.sync('IMG', 'test')).rejects.toThrow(/ghcr\.io\/someone\/runner:1 is not allowed by RUNNER_IMAGE_ALLOWLIST/);
   });
 
   it('answers 404 for an unknown mapping and 409 for a repository the app cannot reach', async () => {

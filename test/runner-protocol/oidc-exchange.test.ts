@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionsOidcIssuer } from '../../src/orchestrator/oidc-exchange.js';
 import type { Run } from '../../src/domain/run.js';
 import type { RunnerTokenExchange } from '../../src/domain/runner-protocol.js';
 import { GitHubEmulator } from '../../src/sandbox/github/index.js';
@@ -145,13 +144,5 @@ describe('POST /runner/token', () => {
     const h = await harness(false);
     const run = await h.seedRun();
     expect(await exchange(h, await idTokenFor('acme/app', run.upstreamId ?? ''), run.id)).toMatchObject({ status: 501, body: { error: 'oidc_disabled' } });
-  });
-});
-
-describe('which issuer signs an Actions id token', () => {
-  it('is github.com’s Actions issuer, a GitHub Enterprise Server host’s /_services/token, or the sandbox emulator', () => {
-    expect(actionsOidcIssuer('https://api.github.com', false)).toBe('https://token.actions.githubusercontent.com');
-    expect(actionsOidcIssuer('https://github.acme.internal/api/v3', false)).toBe('https://github.acme.internal/_services/token');
-    expect(actionsOidcIssuer('http://127.0.0.1:4010/api/v3', true)).toBe('http://127.0.0.1:4010');
   });
 });

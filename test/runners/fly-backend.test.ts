@@ -61,6 +61,26 @@ describe('Fly backend against the Fly emulator', () => {
     expect(fly.state.machines.get(plain.upstreamId)?.config.guest).toEqual({ cpu_kind: 'shared', cpus: 2, memory_mb: 4096 });
   });
 
+  it('runs the project’s runnerImage before its older machine.image and the global image, and refuses one the allow-list does not cover before creating anything', async () => {
+    const guarded = createFlyBackend({
+      client: { token: 'fly-token', apiUrl: fly.apiUrl, graphqlUrl: fly.graphqlUrl },
+      app: () => APP,
+      image: IMAGE,
+      imageAllowlist: ['registry.fly.io/'],
+    });
+    const both = testMapping({ runnerImage: 'registry.fly.io/project-runner:3', machine: { cpus: 1, memoryMb: 1024, image: 'registry.fly.io/custom:2' } });
+    const upstream = await guarded.dispatch(dispatchRequest('run_fly_project_img', both));
+    expect(fly.state.machines.get(upstream.upstreamId)?.config.image).toBe('registry.fly.io/project-runner:3');
+
+    const before = fly.state.machines.size;
+    const outside = testMapping({ runnerImage: 'docker.io/evil/runner:1' });
+    const refusal = await guarded.dispatch(dispatchRequest('run_fly_refused', outside)).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(ExternalServiceError);
+    expect(refusal).toMatchObject({ retryable: false, status: 422 });
+    expect((refusal as Error).message).toContain('docker.io/evil/runner:1 is not allowed by RUNNER_IMAGE_ALLOWLIST (registry.fly.io/)');
+    expect(fly.state.machines.size).toBe(before);
+  });
+
   it('finds a machine by run id, including one that already exited and was destroyed', async () => {
     const upstream = await backend.dispatch(dispatchRequest('run_fly_find', mapping));
     await backend.dispatch(dispatchRequest('run_fly_find2', mapping));

@@ -35,6 +35,8 @@ export interface AdminApiDeps {
   modules?: readonly ApiRouteModule[];
   /** Scrubs every `/api` answer (errors too) of the secrets the process knows and of credential shapes. */
   redaction?: Redaction;
+  /** RUNNER_IMAGE_ALLOWLIST: a project's own runner image must be on it. */
+  runnerImageAllowlist?: readonly string[];
 }
 
 /**
@@ -47,7 +49,7 @@ export function createAdminApi(deps: AdminApiDeps): ApiRouteModule & { commands:
   const { store, clock } = deps;
   const env = { runnerModeOverride: deps.runnerModeOverride, flySessionsApp: deps.fly.sessionsApp, flySessionsRegion: deps.fly.sessionsRegion };
   // The panels share these commands, so both doors validate, store and audit alike.
-  const commands = createAdminCommands({ store, clock, env });
+  const commands = createAdminCommands({ store, clock, env, ...(deps.runnerImageAllowlist ? { runnerImageAllowlist: deps.runnerImageAllowlist } : {}) });
   const modules: ApiRouteModule[] = [
     createAuthRoutes({ auth: deps.auth, audit: store.audit, clock, trustedProxyHeader: deps.trustedProxyHeader }),
     createMappingsRoutes({ store, commands }),

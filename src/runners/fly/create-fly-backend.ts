@@ -1,6 +1,8 @@
 import type { ApiMachineRestartPolicyEnum } from 'fly-admin/dist/lib/types.js';
 import type { ListMachineRequest, MachineResponse } from 'fly-admin/dist/lib/machine.js';
 import type { Mapping } from '../../domain/mapping.js';
+import { imageNotAllowedMessage, isImageAllowed, projectRunnerImage } from '../../domain/runner-image.js';
+import { ExternalServiceError } from '../../errors/index.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { DispatchRequest, RunnerBackend, UpstreamRun } from '../runner-backend.js';
 import { loadFlyClient, type FlyClient, type FlyClientConfig } from './load-fly-client.js';
@@ -25,6 +27,11 @@ export interface FlyBackendOptions {
   region?: () => string | undefined;
   /** Runner image used when the mapping names none. */
   image: string;
+  /**
+   * RUNNER_IMAGE_ALLOWLIST. A mapping stored before the list changed may name
+   * an image it no longer covers: such a dispatch is refused before any machine exists.
+   */
+  imageAllowlist?: readonly string[];
   /** Machine size when the mapping names none. */
   defaultGuest?: { cpus: number; memoryMb: number };
   log?: Logger;
@@ -50,7 +57,11 @@ export function createFlyBackend(options: FlyBackendOptions): RunnerBackend {
 
     async dispatch(request: DispatchRequest): Promise<UpstreamRun> {
       const { mapping } = request;
-      const image = mapping.machine?.image ?? options.image;
+      const image = projectRunnerImage(mapping) ?? options.image;
+      if (options.imageAllowlist && !isImageAllowed(image, options.imageAllowlist)) {
+        // Refused here, before any request, so it is a clean refusal (nothing was created): a status says so.
+        throw new ExternalServiceError(`runner image ${imageNotAllowedMessage(image, options.imageAllowlist)}`, { service: 'fly', retryable: false, status: 422 });
+      }
       const region = options.region?.();
       let machine: MachineResponse;
       try {
