@@ -134,7 +134,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'JIRA_EMAIL', group: 'Jira', description: 'Jira account e-mail for basic auth', schema: optionalText },
   { name: 'JIRA_API_TOKEN', group: 'Jira', description: 'Jira API token', secret: true, schema: optionalText },
   { name: 'JIRA_WEBHOOK_SECRET', group: 'Jira', description: 'Jira webhook secret; unset → `/webhooks/jira` answers 503', secret: true, schema: optionalText },
-  { name: 'FLY_API_TOKEN', group: 'Fly Machines', description: 'Fly.io API token; enables the Fly Machines runner, sessions and secrets', secret: true, schema: optionalText },
+  { name: 'FLY_API_TOKEN', group: 'Fly Machines', description: 'Fly.io API token; enables the Fly Machines runner and the Sessions panel', secret: true, schema: optionalText },
   { name: 'FLY_API_URL', group: 'Fly Machines', description: 'Fly Machines REST endpoint', defaultText: 'https://api.machines.dev', schema: url('FLY_API_URL', 'https://api.machines.dev') },
   { name: 'FLY_GRAPHQL_URL', group: 'Fly Machines', description: 'Fly GraphQL endpoint (app secrets)', defaultText: 'https://api.fly.io', schema: url('FLY_GRAPHQL_URL', 'https://api.fly.io') },
   { name: 'FLY_SESSIONS_APP', group: 'Fly Machines', description: 'Fly app that runs sessions (beats the stored setting)', schema: optionalText },

@@ -187,7 +187,7 @@ export const jobSpecSchema = z.object({
   reviewComments: z.array(reviewCommentSchema).optional(),
   /** The mapping that produced the run, echoed into the PR metadata marker (optional so older servers still validate). */
   mappingKey: z.string().min(1).optional(),
-  /** Mapping extra env and secrets (team prefix removed). */
+  /** The mapping's non-secret extra env; secrets are never in a job spec. */
   env: z.record(z.string(), z.string()),
 });
 export type JobSpec = z.infer<typeof jobSpecSchema>;

@@ -23,7 +23,7 @@ export interface JobSpecBuilderOptions {
   };
   /** A short-lived installation token for this one repository (contents + pull_requests write) and its expiry, never the App key. */
   mintRepoToken: (owner: string, repo: string) => Promise<GitHubTokenGrant>;
-  /** The mapping's extra env plus its secrets (team prefix removed). */
+  /** The mapping's non-secret extra env (secrets come from the broker: `GET /runner/secrets`, or the runner's environment). */
   envFor: (mapping: Mapping) => Record<string, string> | Promise<Record<string, string>>;
   /** Review comments a `review-feedback` run answers; none when unset. */
   reviewCommentsFor?: (run: Run) => Promise<ReviewComment[]>;

@@ -18,7 +18,7 @@ export interface DispatchRequest {
    * job exchanges an OIDC token at `/runner/token` instead.
    */
   env: Record<string, string>;
-  /** Secrets this mapping's runs need (team prefix already removed). Never put in workflow inputs. */
+  /** The mapping's secrets from the broker, for backends that hand them over at creation (Fly, local); empty for GitHub Actions. Never put in workflow inputs. */
   secrets: Record<string, string>;
   deadlineAt: string;
   /** Shadow legs run inert: no push, no PR, no ticket writes. */
