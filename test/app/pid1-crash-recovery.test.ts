@@ -58,6 +58,7 @@ describe('kill -9 as PID 1 mid-run, then restart (as Docker and Fly run us)', ()
         LINEAR_API_KEY: linear.apiKey,
         LINEAR_API_URL: linear.apiUrl,
         RUNNER_TOKEN_SECRET: 'p'.repeat(48),
+        SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
         ADMIN_ACCESS_CODE: ACCESS_CODE,
         POLL_INTERVAL_MS: '500',
         NO_PROXY: '127.0.0.1,localhost',
@@ -81,9 +82,16 @@ describe('kill -9 as PID 1 mid-run, then restart (as Docker and Fly run us)', ()
     const created = await fetch(`${url}/api/mappings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.token}` },
-      body: JSON.stringify({ teamKey: 'CRS', owner: 'acme', repo: 'crash', defaultBranch: 'main', executionMode: 'local', agentRuntime: 'claude-code', extraEnv: { ANTHROPIC_API_KEY: 'sk-ant-test', SLOW_FLAG: flag } }),
+      body: JSON.stringify({ teamKey: 'CRS', owner: 'acme', repo: 'crash', defaultBranch: 'main', executionMode: 'local', agentRuntime: 'claude-code', extraEnv: { SLOW_FLAG: flag } }),
     });
     expect(created.status).toBe(201);
+    // The key through the secrets broker: the local child gets it in its environment.
+    const key = await fetch(`${url}/api/mappings/CRS/secrets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.token}` },
+      body: JSON.stringify({ name: 'ANTHROPIC_API_KEY', value: 'sk-ant-test' }),
+    });
+    expect(key.status).toBe(201);
     linear.store.addIssue({ team: 'CRS', title: 'Outlive a crash', labels: ['AI-Implement'] });
     // The agent is at work inside the namespace when the orchestrator is killed.
     await waitFor(() => (existsSync(`${flag}.started`) ? true : undefined), 30_000, 'the agent to start');
