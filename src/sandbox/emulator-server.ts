@@ -43,6 +43,28 @@ export interface RecordedRequest {
   outcome: number | 'dropped';
 }
 
+/**
+ * One request the emulator's router answered, as an observer sees it: what a
+ * client sent and what went back. Observers (tests that check the emulators
+ * against the vendors' API descriptions) must not change either side.
+ */
+export interface EmulatorExchange {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+  response: {
+    status: number;
+    headers: Record<string, string>;
+    /** The body as the client reads it: JSON round-tripped, a string, or `undefined` for none or a stream. */
+    body: unknown;
+    streamed: boolean;
+  };
+}
+
+export type ExchangeObserver = (exchange: EmulatorExchange) => void;
+
 export type FaultKind =
   /** Wait `ms` before handling. */
   | 'latency'
@@ -131,6 +153,7 @@ export class EmulatorRouter {
 export class EmulatorServer {
   readonly requests: RecordedRequest[] = [];
   private readonly faults: ActiveFault[] = [];
+  private readonly observers = new Set<ExchangeObserver>();
   private server: Server | undefined;
   private baseUrl: string | undefined;
 
@@ -172,6 +195,16 @@ export class EmulatorServer {
 
   injectFault(fault: Fault): void {
     this.faults.push({ ...fault, seen: 0, applied: 0 });
+  }
+
+  /**
+   * Calls `observer` with every exchange the router answers (injected faults
+   * and dropped connections are not the vendor's answers and are left out).
+   * Returns a function that removes the observer.
+   */
+  observe(observer: ExchangeObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   clearFaults(): void {
@@ -245,6 +278,17 @@ export class EmulatorServer {
       return;
     }
     record.outcome = response.status;
+    if (this.observers.size > 0) {
+      const exchange: EmulatorExchange = {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        response: { status: response.status, headers: response.headers ?? {}, body: wireBody(response.body), streamed: isChunkStream(response.body) },
+      };
+      for (const observer of this.observers) observer(exchange);
+    }
     if (isChunkStream(response.body)) {
       await sendStream(res, response.status, response.headers ?? {}, response.body);
       return;
@@ -286,6 +330,14 @@ function send(res: ServerResponse, response: EmulatorResponse): void {
   }
   res.writeHead(response.status, headers);
   res.end(payload);
+}
+
+/** What a client parses out of `body` once it is on the wire. */
+function wireBody(body: unknown): unknown {
+  if (body === undefined || isChunkStream(body)) return undefined;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  if (typeof body === 'string') return body;
+  return JSON.parse(JSON.stringify(body)) as unknown;
 }
 
 function isChunkStream(body: unknown): body is AsyncIterable<string | Buffer> {

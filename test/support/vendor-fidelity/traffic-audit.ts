@@ -1,0 +1,35 @@
+import type { EmulatorExchange, EmulatorServer } from '../../../src/sandbox/emulator-server.js';
+import { formatMismatch, type ExchangeCheck, type Mismatch } from './check-openapi-exchange.js';
+
+export type ExchangeChecker = (exchange: EmulatorExchange) => ExchangeCheck;
+
+/**
+ * Watches one emulator's real traffic and checks every exchange as it
+ * happens: the operations seen (for coverage) and each distinct mismatch.
+ * `skip` leaves out the emulator's own routes that no vendor serves (git
+ * over HTTP, sandbox helpers).
+ */
+export class TrafficAudit {
+  readonly operations = new Map<string, number>();
+  private readonly found = new Map<string, Mismatch>();
+  private readonly stop: () => void;
+  exchanges = 0;
+
+  constructor(server: EmulatorServer, check: ExchangeChecker, skip: (exchange: EmulatorExchange) => boolean = () => false) {
+    this.stop = server.observe((exchange) => {
+      if (skip(exchange)) return;
+      this.exchanges += 1;
+      const result = check(exchange);
+      if (result.operation) this.operations.set(result.operation, (this.operations.get(result.operation) ?? 0) + 1);
+      for (const mismatch of result.mismatches) this.found.set(formatMismatch(mismatch), mismatch);
+    });
+  }
+
+  get mismatches(): string[] {
+    return [...this.found.keys()].sort();
+  }
+
+  detach(): void {
+    this.stop();
+  }
+}
