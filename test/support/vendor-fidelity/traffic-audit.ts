@@ -21,7 +21,8 @@ export class TrafficAudit {
       this.exchanges += 1;
       const result = check(exchange);
       if (result.operation) this.operations.set(result.operation, (this.operations.get(result.operation) ?? 0) + 1);
-      for (const mismatch of result.mismatches) this.found.set(formatMismatch(mismatch), mismatch);
+      // One line per field, however many list items share it.
+      for (const mismatch of result.mismatches) this.found.set(formatMismatch({ ...mismatch, at: mismatch.at.replace(/\[\d+\]/g, '[]') }), mismatch);
     });
   }
 
