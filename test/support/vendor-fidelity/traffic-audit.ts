@@ -3,6 +3,14 @@ import { formatMismatch, type ExchangeCheck, type Mismatch } from './check-opena
 
 export type ExchangeChecker = (exchange: EmulatorExchange) => ExchangeCheck;
 
+/** A place where the vendor's description contradicts itself or the live API, with the reason it is let through. */
+export interface DescriptionDefect {
+  /** The operation id, e.g. `apps/list-installations`. */
+  operation: string;
+  at: RegExp;
+  why: string;
+}
+
 /**
  * Watches one emulator's real traffic and checks every exchange as it
  * happens: the operations seen (for coverage) and each distinct mismatch.
@@ -15,14 +23,22 @@ export class TrafficAudit {
   private readonly stop: () => void;
   exchanges = 0;
 
-  constructor(server: EmulatorServer, check: ExchangeChecker, skip: (exchange: EmulatorExchange) => boolean = () => false) {
+  constructor(
+    server: EmulatorServer,
+    check: ExchangeChecker,
+    skip: (exchange: EmulatorExchange) => boolean = () => false,
+    defects: DescriptionDefect[] = [],
+  ) {
     this.stop = server.observe((exchange) => {
       if (skip(exchange)) return;
       this.exchanges += 1;
       const result = check(exchange);
       if (result.operation) this.operations.set(result.operation, (this.operations.get(result.operation) ?? 0) + 1);
       // One line per field, however many list items share it.
-      for (const mismatch of result.mismatches) this.found.set(formatMismatch({ ...mismatch, at: mismatch.at.replace(/\[\d+\]/g, '[]') }), mismatch);
+      for (const mismatch of result.mismatches) {
+        if (defects.some((d) => mismatch.operation.startsWith(`${d.operation} `) && d.at.test(mismatch.at))) continue;
+        this.found.set(formatMismatch({ ...mismatch, at: mismatch.at.replace(/\[\d+\]/g, '[]') }), mismatch);
+      }
     });
   }
 
