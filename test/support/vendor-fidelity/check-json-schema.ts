@@ -75,12 +75,27 @@ function check(value: unknown, raw: JsonSchema, resolve: RefResolver, at: string
     const declared = properties[name];
     if (declared) {
       check(field, declared, resolve, `${at}.${name}`, issues, depth + 1);
-    } else if (schema.additionalProperties === false) {
+    } else if (schema.additionalProperties === false && !declaredInBranches(schema, name, resolve)) {
       issues.push({ at: `${at}.${name}`, message: 'is not a declared property' });
     } else if (typeof schema.additionalProperties === 'object' && schema.additionalProperties !== null) {
       check(field, schema.additionalProperties as JsonSchema, resolve, `${at}.${name}`, issues, depth + 1);
     }
   }
+}
+
+/**
+ * Jira's descriptions put `additionalProperties: false` beside `anyOf`
+ * (`JqlQueryClause`) with no properties of their own; read literally no
+ * clause could have a field. A property one of the branches declares counts
+ * as declared, as code generators read it.
+ */
+function declaredInBranches(schema: JsonSchema, name: string, resolve: RefResolver, depth = 0): boolean {
+  if (depth > 8) return false;
+  const branches = [...((schema.allOf ?? []) as JsonSchema[]), ...((schema.anyOf ?? []) as JsonSchema[]), ...((schema.oneOf ?? []) as JsonSchema[])];
+  return branches.some((raw) => {
+    const branch = deref(raw, resolve);
+    return Boolean((branch.properties as Record<string, unknown> | undefined)?.[name]) || declaredInBranches(branch, name, resolve, depth + 1);
+  });
 }
 
 export function deref(schema: JsonSchema, resolve: RefResolver): JsonSchema {
