@@ -88,4 +88,15 @@ describe('a deliberately wrong emulator answer fails the vendor check', () => {
     await backend.find('r1', testMapping()).catch(() => undefined);
     expectCaught(audit, 'Fly Machines', /^Machines_list \(GET \/apps\/\{app_name\}\/machines\) response: body\[\]\.region is the integer 42, expected string$/m);
   });
+
+  it('Fly: a request with include_deleted= (empty, not a boolean) is caught on the request side and refused by the emulator', async () => {
+    const fly = new FlyEmulator({ token: 'fly-wrong', apps: ['sessions'] });
+    const audit = auditFly(fly.server);
+    await fly.start();
+    stops.push(() => fly.stop());
+    const response = await fetch(`${fly.apiUrl}/v1/apps/sessions/machines?include_deleted=`, { headers: { authorization: 'Bearer fly-wrong' } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/include_deleted must be a boolean/);
+    expectCaught(audit, 'Fly Machines', /^Machines_list \(GET \/apps\/\{app_name\}\/machines\) request: query\.include_deleted is "", not a boolean$/m);
+  });
 });

@@ -93,6 +93,5 @@ export function auditLinear(server: EmulatorServer): TrafficAudit {
 /** Fails with every distinct mismatch the audit saw, one a line. */
 export function expectTrueToVendor(audit: TrafficAudit, vendor: string): void {
   const found = audit.mismatches;
-  if (process.env.FIDELITY_DEBUG) console.log(vendor, audit.exchanges, [...audit.operations.entries()]);
   if (found.length > 0) throw new Error(`the ${vendor} emulator's traffic differs from ${vendor}'s description in ${found.length} way(s):\n${found.join('\n')}`);
 }
