@@ -291,17 +291,28 @@ export function issueCommentShape(state: GitHubState, repo: Repo, comment: Issue
 
 export function reviewCommentShape(state: GitHubState, repo: Repo, comment: ReviewComment, urls: UrlBase): Record<string, unknown> {
   const url = `${urls.api}/repos/${repo.fullName}/pulls/comments/${comment.id}`;
+  const html = `${urls.web}/${repo.fullName}/pull/${comment.pullNumber}#discussion_r${comment.id}`;
+  const pullUrl = `${urls.api}/repos/${repo.fullName}/pulls/${comment.pullNumber}`;
+  const pull = state.pulls.find((p) => p.repoId === repo.id && p.number === comment.pullNumber);
+  // The emulator keeps no diff positions: the comment sits on the pull's current head, with no hunk.
+  const commitId = pull ? pullHeadSha(repo, pull) : '';
   return {
     id: comment.id,
     node_id: nodeId('PullRequestReviewComment', comment.id),
+    pull_request_review_id: null,
     url,
-    html_url: `${urls.web}/${repo.fullName}/pull/${comment.pullNumber}#discussion_r${comment.id}`,
-    pull_request_url: `${urls.api}/repos/${repo.fullName}/pulls/${comment.pullNumber}`,
+    html_url: html,
+    pull_request_url: pullUrl,
+    diff_hunk: '',
     path: comment.path,
+    commit_id: commitId,
+    original_commit_id: commitId,
     body: comment.body,
     user: accountShape(comment.user, urls),
+    author_association: comment.user.type === 'Bot' ? 'NONE' : 'MEMBER',
     created_at: comment.createdAt,
     updated_at: comment.updatedAt,
+    _links: { self: { href: url }, html: { href: html }, pull_request: { href: pullUrl } },
     reactions: reactionRollup(state, 'review_comment', comment.id, `${url}/reactions`),
   };
 }
