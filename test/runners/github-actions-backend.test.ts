@@ -6,7 +6,7 @@ import { createGitHubActionsBackend } from '../../src/runners/github-actions/cre
 import type { RunnerBackend } from '../../src/runners/runner-backend.js';
 import type { GitHubEmulator } from '../../src/sandbox/github/index.js';
 import type { TrafficAudit } from '../support/vendor-fidelity/traffic-audit.js';
-import { expectTrueToVendor } from '../support/vendor-fidelity/vendor-audits.js';
+import { auditGitHub, expectTrueToVendor } from '../support/vendor-fidelity/vendor-audits.js';
 import { ORCHESTRATOR_URL, dispatchRequest, startGitHub, testMapping } from './support/runner-fixtures.js';
 
 describe('GitHub Actions backend against the GitHub emulator', () => {
@@ -17,7 +17,8 @@ describe('GitHub Actions backend against the GitHub emulator', () => {
   const mapping = testMapping({ planningWorkflowFile: 'claude-plan.yml' });
 
   beforeAll(async () => {
-    ({ github, getOctokit, audit } = await startGitHub());
+    ({ github, getOctokit } = await startGitHub());
+    audit = auditGitHub(github.server);
     backend = createGitHubActionsBackend({ getOctokit, repos: async () => [{ owner: 'acme', repo: 'app' }] });
   });
 

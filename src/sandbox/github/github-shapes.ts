@@ -342,7 +342,35 @@ export function workflowShape(repo: Repo, workflow: Workflow, urls: UrlBase): Re
   };
 }
 
-export function runShape(repo: Repo, run: WorkflowRun, workflow: Workflow | undefined, urls: UrlBase): Record<string, unknown> {
+/** GitHub's `minimal-repository`, as a workflow run carries it: the identity, owner and hypermedia URLs. */
+export function minimalRepoShape(repo: Repo, urls: UrlBase): Record<string, unknown> {
+  const api = `${urls.api}/repos/${repo.fullName}`;
+  return {
+    id: repo.id,
+    node_id: nodeId('Repository', repo.id),
+    name: repo.name,
+    full_name: repo.fullName,
+    private: repo.private,
+    owner: accountShape(repo.owner, urls),
+    html_url: `${urls.web}/${repo.fullName}`,
+    description: null,
+    fork: false,
+    url: api,
+    ...repoUrls(api),
+  };
+}
+
+/**
+ * `repository` defaults to a fresh minimal shape; a list passes one shared
+ * object so a page of 100 runs does not build 200 copies of it.
+ */
+export function runShape(
+  repo: Repo,
+  run: WorkflowRun,
+  workflow: Workflow | undefined,
+  urls: UrlBase,
+  repository: Record<string, unknown> = minimalRepoShape(repo, urls),
+): Record<string, unknown> {
   const api = `${urls.api}/repos/${repo.fullName}/actions/runs/${run.id}`;
   return {
     id: run.id,
@@ -383,7 +411,7 @@ export function runShape(repo: Repo, run: WorkflowRun, workflow: Workflow | unde
       author: { name: run.actor.login, email: `${run.actor.id}+${run.actor.login}@users.noreply.github.com` },
       committer: { name: 'GitHub', email: 'noreply@github.com' },
     },
-    repository: repoShape(repo, urls),
-    head_repository: repoShape(repo, urls),
+    repository,
+    head_repository: repository,
   };
 }

@@ -4,8 +4,6 @@ import type { Mapping } from '../../../src/domain/mapping.js';
 import type { RunTokenIssuer, RunTokenPair } from '../../../src/domain/runner-protocol.js';
 import type { DispatchRequest } from '../../../src/runners/runner-backend.js';
 import { GitHubEmulator } from '../../../src/sandbox/github/index.js';
-import type { TrafficAudit } from '../../support/vendor-fidelity/traffic-audit.js';
-import { auditGitHub } from '../../support/vendor-fidelity/vendor-audits.js';
 
 export const ORCHESTRATOR_URL = 'http://127.0.0.1:3999';
 export const RUN_NAME = 'AI-Implement ${{ inputs.run_id }}';
@@ -40,9 +38,8 @@ export function dispatchRequest(runId: string, mapping: Mapping, overrides: Part
 }
 
 /** A GitHub emulator with acme/app, its two workflows, and a client factory like the App's. */
-export async function startGitHub(): Promise<{ github: GitHubEmulator; getOctokit: (owner: string, repo: string) => Promise<Octokit>; audit: TrafficAudit }> {
+export async function startGitHub(): Promise<{ github: GitHubEmulator; getOctokit: (owner: string, repo: string) => Promise<Octokit> }> {
   const github = new GitHubEmulator();
-  const audit = auditGitHub(github.server);
   await github.start();
   const installation = github.state.addInstallation({ account: 'acme' });
   github.state.addRepo({ owner: 'acme', name: 'app' });
@@ -53,5 +50,5 @@ export async function startGitHub(): Promise<{ github: GitHubEmulator; getOctoki
   // Plain @octokit/rest: no retry plugin, so a POST is sent exactly once.
   const getOctokit = async (_owner: string, _repo: string): Promise<Octokit> =>
     new Octokit({ auth: github.issueToken(installation.id).token, baseUrl: github.url, log: silent });
-  return { github, getOctokit, audit };
+  return { github, getOctokit };
 }
