@@ -278,22 +278,25 @@ export class EmulatorServer {
       return;
     }
     record.outcome = response.status;
-    if (this.observers.size > 0) {
-      const exchange: EmulatorExchange = {
-        method,
-        path: url.pathname,
-        query: url.searchParams,
-        headers: req.headers,
-        body,
-        response: { status: response.status, headers: response.headers ?? {}, body: wireBody(response.body), streamed: isChunkStream(response.body) },
-      };
-      for (const observer of this.observers) observer(exchange);
-    }
+    // Observers hear of the exchange once the client has its answer, so a
+    // failing observer shows up as an error in the test, not a hung request.
+    const exchange: EmulatorExchange | undefined =
+      this.observers.size > 0
+        ? {
+            method,
+            path: url.pathname,
+            query: url.searchParams,
+            headers: req.headers,
+            body,
+            response: { status: response.status, headers: response.headers ?? {}, body: wireBody(response.body), streamed: isChunkStream(response.body) },
+          }
+        : undefined;
     if (isChunkStream(response.body)) {
       await sendStream(res, response.status, response.headers ?? {}, response.body);
-      return;
+    } else {
+      send(res, response);
     }
-    send(res, response);
+    if (exchange) for (const observer of this.observers) observer(exchange);
   }
 }
 
