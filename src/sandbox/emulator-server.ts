@@ -43,6 +43,28 @@ export interface RecordedRequest {
   outcome: number | 'dropped';
 }
 
+/**
+ * One request the emulator's router answered, as an observer sees it: what a
+ * client sent and what went back. Observers (tests that check the emulators
+ * against the vendors' API descriptions) must not change either side.
+ */
+export interface EmulatorExchange {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+  response: {
+    status: number;
+    headers: Record<string, string>;
+    /** The body as the client reads it: JSON round-tripped, a string, or `undefined` for none or a stream. */
+    body: unknown;
+    streamed: boolean;
+  };
+}
+
+export type ExchangeObserver = (exchange: EmulatorExchange) => void;
+
 export type FaultKind =
   /** Wait `ms` before handling. */
   | 'latency'
@@ -131,6 +153,7 @@ export class EmulatorRouter {
 export class EmulatorServer {
   readonly requests: RecordedRequest[] = [];
   private readonly faults: ActiveFault[] = [];
+  private readonly observers = new Set<ExchangeObserver>();
   private server: Server | undefined;
   private baseUrl: string | undefined;
 
@@ -172,6 +195,16 @@ export class EmulatorServer {
 
   injectFault(fault: Fault): void {
     this.faults.push({ ...fault, seen: 0, applied: 0 });
+  }
+
+  /**
+   * Calls `observer` with every exchange the router answers (injected faults
+   * and dropped connections are not the vendor's answers and are left out).
+   * Returns a function that removes the observer.
+   */
+  observe(observer: ExchangeObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   clearFaults(): void {
@@ -245,11 +278,25 @@ export class EmulatorServer {
       return;
     }
     record.outcome = response.status;
+    // Observers hear of the exchange once the client has its answer, so a
+    // failing observer shows up as an error in the test, not a hung request.
+    const exchange: EmulatorExchange | undefined =
+      this.observers.size > 0
+        ? {
+            method,
+            path: url.pathname,
+            query: url.searchParams,
+            headers: req.headers,
+            body,
+            response: { status: response.status, headers: response.headers ?? {}, body: wireBody(response.body), streamed: isChunkStream(response.body) },
+          }
+        : undefined;
     if (isChunkStream(response.body)) {
       await sendStream(res, response.status, response.headers ?? {}, response.body);
-      return;
+    } else {
+      send(res, response);
     }
-    send(res, response);
+    if (exchange) for (const observer of this.observers) observer(exchange);
   }
 }
 
@@ -286,6 +333,14 @@ function send(res: ServerResponse, response: EmulatorResponse): void {
   }
   res.writeHead(response.status, headers);
   res.end(payload);
+}
+
+/** What a client parses out of `body` once it is on the wire. */
+function wireBody(body: unknown): unknown {
+  if (body === undefined || isChunkStream(body)) return undefined;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  if (typeof body === 'string') return body;
+  return JSON.parse(JSON.stringify(body)) as unknown;
 }
 
 function isChunkStream(body: unknown): body is AsyncIterable<string | Buffer> {

@@ -3,9 +3,11 @@ import { SecretRegistry } from '../../src/config/index.js';
 import { GitHubAppClient } from '../../src/github/api/github-app-client.js';
 import { GitHubEmulator } from '../../src/sandbox/github/index.js';
 import { createTestLogger } from '../support/test-logger.js';
+import { auditGitHub, expectTrueToVendor } from '../support/vendor-fidelity/vendor-audits.js';
 
 describe('GitHubAppClient against the GitHub emulator', () => {
   const emulator = new GitHubEmulator();
+  const emulatorAudit = auditGitHub(emulator.server);
   let client: GitHubAppClient;
 
   beforeAll(async () => {
@@ -14,7 +16,11 @@ describe('GitHubAppClient against the GitHub emulator', () => {
     emulator.state.addRepo({ owner: 'acme', name: 'api', defaultBranch: 'main' });
     client = new GitHubAppClient({ appId: emulator.appId, privateKey: emulator.privateKeyPem, baseUrl: emulator.gheBaseUrl, log: createTestLogger().log });
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(emulatorAudit, 'GitHub');
+    expectTrueToVendor(emulatorAudit, 'GitHub');
+  });
 
   it('mints a runner token scoped to one repository with contents and pull requests only, and caches it', async () => {
     const token = await client.repoToken('acme', 'web');
@@ -43,7 +49,12 @@ describe('GitHubAppClient against the GitHub emulator', () => {
 
 describe('GitHubAppClient tells the redactor of every installation token it is given', () => {
   const emulator = new GitHubEmulator();
-  afterAll(() => emulator.stop());
+  const emulatorAudit = auditGitHub(emulator.server);
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(emulatorAudit, 'GitHub');
+    expectTrueToVendor(emulatorAudit, 'GitHub');
+  });
 
   it('registers the tokens it mints for runners and those Probot mints for the app itself', async () => {
     await emulator.start();
@@ -69,6 +80,7 @@ describe('GitHubAppClient token cache under a moved clock', () => {
   const now = () => Date.now() + offsetMs;
   // Tokens are issued and checked on the moved clock; App JWTs stay on real time (Probot signs them).
   const emulator = new GitHubEmulator({ tokenNow: () => new Date(now()) });
+  const emulatorAudit = auditGitHub(emulator.server);
   let client: GitHubAppClient;
 
   beforeAll(async () => {
@@ -76,7 +88,11 @@ describe('GitHubAppClient token cache under a moved clock', () => {
     emulator.state.addRepo({ owner: 'acme', name: 'web', defaultBranch: 'main' });
     client = new GitHubAppClient({ appId: emulator.appId, privateKey: emulator.privateKeyPem, baseUrl: emulator.gheBaseUrl, log: createTestLogger().log, clock: now });
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(emulatorAudit, 'GitHub');
+    expectTrueToVendor(emulatorAudit, 'GitHub');
+  });
 
   it('never hands out a token with less than 15 minutes left: a run starting late in the hour gets a fresh one', async () => {
     const first = await client.repoTokenGrant('acme', 'web');

@@ -4,15 +4,21 @@ import { GitHubAppClient } from '../../src/github/api/github-app-client.js';
 import { createPullRequestApi } from '../../src/github/api/pull-request-api.js';
 import { GitHubEmulator } from '../../src/sandbox/github/index.js';
 import { createTestLogger } from '../support/test-logger.js';
+import { auditGitHub, expectTrueToVendor } from '../support/vendor-fidelity/vendor-audits.js';
 
 /** Pull request comments pass the redactor in the adapter, the one door every orchestrator comment goes through. */
 describe('pull request comments are scrubbed as they are posted', () => {
   const emulator = new GitHubEmulator();
+  const emulatorAudit = auditGitHub(emulator.server);
   beforeAll(async () => {
     await emulator.start();
     emulator.state.addRepo({ owner: 'acme', name: 'web', defaultBranch: 'main' });
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(emulatorAudit, 'GitHub');
+    expectTrueToVendor(emulatorAudit, 'GitHub');
+  });
 
   it('redacts registered values and credential shapes, also when editing the comment in place', async () => {
     const secrets = new SecretRegistry();

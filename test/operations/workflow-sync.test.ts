@@ -12,11 +12,13 @@ import { createMemoryStore } from '../../src/store/memory/create-memory-store.js
 import type { Store } from '../../src/store/store.js';
 import { createTestLogger } from '../support/test-logger.js';
 import { mappingOf, startApi, type ApiClient } from './support/api-client.js';
+import { auditGitHub, expectTrueToVendor } from '../support/vendor-fidelity/vendor-audits.js';
 
 const OWN_WORKFLOW_MD = '# Our own rules\nDo it our way.\n';
 
 describe('workflow sync against the GitHub emulator', () => {
   const github = new GitHubEmulator();
+  const githubAudit = auditGitHub(github.server);
   const projectRoot = mkdtempSync(join(tmpdir(), 'ai-implement-templates-'));
   let store: Store;
   let sync: WorkflowSync;
@@ -44,6 +46,7 @@ describe('workflow sync against the GitHub emulator', () => {
     await api?.close();
     await store?.close();
     await github.stop();
+    expectTrueToVendor(githubAudit, 'GitHub');
     rmSync(projectRoot, { recursive: true, force: true });
   });
 

@@ -4,6 +4,7 @@ import { PR_METADATA_PATTERN, renderPrMetadata } from '../../src/domain/runner-p
 import { createPullRequest, ensurePullComment, type GitHubTarget } from '../../src/runner/github-pulls.js';
 import { createRunnerLog } from '../../src/runner/runner-log.js';
 import { GitHubEmulator } from '../../src/sandbox/github/index.js';
+import { auditGitHub, expectTrueToVendor } from '../support/vendor-fidelity/vendor-audits.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -14,6 +15,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
  */
 describe('text the runner posts on a pull request', () => {
   const github = new GitHubEmulator();
+  const githubAudit = auditGitHub(github.server);
   let target: GitHubTarget;
   let pull: number;
 
@@ -31,6 +33,7 @@ describe('text the runner posts on a pull request', () => {
 
   afterAll(async () => {
     await github.stop();
+    expectTrueToVendor(githubAudit, 'GitHub');
   });
 
   async function bodyOf(id: number): Promise<string> {

@@ -9,6 +9,8 @@ import { createBareRepo, GIT_TEST_ENV } from './support/git-fixtures.js';
 import { makeJobSpec } from './support/job-spec.js';
 import { OrchestratorServer } from './support/orchestrator-server.js';
 import { cleanEnv, runCli } from './support/run-cli.js';
+import type { TrafficAudit } from '../support/vendor-fidelity/traffic-audit.js';
+import { auditGitHub, expectTrueToVendor } from '../support/vendor-fidelity/vendor-audits.js';
 
 const PROGRESS_TOKEN = 'progress-token-e2e-123456';
 const RESULT_TOKEN = 'result-token-e2e-123456';
@@ -19,6 +21,7 @@ describe('runner CLI end to end (demo runtime, bare git remote, GitHub emulator)
   let github: GitHubEmulator;
   let orchestrator: OrchestratorServer;
   let job: JobSpec;
+  let audit: TrafficAudit | undefined;
   let outcome: { code: number | null; stdout: string; stderr: string };
 
   beforeAll(async () => {
@@ -26,6 +29,7 @@ describe('runner CLI end to end (demo runtime, bare git remote, GitHub emulator)
     const packageJson = JSON.stringify({ name: 'widgets', private: true, scripts: { test: 'node -e "process.exit(0)"' } }, null, 2);
     bare = await createBareRepo(root, { 'package.json': packageJson, 'README.md': '# widgets\n' });
     github = new GitHubEmulator();
+    audit = auditGitHub(github.server);
     await github.start();
     const repo = github.state.addRepo({ owner: 'acme', name: 'widgets', files: { 'package.json': packageJson } });
     job = makeJobSpec({
@@ -54,6 +58,7 @@ describe('runner CLI end to end (demo runtime, bare git remote, GitHub emulator)
     await orchestrator?.stop();
     await github?.stop();
     await rm(root, { recursive: true, force: true });
+    if (audit) expectTrueToVendor(audit, 'GitHub');
   });
 
   it('exits 0 and posts exactly one succeeded result with the PR', () => {

@@ -3,6 +3,7 @@ import { ExternalServiceError } from '../../src/errors/index.js';
 import { FLY_METADATA, createFlyBackend } from '../../src/runners/fly/create-fly-backend.js';
 import type { RunnerBackend } from '../../src/runners/runner-backend.js';
 import { FlyEmulator } from '../../src/sandbox/fly/index.js';
+import { auditFly, expectTrueToVendor } from '../support/vendor-fidelity/vendor-audits.js';
 import { dispatchRequest, testMapping } from './support/runner-fixtures.js';
 
 const APP = 'ai-sessions';
@@ -10,6 +11,7 @@ const IMAGE = 'registry.fly.io/ai-runner:1.0.0';
 
 describe('Fly backend against the Fly emulator', () => {
   const fly = new FlyEmulator({ token: 'fly-token', apps: [APP], defaultRegion: 'iad' });
+  const audit = auditFly(fly.server);
   let backend: RunnerBackend;
   const mapping = testMapping({ teamKey: 'OPS', executionMode: 'fly-machines', machine: { cpus: 4, memoryMb: 8192 } });
 
@@ -24,7 +26,10 @@ describe('Fly backend against the Fly emulator', () => {
   });
 
   afterEach(() => fly.server.clearFaults());
-  afterAll(() => fly.stop());
+  afterAll(async () => {
+    await fly.stop();
+    expectTrueToVendor(audit, 'Fly Machines');
+  });
 
   it('creates one machine named after the run with its size, metadata, env and lifecycle', async () => {
     const request = dispatchRequest('run_fly_1', mapping, {

@@ -5,21 +5,28 @@ import { runIdOf, titleNamesRun } from '../../src/domain/workflow-run-title.js';
 import { createGitHubActionsBackend } from '../../src/runners/github-actions/create-github-actions-backend.js';
 import type { RunnerBackend } from '../../src/runners/runner-backend.js';
 import type { GitHubEmulator } from '../../src/sandbox/github/index.js';
+import type { TrafficAudit } from '../support/vendor-fidelity/traffic-audit.js';
+import { auditGitHub, expectTrueToVendor } from '../support/vendor-fidelity/vendor-audits.js';
 import { ORCHESTRATOR_URL, dispatchRequest, startGitHub, testMapping } from './support/runner-fixtures.js';
 
 describe('GitHub Actions backend against the GitHub emulator', () => {
   let github: GitHubEmulator;
   let getOctokit: (owner: string, repo: string) => Promise<Octokit>;
   let backend: RunnerBackend;
+  let audit: TrafficAudit;
   const mapping = testMapping({ planningWorkflowFile: 'claude-plan.yml' });
 
   beforeAll(async () => {
     ({ github, getOctokit } = await startGitHub());
+    audit = auditGitHub(github.server);
     backend = createGitHubActionsBackend({ getOctokit, repos: async () => [{ owner: 'acme', repo: 'app' }] });
   });
 
   afterEach(() => github.server.clearFaults());
-  afterAll(() => github.stop());
+  afterAll(async () => {
+    await github.stop();
+    expectTrueToVendor(audit, 'GitHub');
+  });
 
   it('dispatches the workflow with only run_id and orchestrator_url as inputs', async () => {
     const request = dispatchRequest('run_gha_1', mapping, { secrets: { ANTHROPIC_API_KEY: 'sk-secret' } });

@@ -1,5 +1,6 @@
 import type { MachineResponse } from 'fly-admin/dist/lib/machine.js';
 import type { FlyAppClient, FlyMachineInfo } from './fly-app-client.js';
+import { forceDestroyMachine } from './force-destroy-machine.js';
 import { loadFlyClient, type FlyClient, type FlyClientConfig } from './load-fly-client.js';
 import { isGone, statusOf, toFlyServiceError } from './to-fly-service-error.js';
 
@@ -53,7 +54,7 @@ export function createFlyAppClient(options: FlyAppClientOptions): FlyAppClient {
         if (!isGone(error)) throw toFlyServiceError(error, 'stop machine');
       }
       try {
-        await client.Machine.deleteMachine({ app_name: appName, machine_id: id, force: true });
+        await forceDestroyMachine(client, appName, id);
       } catch (error) {
         if (!isGone(error)) throw toFlyServiceError(error, 'destroy machine');
       }

@@ -6,6 +6,7 @@ import { ExternalServiceError } from '../../errors/index.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { DispatchRequest, RunnerBackend, UpstreamRun } from '../runner-backend.js';
 import { loadFlyClient, type FlyClient, type FlyClientConfig } from './load-fly-client.js';
+import { forceDestroyMachine } from './force-destroy-machine.js';
 import { isGone, toFlyServiceError } from './to-fly-service-error.js';
 
 /** Metadata keys every run machine carries; `find` and `listLive` select on them. */
@@ -42,11 +43,12 @@ export function createFlyBackend(options: FlyBackendOptions): RunnerBackend {
   const client = 'Machine' in options.client ? options.client : loadFlyClient(options.client);
   const guest = options.defaultGuest ?? { cpus: 2, memoryMb: 4096 };
 
-  async function listMachines(query: Record<string, string>, action: string): Promise<MachineResponse[]> {
+  async function listMachines(query: { include_deleted?: 'true' }, action: string): Promise<MachineResponse[]> {
     const app = options.app();
     try {
-      // fly-admin passes extra keys through as query parameters; its type only knows a few.
-      return await client.Machine.listMachines({ app_name: app, ...query } as ListMachineRequest);
+      // fly-admin types include_deleted as '' and sends it as `include_deleted=`; the
+      // Machines API reference declares a boolean, so the value sent is `true`.
+      return await client.Machine.listMachines({ app_name: app, ...query } as unknown as ListMachineRequest);
     } catch (error) {
       throw toFlyServiceError(error, action);
     }
@@ -96,7 +98,8 @@ export function createFlyBackend(options: FlyBackendOptions): RunnerBackend {
     async find(runId: string, _mapping: Mapping): Promise<UpstreamRun | undefined> {
       // Destroyed machines count: an auto-destroyed machine still proves the
       // job started, and re-dispatching it would run the ticket twice.
-      const machines = await listMachines({ include_deleted: '', [`metadata.${FLY_METADATA.runId}`]: runId }, 'find machine');
+      // The reference declares no metadata filter for listing, so the run's machines are picked out here.
+      const machines = await listMachines({ include_deleted: 'true' }, 'find machine');
       const ours = machines
         .filter((m) => m.config.metadata?.[FLY_METADATA.runId] === runId)
         .sort((a, b) => liveRank(b) - liveRank(a) || Date.parse(b.created_at) - Date.parse(a.created_at));
@@ -113,7 +116,7 @@ export function createFlyBackend(options: FlyBackendOptions): RunnerBackend {
       }
       try {
         // A stopped auto_destroy machine is usually destroyed already; kill whatever is left.
-        await client.Machine.deleteMachine({ app_name: app, machine_id: upstreamId, force: true });
+        await forceDestroyMachine(client, app, upstreamId);
       } catch (error) {
         if (!isGone(error)) throw toFlyServiceError(error, 'destroy machine');
       }

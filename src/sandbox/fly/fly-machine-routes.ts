@@ -20,6 +20,18 @@ function iso(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * A query parameter the Machines API reference types `boolean`: absent is
+ * false, `true`/`false` are themselves, anything else (an empty
+ * `include_deleted=`) is refused with 400 before the request does anything.
+ */
+function booleanQuery(req: EmulatorRequest, name: string): boolean | EmulatorResponse {
+  const value = req.query.get(name);
+  if (value === null) return false;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return flyError(400, `invalid_argument: ${name} must be a boolean (true or false), got ${JSON.stringify(value)}`);
+}
+
 function record(value: unknown): Record<string, unknown> {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
@@ -128,14 +140,14 @@ export function registerMachineRoutes(router: EmulatorRouter, options: MachineRo
   router.on('GET', '/v1/apps/:app/machines', (req) => {
     const app = req.params.app ?? '';
     if (!state.apps.has(app)) return flyError(404, 'app not found');
-    const includeDeleted = req.query.has('include_deleted') && req.query.get('include_deleted') !== 'false';
+    const includeDeleted = booleanQuery(req, 'include_deleted');
+    if (typeof includeDeleted !== 'boolean') return includeDeleted;
     const region = req.query.get('region');
-    const metadata = [...req.query].filter(([k]) => k.startsWith('metadata.')).map(([k, v]) => [k.slice('metadata.'.length), v] as const);
+    // The reference declares include_deleted and region only; other keys (a `metadata.<key>` filter) are not honoured.
     const machines = state
       .machinesOf(app)
       .filter((m) => includeDeleted || m.state !== 'destroyed')
       .filter((m) => !region || m.region === region)
-      .filter((m) => metadata.every(([k, v]) => m.config.metadata[k] === v))
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     return { status: 200, body: machines.map(machineShape) };
   });
@@ -188,7 +200,8 @@ export function registerMachineRoutes(router: EmulatorRouter, options: MachineRo
   router.on('DELETE', '/v1/apps/:app/machines/:id', (req) => {
     const machine = live(req);
     if (isResponse(machine)) return machine;
-    const force = ['force', 'kill'].some((k) => req.query.get(k) === 'true');
+    const force = booleanQuery(req, 'force');
+    if (typeof force !== 'boolean') return force;
     if (machine.state === 'destroyed') return flyError(404, 'machine not found');
     if (!force && (machine.state === 'started' || machine.state === 'starting')) {
       return flyError(412, 'failed_precondition: unable to destroy machine, not currently stopped, suspended or failed');

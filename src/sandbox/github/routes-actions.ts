@@ -2,7 +2,7 @@ import type { EmulatorRequest } from '../emulator-server.js';
 import { normalizeBranchRef } from './github-git.js';
 import { GitHubApiError, bodyOf, notFound, numberParam, ok, paginate, requiredString, validationFailed } from './github-http.js';
 import { repoFor, type RouteContext, type RouteTable } from './github-route-table.js';
-import { runShape, workflowShape } from './github-shapes.js';
+import { minimalRepoShape, runShape, workflowShape } from './github-shapes.js';
 import type { Repo, Workflow, WorkflowRun } from './github-types.js';
 
 const READ_ACTIONS: Array<[string, 'read']> = [['actions', 'read']];
@@ -73,11 +73,12 @@ function filterRuns(req: EmulatorRequest, runs: WorkflowRun[]): WorkflowRun[] {
 function runList(req: EmulatorRequest, ctx: RouteContext, repo: Repo, runs: WorkflowRun[]) {
   const matches = filterRuns(req, runs);
   const { page, headers } = paginate(req, ctx.urls.api, matches);
+  const repository = minimalRepoShape(repo, ctx.urls);
   return ok(
     200,
     {
       total_count: matches.length,
-      workflow_runs: page.map((r) => runShape(repo, r, ctx.state.workflows.find((w) => w.id === r.workflowId), ctx.urls)),
+      workflow_runs: page.map((r) => runShape(repo, r, ctx.state.workflows.find((w) => w.id === r.workflowId), ctx.urls, repository)),
     },
     headers,
   );

@@ -122,15 +122,32 @@ export function registerRepoRoutes(table: RouteTable): void {
     const sha = repo.refs.get(`heads/${name}`);
     if (!sha) throw new GitHubApiError(404, 'Branch not found');
     const commit = repo.commits.get(sha);
+    const api = `${ctx.urls.api}/repos/${repo.fullName}`;
+    // The emulator records no authors; GitHub answers null for a commit it cannot tie to a user.
+    const gitUser = { name: 'AI-Implement Emulator', email: 'emulator@users.noreply.github.com', date: commit?.createdAt ?? new Date(0).toISOString() };
     return ok(200, {
       name,
       commit: {
         sha,
-        url: `${ctx.urls.api}/repos/${repo.fullName}/commits/${sha}`,
-        commit: { message: commit?.message ?? '', tree: { sha } },
-        parents: (commit?.parents ?? []).map((p) => ({ sha: p })),
+        node_id: Buffer.from(`Commit:${sha}`).toString('base64url'),
+        url: `${api}/commits/${sha}`,
+        html_url: `${ctx.urls.web}/${repo.fullName}/commit/${sha}`,
+        comments_url: `${api}/commits/${sha}/comments`,
+        commit: {
+          url: `${api}/git/commits/${sha}`,
+          author: gitUser,
+          committer: gitUser,
+          message: commit?.message ?? '',
+          comment_count: 0,
+          tree: { sha, url: `${api}/git/trees/${sha}` },
+        },
+        author: null,
+        committer: null,
+        parents: (commit?.parents ?? []).map((p) => ({ sha: p, url: `${api}/commits/${p}`, html_url: `${ctx.urls.web}/${repo.fullName}/commit/${p}` })),
       },
       protected: false,
+      protection: { enabled: false, required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] } },
+      protection_url: `${api}/branches/${encodeURIComponent(name)}/protection`,
       _links: {
         self: `${ctx.urls.api}/repos/${repo.fullName}/branches/${name}`,
         html: `${ctx.urls.web}/${repo.fullName}/tree/${name}`,

@@ -154,7 +154,6 @@ export class JiraFormatter {
       id: f.id,
       key: f.id,
       name: f.name,
-      untranslatedName: f.name,
       custom: true,
       orderable: true,
       navigable: true,

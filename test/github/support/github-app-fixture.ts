@@ -13,6 +13,7 @@ import { createTrackers, type Trackers } from '../../../src/trackers/create-trac
 import { createTestLogger } from '../../support/test-logger.js';
 import { ManualTimers, RecordingBackend, repoTarget } from './github-scenario.js';
 import type { RepoTarget } from './webhook-payloads.js';
+import { auditGitHub, auditLinear, expectTrueToVendor } from '../../support/vendor-fidelity/vendor-audits.js';
 
 /**
  * The GitHub integration at unit level: the real Probot app and handlers
@@ -43,6 +44,7 @@ export async function startGitHubAppFixture(options: { debounceMs?: number } = {
   const now = () => Date.now() + offset;
   const github = new GitHubEmulator();
   const linear = new LinearEmulator();
+  const audits = { github: auditGitHub(github.server), linear: auditLinear(linear.server) };
   await Promise.all([github.start(), linear.start()]);
   github.state.addRepo({ owner: 'acme', name: 'web' });
   linear.store.addTeam({ key: 'ENG' });
@@ -104,6 +106,8 @@ export async function startGitHubAppFixture(options: { debounceMs?: number } = {
       integration.stop();
       await store.close();
       await Promise.all([github.stop(), linear.stop()]);
+      expectTrueToVendor(audits.github, 'GitHub');
+      expectTrueToVendor(audits.linear, 'Linear');
     },
   };
 }

@@ -81,8 +81,10 @@ describe('FlyEmulator with the real fly-admin client', () => {
     // auto_destroy: a stopped machine is gone.
     await client.Machine.waitMachine({ app_name: 'ai-sessions', machine_id: created.id, state: 'destroyed' as never, timeout: '5s' });
     expect((await client.Machine.listMachines('ai-sessions')).map((m) => m.id)).not.toContain(created.id);
-    const withDeleted = await client.Machine.listMachines({ app_name: 'ai-sessions', include_deleted: '' });
+    const withDeleted = await client.Machine.listMachines({ app_name: 'ai-sessions', include_deleted: 'true' } as never);
     expect(withDeleted.find((m) => m.id === created.id)?.state).toBe('destroyed');
+    // The reference types include_deleted as a boolean: fly-admin's `include_deleted=` is refused.
+    expect(await rejection(client.Machine.listMachines({ app_name: 'ai-sessions', include_deleted: '' }))).toMatch(/^400: .*include_deleted must be a boolean/);
   });
 
   it('force-deletes a running machine and keeps a non-auto-destroy machine after stop', async () => {
@@ -93,9 +95,11 @@ describe('FlyEmulator with the real fly-admin client', () => {
     expect((await client.Machine.getMachine({ app_name: 'ai-sessions', machine_id: created.id })).state).toBe('stopped');
     const started = await client.Machine.startMachine({ app_name: 'ai-sessions', machine_id: created.id });
     expect(started).toMatchObject({ previous_state: 'stopped' });
-    await client.Machine.deleteMachine({ app_name: 'ai-sessions', machine_id: created.id, force: true });
+    // fly-admin's force sends `kill=true`, which the reference does not name: the machine stays.
+    expect(await rejection(client.Machine.deleteMachine({ app_name: 'ai-sessions', machine_id: created.id, force: true }))).toMatch(/^412: /);
+    await client.restOrThrow(`apps/ai-sessions/machines/${created.id}?force=true`, 'DELETE');
     expect(fly.state.machines.get(created.id)?.state).toBe('destroyed');
-    expect(fly.server.requestsTo('DELETE', created.id).at(-1)?.query).toEqual({ kill: 'true' });
+    expect(fly.server.requestsTo('DELETE', created.id).at(-1)?.query).toEqual({ force: 'true' });
   });
 
   it('holds a wait open until the machine reaches the state, and times out with 408 otherwise', async () => {
@@ -113,11 +117,11 @@ describe('FlyEmulator with the real fly-admin client', () => {
     expect(fly.state.machines.get(created.id)?.exitCode).toBe(0);
   });
 
-  it('filters machines by metadata and reports a backdated created_at', async () => {
+  it('lists machines with their metadata and reports a backdated created_at', async () => {
     const created = await client.Machine.createMachine(machineRequest('ai-run-4', 'run_4'));
     const old = new Date(Date.now() - 6 * 3_600_000);
     fly.state.setCreatedAt('ai-sessions', created.id, old);
-    const mine = await client.Machine.listMachines({ app_name: 'ai-sessions', 'metadata.run_id': 'run_4' } as never);
+    const mine = (await client.Machine.listMachines('ai-sessions')).filter((m) => m.config.metadata?.run_id === 'run_4');
     expect(mine.map((m) => m.id)).toEqual([created.id]);
     expect(Date.parse(mine[0]?.created_at ?? '')).toBe(Math.floor(old.getTime() / 1000) * 1000);
   });
@@ -170,7 +174,7 @@ describe('FlyEmulator with the real fly-admin client', () => {
     const dropped = client.Machine.createMachine(machineRequest('ai-run-6', 'run_6'));
     await expect(dropped).rejects.toThrow();
     // The create landed even though the client saw a failure: a reconciler finds it by metadata.
-    const found = await client.Machine.listMachines({ app_name: 'ai-sessions', 'metadata.run_id': 'run_6' } as never);
+    const found = (await client.Machine.listMachines('ai-sessions')).filter((m) => m.config.metadata?.run_id === 'run_6');
     expect(found.map((m) => m.name)).toEqual(['ai-run-6']);
   });
 });

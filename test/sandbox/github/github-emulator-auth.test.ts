@@ -4,6 +4,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubEmulator } from '../../../src/sandbox/github/index.js';
 import { createTestProbot, silentLog } from './create-test-probot.js';
+import { auditGitHub, expectTrueToVendor } from '../../support/vendor-fidelity/vendor-audits.js';
 
 function otherPrivateKey(): string {
   return generateKeyPairSync('rsa', {
@@ -29,6 +30,7 @@ async function statusOf(promise: Promise<unknown>): Promise<number | undefined> 
 
 describe('GitHubEmulator authentication', () => {
   const github = new GitHubEmulator({ appId: 7 });
+  const githubAudit = auditGitHub(github.server, (exchange) => exchange.path.endsWith('/no/such/route'));
   let installationId = 0;
 
   beforeAll(async () => {
@@ -40,6 +42,7 @@ describe('GitHubEmulator authentication', () => {
 
   afterAll(async () => {
     await github.stop();
+    expectTrueToVendor(githubAudit, 'GitHub');
   });
 
   it('answers 401 to an App JWT signed with a different key', async () => {

@@ -2,6 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubEmulator } from '../../../src/sandbox/github/index.js';
 import { silentLog } from './create-test-probot.js';
+import { auditGitHub, expectTrueToVendor } from '../../support/vendor-fidelity/vendor-audits.js';
 
 async function failure(promise: Promise<unknown>): Promise<{ status?: number; response?: { headers: Record<string, string>; data: unknown } }> {
   try {
@@ -14,6 +15,7 @@ async function failure(promise: Promise<unknown>): Promise<{ status?: number; re
 
 describe('GitHubEmulator faults and GitHub-like refusals through @octokit/rest', () => {
   const github = new GitHubEmulator();
+  const githubAudit = auditGitHub(github.server);
   let octokit: Octokit;
 
   beforeAll(async () => {
@@ -30,6 +32,7 @@ describe('GitHubEmulator faults and GitHub-like refusals through @octokit/rest',
 
   afterAll(async () => {
     await github.stop();
+    expectTrueToVendor(githubAudit, 'GitHub');
   });
 
   it('surfaces an injected 502 as a RequestError and leaves state untouched', async () => {

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubEmulator } from '../../../src/sandbox/github/index.js';
 import { createTestProbot } from './create-test-probot.js';
+import { auditGitHub, expectTrueToVendor } from '../../support/vendor-fidelity/vendor-audits.js';
 
 describe('GitHubEmulator with the real Probot (GHE_HOST-style base URL)', () => {
   const github = new GitHubEmulator({ appId: 4242 });
+  const githubAudit = auditGitHub(github.server);
   let installationId = 0;
   let baseUrl = '';
 
@@ -24,6 +26,7 @@ describe('GitHubEmulator with the real Probot (GHE_HOST-style base URL)', () => 
 
   afterAll(async () => {
     await github.stop();
+    expectTrueToVendor(githubAudit, 'GitHub');
   });
 
   it('builds the same base URL as Probot does from GHE_HOST and GHE_PROTOCOL', () => {

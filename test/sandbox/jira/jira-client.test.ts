@@ -1,6 +1,7 @@
 import { HttpException, Version3Client, type Version3 } from 'jira.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JiraEmulator } from '../../../src/sandbox/jira/index.js';
+import { auditJira, expectTrueToVendor } from '../../support/vendor-fidelity/vendor-audits.js';
 
 // The real jira.js Version3Client (axios) against the emulator.
 // Loopback must never go through a proxy.
@@ -27,6 +28,7 @@ const RICH_COMMENT: Version3.Version3Models.Document = {
 
 describe('JiraEmulator with jira.js Version3Client', () => {
   const emulator = new JiraEmulator();
+  const audit = auditJira(emulator.server);
   let client: Version3Client;
   let base: string;
 
@@ -50,7 +52,10 @@ describe('JiraEmulator with jira.js Version3Client', () => {
   });
 
   afterEach(() => emulator.server.clearFaults());
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(audit, 'Jira');
+  });
 
   it('pages an enhanced JQL search with a custom-field clause by nextPageToken', async () => {
     const jql = 'project = OPS AND "AI-Implement Status" = Ready ORDER BY key ASC';

@@ -1,6 +1,7 @@
 import { HttpException, Version3Client } from 'jira.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JiraEmulator } from '../../../src/sandbox/jira/index.js';
+import { auditJira, expectTrueToVendor } from '../../support/vendor-fidelity/vendor-audits.js';
 
 // Comment entity properties through the real jira.js client: set on create,
 // read with `expand=properties` (listing and bulk), and the
@@ -10,6 +11,7 @@ process.env.no_proxy = process.env.NO_PROXY;
 
 describe('Jira emulator comment properties', () => {
   const emulator = new JiraEmulator();
+  const audit = auditJira(emulator.server);
   let client: Version3Client;
 
   beforeAll(async () => {
@@ -18,7 +20,10 @@ describe('Jira emulator comment properties', () => {
     emulator.store.addProject('OPS', 'Operations');
     emulator.store.addIssue({ project: 'OPS', summary: 'Properties' });
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(audit, 'Jira');
+  });
 
   it('keeps properties given on create and shows them only when expanded', async () => {
     const created = await client.issueComments.addComment({

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkItem } from '../../../src/domain/work-item.js';
 import { adfText, JiraEmulator, textToAdf } from '../../../src/sandbox/jira/index.js';
 import { createJiraTracker, JIRA_COMMENT_PROPERTY, legacyJiraCommentMarker, markdownToAdf } from '../../../src/trackers/jira/index.js';
+import { auditJira, expectTrueToVendor } from '../../support/vendor-fidelity/vendor-audits.js';
 
 // jira.js talks through axios, which honours proxy variables: keep loopback direct.
 process.env.NO_PROXY = [process.env.NO_PROXY, '127.0.0.1', 'localhost'].filter(Boolean).join(',');
@@ -14,13 +15,17 @@ const UPDATES = 50;
 /** A Jira emulator with one project, its adapter, and a fresh ticket per test (hooks registered in the calling describe). */
 function jiraFixture(options: ConstructorParameters<typeof JiraEmulator>[0] = {}) {
   const emulator = new JiraEmulator(options);
+  const audit = auditJira(emulator.server);
   let host = '';
   const tracker = () => createJiraTracker({ host, email: emulator.email, apiToken: emulator.apiToken });
   beforeAll(async () => {
     host = await emulator.start();
     emulator.store.addProject('OPS', 'Operations');
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(audit, 'Jira');
+  });
   const freshItem = async (): Promise<WorkItem> => {
     const key = emulator.store.addIssue({ project: 'OPS', summary: 'Comments', custom: { [STATUS]: 'Ready', [REPO]: 'acme/ops' } }).key;
     const item = await tracker().getItem(key);
@@ -123,13 +128,17 @@ describe('Jira ensureComment with older comments and concurrent writers', () => 
 
 describe('Jira ensureComment when a create drops the properties it was given', () => {
   const emulator = new JiraEmulator({ commentCreateIgnoresProperties: true });
+  const audit = auditJira(emulator.server);
   let host: string;
 
   beforeAll(async () => {
     host = await emulator.start();
     emulator.store.addProject('OPS', 'Operations');
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(audit, 'Jira');
+  });
 
   it('sets the property itself, so the comment is found next time', async () => {
     const key = emulator.store.addIssue({ project: 'OPS', summary: 'Lossy', custom: { [STATUS]: 'Ready', [REPO]: 'acme/ops' } }).key;

@@ -4,6 +4,7 @@ import { AI_STATUS_OPTIONS, adfText, JiraEmulator, type AdfNode } from '../../..
 import type { TrackerScope } from '../../../src/trackers/issue-tracker.js';
 import { createJiraTracker, DEFAULT_JIRA_STATUS_VALUES, JIRA_COMMENT_PROPERTY } from '../../../src/trackers/jira/index.js';
 import { runTrackerContract, type TrackerContractFixture } from '../tracker-contract.js';
+import { auditJira, expectTrueToVendor } from '../../support/vendor-fidelity/vendor-audits.js';
 
 // jira.js talks through axios, which honours proxy variables: keep loopback direct.
 process.env.NO_PROXY = [process.env.NO_PROXY, '127.0.0.1', 'localhost'].filter(Boolean).join(',');
@@ -21,6 +22,7 @@ runTrackerContract(
   'jira',
   async (): Promise<TrackerContractFixture> => {
     const emulator = new JiraEmulator();
+    const audit = auditJira(emulator.server);
     const host = await emulator.start();
     seedWorkflowExtras(emulator);
     const s = emulator.store;
@@ -63,7 +65,10 @@ runTrackerContract(
       stateName: (key) => emulator.statusOf(key),
       expectedStates: { 'in-progress': 'In Progress', 'ready-for-review': 'In Review', done: 'Done' },
       commentTexts: (key) => emulator.commentBodies(key).map((body) => adfText(body)),
-      stop: () => emulator.stop(),
+      stop: async () => {
+        await emulator.stop();
+        expectTrueToVendor(audit, 'Jira');
+      },
     };
   },
   { blockers: false },
@@ -71,6 +76,7 @@ runTrackerContract(
 
 describe('Jira tracker specifics', () => {
   const emulator = new JiraEmulator();
+  const audit = auditJira(emulator.server);
   let host: string;
   const tracker = (): ReturnType<typeof createJiraTracker> => createJiraTracker({ host, email: emulator.email, apiToken: emulator.apiToken });
 
@@ -80,7 +86,10 @@ describe('Jira tracker specifics', () => {
     emulator.store.addProject('OPS', 'Operations');
     emulator.store.addCustomField({ name: 'Robot Status', type: 'select', options: AI_STATUS_OPTIONS, numericId: 10600 });
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(audit, 'Jira');
+  });
 
   const seed = (extra: { description?: string | AdfNode } = {}): string =>
     emulator.store.addIssue({ project: 'OPS', summary: 'Seeded', custom: { [STATUS]: 'Ready', [REPO]: 'acme/ops' }, ...extra }).key;

@@ -3,6 +3,7 @@ import type { WorkItem } from '../../../src/domain/work-item.js';
 import { LinearEmulator } from '../../../src/sandbox/linear/index.js';
 import { COMMENT_ID_NAMESPACE, linearCommentId, linearCommentIds, nameBasedUuid } from '../../../src/trackers/linear/linear-comment-id.js';
 import { createLinearTracker } from '../../../src/trackers/linear/index.js';
+import { auditLinear, expectTrueToVendor } from '../../support/vendor-fidelity/vendor-audits.js';
 
 const API_KEY = 'lin_api_comment_ids';
 const UUID_V4_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -30,13 +31,17 @@ describe('Linear comment ids', () => {
 
 describe('Linear ensureComment with HTML comments dropped (the default emulator)', () => {
   const emulator = new LinearEmulator({ apiKey: API_KEY });
+  const audit = auditLinear(emulator.server);
   const tracker = () => createLinearTracker({ apiKey: API_KEY, apiUrl: emulator.apiUrl });
 
   beforeAll(async () => {
     await emulator.start();
     emulator.store.addTeam({ key: 'ENG' });
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(audit, 'Linear');
+  });
 
   async function freshItem(): Promise<WorkItem> {
     const issue = emulator.store.addIssue({ team: 'ENG', title: 'Comments', labels: ['AI-Implement'] });
@@ -121,12 +126,16 @@ describe('Linear ensureComment with HTML comments dropped (the default emulator)
 describe('Linear ensureComment and comments posted by older versions (hidden markers kept)', () => {
   // Such comments can only be found where the markers survived, so this workspace keeps them.
   const emulator = new LinearEmulator({ apiKey: API_KEY, keepHtmlComments: true });
+  const audit = auditLinear(emulator.server);
 
   beforeAll(async () => {
     await emulator.start();
     emulator.store.addTeam({ key: 'OLD' });
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(audit, 'Linear');
+  });
 
   it('finds an older comment by its marker, edits it in place and keeps the marker', async () => {
     const issue = emulator.store.addIssue({ team: 'OLD', title: 'Old run', labels: ['AI-Implement'] });

@@ -5,6 +5,7 @@ import type { TrackerScope } from '../../../src/trackers/issue-tracker.js';
 import { createLinearTracker } from '../../../src/trackers/linear/index.js';
 import { DEFAULT_LINEAR_LABELS, markerLabel } from '../../../src/trackers/linear/linear-work-item.js';
 import { runTrackerContract, type TrackerContractFixture } from '../tracker-contract.js';
+import { auditLinear, expectTrueToVendor } from '../../support/vendor-fidelity/vendor-audits.js';
 
 const API_KEY = 'lin_api_tracker_test';
 
@@ -12,6 +13,7 @@ runTrackerContract(
   'linear',
   async (): Promise<TrackerContractFixture> => {
     const emulator = new LinearEmulator({ apiKey: API_KEY });
+    const audit = auditLinear(emulator.server);
     await emulator.start();
     const s = emulator.store;
     s.addTeam({ key: 'ENG' });
@@ -68,7 +70,10 @@ runTrackerContract(
       expectedStates: { 'in-progress': 'In Progress', 'ready-for-review': 'In Review', done: 'Done' },
       commentTexts: (identifier) => emulator.commentsOn(identifier).map((c) => c.body),
       blocked: { identifier: 'ENG-8', blocker: 'ENG-9', unblocked: 'ENG-10' },
-      stop: () => emulator.stop(),
+      stop: async () => {
+        await emulator.stop();
+        expectTrueToVendor(audit, 'Linear');
+      },
     };
   },
   { blockers: true },
@@ -76,6 +81,7 @@ runTrackerContract(
 
 describe('Linear tracker specifics', () => {
   const emulator = new LinearEmulator({ apiKey: API_KEY });
+  const audit = auditLinear(emulator.server);
   let apiUrl: string;
   let agentId: string;
 
@@ -101,7 +107,10 @@ describe('Linear tracker specifics', () => {
     s.addIssue({ team: 'OPS', title: 'Custom workflow', labels: ['AI-Implement'] }); // OPS-1
     s.addLabel({ name: 'needs-human' }); // a workspace label the adapter must reuse
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(audit, 'Linear');
+  });
 
   it('returns tickets of unmapped teams with no mapping keys', async () => {
     const tracker = createLinearTracker({ apiKey: API_KEY, apiUrl });
@@ -194,6 +203,7 @@ describe('Linear tracker request budget and rate limit', () => {
   const start = Date.parse('2024-06-01T12:00:00.000Z');
   let clock = start;
   const emulator = new LinearEmulator({ apiKey: API_KEY, now: () => new Date(clock) });
+  const audit = auditLinear(emulator.server);
 
   beforeAll(async () => {
     await emulator.start();
@@ -205,7 +215,10 @@ describe('Linear tracker request budget and rate limit', () => {
     }
     s.addIssue({ team: 'ENG', title: 'Not eligible' });
   });
-  afterAll(() => emulator.stop());
+  afterAll(async () => {
+    await emulator.stop();
+    expectTrueToVendor(audit, 'Linear');
+  });
 
   it('sends one paged query for every scope together: ceil(250 / 100) requests', async () => {
     const tracker = createLinearTracker({ apiKey: API_KEY, apiUrl: emulator.apiUrl });
