@@ -56,7 +56,7 @@ describe('the secrets broker hands values over at creation only where the backen
 
   it('keeps the values out of the orchestrator’s log', () => {
     const log = h.logLines.join('\n');
-    expect(h.logLines.length).toBeGreaterThan(20);
+    expect(h.logLines.some((l) => l.includes('dispatch'))).toBe(true);
     for (const value of [FLY_KEY, GLOBAL_VALUE]) expect(log).not.toContain(value);
   });
 });
