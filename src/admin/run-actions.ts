@@ -183,16 +183,18 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
         case 'started':
           break;
       }
-      const warnings = await comment('retry', run, outcome.run.id);
+      // The claim answered the run as claimed; the dispatch has moved it on since.
+      const started = (await store.runs.getRun(outcome.run.id)) ?? outcome.run;
+      const warnings = await comment('retry', run, started.id);
       await recordAdminChange(store.audit, clock, {
         actor,
         action: 'run.retry',
         target: `run:${run.id}`,
         before: { status: run.status, attempt: run.attempt },
-        after: { runId: outcome.run.id, status: outcome.run.status, triggerSource: outcome.run.triggerSource },
+        after: { runId: started.id, status: started.status, triggerSource: started.triggerSource },
       });
-      deps.log.info({ runId: run.id, newRunId: outcome.run.id, issue: run.identifier }, 'run retried by an operator');
-      return { run: outcome.run, retriedFrom: run.id, ...(warnings.length > 0 ? { warnings } : {}) };
+      deps.log.info({ runId: run.id, newRunId: started.id, issue: run.identifier }, 'run retried by an operator');
+      return { run: started, retriedFrom: run.id, ...(warnings.length > 0 ? { warnings } : {}) };
     },
 
     async delete(runId, actor) {
