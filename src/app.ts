@@ -88,6 +88,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       runner: built.runner,
       gapFill: built.githubApp.trigger,
       operations: built.operations,
+      runActions: built.runActions,
       latestCycle: () => built.runLoop.latest,
       adminAuth,
       jiraAdmin,

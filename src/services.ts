@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, SecretRegistry } from './config/index.js';
+import { createRunActions, type RunActions } from './admin/run-actions.js';
 import { LiveSettings } from './admin/runtime-settings.js';
 import { GitHubAppClient } from './github/api/github-app-client.js';
 import { createGitHubIntegration, type GitHubIntegration } from './github/create-github-integration.js';
@@ -53,6 +54,8 @@ export interface Services {
   operations: Operations;
   inbox: InboxWorker;
   runLoop: RunLoop;
+  /** Stop, retry and delete of one run: the `/api/runs/:id/…` routes and the run page's buttons. */
+  runActions: RunActions;
   githubApp: GitHubIntegration;
   /** What the runner callback routes (`/runner/*`) call. */
   runner: RunnerRoutesDeps;
@@ -95,6 +98,7 @@ export function createServices(input: ServicesInput): Services {
   });
   const pending = createPendingTicketWrites({ store, trackers, clock, log });
   const publisher = createRunStatusPublisher({ store, trackers, clock, log, redact });
+  const announceEnd = createRunEndAnnouncer({ store, pending, publisher, redact });
   const settle: SettleDeps = {
     store,
     trackers,
@@ -102,7 +106,7 @@ export function createServices(input: ServicesInput): Services {
     log: log.child({ component: 'settle' }),
     retryLimit: DEFAULT_RETRY_LIMIT,
     dedupWindowMs,
-    announceEnd: createRunEndAnnouncer({ store, pending, publisher, redact }),
+    announceEnd,
   };
   const github =
     config.github.appId && config.github.privateKey
@@ -168,6 +172,7 @@ export function createServices(input: ServicesInput): Services {
     callbackBaseUrl: config.runnerCallbackBaseUrl,
     secrets: operations.secrets,
   });
+  const runActions = createRunActions({ store, trackers, backends, clock, log: log.child({ component: 'run-actions' }), startRun: runLoop.startRun, announceEnd, pending });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
   const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun, redact });
   const load = input.load;
@@ -221,6 +226,7 @@ export function createServices(input: ServicesInput): Services {
     operations,
     inbox,
     runLoop,
+    runActions,
     githubApp,
     runner,
     prepareSecrets: async () => {

@@ -134,13 +134,13 @@ export function planDispatch(snapshot: PlanSnapshot, state: PlanState, policy: P
       block(item, 'blocked-by-dependency', `Blocked by ${item.blockedBy.map((b) => b.identifier).join(', ')}`, mapping);
       continue;
     }
-    if (dedup && Date.parse(dedup.expiresAt) > state.now) {
+    const phase = phaseFor(item, mapping);
+    if (dedup && Date.parse(dedup.expiresAt) > state.now && holdsPhase(dedup, phase)) {
       const wait = Math.ceil((Date.parse(dedup.expiresAt) - state.now) / 60_000);
       const why = dedup.failures ? `retry ${dedup.failures} of ${policy.retryLimit} after back-off` : 'dispatched recently';
       block(item, 'dedup', `${why}; eligible again in ${wait} min`, mapping);
       continue;
     }
-    const phase = phaseFor(item, mapping);
     if (phase === 'planning-pending') {
       block(item, 'planning-pending', 'Plan posted; waiting for approval', mapping);
       continue;
@@ -169,6 +169,15 @@ export function planDispatch(snapshot: PlanSnapshot, state: PlanState, policy: P
     });
   }
   return { starts, blockers };
+}
+
+/**
+ * A dedup row holds a ticket for the phase its run was dispatched for. A
+ * plan's row does not hold a plan that was posted (it waits for approval, and
+ * says so) nor the implementation once the plan is approved.
+ */
+function holdsPhase(entry: DedupEntry, phase: RunPhase | 'planning-pending'): boolean {
+  return entry.phase === undefined || entry.phase === phase;
 }
 
 function phaseRank(phase: RunPhase): number {

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { AdminAuth } from '../admin/auth/admin-auth.js';
+import type { RunActions } from '../admin/run-actions.js';
 import type { Config, Redaction } from '../config/index.js';
 import type { NewDelivery } from '../domain/inbox-delivery.js';
 import type { GapFillTrigger } from '../github/create-github-integration.js';
@@ -11,6 +12,7 @@ import type { JiraAdmin } from '../trackers/jira/index.js';
 import { mountAdminPanels } from './admin/mount-admin-panels.js';
 import { createAdminApi } from './api/create-admin-api.js';
 import { createOperationsApiModules } from './api/operations-routes.js';
+import { createRunActionsRoutes } from './api/run-actions-routes.js';
 import type { DirectRoute } from './direct-routes.js';
 import { createGitHubWebhookRoute } from './github-webhook-route.js';
 import { createRunnerRoutes, type RunnerRoutesDeps } from './runner-routes.js';
@@ -30,6 +32,8 @@ export interface RouteRootInput {
   /** `/trigger/gap-fill`; unset without GitHub App credentials. */
   gapFill: GapFillTrigger | undefined;
   operations: Operations;
+  /** Stop, retry and delete of one run, for `/api/runs/:id/…` and the run page. */
+  runActions: RunActions;
   /** The last full intake cycle (blockers, candidates). */
   latestCycle: () => IntakeCycleResult | undefined;
   /** The access-code auth of `/api` and `/admin`; unset when ADMIN_ACCESS_CODE is unset. */
@@ -60,7 +64,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
     fly: config.fly,
     jira: input.jiraAdmin,
     latestCycle: input.latestCycle,
-    modules: createOperationsApiModules(input.operations, { store, clock }),
+    modules: [...createOperationsApiModules(input.operations, { store, clock }), createRunActionsRoutes({ actions: input.runActions })],
     redaction: input.redaction,
     runnerImageAllowlist: config.runnerImageAllowlist,
   });
@@ -80,6 +84,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
         commands: adminApi.commands,
         jira: input.jiraAdmin,
         operations: input.operations,
+        runActions: input.runActions,
         latestCycle: input.latestCycle,
         redaction: input.redaction,
       }),

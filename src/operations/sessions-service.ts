@@ -100,14 +100,17 @@ export function createSessionsService(deps: SessionsServiceDeps): SessionsServic
       if (run) {
         result.issue = run.identifier;
         result.runSettled = await cancelRun(deps, run, machineId);
-        // The ticket goes back to the queue: no in-progress mark, no dedup hold.
-        const item = await ticketOf(run);
-        const tracker = trackers[run.tracker];
-        if (item && tracker) {
-          await tracker.removeMarker(item, markerFor(run));
-          result.markerRemoved = true;
+        // A shadow leg is inert: the ticket's marker and dedup row belong to its primary, which runs on.
+        if (!run.shadowOf) {
+          // The ticket goes back to the queue: no in-progress mark, no dedup hold.
+          const item = await ticketOf(run);
+          const tracker = trackers[run.tracker];
+          if (item && tracker) {
+            await tracker.removeMarker(item, markerFor(run));
+            result.markerRemoved = true;
+          }
+          result.dedupCleared = await store.dedup.delete(run.issueId);
         }
-        result.dedupCleared = await store.dedup.delete(run.issueId);
       } else if (machine.metadata[FLY_METADATA.issue]) {
         result.issue = machine.metadata[FLY_METADATA.issue];
       }

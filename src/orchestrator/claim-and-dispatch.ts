@@ -194,6 +194,7 @@ async function recordDispatchInLedger(deps: ClaimAndDispatchDeps, run: Run, now:
     dispatchedAt: new Date(now).toISOString(),
     expiresAt: new Date(now + deps.dedupWindowMs).toISOString(),
     dispatchNumber: run.dispatchNumber,
+    phase: run.phase,
   });
 }
 

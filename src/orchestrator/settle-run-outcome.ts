@@ -77,6 +77,7 @@ export async function settleRunOutcome(deps: SettleDeps, run: Run): Promise<void
     expiresAt: new Date(now + (exhausted ? deps.dedupWindowMs : backoff)).toISOString(),
     failures,
     dispatchNumber: run.dispatchNumber,
+    phase: run.phase,
   });
   await deps.store.audit.append({
     at: new Date(now).toISOString(),

@@ -39,6 +39,7 @@ export function redactRunRecords(store: Store, redaction: Redaction): Store {
     countRuns: (query) => runs.countRuns(query),
     stats: () => runs.stats(),
     listSteps: (runId) => runs.listSteps(runId),
+    deleteRun: (id) => runs.deleteRun(id),
   };
   return {
     get isOpen() {

@@ -117,6 +117,12 @@ export interface RunRepo {
   /** Upsert by (runId, step.id); ConflictError once the run is terminal. */
   upsertStep(step: Omit<RunStep, 'updatedAt'>): Promise<RunStep>;
   listSteps(runId: string): Promise<RunStep[]>;
+  /**
+   * Removes a finished run and its steps: afterwards no read returns it (get,
+   * list, count, stats, steps). ConflictError while the run is live; false
+   * for an unknown or already deleted run. Its id is not handed out again.
+   */
+  deleteRun(id: string): Promise<boolean>;
 }
 
 export interface DedupLedger {

@@ -49,6 +49,9 @@ const THEIRS: Endpoint[] = [
   { method: 'GET', path: '/api/pipelines-steps' },
   { method: 'GET', path: '/api/admin/config-status' },
   { method: 'GET', path: '/api/admin/template-status' },
+  { method: 'POST', path: '/api/runs/some-run/stop' },
+  { method: 'POST', path: '/api/runs/some-run/retry' },
+  { method: 'DELETE', path: '/api/runs/some-run' },
 ];
 
 const ALL = [...OURS, ...THEIRS, { method: 'POST', path: '/api/auth', body: { code: 'x' } } as Endpoint];

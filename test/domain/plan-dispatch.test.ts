@@ -131,6 +131,30 @@ describe('planDispatch', () => {
     expect(plan.blockers.map((b) => [b.identifier, b.reason])).toEqual([[needsPlan.identifier, 'concurrency']]);
   });
 
+  it('holds a ticket by its dedup row only for the phase that row was written for', () => {
+    const pln = mapping('PLN', { planningEnabled: true });
+    const approved = item('PLN', { markers: ['planning', 'plan-complete'] });
+    const waiting = item('PLN', { markers: ['planning'] });
+    const implementing = item('PLN', { markers: ['plan-complete'] });
+    const legacy = item('PLN', { markers: ['plan-complete'] });
+    const row = (i: WorkItem, phase?: 'plan' | 'implement'): [string, DedupEntry] => [
+      i.id,
+      { issueId: i.id, identifier: i.identifier, runId: `r-${i.id}`, dispatchedAt: new Date(NOW - 3_600_000).toISOString(), expiresAt: new Date(NOW + 23 * 3_600_000).toISOString(), dispatchNumber: 1, ...(phase ? { phase } : {}) },
+    ];
+    const dedup = new Map<string, DedupEntry>([row(approved, 'plan'), row(waiting, 'plan'), row(implementing, 'implement'), row(legacy)]);
+    const plan = planDispatch(
+      { candidates: candidates([approved, ['PLN']], [waiting, ['PLN']], [implementing, ['PLN']], [legacy, ['PLN']]), mappings: [pln] },
+      { activeRuns: [], dedup, now: NOW },
+      policy,
+    );
+    expect(plan.starts.map((s) => [s.item.identifier, s.phase, s.dispatchNumber])).toEqual([[approved.identifier, 'implement', 2]]);
+    expect(Object.fromEntries(plan.blockers.map((b) => [b.identifier, b.reason]))).toEqual({
+      [waiting.identifier]: 'planning-pending',
+      [implementing.identifier]: 'dedup',
+      [legacy.identifier]: 'dedup',
+    });
+  });
+
   it('skips tickets with a live run or a PR waiting for review, and counts only primary runs against the cap', () => {
     const eng = mapping('ENG', { maxInProgressAiIssues: 1 });
     const withPr = item('ENG', { markers: ['pr-ready'] });

@@ -208,6 +208,47 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await expect(store.runs.listRuns({ cursor: 'garbage!' })).rejects.toBeInstanceOf(ValidationError);
       });
 
+      it('deletes a finished run and its steps from every read, refuses a live one, and keeps it deleted across a reopen', async () => {
+        clock.now = T0 - HOUR;
+        const kept = await store.runs.claimTicket(intent({ issueId: 'kept', mappingKey: 'ENG' }));
+        clock.advance(1);
+        const gone = await store.runs.claimTicket(intent({ issueId: 'gone', mappingKey: 'ENG' }));
+        clock.advance(1);
+        const live = await store.runs.claimTicket(intent({ issueId: 'live', mappingKey: 'ENG' }));
+        if (!kept.claimed || !gone.claimed || !live.claimed) throw new Error('not claimed');
+        await store.runs.upsertStep({ runId: gone.run.id, id: 'agent', type: 'agent', status: 'failed' });
+        await store.runs.updateRun(kept.run.id, { status: 'failed' });
+        await store.runs.updateRun(gone.run.id, { status: 'failed' });
+        clock.now = T0;
+        const before = await store.runs.stats();
+
+        await expect(store.runs.deleteRun(live.run.id)).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.runs.getRun(live.run.id)).toMatchObject({ status: 'dispatching' });
+        expect(await store.runs.deleteRun(gone.run.id)).toBe(true);
+        expect(await store.runs.deleteRun(gone.run.id)).toBe(false);
+        expect(await store.runs.deleteRun('never-was')).toBe(false);
+
+        const check = async () => {
+          expect(await store.runs.getRun(gone.run.id)).toBeUndefined();
+          expect(await store.runs.listSteps(gone.run.id)).toEqual([]);
+          expect((await store.runs.listRuns({ limit: 100 })).items.map((r) => r.issueId)).toEqual(['live', 'kept']);
+          expect((await store.runs.listRuns({ issueId: 'gone' })).items).toEqual([]);
+          expect(await store.runs.countRuns()).toBe(2);
+          expect(await store.runs.countRuns({ status: 'failed', mappingKey: 'ENG' })).toBe(1);
+          expect(await store.runs.countRuns({ issueId: 'gone' })).toBe(0);
+          const stats = await store.runs.stats();
+          expect(stats.createdLast24h).toBe(before.createdLast24h - 1);
+          expect(stats.failedLast24h).toBe(before.failedLast24h - 1);
+          expect(await store.runs.getRun(kept.run.id)).toMatchObject({ status: 'failed' });
+        };
+        await check();
+        await store.close();
+        await store.open();
+        await check();
+        // Its id is not handed out again.
+        await expect(store.runs.claimTicket(intent({ id: gone.run.id, issueId: 'again' }))).rejects.toBeInstanceOf(ConflictError);
+      });
+
       it('lists active runs with filters, oldest first', async () => {
         await store.runs.claimTicket(intent({ issueId: 'a', mappingKey: 'ENG' }));
         clock.advance(1);

@@ -1,4 +1,5 @@
 import type { AdminCommands } from '../../admin/admin-commands.js';
+import type { RunActions } from '../../admin/run-actions.js';
 import type { AdminAuth } from '../../admin/auth/admin-auth.js';
 import type { Config, Redaction } from '../../config/index.js';
 import type { Logger } from '../../logging/create-logger.js';
@@ -20,6 +21,8 @@ export interface AdminDeps {
   auth: Pick<AdminAuth, 'login' | 'authenticate' | 'logout'>;
   /** The same project and settings commands the JSON API uses. */
   commands: AdminCommands;
+  /** Stop, retry and delete of one run, shared with `/api/runs/:id/…`; unset, the run page offers no actions. */
+  runActions?: RunActions;
   /** The operations services; an absent one (no Fly, no GitHub App) shows as "not available" on its panel. */
   operations: Operations;
   /** JQL checks and field discovery for the project stepper; undefined without Jira. */

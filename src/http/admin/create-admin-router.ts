@@ -9,6 +9,7 @@ import { createAuthRoutes, createLogoutRoute } from './routes/auth-routes.js';
 import { createPanelRoutes } from './routes/panel-routes.js';
 import { createPlatformRoutes } from './routes/platform-routes.js';
 import { createProjectRoutes } from './routes/project-routes.js';
+import { createRunActionRoutes } from './routes/run-action-routes.js';
 import { createRunEventsRoute } from './routes/run-events-route.js';
 import { createStaticRoute } from './routes/static-route.js';
 import type { AdminContext } from './admin-context.js';
@@ -52,5 +53,6 @@ export function createAdminRouter(deps: AdminDeps, options: AdminRouterOptions =
   router.use(createPanelRoutes(ctx));
   router.use(createProjectRoutes(ctx));
   router.use(createPlatformRoutes(ctx));
+  router.use(createRunActionRoutes(ctx));
   return router;
 }

@@ -8,6 +8,7 @@ import type { IntakeCycleResult } from '../../orchestrator/intake-cycle.js';
 import type { Store } from '../../store/store.js';
 import type { JiraAdmin } from '../../trackers/jira/index.js';
 import type { AdminCommands } from '../../admin/admin-commands.js';
+import type { RunActions } from '../../admin/run-actions.js';
 import { findProjectRoot } from '../../package-info.js';
 import { createAdminRouter } from './create-admin-router.js';
 
@@ -24,6 +25,8 @@ export interface MountAdminPanelsInput {
   auth: AdminAuth | undefined;
   /** The API's project and settings commands, so both doors change things the same way. */
   commands: AdminCommands;
+  /** The run page's stop, retry and delete buttons (the `/api/runs/:id/…` commands); unset, the page shows none. */
+  runActions?: RunActions;
   /** The API's Jira admin client (JQL checks, field discovery); undefined without Jira. */
   jira: JiraAdmin | undefined;
   /** The process's redactor: pages, fragments and the live stream are scrubbed with it. */
@@ -44,6 +47,7 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       // The same instance as `/api/auth`, so one throttle counts attempts on both doors.
       auth: input.auth,
       commands: input.commands,
+      ...(input.runActions ? { runActions: input.runActions } : {}),
       operations: input.operations,
       jira: input.jira,
       latestCycle: input.latestCycle,

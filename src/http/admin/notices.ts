@@ -15,6 +15,9 @@ const NOTICES: Record<string, (subject: string) => string> = {
   'secret-set': (s) => `Secret ${s} is set.`,
   'secret-deleted': (s) => `Secret ${s} is deleted.`,
   'dedup-cleared': (s) => `${s} left the dedup window; the next poll may pick it up again.`,
+  'run-stopped': () => 'The run was stopped and marked failed ("Stopped via admin").',
+  'run-retried': (s) => `This is a new run, started by retrying run ${s}.`,
+  'run-deleted': (s) => `Run ${s} and its report were deleted.`,
   'logged-out': () => 'You are logged out.',
 };
 

@@ -18,6 +18,8 @@ const entryShape = z.object({
   dispatchedAt: z.string(),
   expiresAt: z.string(),
   failures: z.number().optional(),
+  dispatchNumber: z.number().optional(),
+  phase: z.string().optional().describe('The phase the latest run was dispatched for; the entry holds the ticket for that phase only'),
 });
 
 export function createDedupRoutes(deps: DedupRoutesDeps): ApiRouteModule {

@@ -69,7 +69,7 @@ export function createSessionsRoutes(deps: SessionsRoutesDeps): ApiRouteModule {
       {
         method: 'delete',
         path: '/api/sessions/:machineId',
-        summary: 'Destroy a session: the machine is destroyed, its run cancelled, the in-progress marker removed and the dedup entry cleared, so the next poll may dispatch the ticket again',
+        summary: 'Destroy a session: the machine is destroyed, its run cancelled, the in-progress marker removed and the dedup entry cleared, so the next poll may dispatch the ticket again; a shadow leg’s machine takes only the leg with it (the primary keeps its marker and dedup entry)',
         params: { machineId: 'The Fly machine id' },
         response: destroyedShape,
         statuses: { 200: 'destroyed', 400: 'machineId is not a machine id', 401: 'missing or invalid token', 404: 'no such machine in the sessions app', 503: 'Fly is not configured, or Fly did not answer' },

@@ -42,7 +42,17 @@ export interface HotDoc {
   adminSessions: Record<string, AdminSession>;
   /** Sealed secrets by id (absent in documents written before the secrets broker). */
   secrets?: Record<string, SealedSecret>;
+  /**
+   * Finished runs an operator deleted, by id. History files are append-only,
+   * so a deletion is this tombstone: every read leaves the run out, and counts
+   * subtract it (hence the index fields). Absent in documents written before
+   * runs could be deleted.
+   */
+  deletedRuns?: Record<string, DeletedRun>;
 }
+
+/** What a tombstone keeps: the index fields its history entry was counted by. */
+export type DeletedRun = Omit<RunIndexEntry, 'pointer'> & { deletedAt: string };
 
 /**
  * A delivery as hot documents before the inbox journal kept it: a pointer

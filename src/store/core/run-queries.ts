@@ -28,13 +28,15 @@ export async function* walkRuns(ctx: StoreContext, query: RunQuery): AsyncGenera
   if (Number.isFinite(filter.toMs) && (!before || filter.toMs <= before.ms)) before = { ms: filter.toMs, id: '' };
   const below = before;
   const hotIds = new Set(Object.keys(doc.runs));
+  // Deleted runs stay in the append-only history; their tombstones hide them.
+  const deleted = doc.deletedRuns ?? {};
   const active = Object.values(doc.runs)
     .map((run) => ({ run, ms: Date.parse(run.createdAt) }))
     .filter(({ run, ms }) => matchesFilter({ ...run, createdMs: ms }, filter) && (!below || compareKey(ms, run.id, below.ms, below.id) < 0))
     .sort((a, b) => compareKey(b.ms, b.run.id, a.ms, a.run.id));
   const history = ctx.runCatalog.descending(filter, before);
   const nextHistoric = async (): Promise<RunIndexEntry | undefined> => {
-    for (let r = await history.next(); !r.done; r = await history.next()) if (!hotIds.has(r.value.id)) return r.value;
+    for (let r = await history.next(); !r.done; r = await history.next()) if (!hotIds.has(r.value.id) && !Object.hasOwn(deleted, r.value.id)) return r.value;
     return undefined;
   };
   try {
@@ -63,6 +65,7 @@ export async function countRuns(ctx: StoreContext, query: Omit<RunQuery, 'limit'
   for (const run of Object.values(doc.runs)) if (matchesFilter({ ...run, createdMs: Date.parse(run.createdAt) }, filter)) n++;
   n += await ctx.runCatalog.count(filter);
   for (const [id, e] of ctx.historicCopies) if (doc.runs[id] && matchesFilter(e, filter)) n--;
+  for (const e of Object.values(doc.deletedRuns ?? {})) if (matchesFilter(e, filter)) n--;
   return n;
 }
 
@@ -89,6 +92,10 @@ export async function runStats(ctx: StoreContext): Promise<RunStats> {
   // A history copy the hot document overrides is counted there, not twice.
   for (const [id, e] of ctx.historicCopies) {
     if (!doc.runs[id]) continue;
+    bump(e.createdMs, 'created', -1);
+    if (e.status === 'failed') bump(e.finishedMs, 'failed', -1);
+  }
+  for (const e of Object.values(doc.deletedRuns ?? {})) {
     bump(e.createdMs, 'created', -1);
     if (e.status === 'failed') bump(e.finishedMs, 'failed', -1);
   }

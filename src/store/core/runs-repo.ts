@@ -68,11 +68,17 @@ async function withLiveRun<T>(ctx: StoreContext, commit: Promise<T>): Promise<T>
   }
 }
 
+function isDeleted(ctx: StoreContext, id: string): boolean {
+  const deleted = ctx.doc().deletedRuns;
+  return deleted !== undefined && Object.hasOwn(deleted, id);
+}
+
 export function createRunRepo(ctx: StoreContext): RunRepo {
   const getRun = async (id: string): Promise<Run | undefined> => {
     ctx.assertOpen();
     const hot = ctx.doc().runs[id];
     if (hot) return clone(hot);
+    if (isDeleted(ctx, id)) return undefined;
     return (await readHistoric(ctx, id))?.run;
   };
 
@@ -183,7 +189,25 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
       ctx.assertOpen();
       const hot = ctx.doc().steps[runId];
       if (hot && ctx.doc().runs[runId]) return clone(hot);
+      if (isDeleted(ctx, runId)) return [];
       return (await readHistoric(ctx, runId))?.steps ?? [];
+    },
+
+    async deleteRun(id) {
+      ctx.assertOpen();
+      const live = ctx.doc().runs[id];
+      if (live) throw new ConflictError(`run ${id} is ${live.status}; only a finished run can be deleted`);
+      if (isDeleted(ctx, id)) return false;
+      const entry = await ctx.runCatalog.find(id);
+      if (!entry) return false;
+      return ctx.queue.submit((tx) => {
+        // Checked again inside the commit: the run may have been deleted meanwhile.
+        const deleted = (tx.doc.deletedRuns ??= {});
+        if (Object.hasOwn(deleted, id)) return false;
+        const { pointer: _pointer, ...fields } = entry;
+        deleted[id] = { ...fields, deletedAt: toIso(ctx.clock()) };
+        return true;
+      });
     },
   };
 }

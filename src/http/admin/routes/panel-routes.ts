@@ -48,7 +48,7 @@ export function createPanelRoutes(ctx: AdminContext): Router {
       const run = await store.runs.getRun(runId);
       if (!run) throw new NotFoundError(`There is no run ${runId}; it may have been purged from the history.`);
       const [steps, mapping, pipeline] = await Promise.all([store.runs.listSteps(run.id), store.mappings.get(run.mappingKey), ctx.catalog.pipeline(run.phase)]);
-      const vm = buildRunView(run, steps, pipeline?.steps ?? [], mapping, ctx.deps.clock());
+      const vm = buildRunView(run, steps, pipeline?.steps ?? [], mapping, ctx.deps.clock(), ctx.deps.runActions !== undefined);
       sendPage(ctx, req, res, 'jobs', 'panels/run', vm, { title: `Run ${run.identifier}` });
     }),
   );

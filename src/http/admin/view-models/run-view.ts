@@ -6,6 +6,7 @@ import type { PipelineStep } from '../../../runner/pipeline-schema.js';
 import { BACKEND_LABELS, formatDuration, formatTime, statusTone, type Tone } from '../format.js';
 import { runDurationMs, toRunRow, type RunRow } from './run-row.js';
 import { buildRunUsage, type RunUsageView } from './run-usage.js';
+import { allowedRunActions, type RunAction } from '../../../domain/run-actions.js';
 
 export interface StepNode {
   id: string;
@@ -42,6 +43,33 @@ export interface RunView {
   eventsUrl: string;
   summary?: string;
   usage?: RunUsageView;
+  /** Stop, retry and delete buttons for the actions the run's status allows (CSRF-protected forms, confirmed first). */
+  actions: RunActionButton[];
+}
+
+export interface RunActionButton {
+  action: RunAction;
+  label: string;
+  href: string;
+  confirm: string;
+  tone: 'danger' | 'plain';
+}
+
+const ACTION_BUTTONS: Record<RunAction, { label: string; confirm: (run: Run) => string; tone: RunActionButton['tone'] }> = {
+  stop: { label: 'Stop', confirm: (run) => `Stop run ${run.id} of ${run.identifier}? Its job is cancelled and the run is marked failed.`, tone: 'danger' },
+  retry: { label: 'Retry', confirm: (run) => `Start a new ${run.phase} run for ${run.identifier}?`, tone: 'plain' },
+  delete: { label: 'Delete', confirm: (run) => `Delete run ${run.id} of ${run.identifier} and its report? This cannot be undone.`, tone: 'danger' },
+};
+
+/** The buttons for what the run's status allows (`domain/run-actions.ts` decides, as the API does). */
+export function buildRunActions(run: Run): RunActionButton[] {
+  return allowedRunActions(run).map((action) => ({
+    action,
+    label: ACTION_BUTTONS[action].label,
+    href: `/admin/runs/${encodeURIComponent(run.id)}/${action}`,
+    confirm: ACTION_BUTTONS[action].confirm(run),
+    tone: ACTION_BUTTONS[action].tone,
+  }));
 }
 
 const FINISHED_STEP = new Set(['passed', 'failed', 'skipped', 'cancelled']);
@@ -107,7 +135,7 @@ export function buildStepTree(steps: readonly RunStep[], planned: readonly Pipel
   return roots;
 }
 
-export function buildRunView(run: Run, steps: readonly RunStep[], planned: readonly PipelineStep[], mapping: Mapping | undefined, now: number): RunView {
+export function buildRunView(run: Run, steps: readonly RunStep[], planned: readonly PipelineStep[], mapping: Mapping | undefined, now: number, offerActions = false): RunView {
   const mappings = new Map(mapping ? [[mapping.teamKey, mapping]] : []);
   const row = toRunRow(run, mappings, now);
   const timeline: RunView['timeline'] = [{ at: run.createdAt, text: `claimed by ${run.triggerSource} (dispatch #${run.dispatchNumber}, attempt ${run.attempt})` }];
@@ -148,5 +176,6 @@ export function buildRunView(run: Run, steps: readonly RunStep[], planned: reado
     eventsUrl: `/admin/runs/${encodeURIComponent(run.id)}/events`,
     ...(run.summary ? { summary: run.summary } : {}),
     ...(usage ? { usage } : {}),
+    actions: offerActions ? buildRunActions(run) : [],
   };
 }

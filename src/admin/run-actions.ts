@@ -1,0 +1,222 @@
+import type { Logger } from 'pino';
+import type { Mapping } from '../domain/mapping.js';
+import type { Run, RunBackend } from '../domain/run.js';
+import { RUN_ACTION_STATUSES, runActionRefusal, type RunAction } from '../domain/run-actions.js';
+import { ConflictError, NotFoundError } from '../errors/index.js';
+import type { AnnounceRunEnd } from '../orchestrator/announce-run-end.js';
+import type { RunIntent, StartOutcome } from '../orchestrator/claim-and-dispatch.js';
+import type { PendingTicketWrites, Trackers } from '../orchestrator/pending-ticket-writes.js';
+import type { RunnerBackend } from '../runners/runner-backend.js';
+import type { Store } from '../store/store.js';
+import { recordAdminChange } from './record-admin-change.js';
+
+/** The failure reason a stopped run carries (the issue's wording, shown on the run page and the ticket). */
+export const STOPPED_REASON = 'Stopped via admin';
+
+export interface RunActionsDeps {
+  store: Store;
+  trackers: Trackers;
+  backends: Partial<Record<RunBackend, RunnerBackend>>;
+  clock: () => number;
+  log: Logger;
+  /** The one way a run starts (`RunLoop.startRun` → `claimAndDispatch`). */
+  startRun: (intent: RunIntent) => Promise<StartOutcome>;
+  /** Writes the end of a run that got no result on its ticket (status comment, busy marker). */
+  announceEnd?: AnnounceRunEnd;
+  /** Ticket writes that fail are queued and retried each cycle. */
+  pending: PendingTicketWrites;
+}
+
+export interface StoppedRun {
+  run: Run;
+  /** The backend job was asked to stop (false: there was none, or the backend refused; see warnings). */
+  upstreamCancelled: boolean;
+  warnings?: string[];
+}
+
+export interface RetriedRun {
+  /** The new run. */
+  run: Run;
+  retriedFrom: string;
+  warnings?: string[];
+}
+
+export interface DeletedRun {
+  runId: string;
+  identifier: string;
+  warnings?: string[];
+}
+
+/**
+ * Stop, retry and delete of one run: the `/api/runs/:id/…` routes and the run
+ * page's buttons are two doors to these commands, so both check the run's
+ * status, audit and write the ticket alike. `actor` is the admin session id.
+ */
+export interface RunActions {
+  stop(runId: string, actor: string): Promise<StoppedRun>;
+  retry(runId: string, actor: string): Promise<RetriedRun>;
+  delete(runId: string, actor: string): Promise<DeletedRun>;
+}
+
+/** The one line each action leaves on the ticket; ids only, nothing from the run's own text. */
+function lifecycleLine(action: RunAction, run: Run, newRunId?: string): string {
+  switch (action) {
+    case 'stop':
+      return `⏹️ AI-Implement run ${run.id} (${run.phase}) was stopped by an operator.`;
+    case 'retry':
+      return `🔁 AI-Implement run ${run.id} (${run.phase}) was retried by an operator as run ${newRunId ?? '?'}.`;
+    case 'delete':
+      return `🗑️ AI-Implement run ${run.id} (${run.phase}) and its report were deleted by an operator.`;
+  }
+}
+
+export function createRunActions(deps: RunActionsDeps): RunActions {
+  const { store, clock } = deps;
+
+  async function requireRun(runId: string, action: RunAction): Promise<Run> {
+    const run = await store.runs.getRun(runId);
+    if (!run) throw new NotFoundError(`There is no run ${runId}.`);
+    const refusal = runActionRefusal(run, action);
+    if (refusal) throw new ConflictError(refusal);
+    return run;
+  }
+
+  /** A shadow leg is inert: its primary speaks for the ticket. */
+  async function comment(action: RunAction, run: Run, newRunId?: string): Promise<string[]> {
+    if (run.shadowOf) return [];
+    return deps.pending.apply([{ op: 'comment', tracker: run.tracker, issueId: run.issueId, runId: run.id, key: `run-action:${action}:${run.id}`, body: lifecycleLine(action, run, newRunId) }]);
+  }
+
+  /** Asks the backend to stop the run's job; a job that is already gone is not an error. */
+  async function cancelUpstream(run: Run, log: Logger): Promise<{ cancelled: boolean; warning?: string }> {
+    const backend = deps.backends[run.backend];
+    const mapping = await store.mappings.get(run.mappingKey);
+    if (!backend || !mapping) return { cancelled: false, ...(run.upstreamId ? { warning: `the ${run.backend} job ${run.upstreamId} could not be stopped: ${backend ? `project ${run.mappingKey} no longer exists` : `${run.backend} is not configured`}` } : {}) };
+    try {
+      // A run still dispatching has no job id recorded yet; the backend finds it by run id.
+      const upstreamId = run.upstreamId ?? (await backend.find(run.id, mapping))?.upstreamId;
+      if (!upstreamId) return { cancelled: false };
+      await backend.cancel(upstreamId, mapping);
+      return { cancelled: true };
+    } catch (error) {
+      log.warn({ err: error }, 'could not stop the job of a run stopped by an operator');
+      return { cancelled: false, warning: `the ${run.backend} job could not be stopped: ${error instanceof Error ? error.message : String(error)}; the reaper removes it` };
+    }
+  }
+
+  async function retryIntent(run: Run, mapping: Mapping): Promise<RunIntent> {
+    if (run.phase === 'gap-fill' || run.phase === 'review-feedback') {
+      if (run.prNumber === undefined || !run.branch) throw new ConflictError(`Run ${run.id} has no pull request recorded, so its ${run.phase} cannot be retried.`);
+      return {
+        kind: 'pull',
+        ticket: { issueId: run.issueId, identifier: run.identifier, tracker: run.tracker, ...(run.title ? { title: run.title } : {}) },
+        mapping,
+        pull: { owner: mapping.owner, repo: mapping.repo, number: run.prNumber, headRef: run.branch, ...(run.prUrl ? { htmlUrl: run.prUrl } : {}) },
+        phase: run.phase,
+        triggerSource: 'manual',
+        ...(run.instructions ? { instructions: run.instructions } : {}),
+        // One retry per run: a second click finds the run the first one started.
+        dedupKey: `retry:${run.id}`,
+      };
+    }
+    const tracker = deps.trackers[run.tracker];
+    if (!tracker) throw new ConflictError(`No ${run.tracker} tracker is configured, so run ${run.id} cannot be retried.`);
+    const item = await tracker.getItem(run.issueId);
+    if (!item) throw new ConflictError(`Ticket ${run.identifier} no longer exists, so run ${run.id} cannot be retried.`);
+    return { kind: 'ticket', item, mapping, phase: run.phase, triggerSource: 'manual' };
+  }
+
+  return {
+    async stop(runId, actor) {
+      const run = await requireRun(runId, 'stop');
+      const log = deps.log.child({ runId: run.id, issue: run.identifier });
+      let stopped: Run;
+      try {
+        // Settled before the job is stopped: the runner's late result and the backend's exit report then find the run finished.
+        stopped = await store.runs.updateRun(
+          run.id,
+          { status: 'failed', failureReason: STOPPED_REASON, failedStep: 'runner', finishedAt: new Date(clock()).toISOString() },
+          { expectAttempt: run.attempt, expectStatus: RUN_ACTION_STATUSES.stop },
+        );
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        const now = await store.runs.getRun(run.id);
+        throw new ConflictError(now ? (runActionRefusal(now, 'stop') ?? `Run ${run.id} changed while it was being stopped (now ${now.status}, attempt ${now.attempt}); try again.`) : `There is no run ${run.id}.`);
+      }
+      const upstream = run.status === 'queued' ? { cancelled: false } : await cancelUpstream(run, log);
+      const warnings = upstream.warning ? [upstream.warning] : [];
+      try {
+        warnings.push(...((await deps.announceEnd?.(stopped)) ?? []));
+      } catch (error) {
+        log.error({ err: error }, 'could not write the end of a stopped run on its ticket');
+        warnings.push('the ticket’s status comment was not updated');
+      }
+      warnings.push(...(await comment('stop', run)));
+      await recordAdminChange(store.audit, clock, {
+        actor,
+        action: 'run.stop',
+        target: `run:${run.id}`,
+        before: { status: run.status, attempt: run.attempt, ...(run.upstreamId ? { upstreamId: run.upstreamId } : {}) },
+        after: { status: stopped.status, failureReason: STOPPED_REASON, upstreamCancelled: upstream.cancelled },
+      });
+      log.info({ upstreamCancelled: upstream.cancelled }, 'run stopped by an operator');
+      return { run: stopped, upstreamCancelled: upstream.cancelled, ...(warnings.length > 0 ? { warnings } : {}) };
+    },
+
+    async retry(runId, actor) {
+      const run = await requireRun(runId, 'retry');
+      const mapping = await store.mappings.get(run.mappingKey);
+      if (!mapping) throw new ConflictError(`Project ${run.mappingKey} no longer exists, so run ${run.id} cannot be retried.`);
+      if (mapping.paused) throw new ConflictError(`Project ${mapping.teamKey} is paused; resume it to retry run ${run.id}.`);
+      const inProgress = (await store.runs.listActiveRuns({ mappingKey: mapping.teamKey })).filter((r) => !r.shadowOf).length;
+      if (inProgress >= mapping.maxInProgressAiIssues) {
+        throw new ConflictError(`${inProgress} of ${mapping.maxInProgressAiIssues} runs are in progress for ${mapping.teamKey}; retry run ${run.id} when one finishes.`);
+      }
+      const outcome = await deps.startRun(await retryIntent(run, mapping));
+      switch (outcome.kind) {
+        case 'busy':
+          throw new ConflictError(`Run ${outcome.run.id} of ${run.identifier} is ${outcome.run.status}; only one ${run.phase} run of a ticket may be live.`);
+        case 'duplicate':
+          throw new ConflictError(`Run ${run.id} was already retried as run ${outcome.run.id} (${outcome.run.status}).`);
+        case 'disabled':
+          throw new ConflictError(`No run can start: ${outcome.reason}.`);
+        case 'started':
+          break;
+      }
+      // The claim answered the run as claimed; the dispatch has moved it on since.
+      const started = (await store.runs.getRun(outcome.run.id)) ?? outcome.run;
+      const warnings = await comment('retry', run, started.id);
+      await recordAdminChange(store.audit, clock, {
+        actor,
+        action: 'run.retry',
+        target: `run:${run.id}`,
+        before: { status: run.status, attempt: run.attempt },
+        after: { runId: started.id, status: started.status, triggerSource: started.triggerSource },
+      });
+      deps.log.info({ runId: run.id, newRunId: started.id, issue: run.identifier }, 'run retried by an operator');
+      return { run: started, retriedFrom: run.id, ...(warnings.length > 0 ? { warnings } : {}) };
+    },
+
+    async delete(runId, actor) {
+      const run = await requireRun(runId, 'delete');
+      if (!(await store.runs.deleteRun(run.id))) throw new NotFoundError(`There is no run ${run.id}.`);
+      const warnings = await comment('delete', run);
+      await recordAdminChange(store.audit, clock, {
+        actor,
+        action: 'run.delete',
+        target: `run:${run.id}`,
+        before: {
+          issue: run.identifier,
+          phase: run.phase,
+          status: run.status,
+          backend: run.backend,
+          createdAt: run.createdAt,
+          ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
+          ...(run.prUrl ? { prUrl: run.prUrl } : {}),
+        },
+      });
+      deps.log.info({ runId: run.id, issue: run.identifier }, 'run deleted by an operator');
+      return { runId: run.id, identifier: run.identifier, ...(warnings.length > 0 ? { warnings } : {}) };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { Run, RunStatus } from './run.js';
+
+/** What an operator can do to one run from the run page or `/api/runs/:id/…`. */
+export const RUN_ACTIONS = ['stop', 'retry', 'delete'] as const;
+export type RunAction = (typeof RUN_ACTIONS)[number];
+
+/**
+ * The statuses each action makes sense in. Stop takes a run that holds its
+ * ticket (claimed, waiting to re-dispatch, started or running); retry a run
+ * that ended without success; delete a run that holds nothing any more.
+ */
+export const RUN_ACTION_STATUSES: Record<RunAction, readonly RunStatus[]> = {
+  stop: ['queued', 'dispatching', 'dispatched', 'running'],
+  retry: ['failed', 'cancelled'],
+  delete: ['succeeded', 'failed', 'cancelled'],
+};
+
+const VERB: Record<RunAction, string> = { stop: 'stopped', retry: 'retried', delete: 'deleted' };
+
+function listed(statuses: readonly RunStatus[]): string {
+  return statuses.length > 1 ? `${statuses.slice(0, -1).join(', ')} or ${statuses[statuses.length - 1]}` : (statuses[0] ?? '');
+}
+
+/** Why `action` is not allowed for the run as it is now, naming its status; undefined when it is. */
+export function runActionRefusal(run: Pick<Run, 'id' | 'status' | 'shadowOf'>, action: RunAction): string | undefined {
+  const allowed = RUN_ACTION_STATUSES[action];
+  if (!allowed.includes(run.status)) {
+    const hint = action === 'delete' ? ' Stop it first.' : '';
+    return `Run ${run.id} is ${run.status}; only a ${listed(allowed)} run can be ${VERB[action]}.${hint}`;
+  }
+  // A shadow leg only mirrors its primary: a second leg starts with the primary's next run.
+  if (action === 'retry' && run.shadowOf) return `Run ${run.id} is a shadow leg of run ${run.shadowOf}; retry the primary run instead.`;
+  return undefined;
+}
+
+/** The actions the run page offers for a run in its current status. */
+export function allowedRunActions(run: Pick<Run, 'id' | 'status' | 'shadowOf'>): RunAction[] {
+  return RUN_ACTIONS.filter((action) => runActionRefusal(run, action) === undefined);
+}

@@ -1,0 +1,79 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { RunActions } from '../../admin/run-actions.js';
+import { adminSessionOf } from './api-guard.js';
+import type { ApiRouteModule } from './api-operation.js';
+import { parseInput } from './parse-input.js';
+import { runAnswerSchema } from './run-schema.js';
+
+export interface RunActionsRoutesDeps {
+  /** The same commands the run page's buttons call. */
+  actions: RunActions;
+}
+
+/** Run ids are UUIDs or `gh-` plus hex; nothing longer or stranger names a run. */
+const runParams = z.object({ runId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'runId must be a run id (letters, digits, "-" and "_")') });
+const warnings = z.array(z.string()).optional().describe('Ticket writes or upstream calls that did not complete; the action itself is done');
+
+const refusals = {
+  400: 'runId is not a run id',
+  401: 'missing or invalid token',
+  404: 'no such run',
+};
+
+/** Stop, retry and delete of one run (issue 19): `admin/run-actions.ts` decides, these routes only carry. */
+export function createRunActionsRoutes(deps: RunActionsRoutesDeps): ApiRouteModule {
+  const { actions } = deps;
+  const router = Router();
+
+  router.post('/api/runs/:runId/stop', async (req, res) => {
+    const { runId } = parseInput(runParams, req.params, 'params');
+    res.json(await actions.stop(runId, adminSessionOf(res).id));
+  });
+
+  router.post('/api/runs/:runId/retry', async (req, res) => {
+    const { runId } = parseInput(runParams, req.params, 'params');
+    res.status(201).json(await actions.retry(runId, adminSessionOf(res).id));
+  });
+
+  router.delete('/api/runs/:runId', async (req, res) => {
+    const { runId } = parseInput(runParams, req.params, 'params');
+    res.json(await actions.delete(runId, adminSessionOf(res).id));
+  });
+
+  const params = { runId: 'The run id' };
+  return {
+    router,
+    operations: [
+      {
+        method: 'post',
+        path: '/api/runs/:runId/stop',
+        summary: 'Stop a live run (queued, dispatching, dispatched or running): it is failed with "Stopped via admin", its Actions run cancelled or its machine or process destroyed, and a line posted on its ticket; a result the runner sends later is refused',
+        params,
+        response: z.object({ run: runAnswerSchema, upstreamCancelled: z.boolean(), warnings }),
+        statuses: { 200: 'stopped', ...refusals, 409: 'the run is not live (the message names its status)', 503: 'the store is not open yet' },
+      },
+      {
+        method: 'post',
+        path: '/api/runs/:runId/retry',
+        summary: 'Start a new run for the ticket and phase of a failed or cancelled run, through the same start as every trigger (one live run per ticket and phase, the project’s pause and concurrency cap); the old run’s runner tokens stay refused',
+        params,
+        response: z.object({ run: runAnswerSchema.describe('The new run'), retriedFrom: z.string(), warnings }),
+        statuses: {
+          201: 'the new run, dispatched',
+          ...refusals,
+          409: 'the run did not fail (the message names its status), is a shadow leg, was already retried, its ticket has a live run, or its project is paused, gone or at its cap',
+          503: 'the orchestrator is still starting, or the tracker did not answer',
+        },
+      },
+      {
+        method: 'delete',
+        path: '/api/runs/:runId',
+        summary: 'Delete a finished run and its report (steps, logs) from the ledger; a line is posted on its ticket. A live run must be stopped first',
+        params,
+        response: z.object({ runId: z.string(), identifier: z.string(), warnings }),
+        statuses: { 200: 'deleted', ...refusals, 409: 'the run is live (the message names its status): stop it first' },
+      },
+    ],
+  };
+}
