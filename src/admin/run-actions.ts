@@ -2,7 +2,10 @@ import type { Logger } from 'pino';
 import type { Mapping } from '../domain/mapping.js';
 import type { Run, RunBackend } from '../domain/run.js';
 import { RUN_ACTION_STATUSES, runActionRefusal, type RunAction } from '../domain/run-actions.js';
-import { ConflictError, NotFoundError } from '../errors/index.js';
+import { z } from 'zod';
+import type { WorkItem } from '../domain/work-item.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
+import { validated } from './admin-commands.js';
 import type { AnnounceRunEnd } from '../orchestrator/announce-run-end.js';
 import type { RunIntent, StartOutcome } from '../orchestrator/claim-and-dispatch.js';
 import type { PendingTicketWrites, Trackers } from '../orchestrator/pending-ticket-writes.js';
@@ -52,7 +55,41 @@ export interface DeletedRun {
  * page's buttons are two doors to these commands, so both check the run's
  * status, audit and write the ticket alike. `actor` is the admin session id.
  */
+export interface StartedManualRun {
+  run: Run;
+  /** How the project was chosen: named in the request, or the one project whose scope holds the ticket. */
+  mappingChosen: 'named' | 'matched';
+  warnings?: string[];
+}
+
+/** `POST /api/runs`: a ticket by identifier (or id), optionally the project and phase. */
+export const manualRunSchema = z
+  .object({
+    ticket: z.string({ error: 'ticket is required: the ticket identifier, e.g. "ENG-12"' }).trim().min(1, 'ticket is required: the ticket identifier, e.g. "ENG-12"').max(200),
+    mapping: z.string().trim().min(1).max(100).optional().describe('The project (mapping teamKey); matched from the ticket when unset'),
+    phase: z.enum(['implement', 'plan'], { message: 'phase must be implement or plan' }).default('implement'),
+  })
+  .strict();
+export type ManualRunInput = z.output<typeof manualRunSchema>;
+
+/**
+ * The projects whose scope holds a ticket, without the label an automatic
+ * run needs: a Linear team (and project filter), or a Jira repository field.
+ */
+export function mappingsForTicket(item: WorkItem, mappings: readonly Mapping[]): Mapping[] {
+  return mappings.filter((m) => {
+    if (m.trackerKind !== item.tracker) return false;
+    if (m.trackerKind === 'linear') {
+      const team = m.linear?.teamKey ?? m.teamKey;
+      return team === item.teamKey && (!m.linear?.projectFilter || m.linear.projectFilter === item.projectName);
+    }
+    return m.jira !== undefined && item.repoFieldValue !== undefined && m.jira.repoFieldValue === item.repoFieldValue;
+  });
+}
+
 export interface RunActions {
+  /** An operator's run for a ticket: the same start as every trigger, recorded as `manual`. */
+  start(input: unknown, actor: string): Promise<StartedManualRun>;
   stop(runId: string, actor: string): Promise<StoppedRun>;
   retry(runId: string, actor: string): Promise<RetriedRun>;
   delete(runId: string, actor: string): Promise<DeletedRun>;
@@ -126,7 +163,71 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
     return { kind: 'ticket', item, mapping, phase: run.phase, triggerSource: 'manual' };
   }
 
+  async function findTicket(ticket: string, kinds: readonly Run['tracker'][]): Promise<WorkItem | undefined> {
+    for (const kind of kinds) {
+      const tracker = deps.trackers[kind];
+      if (!tracker) continue;
+      const item = await tracker.getItem(ticket);
+      if (item) return item;
+    }
+    return undefined;
+  }
+
+  /** The cap and the pause, as the intake would apply them; a ticket's live run is the start's own check. */
+  async function assertMayStart(mapping: Mapping, what: string): Promise<void> {
+    if (mapping.paused) throw new ConflictError(`Project ${mapping.teamKey} is paused; resume it to ${what}.`);
+    const inProgress = (await store.runs.listActiveRuns({ mappingKey: mapping.teamKey })).filter((r) => !r.shadowOf).length;
+    if (inProgress >= mapping.maxInProgressAiIssues) {
+      throw new ConflictError(`${inProgress} of ${mapping.maxInProgressAiIssues} runs are in progress for ${mapping.teamKey}; ${what} when one finishes.`);
+    }
+  }
+
   return {
+    async start(input, actor) {
+      const request = validated(manualRunSchema, input);
+      const mappings = await store.mappings.list();
+      const named = request.mapping !== undefined ? mappings.find((m) => m.teamKey === request.mapping) : undefined;
+      if (request.mapping !== undefined && !named) {
+        throw new ValidationError(`mapping: there is no project ${request.mapping}; use one of ${mappings.map((m) => m.teamKey).join(', ') || '(none yet)'}`, 'mapping');
+      }
+      const kinds = named ? [named.trackerKind] : [...new Set(mappings.map((m) => m.trackerKind))];
+      const item = await findTicket(request.ticket, kinds);
+      if (!item) throw new NotFoundError(`No ticket ${request.ticket} in ${kinds.length > 0 ? kinds.join(' or ') : 'any configured tracker'}.`);
+      let mapping = named;
+      if (!mapping) {
+        const fits = mappingsForTicket(item, mappings);
+        if (fits.length === 0) throw new ValidationError(`mapping: no project covers ${item.identifier} (${item.tracker} ${item.teamKey}); name one with "mapping"`, 'mapping');
+        if (fits.length > 1) throw new ValidationError(`mapping: ${item.identifier} fits several projects (${fits.map((m) => m.teamKey).join(', ')}); name one with "mapping"`, 'mapping');
+        mapping = fits[0]!;
+      } else if (mapping.trackerKind !== item.tracker) {
+        throw new ValidationError(`mapping: project ${mapping.teamKey} uses ${mapping.trackerKind}, but ${item.identifier} is a ${item.tracker} ticket`, 'mapping');
+      }
+      await assertMayStart(mapping, `start a run of ${item.identifier}`);
+      if (request.phase === 'plan' && !mapping.planningEnabled) {
+        throw new ValidationError(`phase: project ${mapping.teamKey} has planning turned off; send phase "implement", or PATCH the mapping with {"planningEnabled": true}`, 'phase');
+      }
+      const outcome = await deps.startRun({ kind: 'ticket', item, mapping, phase: request.phase, triggerSource: 'manual' });
+      switch (outcome.kind) {
+        case 'busy':
+          throw new ConflictError(`${item.identifier} already has a live ${request.phase} run: ${outcome.run.id} (${outcome.run.status}).`);
+        case 'duplicate':
+          throw new ConflictError(`${item.identifier} already has run ${outcome.run.id} (${outcome.run.status}).`);
+        case 'disabled':
+          throw new ConflictError(`No run can start: ${outcome.reason}.`);
+        case 'started':
+          break;
+      }
+      const started = (await store.runs.getRun(outcome.run.id)) ?? outcome.run;
+      await recordAdminChange(store.audit, clock, {
+        actor,
+        action: 'run.start',
+        target: `run:${started.id}`,
+        after: { issue: item.identifier, mapping: mapping.teamKey, phase: request.phase, status: started.status, mappingChosen: named ? 'named' : 'matched' },
+      });
+      deps.log.info({ runId: started.id, issue: item.identifier, mapping: mapping.teamKey }, 'run started by an operator');
+      return { run: started, mappingChosen: named ? 'named' : 'matched' };
+    },
+
     async stop(runId, actor) {
       const run = await requireRun(runId, 'stop');
       const log = deps.log.child({ runId: run.id, issue: run.identifier });
@@ -167,11 +268,7 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
       const run = await requireRun(runId, 'retry');
       const mapping = await store.mappings.get(run.mappingKey);
       if (!mapping) throw new ConflictError(`Project ${run.mappingKey} no longer exists, so run ${run.id} cannot be retried.`);
-      if (mapping.paused) throw new ConflictError(`Project ${mapping.teamKey} is paused; resume it to retry run ${run.id}.`);
-      const inProgress = (await store.runs.listActiveRuns({ mappingKey: mapping.teamKey })).filter((r) => !r.shadowOf).length;
-      if (inProgress >= mapping.maxInProgressAiIssues) {
-        throw new ConflictError(`${inProgress} of ${mapping.maxInProgressAiIssues} runs are in progress for ${mapping.teamKey}; retry run ${run.id} when one finishes.`);
-      }
+      await assertMayStart(mapping, `retry run ${run.id}`);
       const outcome = await deps.startRun(await retryIntent(run, mapping));
       switch (outcome.kind) {
         case 'busy':

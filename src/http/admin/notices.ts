@@ -17,6 +17,7 @@ const NOTICES: Record<string, (subject: string) => string> = {
   'dedup-cleared': (s) => `${s} left the dedup window; the next poll may pick it up again.`,
   'run-stopped': () => 'The run was stopped and marked failed ("Stopped via admin").',
   'run-retried': (s) => `This is a new run, started by retrying run ${s}.`,
+  'run-started': (s) => `Run started for ${s}.`,
   'run-deleted': (s) => `Run ${s} and its report were deleted.`,
   'logged-out': () => 'You are logged out.',
 };

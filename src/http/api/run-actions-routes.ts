@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { RunActions } from '../../admin/run-actions.js';
+import { manualRunSchema, type RunActions } from '../../admin/run-actions.js';
 import { adminSessionOf } from './api-guard.js';
 import type { ApiRouteModule } from './api-operation.js';
 import { parseInput } from './parse-input.js';
@@ -26,6 +26,10 @@ export function createRunActionsRoutes(deps: RunActionsRoutesDeps): ApiRouteModu
   const { actions } = deps;
   const router = Router();
 
+  router.post('/api/runs', async (req, res) => {
+    res.status(201).json(await actions.start(req.body, adminSessionOf(res).id));
+  });
+
   router.post('/api/runs/:runId/stop', async (req, res) => {
     const { runId } = parseInput(runParams, req.params, 'params');
     res.json(await actions.stop(runId, adminSessionOf(res).id));
@@ -45,6 +49,21 @@ export function createRunActionsRoutes(deps: RunActionsRoutesDeps): ApiRouteModu
   return {
     router,
     operations: [
+      {
+        method: 'post',
+        path: '/api/runs',
+        summary: 'Start a run for a ticket by identifier: the project is the one whose scope holds the ticket (its Linear team, or its Jira repository field) unless named; the same start as every trigger, recorded as manual',
+        body: manualRunSchema,
+        response: z.object({ run: runAnswerSchema, mappingChosen: z.enum(['named', 'matched']), warnings }),
+        statuses: {
+          201: 'started',
+          400: 'bad body; no project covers the ticket or several do (name one); the named project does not exist or uses another tracker; planning is off',
+          401: 'missing or invalid token',
+          404: 'no such ticket in the trackers',
+          409: 'the project is paused or at its cap, or the ticket already has a live run of that phase',
+          503: 'the store is not open yet',
+        },
+      },
       {
         method: 'post',
         path: '/api/runs/:runId/stop',

@@ -8,6 +8,19 @@ import { noticeQuery } from '../notices.js';
 /** The run page's Stop, Retry and Delete buttons: the same commands as `/api/runs/:id/…`. */
 export function createRunActionRoutes(ctx: AdminContext): Router {
   const router = Router();
+  // The Pipelines panel's New run form: the same command as POST /api/runs.
+  router.post(
+    '/admin/runs/new',
+    page(ctx, 'jobs', async (req, res) => {
+      const actions = ctx.deps.runActions;
+      if (!actions) throw new ValidationError('Runs cannot be started in this build.');
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
+      const input = { ticket: text('ticket'), ...(text('mapping') ? { mapping: text('mapping') } : {}), ...(text('phase') ? { phase: text('phase') } : {}) };
+      const started = await actions.start(input, adminState(res).session.id);
+      redirectWithNotice(res, `/admin/runs/${encodeURIComponent(started.run.id)}`, noticeQuery('run-started', started.run.identifier));
+    }),
+  );
   for (const action of RUN_ACTIONS) {
     router.post(
       `/admin/runs/:runId/${action}`,

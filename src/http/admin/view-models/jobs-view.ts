@@ -27,6 +27,8 @@ export interface JobsView {
   shown: number;
   filters: JobsFilters;
   empty: EmptyState;
+  /** The New run form is shown when runs can be started from here. */
+  canStart: boolean;
 }
 
 export const JOBS_LIMIT = 500;
@@ -65,6 +67,7 @@ export async function buildJobs(ctx: PanelContext): Promise<JobsView> {
   const active = Boolean(status || backend || trigger || mappingKey || from || to);
   return {
     rows: page.items.map((r) => toRunRow(r, mappings, ctx.now)),
+    canStart: ctx.deps.runActions !== undefined && mappings.size > 0,
     total,
     shown: page.items.length,
     filters: {
