@@ -14,10 +14,7 @@ describe('manual runs (whole orchestrator)', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    for (const name of ['web', 'api']) {
-      h.github.state.addRepo({ owner: 'acme', name, defaultBranch: 'main', files: { 'README.md': `# ${name}\n` } });
-      h.github.state.addWorkflow('acme', name, { file: 'claude-implement.yml', name: 'AI-Implement', runName: 'AI-Implement ${{ inputs.run_id }}', inputs: { run_id: { required: true }, orchestrator_url: { required: true } } });
-    }
+    for (const name of ['web', 'api']) h.addActionsRepo(name);
     for (const key of ['WEB', 'TWO', 'NONE', 'PAUSE']) h.linear.store.addTeam({ key });
     h.linear.store.addLabel({ name: 'AI-Implement', team: null });
     await h.addMapping({ teamKey: 'WEB', owner: 'acme', repo: 'web', defaultBranch: 'main', executionMode: 'github-actions' });

@@ -18,8 +18,7 @@ describe('run operations defects (whole orchestrator)', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    h.github.state.addRepo({ owner: 'acme', name: 'web', defaultBranch: 'main', files: { 'README.md': '# web\n' } });
-    h.github.state.addWorkflow('acme', 'web', { file: 'claude-implement.yml', name: 'AI-Implement', runName: 'AI-Implement ${{ inputs.run_id }}', inputs: { run_id: { required: true }, orchestrator_url: { required: true } } });
+    h.addActionsRepo('web');
     h.linear.store.addTeam({ key: 'PLN' });
     h.linear.store.addTeam({ key: 'SHD' });
     h.linear.store.addLabel({ name: 'AI-Implement', team: null });

@@ -4,8 +4,7 @@ import { SETTINGS } from '../../src/domain/settings-keys.js';
 import { jobSpecSchema } from '../../src/domain/runner-protocol.js';
 
 async function prepare(h: OrchestratorHarness): Promise<void> {
-  h.github.state.addRepo({ owner: 'acme', name: 'web', defaultBranch: 'main', files: { 'README.md': '# web\n' } });
-  h.github.state.addWorkflow('acme', 'web', { file: 'claude-implement.yml', name: 'AI-Implement', runName: 'AI-Implement ${{ inputs.run_id }}', inputs: { run_id: { required: true }, orchestrator_url: { required: true } } });
+  h.addActionsRepo('web');
   h.linear.store.addTeam({ key: 'ENG' });
   h.linear.store.addLabel({ name: 'AI-Implement', team: null });
   await h.addMapping({ teamKey: 'ENG', owner: 'acme', repo: 'web', defaultBranch: 'main', executionMode: 'github-actions' });

@@ -46,26 +46,15 @@ describe('a GitHub Actions run gets its LLM key only from the secrets broker', (
     h = await startHarness({}, { actionsOidc: true });
     root = await mkdtemp(join(tmpdir(), 'broker-e2e-'));
     // The repository's test script stands in for the agent: it records a digest of the key it was given, and prints the key.
-    h.github.state.addRepo({
-      owner: 'acme',
-      name: 'vault-app',
-      defaultBranch: 'main',
-      files: {
-        'README.md': '# vault\n',
-        'package.json': JSON.stringify({ name: 'vault-app', private: true, scripts: { test: 'node probe.cjs' } }),
-        'probe.cjs': [
-          "const { createHash } = require('node:crypto');",
-          "const key = process.env.ANTHROPIC_API_KEY ?? '';",
-          "require('node:fs').writeFileSync(process.env.PROBE_OUT, key ? createHash('sha256').update(key).digest('hex') : 'absent');",
-          "console.log('the key is ' + key);",
-        ].join('\n'),
-      },
-    });
-    h.github.state.addWorkflow('acme', 'vault-app', {
-      file: 'claude-implement.yml',
-      name: 'AI-Implement',
-      runName: 'AI-Implement ${{ inputs.run_id }}',
-      inputs: { run_id: { required: true }, orchestrator_url: { required: true } },
+    h.addActionsRepo('vault-app', {
+      'README.md': '# vault\n',
+      'package.json': JSON.stringify({ name: 'vault-app', private: true, scripts: { test: 'node probe.cjs' } }),
+      'probe.cjs': [
+        "const { createHash } = require('node:crypto');",
+        "const key = process.env.ANTHROPIC_API_KEY ?? '';",
+        "require('node:fs').writeFileSync(process.env.PROBE_OUT, key ? createHash('sha256').update(key).digest('hex') : 'absent');",
+        "console.log('the key is ' + key);",
+      ].join('\n'),
     });
     h.linear.store.addTeam({ key: 'SEC' });
     h.linear.store.addLabel({ name: 'AI-Implement', team: null });

@@ -19,10 +19,7 @@ describe('the secrets broker hands values over at creation only where the backen
   beforeAll(async () => {
     // Debug: every line the orchestrator can write is there to search.
     h = await startHarness({ LOG_LEVEL: 'debug' });
-    for (const name of ['fly-app', 'gha-app']) {
-      h.github.state.addRepo({ owner: 'acme', name, defaultBranch: 'main', files: { 'README.md': '# app\n' } });
-    }
-    h.github.state.addWorkflow('acme', 'gha-app', { file: 'claude-implement.yml', name: 'AI-Implement', runName: 'AI-Implement ${{ inputs.run_id }}', inputs: { run_id: { required: true }, orchestrator_url: { required: true } } });
+    for (const name of ['fly-app', 'gha-app']) h.addActionsRepo(name);
     for (const key of ['FLY', 'GHA']) h.linear.store.addTeam({ key });
     h.linear.store.addLabel({ name: 'AI-Implement', team: null });
     const auth = await fetch(`${h.orchestrator.url}/api/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: SECRETS.adminAccessCode }) });

@@ -41,6 +41,8 @@ export interface OrchestratorHarness {
   /** The moved clock the orchestrator, Linear, Jira and Fly read (GitHub keeps real time). */
   clock: () => number;
   addMapping: (input: Record<string, unknown>) => Promise<void>;
+  /** `acme/<name>` on the GitHub emulator with the implement workflow installed, as the workflow sync leaves a repository. */
+  addActionsRepo: (name: string, files?: Record<string, string>) => void;
   cycle: () => Promise<IntakeCycleResult>;
   runsOf: (identifierOrId: string) => Promise<Run[]>;
   waitForRun: (predicate: (run: Run) => boolean, timeoutMs?: number) => Promise<Run>;
@@ -145,6 +147,15 @@ export async function startHarness(extraEnv: Record<string, string> = {}, option
       offset += ms;
     },
     clock,
+    addActionsRepo: (name, files = { 'README.md': `# ${name}\n` }) => {
+      github.state.addRepo({ owner: 'acme', name, defaultBranch: 'main', files });
+      github.state.addWorkflow('acme', name, {
+        file: 'claude-implement.yml',
+        name: 'AI-Implement',
+        runName: 'AI-Implement ${{ inputs.run_id }}',
+        inputs: { run_id: { required: true }, orchestrator_url: { required: true } },
+      });
+    },
     addMapping: async (input) => {
       const parsed = parseMapping(input, new Date(clock()).toISOString());
       if (!parsed.ok) throw new Error(`bad test mapping: ${JSON.stringify(parsed.problems)}`);
