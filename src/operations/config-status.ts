@@ -20,6 +20,8 @@ export interface ConfigFacts {
   runnerCallbackBaseUrl: string | undefined;
   gapFillTriggerSecret: boolean;
   flyConfigured: boolean;
+  /** Sandbox mode: every runner backend is an emulator or a child process on this machine. */
+  sandbox?: boolean;
 }
 
 export interface ConfigStatusDeps {
@@ -115,6 +117,9 @@ function checkRunnerCallback(facts: ConfigFacts): ConfigCheck {
   const name = 'runner-callback';
   if (!facts.runnerTokenSecret) {
     return failure(name, 'RUNNER_TOKEN_SECRET is not set: runners cannot report back (/runner/* answer 501) and nothing is dispatched', 'Set RUNNER_TOKEN_SECRET to at least 32 random bytes: openssl rand -hex 32');
+  }
+  if (!facts.runnerCallbackBaseUrl && facts.sandbox) {
+    return { name, ok: true, detail: 'Sandbox mode: the emulated and local runners call this server on loopback; set RUNNER_CALLBACK_BASE_URL when real runners are used' };
   }
   if (!facts.runnerCallbackBaseUrl) {
     return failure(name, 'RUNNER_CALLBACK_BASE_URL is not set: runners call the address this server listens on, which GitHub Actions and Fly machines cannot reach', 'Set RUNNER_CALLBACK_BASE_URL to the public https URL of this orchestrator');

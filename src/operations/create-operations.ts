@@ -90,6 +90,7 @@ export function createOperations(deps: OperationsDeps): Operations {
           runnerCallbackBaseUrl: config.runnerCallbackBaseUrl,
           gapFillTriggerSecret: Boolean(config.gapFillTriggerSecret),
           flyConfigured: Boolean(fly),
+          sandbox: config.sandbox,
         },
         store,
         trackers,

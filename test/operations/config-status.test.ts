@@ -79,6 +79,9 @@ describe('config status against the emulators', () => {
     expect(checks.fly).toMatchObject({ ok: false, fix: expect.stringContaining('FLY_API_TOKEN') });
     const noUrl = await run({ runnerCallbackBaseUrl: undefined });
     expect(noUrl['runner-callback']).toMatchObject({ ok: false, fix: expect.stringContaining('RUNNER_CALLBACK_BASE_URL') });
+    // In sandbox mode every runner is on this machine: no warning the newcomer did not cause.
+    const sandbox = await run({ runnerCallbackBaseUrl: undefined, sandbox: true });
+    expect(sandbox['runner-callback']).toMatchObject({ ok: true, detail: expect.stringContaining('Sandbox mode') });
   });
 
   it('reports credentials the services reject and repositories the app cannot reach', async () => {
