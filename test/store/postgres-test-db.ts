@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-/** The local server the tests use; loopback only. */
-const SERVER = 'postgres://postgres@127.0.0.1:5432';
+/** The local server the tests use: loopback only (the port can move, to try the unreachable case). */
+const PORT = Number(process.env['TEST_POSTGRES_PORT'] ?? 5432);
+const SERVER = `postgres://postgres@127.0.0.1:${PORT}`;
 
 async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: `${SERVER}/postgres`, connectionTimeoutMillis: 5000 });
@@ -11,7 +12,7 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   } catch (error) {
     await client.end().catch(() => undefined);
     throw new Error(
-      `PostgreSQL is not reachable at 127.0.0.1:5432 (${(error as Error).message}). The PostgreSQL store tests need it: run scripts/ensure-postgres.sh (npm test does) or start the server by hand.`,
+      `PostgreSQL is not reachable at 127.0.0.1:${PORT} (${(error as Error).message}). The PostgreSQL store tests need it: run scripts/ensure-postgres.sh (npm test does) or start the server by hand.`,
       { cause: error },
     );
   }

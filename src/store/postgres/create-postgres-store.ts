@@ -1,43 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { DEFAULT_INBOX_RETENTION_MS } from '../core/engine-store.js';
 import { StoreNotOpenError, type AdminSessionRepo, type AuditLog, type Clock, type DedupLedger, type MappingRepo, type ReaperLog, type RunRepo, type SecretRepo, type SettingsRepo, type Store, type TokenLedger, type WebhookInbox } from '../store.js';
-import { assertSchemaName, migrateSchema, type MigrationReport } from './migrate-schema.js';
+import { migrateSchema, type MigrationReport } from './migrate-schema.js';
+import { assertSchemaName } from './schema-name.js';
 import type { PgContext } from './pg-context.js';
 import { Db } from './pg-db.js';
+import { createPool, type PoolOptions } from './pg-pool.js';
 import { createPgInbox } from './pg-inbox.js';
 import { createPgAuditLog, createPgReaperLog } from './pg-logs.js';
 import { createPgRunRepo } from './pg-runs-repo.js';
 import { createPgAdminSessionRepo, createPgDedupLedger, createPgMappingRepo, createPgSecretRepo, createPgSettingsRepo, createPgTokenLedger } from './pg-small-repos.js';
 
-export interface PostgresStoreOptions {
-  /** `postgres://user:password@host:5432/database` (`DATABASE_URL`). */
-  connectionString: string;
-  /** The schema holding the tables (default `public`); created at open when missing. */
-  schema?: string;
-  /** Connections in the pool (default 10). */
-  maxConnections?: number;
+/** `connectionString` is `DATABASE_URL`; `schema` (default `public`) is created at open when missing. */
+export interface PostgresStoreOptions extends PoolOptions {
   clock?: Clock;
   newId?: () => string;
   /** How long completed deliveries stay recognisable as duplicates (≥ 8 days). */
   inboxRetentionMs?: number;
-  /** An idle pooled connection failed (the server restarted, a network blip); the pool replaces it. */
-  onConnectionError?: (error: Error) => void;
-}
-
-/** The pool for one schema: every connection starts with the schema on its search path. */
-export function createPool(options: Pick<PostgresStoreOptions, 'connectionString' | 'schema' | 'maxConnections' | 'onConnectionError'>): pg.Pool {
-  const schema = options.schema ?? 'public';
-  assertSchemaName(schema);
-  const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: options.maxConnections ?? 10,
-    application_name: 'ai-implement',
-    options: `-c search_path=${schema}`,
-  });
-  // Without a listener an idle connection's error would crash the process.
-  pool.on('error', (error) => options.onConnectionError?.(error));
-  return pool;
 }
 
 /**

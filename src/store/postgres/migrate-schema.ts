@@ -1,15 +1,11 @@
 import { ConfigError } from '../../errors/index.js';
-import type { Db } from './pg-db.js';
+import { assertSchemaName } from './schema-name.js';
+import { createPool } from './pg-pool.js';
+import { Db } from './pg-db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 /** First key of the advisory lock that serialises migrations (the second is the schema's hash). */
 const MIGRATION_LOCK = 0x4149_4d50;
-
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-export function assertSchemaName(schema: string): void {
-  if (!SCHEMA_NAME.test(schema)) throw new ConfigError(`PostgreSQL schema "${schema}" must be a lower-case SQL identifier (letters, digits, _)`);
-}
 
 export interface MigrationReport {
   /** Versions applied by this call, in order. */
@@ -52,4 +48,15 @@ export async function migrateSchema(db: Db, schema: string, migrations: readonly
     }
     return { applied, version: Math.max(current, ...applied) };
   });
+}
+
+/** `npm run migrate`: migrates the database once with a pool of its own, without opening a store. */
+export async function migrateDatabase(options: { connectionString: string; schema?: string }): Promise<MigrationReport> {
+  const schema = options.schema ?? 'public';
+  const db = new Db(createPool({ connectionString: options.connectionString, schema, maxConnections: 1 }));
+  try {
+    return await migrateSchema(db, schema);
+  } finally {
+    await db.pool.end();
+  }
 }
