@@ -7,6 +7,8 @@ import type { PgContext } from './pg-context.js';
 import { Db } from './pg-db.js';
 import { createPool, type PoolOptions } from './pg-pool.js';
 import { createPgInbox } from './pg-inbox.js';
+import { countRows, importRecords, type RecordCounts } from './import-records.js';
+import type { StoreRecord } from '../store-records.js';
 import { createPgAuditLog, createPgReaperLog } from './pg-logs.js';
 import { createPgRunRepo } from './pg-runs-repo.js';
 import { createPgAdminSessionRepo, createPgDedupLedger, createPgMappingRepo, createPgSecretRepo, createPgSettingsRepo, createPgTokenLedger } from './pg-small-repos.js';
@@ -90,6 +92,21 @@ export class PostgresStore implements Store {
       throw error;
     }
     this.db_ = db;
+  }
+
+  /** Writes every record of another store into this (empty) one, for `npm run migrate-store`. */
+  importRecords(records: AsyncIterable<StoreRecord>): Promise<RecordCounts> {
+    return importRecords(this.openDb(), records);
+  }
+
+  /** Rows per table, for checking an import. */
+  countRows(): Promise<RecordCounts> {
+    return countRows(this.openDb());
+  }
+
+  private openDb(): Db {
+    if (!this.db_) throw new StoreNotOpenError('store is not open');
+    return this.db_;
   }
 
   /** Stops taking calls, waits for the ones in flight, then closes the pool. */
