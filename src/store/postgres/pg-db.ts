@@ -41,7 +41,8 @@ export function convertPgError(error: unknown): unknown {
     if (code === '23505') return new ConflictError(`duplicate key (${error.constraint ?? 'unique constraint'})`);
     return new ExternalServiceError(`PostgreSQL error ${code ?? '?'}: ${error.message}`, { service: 'postgres', retryable: UNAVAILABLE.test(code ?? ''), cause: error });
   }
-  if ((code && NODE_NETWORK.has(code)) || /Connection terminated/.test(error.message)) {
+  // pg gives a dropped or timed-out connection no code, only this message: the one place we read text.
+  if ((code && NODE_NETWORK.has(code)) || /^Connection terminated/.test(error.message)) {
     return new ExternalServiceError(`PostgreSQL unreachable: ${error.message}`, { service: 'postgres', retryable: true, cause: error });
   }
   return error;

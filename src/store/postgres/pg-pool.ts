@@ -11,7 +11,12 @@ export interface PoolOptions {
   onConnectionError?: (error: Error) => void;
 }
 
-/** The pool for one schema: every connection starts with the schema on its search path. */
+/**
+ * The pool for one schema. Another schema than `public` is put on each
+ * connection's search path with a startup option; `public` needs none, which
+ * keeps the default usable through poolers (PgBouncer) that refuse startup
+ * options.
+ */
 export function createPool(options: PoolOptions): pg.Pool {
   const schema = options.schema ?? 'public';
   assertSchemaName(schema);
@@ -19,7 +24,9 @@ export function createPool(options: PoolOptions): pg.Pool {
     connectionString: options.connectionString,
     max: options.maxConnections ?? 10,
     application_name: 'ai-implement',
-    options: `-c search_path=${schema}`,
+    // A server that does not answer fails the call (a retryable outage) instead of hanging it.
+    connectionTimeoutMillis: 10_000,
+    ...(schema === 'public' ? {} : { options: `-c search_path=${schema}` }),
   });
   // Without a listener an idle connection's error would crash the process.
   pool.on('error', (error) => options.onConnectionError?.(error));
