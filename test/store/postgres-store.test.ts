@@ -37,6 +37,20 @@ async function sql<R extends pg.QueryResultRow>(text: string, values: unknown[] 
 describeStoreContract('postgres', async (clock) => store(clock));
 describeInboxReplayContract('postgres', async (clock) => store(clock));
 
+describe('postgres store: open and close', () => {
+  it('lets the calls in flight finish before close() ends the pool', async () => {
+    const s = store(undefined, 'closing');
+    await s.open();
+    const calls = Array.from({ length: 40 }, (_, i) => s.runs.claimTicket(intent({ issueId: `c${i}` })));
+    await s.close();
+    expect(s.isOpen).toBe(false);
+    expect((await Promise.all(calls)).every((r) => r.claimed)).toBe(true);
+    await s.open();
+    expect(await s.runs.countRuns()).toBe(40);
+    await s.close();
+  });
+});
+
 describe('postgres store: migrations', () => {
   it('applies each migration once when two replicas open a fresh schema together', async () => {
     const [a, b] = [store(undefined, 'race_migrate'), store(undefined, 'race_migrate')];
@@ -121,6 +135,24 @@ describe('postgres store: one live run per ticket and phase, enforced by the dat
         expect(!lost.claimed && lost.existing.id).toBe(won?.id);
       }
       expect(await b.runs.listActiveRuns()).toHaveLength(51);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('lets one compare-and-set update and one use of a token id win across two replicas', async () => {
+    const [a, b] = [store(undefined, 'two_writers'), store(undefined, 'two_writers')];
+    await a.open();
+    await b.open();
+    try {
+      const claim = await a.runs.claimTicket(intent());
+      if (!claim.claimed) throw new Error('not claimed');
+      const updates = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).runs.updateRun(claim.run.id, { status: 'dispatched', upstreamId: `u${i}` }, { expectStatus: 'dispatching', expectAttempt: 1 })),
+      );
+      expect(updates.filter((u) => u.status === 'fulfilled')).toHaveLength(1);
+      const jtis = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).tokens.consumeTokenJti('result-jti', T0 + 60_000)));
+      expect(jtis.filter(Boolean)).toHaveLength(1);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
