@@ -51,6 +51,29 @@ describe('postgres store: open and close', () => {
   });
 });
 
+describe('postgres store: text PostgreSQL cannot hold', () => {
+  it('keeps runner text with NUL characters, as U+FFFD, and answers what a later read returns', async () => {
+    const s = store();
+    await s.open();
+    try {
+      const claim = await s.runs.claimTicket(intent({ title: 'bad\0title' }));
+      if (!claim.claimed) throw new Error('not claimed');
+      expect(claim.run.title).toBe('bad\uFFFDtitle');
+      const step = await s.runs.upsertStep({ runId: claim.run.id, id: 'agent', type: 'agent', status: 'failed', logExcerpt: 'out\0put', output: { raw: '\0' } });
+      expect(await s.runs.listSteps(claim.run.id)).toEqual([step]);
+      expect(step).toMatchObject({ logExcerpt: 'out\uFFFDput', output: { raw: '\uFFFD' } });
+      const failed = await s.runs.updateRun(claim.run.id, { status: 'failed', failureReason: 'exit\0 1' });
+      expect(failed.failureReason).toBe('exit\uFFFD 1');
+      expect(await s.runs.getRun(claim.run.id)).toEqual(failed);
+      await s.inbox.enqueueDelivery({ id: 'nul', source: 'github', event: 'issues', payload: {}, receivedAt: new Date(T0).toISOString() });
+      await s.inbox.failDelivery('nul', 'handler\0threw', null);
+      expect((await s.inbox.getDelivery('nul'))?.lastError).toBe('handler\uFFFDthrew');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('postgres store: migrations', () => {
   it('applies each migration once when two replicas open a fresh schema together', async () => {
     const [a, b] = [store(undefined, 'race_migrate'), store(undefined, 'race_migrate')];

@@ -5,14 +5,14 @@ import { compact } from '../core/store-context.js';
 import type { ClaimIntent, ClaimResult } from '../store.js';
 import { LIVE_RUN } from './migrations.js';
 import { abortWith } from './pg-db.js';
-import type { PgContext } from './pg-context.js';
+import { asStored, type PgContext } from './pg-context.js';
 import { RUN_COLUMNS, RUN_PLACEHOLDERS, runValues } from './pg-run-rows.js';
 
 const DEFAULT_DEDUP_KEY_TTL_MS = 7 * 24 * 3600_000;
 
 type Attempt = ClaimResult | { existingId: string } | 'recheck';
 
-function newRun(ctx: PgContext, intent: ClaimIntent, id: string, now: number): Run {
+function newRun(intent: ClaimIntent, id: string, now: number): Run {
   return compact({
     id,
     issueId: intent.issueId,
@@ -44,7 +44,7 @@ function newRun(ctx: PgContext, intent: ClaimIntent, id: string, now: number): R
  */
 async function claimOnce(ctx: PgContext, intent: ClaimIntent, id: string): Promise<Attempt> {
   const now = ctx.clock();
-  const run = newRun(ctx, intent, id, now);
+  const run = asStored(newRun(intent, id, now));
   return ctx.db().transaction(async (tx): Promise<Attempt> => {
     if (intent.dedupKey) {
       const expiresAt = toIso(now + (intent.dedupKeyTtlMs ?? DEFAULT_DEDUP_KEY_TTL_MS));

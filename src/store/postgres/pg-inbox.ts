@@ -3,7 +3,7 @@ import type { DeliverySource, DeliveryStatus, InboxDelivery } from '../../domain
 import { toIso, toMs } from '../core/codec.js';
 import type { WebhookInbox } from '../store.js';
 import { abortWith } from './pg-db.js';
-import type { PgContext } from './pg-context.js';
+import { storableText, type PgContext } from './pg-context.js';
 
 const ERROR_MAX_CHARS = 2000;
 
@@ -118,7 +118,7 @@ export function createPgInbox(ctx: PgContext): WebhookInbox {
 
     async failDelivery(id, error, retryAt) {
       ctx.db();
-      const lastError = error.slice(0, ERROR_MAX_CHARS);
+      const lastError = storableText(error.slice(0, ERROR_MAX_CHARS));
       if (retryAt === null) {
         await settle(id, `UPDATE inbox SET status = 'dead', last_error = $2, lease_until = NULL, retry_at = NULL, completed_at = $3 WHERE id = $1`, [
           lastError,

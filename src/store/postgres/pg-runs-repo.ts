@@ -8,7 +8,7 @@ import { compact } from '../core/store-context.js';
 import type { ActiveRunFilter, RunRepo } from '../store.js';
 import { LIVE_RUN } from './migrations.js';
 import { claimTicket } from './pg-claim-ticket.js';
-import { jsonParam, type PgContext } from './pg-context.js';
+import { asStored, jsonParam, type PgContext } from './pg-context.js';
 import { countRuns, listRuns, runStats } from './pg-run-queries.js';
 import { RUN_UPDATE_SET, runValues } from './pg-run-rows.js';
 import type { Sql } from './pg-db.js';
@@ -68,7 +68,7 @@ export function createPgRunRepo(ctx: PgContext): RunRepo {
         const next = patch.status ?? run.status;
         if (!canTransition(run.status, next)) throw new ConflictError(`run ${id} cannot go ${run.status} → ${next}`);
         const now = toIso(ctx.clock());
-        const updated: Run = compact({ ...run, ...clone(patch), id: run.id, createdAt: run.createdAt, updatedAt: now });
+        const updated: Run = asStored(compact({ ...run, ...clone(patch), id: run.id, createdAt: run.createdAt, updatedAt: now }));
         if (isTerminal(next)) updated.finishedAt ??= now;
         await tx.query(`UPDATE runs SET ${RUN_UPDATE_SET} WHERE id = $1`, runValues(updated));
         return updated;
@@ -101,12 +101,13 @@ export function createPgRunRepo(ctx: PgContext): RunRepo {
         const found = await tx.query<{ step: RunStep }>('SELECT step FROM run_steps WHERE run_id = $1 AND step_id = $2', [step.runId, step.id]);
         const merged: RunStep = compact({ ...found.rows[0]?.step, ...clone(step), updatedAt: toIso(ctx.clock()) });
         if (merged.logExcerpt !== undefined) merged.logExcerpt = capLogExcerpt(merged.logExcerpt);
+        const stored = asStored(merged);
         await tx.query(
           `INSERT INTO run_steps (run_id, step_id, step) VALUES ($1, $2, $3)
            ON CONFLICT (run_id, step_id) DO UPDATE SET step = excluded.step`,
-          [step.runId, step.id, jsonParam(merged)],
+          [step.runId, step.id, jsonParam(stored)],
         );
-        return merged;
+        return stored;
       });
     },
 
