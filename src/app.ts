@@ -10,6 +10,7 @@ import { startHttpServer, type StartedServer } from './http/start-http-server.js
 import { startSandbox, type Sandbox } from './sandbox/start-sandbox.js';
 import type { Store } from './store/store.js';
 import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
+import { createPostgresStore } from './store/postgres/create-postgres-store.js';
 import { redactRunRecords } from './store/redact-run-records.js';
 import { readPackageVersion } from './package-info.js';
 import { createServices, type Services } from './services.js';
@@ -66,8 +67,13 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     });
 
+    // DATABASE_URL picks PostgreSQL (any number of replicas); otherwise the embedded store under DATA_DIR (one writer).
+    const storeLog = log.child({ component: 'store' });
+    const ledger = config.databaseUrl
+      ? createPostgresStore({ connectionString: config.databaseUrl, clock, onConnectionError: (err) => storeLog.warn({ err }, 'idle PostgreSQL connection failed; the pool replaces it') })
+      : createLowdbStore({ dataDir: config.dataDir, clock });
     // Runs and steps are scrubbed on their way in, so the ledger and its history files never hold a known secret.
-    const openedStore = redactRunRecords(createLowdbStore({ dataDir: config.dataDir, clock }), secrets);
+    const openedStore = redactRunRecords(ledger, secrets);
     store = openedStore;
     const gitWebUrl = sandbox ? await sandbox.prepareGit(resolve(config.dataDir, 'sandbox-git')) : config.github.webUrl;
     const load = new RequestLoad();
@@ -106,7 +112,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     built.start(listening.url);
 
     const adminUrl = `${listening.url}/admin`;
-    log.info({ url: listening.url, sandbox: sandboxMode, dataDir: config.dataDir, version }, 'orchestrator started');
+    log.info({ url: listening.url, sandbox: sandboxMode, store: config.databaseUrl ? 'postgres' : 'lowdb', ...(config.databaseUrl ? {} : { dataDir: config.dataDir }), version }, 'orchestrator started');
     if (sandbox) print(sandboxBanner(adminUrl, config.adminAccessCode ?? '', sandbox));
 
     let stopped = false;

@@ -71,6 +71,18 @@ function minChars(name: string, chars: number, howTo: string) {
     });
 }
 
+/** `postgres://` or `postgresql://` naming a host (or a socket directory in `?host=`), as `pg` reads it. */
+function isPostgresUrl(value: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.hostname !== '' || url.searchParams.has('host');
+  } catch {
+    // Not parseable as a URL: the refine's message says what to write instead.
+    return false;
+  }
+}
+
 const generateHex = 'generate one with: openssl rand -hex 32';
 
 /** 32 random bytes as base64 or hex: the secrets broker's AES-256 key. */
@@ -110,13 +122,15 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'DATABASE_URL',
     group: 'Storage',
-    description: 'PostgreSQL store instead of the embedded one (not available in this version)',
+    description:
+      'PostgreSQL store instead of the embedded one, for more than one replica: `postgres://user:password@host:5432/database` (or `postgresql://`; add `?sslmode=require` for TLS). Migrations run at start; `DATA_DIR` then holds no store',
     secret: true,
     schema: z
       .string()
+      .trim()
       .optional()
-      .refine((v) => v === undefined || v === '', {
-        message: 'DATABASE_URL is set, but the PostgreSQL store is not available in this version; unset it to use the embedded store under DATA_DIR',
+      .refine((v) => v === undefined || isPostgresUrl(v), {
+        message: 'DATABASE_URL must be a postgres:// or postgresql:// URL with a host, for example postgres://ai_implement:password@db.example.com:5432/ai_implement',
       }),
   },
   { name: 'APP_ID', group: 'GitHub App', description: 'GitHub App id; unset (with no private key) = sandbox mode', schema: z.string().trim().regex(/^\d+$/, 'APP_ID must be the numeric id shown on the GitHub App settings page').optional() },

@@ -45,6 +45,8 @@ export interface Config {
   production: boolean;
   trustedProxyHeader: string | undefined;
   dataDir: string;
+  /** `DATABASE_URL`: the PostgreSQL store instead of lowdb under `dataDir`. */
+  databaseUrl: string | undefined;
   /** No GitHub App credentials: emulators stand in for every external service. */
   sandbox: boolean;
   github: GitHubConfig;
@@ -166,6 +168,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     production: str('NODE_ENV') === 'production',
     trustedProxyHeader: str('TRUSTED_PROXY_HEADER'),
     dataDir: str('DATA_DIR') ?? './data',
+    databaseUrl: str('DATABASE_URL'),
     sandbox,
     github: {
       appId: appId ? Number(appId) : undefined,

@@ -20,6 +20,8 @@ describe('the dependency rule over the import graph of src/', () => {
       ...importsOf('src/operations/z.ts', "import type { MachineResponse } from 'fly-admin/dist/lib/machine.js';"),
       ...importsOf('src/orchestrator/w.ts', "const m = await import('../sandbox/linear/index.js');"),
       ...importsOf('src/orchestrator/v.ts', "import { x } from '../github/on-issue-comment.js';\nimport type { PullInfo } from '../github/api/pull-request-api.js';"),
+      ...importsOf('src/store/core/u.ts', "import pg from 'pg';\nimport type { DatabaseError } from 'pg-protocol';"),
+      ...importsOf('src/store/postgres/t.ts', "import pg from 'pg';\nimport { x } from 'pg-protocol';"),
     ];
     expect(checkImports(edges).map((v) => `${v.from} -> ${v.target}`)).toEqual([
       'src/trackers/linear/x.ts -> src/orchestrator/run-loop.ts',
@@ -28,6 +30,8 @@ describe('the dependency rule over the import graph of src/', () => {
       'src/operations/z.ts -> fly-admin/dist/lib/machine.js',
       'src/orchestrator/w.ts -> src/sandbox/linear/index.ts',
       'src/orchestrator/v.ts -> src/github/on-issue-comment.ts',
+      'src/store/core/u.ts -> pg',
+      'src/store/core/u.ts -> pg-protocol',
     ]);
   });
 });

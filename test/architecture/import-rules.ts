@@ -27,6 +27,8 @@ const VENDORS: [pkg: RegExp, home: (file: string) => boolean][] = [
   [/^@linear\/sdk(\/|$)/, under('src/trackers/linear')],
   [/^jira\.js(\/|$)/, under('src/trackers/jira')],
   [/^lowdb(\/|$)/, under('src/store/lowdb')],
+  // node-postgres and its parts (pg-pool, pg-protocol, pg-types).
+  [/^pg(-[a-z]+)?(\/|$)/, under('src/store/postgres')],
   [/^probot(\/|$)/, under('src/github')],
   // Probot's event layer: the webhook handlers, not the REST adapter.
   [/^@octokit\/webhooks(\/|$)/, under('src/github')],

@@ -4,6 +4,7 @@ import { StoreNotOpenError } from '../store.js';
 import { CommitQueue, type CommitStats } from './commit-queue.js';
 import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort } from './hot-doc.js';
 import type { InboxJournalPort } from './inbox-journal-port.js';
+import { exportRecords } from './export-records.js';
 import { createWebhookInbox } from './inbox-repo.js';
 import { InboxState } from './inbox-state.js';
 import { migrateLegacyInbox, type LegacyPayloads } from './migrate-legacy-inbox.js';
@@ -14,6 +15,7 @@ import type { RunIndexEntry } from './run-index.js';
 import { createRunRepo, retireTerminalRuns } from './runs-repo.js';
 import { createAdminSessionRepo, createDedupLedger, createMappingRepo, createSecretRepo, createSettingsRepo, createTokenLedger } from './small-repos.js';
 import type { StoreContext } from './store-context.js';
+import type { StoreRecord } from '../store-records.js';
 
 export const DEFAULT_INBOX_RETENTION_MS = 8 * 24 * 3600_000;
 
@@ -49,6 +51,7 @@ export class EngineStore implements Store {
   private readonly logs: LogCatalog[];
   private readonly queue: CommitQueue;
   private readonly inboxState: InboxState;
+  private readonly ctx: StoreContext;
   readonly mappings: MappingRepo;
   readonly runs: RunRepo;
   readonly dedup: DedupLedger;
@@ -86,6 +89,7 @@ export class EngineStore implements Store {
         if (!this.open_) throw new StoreNotOpenError('store is not open');
       },
     };
+    this.ctx = ctx;
     this.mappings = createMappingRepo(ctx);
     this.runs = createRunRepo(ctx);
     this.dedup = createDedupLedger(ctx);
@@ -103,6 +107,12 @@ export class EngineStore implements Store {
 
   get isOpen(): boolean {
     return this.open_;
+  }
+
+  /** Every record the store holds, for `npm run migrate-store` (not part of the Store contract). */
+  exportRecords(): AsyncGenerator<StoreRecord> {
+    this.ctx.assertOpen();
+    return exportRecords(this.ctx, this.runs);
   }
 
   /** Commit counters, for tests and the benchmark (not part of the Store contract). */

@@ -1,0 +1,127 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors/index.js';
+import type { Run } from '../../src/domain/run.js';
+import { copyStore } from '../../src/store/copy-store.js';
+import { createLowdbStore } from '../../src/store/lowdb/create-lowdb-store.js';
+import { createPostgresStore } from '../../src/store/postgres/create-postgres-store.js';
+import type { Store } from '../../src/store/store.js';
+import { createTestDatabase } from './postgres-test-db.js';
+import { intent, mapping, T0 } from './store-fixtures.js';
+
+const HOUR = 3600_000;
+let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+let dataDir = '';
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(tmpdir(), 'copy-store-'));
+});
+afterAll(async () => {
+  await database?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function allRuns(store: Store): Promise<Run[]> {
+  const out: Run[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.runs.listRuns({ limit: 7, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/** A data directory with something of every kind, its history rotated across several files. */
+async function seedLowdb(clock: { now: number }): Promise<void> {
+  const store = createLowdbStore({ dataDir, clock: () => clock.now, historyFileBytes: 4096 });
+  await store.open();
+  await store.mappings.upsert(mapping('ENG'));
+  await store.mappings.upsert(mapping('OPS'));
+  for (let i = 0; i < 30; i++) {
+    clock.now += 60_000;
+    const claim = await store.runs.claimTicket(intent({ issueId: `i${i}`, identifier: `ENG-${i}`, ...(i === 3 ? { dedupKey: 'gap-fill:c1', phase: 'gap-fill' as const } : {}) }));
+    if (!claim.claimed) throw new Error('not claimed');
+    await store.runs.upsertStep({ runId: claim.run.id, id: 'checkout', type: 'git', status: 'passed', output: { i } });
+    if (i % 3 !== 0) await store.runs.upsertStep({ runId: claim.run.id, id: 'agent', type: 'agent', status: 'running', logExcerpt: `log ${i}` });
+    if (i % 2 === 0) await store.runs.updateRun(claim.run.id, { status: i % 4 ? 'succeeded' : 'failed', summary: `done ${i}` });
+  }
+  await store.dedup.put('i1', { identifier: 'ENG-1', runId: 'r', dispatchedAt: new Date(T0).toISOString(), expiresAt: new Date(T0 + 48 * HOUR).toISOString() });
+  const at = (ms: number) => new Date(T0 + ms).toISOString();
+  await store.inbox.enqueueDelivery({ id: 'd-pending', source: 'github', event: 'issues', payload: { n: 1 }, receivedAt: at(1), replayKey: { key: 'replay:body-1', expiresAt: at(48 * HOUR) } });
+  await store.inbox.enqueueDelivery({ id: 'd-leased', source: 'linear', event: 'Issue', payload: { n: 2 }, receivedAt: at(0) });
+  await store.inbox.enqueueDelivery({ id: 'd-done', source: 'jira', event: 'jira:issue_updated', payload: { n: 3 }, receivedAt: at(2) });
+  await store.inbox.leaseDeliveries(1, 10 * HOUR);
+  await store.inbox.completeDelivery('d-done');
+  await store.tokens.consumeTokenJti('jti-1', T0 + 48 * HOUR);
+  await store.settings.set('runnerMode', 'shadow');
+  await store.settings.set('installationRepos', [{ owner: 'acme', repo: 'web' }]);
+  await store.adminSessions.create({ id: 's1', tokenHash: 'h1', codeFingerprint: 'fp', createdAt: at(0), expiresAt: at(24 * HOUR) });
+  await store.secrets.put({ id: 'global/API_KEY', scope: 'global', name: 'API_KEY', sealed: 'c2VhbGVk', keyId: 'k1', fingerprint: 'f', version: 1, createdAt: at(0), updatedAt: at(0), updatedBy: 'admin' });
+  for (let i = 0; i < 7; i++) await store.audit.append({ at: at(i), actor: i % 2 ? 'admin' : 'system', action: 'mapping.update', target: `m${i}`, after: { i } });
+  for (let i = 0; i < 5; i++) await store.reaper.append({ at: at(i * 1000), rule: i % 2 ? 'orphan' : 'overtime', machineId: `m${i}`, tenant: 't', issue: `ENG-${i}`, ageSeconds: i, mode: i % 2 ? 'destroyed' : 'dry-run' });
+  await store.close();
+}
+
+describe('copyStore: lowdb data directory → PostgreSQL', () => {
+  it('copies every kind of record, checks it by counts, and the copy behaves as the original', async () => {
+    const clock = { now: T0 };
+    await seedLowdb(clock);
+    const source = createLowdbStore({ dataDir, clock: () => clock.now });
+    const target = createPostgresStore({ connectionString: database!.url, schema: 'copied', clock: () => clock.now });
+    await source.open();
+    await target.open();
+    try {
+      const report = await copyStore(source, target);
+      expect(report.mismatches).toEqual([]);
+      expect(report.read).toEqual({
+        mapping: 2,
+        run: 30,
+        step: 30 + 20,
+        'claim-key': 1,
+        dedup: 1,
+        delivery: 3,
+        'one-time-key': 2,
+        setting: 2,
+        'admin-session': 1,
+        secret: 1,
+        audit: 7,
+        reaper: 5,
+      });
+      expect(report.target).toEqual(report.read);
+
+      const runs = await allRuns(source);
+      expect(await allRuns(target)).toEqual(runs);
+      for (const run of runs) expect(await target.runs.listSteps(run.id)).toEqual(await source.runs.listSteps(run.id));
+      expect(await target.runs.listActiveRuns()).toEqual(await source.runs.listActiveRuns());
+      expect(await target.runs.stats()).toEqual(await source.runs.stats());
+      expect(await target.mappings.list()).toEqual(await source.mappings.list());
+      expect(await target.settings.all()).toEqual(await source.settings.all());
+      expect(await target.secrets.list()).toEqual(await source.secrets.list());
+      expect(await target.dedup.listActive()).toEqual(await source.dedup.listActive());
+      expect(await target.adminSessions.getByTokenHash('h1')).toEqual(await source.adminSessions.getByTokenHash('h1'));
+      expect(await target.audit.list({ limit: 3 })).toMatchObject({ items: (await source.audit.list({ limit: 3 })).items });
+      expect((await target.audit.list({ actor: 'system' })).items).toEqual((await source.audit.list({ actor: 'system' })).items);
+      expect(await target.reaper.listRecent(10)).toEqual(await source.reaper.listRecent(10));
+      expect(await target.reaper.summary(T0)).toEqual(await source.reaper.summary(T0));
+      for (const id of ['d-pending', 'd-leased', 'd-done']) expect(await target.inbox.getDelivery(id)).toEqual(await source.inbox.getDelivery(id));
+      expect(await target.inbox.backlog()).toEqual(await source.inbox.backlog());
+
+      // What was spent stays spent, what is live stays claimed, and the logs go on numbering.
+      expect(await target.tokens.consumeTokenJti('jti-1', T0 + HOUR)).toBe(false);
+      expect(await target.inbox.enqueueDelivery({ id: 'd-replayed', source: 'github', event: 'issues', payload: {}, receivedAt: new Date(T0).toISOString(), replayKey: { key: 'replay:body-1', expiresAt: new Date(T0 + HOUR).toISOString() } })).toEqual({ inserted: false });
+      const live = runs.find((r) => r.status === 'dispatching')!;
+      expect(await target.runs.claimTicket(intent({ issueId: live.issueId }))).toEqual({ claimed: false, existing: live });
+      expect(await target.runs.claimTicket(intent({ issueId: 'other', phase: 'gap-fill', dedupKey: 'gap-fill:c1' }))).toMatchObject({ claimed: false, existing: { issueId: 'i3' } });
+      await target.audit.append({ at: new Date(T0 + HOUR).toISOString(), actor: 'admin', action: 'x', target: 'after-import' });
+      expect((await target.audit.list({ limit: 2 })).items.map((e) => e.target)).toEqual(['after-import', 'm6']);
+
+      await expect(copyStore(source, target)).rejects.toBeInstanceOf(ConfigError);
+    } finally {
+      await source.close();
+      await target.close();
+    }
+  });
+});
