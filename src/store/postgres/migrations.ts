@@ -147,4 +147,16 @@ CREATE TABLE reaper_actions (
 CREATE INDEX reaper_actions_by_at ON reaper_actions (at);
 `,
   },
+  {
+    version: 2,
+    name: 'deleted runs',
+    sql: `
+-- An operator's DELETE of a finished run: the row and its steps go, the id stays
+-- here so it is never handed out again (a retry or a request key may name it).
+CREATE TABLE deleted_runs (
+  id text COLLATE "C" PRIMARY KEY,
+  deleted_at timestamptz NOT NULL
+);
+`,
+  },
 ];

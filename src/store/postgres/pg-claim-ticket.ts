@@ -59,6 +59,8 @@ async function claimOnce(ctx: PgContext, intent: ClaimIntent, id: string): Promi
         return { existingId: held.rows[0]!.run_id };
       }
     }
+    const tombstone = await tx.query('SELECT 1 FROM deleted_runs WHERE id = $1', [id]);
+    if ((tombstone.rowCount ?? 0) > 0) throw new ConflictError(`run ${id} was deleted; its id is not handed out again`);
     const inserted = await tx
       .query(
         `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${RUN_PLACEHOLDERS})

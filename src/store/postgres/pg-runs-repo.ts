@@ -48,6 +48,19 @@ export function createPgRunRepo(ctx: PgContext): RunRepo {
   };
 
   return {
+    async deleteRun(id) {
+      return ctx.db().transaction(async (tx) => {
+        const found = await tx.query<{ run: Run }>('SELECT run FROM runs WHERE id = $1 FOR UPDATE', [id]);
+        const run = found.rows[0]?.run;
+        if (!run) return false;
+        if (!isTerminal(run.status)) throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be deleted`);
+        await tx.query('INSERT INTO deleted_runs (id, deleted_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [id, toIso(ctx.clock())]);
+        await tx.query('DELETE FROM run_steps WHERE run_id = $1', [id]);
+        await tx.query('DELETE FROM runs WHERE id = $1', [id]);
+        return true;
+      });
+    },
+
     async claimTicket(intent) {
       ctx.db();
       if (!intent.issueId || !intent.phase) throw new ValidationError('issueId and phase are required', 'issueId');
