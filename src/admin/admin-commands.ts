@@ -24,7 +24,7 @@ export const mappingPatchSchema = z
   .record(z.string(), z.unknown())
   .describe('Any mapping fields as a JSON merge patch (RFC 7396): objects merge, null removes an optional field; teamKey cannot change');
 
-export const runnerModeSchema = z.object({ mode: z.enum(RUNNER_MODES, { message: `must be one of ${RUNNER_MODES.join(', ')}` }) }).strict();
+export const runnerModeSchema = z.object({ mode: z.enum(RUNNER_MODES) }).strict();
 
 /** `null` clears a stored value (back to the default). */
 export const settingsSchema = z
