@@ -1,5 +1,6 @@
 import type { DestinationStream } from 'pino';
 import { SecretRegistry, isSandboxEnv, loadConfig, type Config } from './config/index.js';
+import { chooseLogFormat } from './logging/choose-log-format.js';
 import { createLogger, type Logger } from './logging/create-logger.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { createRoutes } from './http/create-routes.js';
@@ -13,6 +14,7 @@ import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
 import { createPostgresStore } from './store/postgres/create-postgres-store.js';
 import { redactRunRecords } from './store/redact-run-records.js';
 import { readPackageVersion } from './package-info.js';
+import { startBanner } from './start-banner.js';
 import { createServices, type Services } from './services.js';
 import { resolve } from 'node:path';
 import { AdminAuth } from './admin/auth/admin-auth.js';
@@ -60,9 +62,11 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     // Emulator credentials and generated secrets fill only what the operator left unset.
     const env = sandbox ? { ...sandbox.envFor(options.env), ...definedOnly(options.env) } : options.env;
     const config = loadConfig(env, { secrets, sandbox: sandboxMode, version });
+    // A destination passed in (a test's stream) is no terminal, whatever stdout is.
+    const logFormat = chooseLogFormat({ requested: config.logFormat, production: config.production, isTTY: !options.logDestination && process.stdout.isTTY === true });
     const log = createLogger({
       level: config.logLevel,
-      format: config.production || !process.stdout.isTTY ? 'json' : 'pretty',
+      format: logFormat,
       secrets,
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     });
@@ -112,8 +116,23 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     built.start(listening.url);
 
     const adminUrl = `${listening.url}/admin`;
-    log.info({ url: listening.url, sandbox: sandboxMode, store: config.databaseUrl ? 'postgres' : 'lowdb', ...(config.databaseUrl ? {} : { dataDir: config.dataDir }), version }, 'orchestrator started');
-    if (sandbox) print(sandboxBanner(adminUrl, config.adminAccessCode ?? '', sandbox));
+    if (sandbox) log.info({ emulators: sandbox.describe() }, 'sandbox emulators');
+    log.info({ url: listening.url, sandbox: sandboxMode, store: config.databaseUrl ? 'postgres' : 'lowdb', ...(config.databaseUrl ? {} : { dataDir: resolve(config.dataDir) }), version }, 'orchestrator started');
+    // Last, so the log lines of the boot do not push it off the screen. A JSON log
+    // is read by a machine, which has the line above; the sandbox always shows how to get in.
+    if (sandbox || logFormat === 'pretty') {
+      print(
+        startBanner({
+          adminUrl,
+          // With DATABASE_URL the ledger is in PostgreSQL (the URL holds a password: never printed).
+          dataDir: config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : resolve(config.dataDir),
+          sandbox: sandboxMode,
+          accessCode: config.adminAccessCode,
+          accessCodeGenerated: sandboxMode && !(options.env.ADMIN_ACCESS_CODE ?? '').trim(),
+          version,
+        }),
+      );
+    }
 
     let stopped = false;
     return {
@@ -135,23 +154,6 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     await shutdown().catch(() => undefined);
     throw error;
   }
-}
-
-function sandboxBanner(adminUrl: string, accessCode: string, sandbox: Sandbox): string {
-  const lines = [
-    'AI-Implement is running in SANDBOX mode: no GitHub App credentials are set, so loopback',
-    'emulators stand in for GitHub, Linear, Jira and Fly, and demo projects with demo tickets are seeded.',
-    '',
-    `  Admin:        ${adminUrl}`,
-    `  Access code:  ${accessCode}`,
-    '',
-    ...sandbox.describe().map((line) => `  ${line}`),
-    '',
-    'Set APP_ID and PRIVATE_KEY (see README.md) to connect a real GitHub App.',
-  ];
-  const width = Math.max(...lines.map((l) => l.length));
-  const rule = '='.repeat(width);
-  return [rule, ...lines, rule].join('\n');
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RUNNER_MODES, type RunnerMode } from '../config/index.js';
+import { checkInput, problemsText } from '../domain/check-input.js';
 import type { DedupEntry } from '../domain/dedup-entry.js';
 import type { Mapping } from '../domain/mapping.js';
 import { parseMapping } from '../domain/mapping-schema.js';
@@ -23,7 +24,7 @@ export const mappingPatchSchema = z
   .record(z.string(), z.unknown())
   .describe('Any mapping fields as a JSON merge patch (RFC 7396): objects merge, null removes an optional field; teamKey cannot change');
 
-export const runnerModeSchema = z.object({ mode: z.enum(RUNNER_MODES, { message: `must be one of ${RUNNER_MODES.join(', ')}` }) }).strict();
+export const runnerModeSchema = z.object({ mode: z.enum(RUNNER_MODES) }).strict();
 
 /** `null` clears a stored value (back to the default). */
 export const settingsSchema = z
@@ -42,15 +43,9 @@ export type SettingsInput = z.output<typeof settingsSchema>;
 
 /** Parses with a schema or throws a ValidationError naming every bad field. */
 export function validated<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.flatMap((issue) => {
-    const at = issue.path.map(String);
-    // zod reports unknown keys on the parent object; the operator needs the key's own name.
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: [...at, key].join('.'), message: 'is not a field this accepts' }));
-    return [{ field: at.join('.') || where, message: issue.message }];
-  });
-  throw new ValidationError(`Invalid request: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems[0]?.field, problems);
+  const checked = checkInput(schema, value, { where });
+  if (checked.ok) return checked.data;
+  throw new ValidationError(`Invalid request: ${problemsText(checked.problems)}`, checked.problems[0]?.field, checked.problems);
 }
 
 export interface AdminCommandsDeps {
@@ -97,7 +92,7 @@ export function createAdminCommands({ store, clock, env, runnerImageAllowlist }:
       const existing = typeof teamKey === 'string' ? await store.mappings.get(teamKey.trim()) : undefined;
       const parsed = parseMapping(input, now(), existing);
       if (!parsed.ok) {
-        throw new ValidationError(`Invalid mapping: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems[0]?.field, parsed.problems);
+        throw new ValidationError(`Invalid mapping: ${problemsText(parsed.problems)}`, parsed.problems[0]?.field, parsed.problems);
       }
       refuseUnsafeFields(parsed.mapping, existing);
       const mapping = await store.mappings.upsert(keepRedactedEnv(parsed.mapping, existing));
@@ -122,7 +117,7 @@ export function createAdminCommands({ store, clock, env, runnerImageAllowlist }:
       }
       const parsed = parseMapping(mergePatch(mappingInputOf(existing), changes), now(), existing);
       if (!parsed.ok) {
-        throw new ValidationError(`Invalid mapping: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems[0]?.field, parsed.problems);
+        throw new ValidationError(`Invalid mapping: ${problemsText(parsed.problems)}`, parsed.problems[0]?.field, parsed.problems);
       }
       refuseUnsafeFields(parsed.mapping, existing);
       const saved = await store.mappings.upsert(keepRedactedEnv(parsed.mapping, existing));

@@ -1,4 +1,5 @@
 import type { Mapping } from '../domain/mapping.js';
+import { problemsText } from '../domain/check-input.js';
 import { isSecretEnvName } from '../domain/secret-env-name.js';
 import { REDACTED } from '../domain/secret-patterns.js';
 import { ValidationError } from '../errors/index.js';
@@ -34,5 +35,5 @@ export function refuseNewCredentialEnv(next: Mapping, existing: Mapping | undefi
       field: `extraEnv.${name}`,
       message: `looks like a credential, and extraEnv is shown in clear to every operator; store it with POST /api/mappings/${next.teamKey}/secrets {"name":"${name}","value":"…"} (or under Secrets in the panel) and remove it here`,
     }));
-  if (problems.length > 0) throw new ValidationError(`Invalid mapping: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems[0]?.field, problems);
+  if (problems.length > 0) throw new ValidationError(`Invalid mapping: ${problemsText(problems)}`, problems[0]?.field, problems);
 }

@@ -13,6 +13,9 @@ export type RunnerMode = (typeof RUNNER_MODES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export interface ConfigVariable {
   name: string;
   group: string;
@@ -20,24 +23,30 @@ export interface ConfigVariable {
   /** The default as written in the docs, when there is one. */
   defaultText?: string;
   secret?: boolean;
-  /** Parses the raw string (undefined when unset); its error message names the fix. */
+  /**
+   * Parses the raw string (undefined when unset). A message it states reads
+   * after the variable's name ("must be …; how to fix it"); zod's own
+   * issues are put in words by `checkInput`.
+   */
   schema: z.ZodType;
+  /** A right value, for the error sentence when the schema's message has none. */
+  example?: string;
 }
 
 const optionalText = z.string().trim().min(1).optional();
 
-function url(name: string, example: string) {
+function url(example: string) {
   return z
     .string()
     .trim()
     .refine((v) => /^https?:\/\/[^\s/]+/.test(v), {
-      message: `${name} must be an http(s) URL, for example ${example}`,
+      message: `must be an http(s) URL, e.g. ${example}`,
     })
     .transform((v) => v.replace(/\/+$/, ''))
     .optional();
 }
 
-function integer(name: string, min: number, max: number, fallback: number) {
+function integer(min: number, max: number, fallback: number) {
   return z
     .string()
     .trim()
@@ -46,28 +55,28 @@ function integer(name: string, min: number, max: number, fallback: number) {
       if (v === undefined || v === '') return fallback;
       const n = Number(v);
       if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (got "${v}")` });
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${v}"), e.g. ${fallback}` });
         return z.NEVER;
       }
       return n;
     });
 }
 
-function minBytes(name: string, bytes: number, howTo: string) {
+function minBytes(bytes: number, howTo: string) {
   return z
     .string()
     .optional()
     .refine((v) => v === undefined || Buffer.byteLength(v, 'utf8') >= bytes, {
-      message: `${name} must be at least ${bytes} bytes; ${howTo}`,
+      message: `must be at least ${bytes} bytes; ${howTo}`,
     });
 }
 
-function minChars(name: string, chars: number, howTo: string) {
+function minChars(chars: number, howTo: string) {
   return z
     .string()
     .optional()
     .refine((v) => v === undefined || [...v].length >= chars, {
-      message: `${name} must be at least ${chars} characters; ${howTo}`,
+      message: `must be at least ${chars} characters; ${howTo}`,
     });
 }
 
@@ -86,19 +95,19 @@ function isPostgresUrl(value: string): boolean {
 const generateHex = 'generate one with: openssl rand -hex 32';
 
 /** 32 random bytes as base64 or hex: the secrets broker's AES-256 key. */
-function aesKey(name: string) {
+function aesKey() {
   return z
     .string()
     .trim()
     .refine((v) => /^[0-9a-f]{64}$/i.test(v) || /^[A-Za-z0-9+/]{43}=?$/.test(v), {
-      message: `${name} must be 32 random bytes written as base64 (44 characters) or hex (64); make one with: openssl rand -base64 32`,
+      message: `must be 32 random bytes written as base64 (44 characters) or hex (64); make one with: openssl rand -base64 32`,
     })
     .optional();
 }
 /** Where the release workflow (.github/workflows/release.yml) publishes the runner image. */
 export const PUBLISHED_RUNNER_REPOSITORY = 'ghcr.io/ai-implement/runner';
 
-const runnerImage = optionalText.refine((v) => v === undefined || isImageReference(v), { message: `RUNNER_IMAGE ${IMAGE_REFERENCE_RULE}` });
+const runnerImage = optionalText.refine((v) => v === undefined || isImageReference(v), { message: IMAGE_REFERENCE_RULE });
 
 const runnerImageAllowlist = optionalText.transform((v, ctx) => {
   if (v === undefined) return [PUBLISHED_RUNNER_REPOSITORY];
@@ -114,7 +123,7 @@ const runnerImageAllowlist = optionalText.transform((v, ctx) => {
 });
 
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
-  { name: 'PORT', group: 'HTTP', description: 'Port of the HTTP listener', defaultText: '3000', schema: integer('PORT', 0, 65535, 3000) },
+  { name: 'PORT', group: 'HTTP', description: 'Port of the HTTP listener', defaultText: '3000', schema: integer(0, 65535, 3000) },
   { name: 'HOST', group: 'HTTP', description: 'Interface to listen on', defaultText: '0.0.0.0 (127.0.0.1 in sandbox mode)', schema: optionalText },
   { name: 'NODE_ENV', group: 'HTTP', description: '`production` turns on JSON logs, `Secure` cookies and HSTS', schema: z.enum(['production', 'development', 'test']).optional() },
   { name: 'TRUSTED_PROXY_HEADER', group: 'HTTP', description: 'Header set by your reverse proxy that carries the client IP (e.g. `fly-client-ip`); unset = the socket address', schema: optionalText.transform((v) => v?.toLowerCase()) },
@@ -130,41 +139,48 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       .trim()
       .optional()
       .refine((v) => v === undefined || isPostgresUrl(v), {
-        message: 'DATABASE_URL must be a postgres:// or postgresql:// URL with a host, for example postgres://ai_implement:password@db.example.com:5432/ai_implement',
+        message: 'DATABASE_URL must be a postgres:// or postgresql:// URL with a host, e.g. postgres://ai_implement:password@db.example.com:5432/ai_implement',
       }),
   },
-  { name: 'APP_ID', group: 'GitHub App', description: 'GitHub App id; unset (with no private key) = sandbox mode', schema: z.string().trim().regex(/^\d+$/, 'APP_ID must be the numeric id shown on the GitHub App settings page').optional() },
-  { name: 'PRIVATE_KEY', group: 'GitHub App', description: 'GitHub App private key (PEM text)', secret: true, schema: z.string().refine((v) => v.includes('-----BEGIN'), 'PRIVATE_KEY must be the PEM text of the GitHub App private key (starting with -----BEGIN); or set PRIVATE_KEY_PATH to the .pem file').optional() },
+  { name: 'APP_ID', group: 'GitHub App', description: 'GitHub App id; unset (with no private key) = sandbox mode', schema: z.string().trim().regex(/^\d+$/, 'must be the numeric id shown on the GitHub App settings page, e.g. 123456').optional() },
+  { name: 'PRIVATE_KEY', group: 'GitHub App', description: 'GitHub App private key (PEM text)', secret: true, schema: z.string().refine((v) => v.includes('-----BEGIN'), 'must be the PEM text of the GitHub App private key (starting with -----BEGIN); or set PRIVATE_KEY_PATH to the .pem file').optional() },
   { name: 'PRIVATE_KEY_PATH', group: 'GitHub App', description: 'Path of the GitHub App private key file', schema: optionalText },
   { name: 'GITHUB_WEBHOOK_SECRET', group: 'GitHub App', description: 'Webhook secret of the GitHub App (alias `WEBHOOK_SECRET`); unset → the webhook route answers 503', secret: true, schema: optionalText },
   { name: 'WEBHOOK_SECRET', group: 'GitHub App', description: 'Alias of `GITHUB_WEBHOOK_SECRET`', secret: true, schema: optionalText },
   { name: 'GHE_HOST', group: 'GitHub App', description: 'GitHub Enterprise host, no scheme or path: `github.example.com` (Enterprise Server, API under `/api/v3`) or `octocorp.ghe.com` (Enterprise Cloud with data residency, API at `api.octocorp.ghe.com`); unset = github.com', schema: optionalText },
-  { name: 'GHE_PROTOCOL', group: 'GitHub App', description: 'Protocol for `GHE_HOST`', defaultText: 'https', schema: z.enum(['http', 'https'], { message: 'GHE_PROTOCOL must be http or https' }).optional() },
+  { name: 'GHE_PROTOCOL', group: 'GitHub App', description: 'Protocol for `GHE_HOST`', defaultText: 'https', schema: z.enum(['http', 'https']).optional() },
   { name: 'LINEAR_API_KEY', group: 'Linear', description: 'Linear API key; enables Linear intake', secret: true, schema: optionalText },
-  { name: 'LINEAR_API_URL', group: 'Linear', description: 'Linear GraphQL endpoint', defaultText: 'https://api.linear.app/graphql', schema: url('LINEAR_API_URL', 'https://api.linear.app/graphql') },
+  { name: 'LINEAR_API_URL', group: 'Linear', description: 'Linear GraphQL endpoint', defaultText: 'https://api.linear.app/graphql', schema: url('https://api.linear.app/graphql') },
   { name: 'LINEAR_WEBHOOK_SECRET', group: 'Linear', description: 'Signing secret of the Linear webhook; unset → `/webhooks/linear` answers 503', secret: true, schema: optionalText },
   { name: 'LINEAR_AGENT_USER', group: 'Linear', description: "The app's Linear user id; tickets assigned to it are eligible too", schema: optionalText },
-  { name: 'JIRA_HOST', group: 'Jira', description: 'Jira Cloud site URL, e.g. https://acme.atlassian.net', schema: url('JIRA_HOST', 'https://acme.atlassian.net') },
+  { name: 'JIRA_HOST', group: 'Jira', description: 'Jira Cloud site URL, e.g. https://acme.atlassian.net', schema: url('https://acme.atlassian.net') },
   { name: 'JIRA_EMAIL', group: 'Jira', description: 'Jira account e-mail for basic auth', schema: optionalText },
   { name: 'JIRA_API_TOKEN', group: 'Jira', description: 'Jira API token', secret: true, schema: optionalText },
   { name: 'JIRA_WEBHOOK_SECRET', group: 'Jira', description: 'Jira webhook secret; unset → `/webhooks/jira` answers 503', secret: true, schema: optionalText },
   { name: 'FLY_API_TOKEN', group: 'Fly Machines', description: 'Fly.io API token; enables the Fly Machines runner and the Sessions panel', secret: true, schema: optionalText },
-  { name: 'FLY_API_URL', group: 'Fly Machines', description: 'Fly Machines REST endpoint', defaultText: 'https://api.machines.dev', schema: url('FLY_API_URL', 'https://api.machines.dev') },
-  { name: 'FLY_GRAPHQL_URL', group: 'Fly Machines', description: 'Fly GraphQL endpoint (app secrets)', defaultText: 'https://api.fly.io', schema: url('FLY_GRAPHQL_URL', 'https://api.fly.io') },
+  { name: 'FLY_API_URL', group: 'Fly Machines', description: 'Fly Machines REST endpoint', defaultText: 'https://api.machines.dev', schema: url('https://api.machines.dev') },
+  { name: 'FLY_GRAPHQL_URL', group: 'Fly Machines', description: 'Fly GraphQL endpoint (app secrets)', defaultText: 'https://api.fly.io', schema: url('https://api.fly.io') },
   { name: 'FLY_SESSIONS_APP', group: 'Fly Machines', description: 'Fly app that runs sessions (beats the stored setting)', schema: optionalText },
   { name: 'FLY_SESSIONS_REGION', group: 'Fly Machines', description: 'Default region for new machines (beats the stored setting)', schema: optionalText },
-  { name: 'RUNNER_MODE', group: 'Runners', description: 'Overrides the stored runner mode: default, gha, fly, local or shadow', schema: z.enum(RUNNER_MODES, { message: `RUNNER_MODE must be one of ${RUNNER_MODES.join(', ')}` }).optional() },
-  { name: 'RUNNER_TOKEN_SECRET', group: 'Runners', description: 'HS256 key for runner tokens (≥ 32 bytes); unset → runner callbacks answer 501', secret: true, schema: minBytes('RUNNER_TOKEN_SECRET', 32, generateHex) },
-  { name: 'RUNNER_TOKEN_SECRET_PREVIOUS', group: 'Runners', description: 'The secret before a rotation; tokens it signed keep verifying until they expire (≥ 32 bytes)', secret: true, schema: minBytes('RUNNER_TOKEN_SECRET_PREVIOUS', 32, generateHex) },
+  { name: 'RUNNER_MODE', group: 'Runners', description: 'Overrides the stored runner mode: default, gha, fly, local or shadow', schema: z.enum(RUNNER_MODES).optional() },
+  { name: 'RUNNER_TOKEN_SECRET', group: 'Runners', description: 'HS256 key for runner tokens (≥ 32 bytes); unset → runner callbacks answer 501', secret: true, schema: minBytes(32, generateHex) },
+  { name: 'RUNNER_TOKEN_SECRET_PREVIOUS', group: 'Runners', description: 'The secret before a rotation; tokens it signed keep verifying until they expire (≥ 32 bytes)', secret: true, schema: minBytes(32, generateHex) },
   { name: 'RUNNER_IMAGE', group: 'Runners', description: 'Runner image (the Dockerfile’s `runner` target) when a project names none: Fly machines run it, and the workflow sync writes it into the repositories’ workflows', defaultText: `${PUBLISHED_RUNNER_REPOSITORY}:<this release’s version>`, schema: runnerImage },
   { name: 'RUNNER_IMAGE_ALLOWLIST', group: 'Runners', description: 'Images runs may use, comma- or space-separated: repositories (`ghcr.io/acme/runner`) or namespaces ending in `/` (`registry.fly.io/`); checked for RUNNER_IMAGE, project images, Fly dispatches and inside the synced workflows', defaultText: PUBLISHED_RUNNER_REPOSITORY, schema: runnerImageAllowlist },
-  { name: 'RUNNER_CALLBACK_BASE_URL', group: 'Runners', description: 'Public base URL runners call back to', schema: url('RUNNER_CALLBACK_BASE_URL', 'https://ai-implement.example.com') },
-  { name: 'SECRETS_ENCRYPTION_KEY', group: 'Secrets', description: 'AES-256 key (32 bytes, base64 or hex) sealing the secrets runs receive; unset → secrets can be listed but not set or handed out (generated in sandbox mode)', secret: true, schema: aesKey('SECRETS_ENCRYPTION_KEY') },
-  { name: 'SECRETS_ENCRYPTION_KEY_PREVIOUS', group: 'Secrets', description: 'The key before a rotation: values it sealed are re-sealed with the new key at start', secret: true, schema: aesKey('SECRETS_ENCRYPTION_KEY_PREVIOUS') },
-  { name: 'GAP_FILL_TRIGGER_SECRET', group: 'Triggers', description: 'Bearer secret of `POST /trigger/gap-fill`; unset → 503', secret: true, schema: minBytes('GAP_FILL_TRIGGER_SECRET', 16, generateHex) },
+  { name: 'RUNNER_CALLBACK_BASE_URL', group: 'Runners', description: 'Public base URL runners call back to', schema: url('https://ai-implement.example.com') },
+  { name: 'SECRETS_ENCRYPTION_KEY', group: 'Secrets', description: 'AES-256 key (32 bytes, base64 or hex) sealing the secrets runs receive; unset → secrets can be listed but not set or handed out (generated in sandbox mode)', secret: true, schema: aesKey() },
+  { name: 'SECRETS_ENCRYPTION_KEY_PREVIOUS', group: 'Secrets', description: 'The key before a rotation: values it sealed are re-sealed with the new key at start', secret: true, schema: aesKey() },
+  { name: 'GAP_FILL_TRIGGER_SECRET', group: 'Triggers', description: 'Bearer secret of `POST /trigger/gap-fill`; unset → 503', secret: true, schema: minBytes(16, generateHex) },
   // Login is throttled per address only (no global lockout), so the code's length is what makes guessing hopeless.
-  { name: 'ADMIN_ACCESS_CODE', group: 'Admin', description: 'Access code of `/admin` and `/api/*` (≥ 20 characters); unset → both answer 404 (generated in sandbox mode)', secret: true, schema: minChars('ADMIN_ACCESS_CODE', 20, 'use a long random code, e.g. openssl rand -base64 24') },
-  { name: 'POLL_INTERVAL_MS', group: 'Tuning', description: 'Milliseconds between tracker polls', defaultText: '60000', schema: integer('POLL_INTERVAL_MS', 250, 86_400_000, 60_000) },
-  { name: 'DEDUP_WINDOW_HOURS', group: 'Tuning', description: 'Hours a dispatched ticket stays in the dedup window', defaultText: '24', schema: integer('DEDUP_WINDOW_HOURS', 1, 720, 24) },
-  { name: 'LOG_LEVEL', group: 'Tuning', description: 'fatal, error, warn, info, debug, trace or silent', defaultText: 'info', schema: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
+  { name: 'ADMIN_ACCESS_CODE', group: 'Admin', description: 'Access code of `/admin` and `/api/*` (≥ 20 characters); unset → both answer 404 (generated in sandbox mode)', secret: true, schema: minChars(20, 'use a long random code, e.g. openssl rand -base64 24') },
+  { name: 'POLL_INTERVAL_MS', group: 'Tuning', description: 'Milliseconds between tracker polls', defaultText: '60000', schema: integer(250, 86_400_000, 60_000) },
+  { name: 'DEDUP_WINDOW_HOURS', group: 'Tuning', description: 'Hours a dispatched ticket stays in the dedup window', defaultText: '24', schema: integer(1, 720, 24) },
+  { name: 'LOG_LEVEL', group: 'Tuning', description: 'fatal, error, warn, info, debug, trace or silent', defaultText: 'info', schema: z.enum(LOG_LEVELS).default('info') },
+  {
+    name: 'LOG_FORMAT',
+    group: 'Tuning',
+    description: '`pretty` (one short line per event, for a person at a terminal) or `json` (one object per line, for a log collector)',
+    defaultText: 'pretty on a terminal, json otherwise and in production',
+    schema: z.enum(LOG_FORMATS).optional(),
+  },
 ];

@@ -53,7 +53,7 @@ export function gheHostProblems(rawHost: string | undefined, protocol: GitHubPro
   const name = host.replace(/:\d+$/, '');
   if (name.endsWith('.ghe.com') || name === 'ghe.com') {
     if (!GHE_COM_HOST.test(host)) return [`GHE_HOST for GitHub Enterprise Cloud with data residency must be <subdomain>.ghe.com (or api.<subdomain>.ghe.com) with no port, e.g. GHE_HOST=octocorp.ghe.com (got "${host}")`];
-    if (protocol === 'http') return ['GHE_PROTOCOL: GHE.com is served over https only; unset GHE_PROTOCOL (or set it to https) when GHE_HOST is a ghe.com host'];
+    if (protocol === 'http') return ['GHE_PROTOCOL must be https (or unset) when GHE_HOST is a ghe.com host: GHE.com is served over https only, e.g. GHE_PROTOCOL=https'];
   }
   return [];
 }

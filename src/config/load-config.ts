@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors/index.js';
+import { checkInput, problemSentence } from '../domain/check-input.js';
 import { imageNotAllowedMessage, isImageAllowed } from '../domain/runner-image.js';
-import { CONFIG_VARIABLES, PUBLISHED_RUNNER_REPOSITORY, type LogLevel, type RunnerMode } from './config-schema.js';
+import { CONFIG_VARIABLES, PUBLISHED_RUNNER_REPOSITORY, type LogFormat, type LogLevel, type RunnerMode } from './config-schema.js';
 import { gheHostProblems, githubEndpoints, type GitHubProtocol } from './github-endpoints.js';
 import type { SecretRegistry } from './secret-registry.js';
 
@@ -70,6 +71,8 @@ export interface Config {
   pollIntervalMs: number;
   dedupWindowHours: number;
   logLevel: LogLevel;
+  /** `LOG_FORMAT`; unset = decided by where the lines go (see chooseLogFormat). */
+  logFormat: LogFormat | undefined;
 }
 
 export interface LoadConfigOptions {
@@ -103,11 +106,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
 
   for (const variable of CONFIG_VARIABLES) {
     const value = nonEmpty(env[variable.name]);
-    const parsed = variable.schema.safeParse(value);
-    if (parsed.success) {
-      raw[variable.name] = parsed.data;
+    const checked = checkInput(variable.schema, value, { where: variable.name, ...(variable.example ? { hints: { [variable.name]: { example: variable.example } } } : {}) });
+    if (checked.ok) {
+      raw[variable.name] = checked.data;
     } else {
-      for (const issue of parsed.error.issues) problems.push(prefixed(variable.name, issue.message));
+      for (const problem of checked.problems) problems.push(problemSentence(problem));
     }
   }
 
@@ -118,26 +121,26 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
   if (!privateKey && keyPath) {
     try {
       privateKey = readFile(keyPath);
-      if (!privateKey.includes('-----BEGIN')) problems.push(`PRIVATE_KEY_PATH: ${keyPath} does not hold a PEM private key`);
+      if (!privateKey.includes('-----BEGIN')) problems.push(`PRIVATE_KEY_PATH names ${keyPath}, which does not hold a PEM private key; point it at the .pem file downloaded from the GitHub App settings, e.g. PRIVATE_KEY_PATH=/run/secrets/app.pem`);
     } catch (error) {
-      problems.push(`PRIVATE_KEY_PATH: cannot read ${keyPath} (${(error as NodeJS.ErrnoException).code ?? 'error'}); point it at the .pem file downloaded from the GitHub App settings`);
+      problems.push(`PRIVATE_KEY_PATH cannot be read: ${keyPath} (${(error as NodeJS.ErrnoException).code ?? 'error'}); point it at the .pem file downloaded from the GitHub App settings, e.g. PRIVATE_KEY_PATH=/run/secrets/app.pem`);
     }
   }
   const appId = str('APP_ID');
   if (appId && !privateKey && !keyPath && !problems.some((p) => p.startsWith('PRIVATE_KEY'))) {
-    problems.push('PRIVATE_KEY: APP_ID is set but no private key is; set PRIVATE_KEY (PEM text) or PRIVATE_KEY_PATH (file)');
+    problems.push('PRIVATE_KEY is required when APP_ID is set: the GitHub App private key as PEM text, or PRIVATE_KEY_PATH naming its file, e.g. PRIVATE_KEY_PATH=/run/secrets/app.pem');
   }
   if (!appId && (str('PRIVATE_KEY') || keyPath)) {
-    problems.push('APP_ID: a private key is set but APP_ID is not; set APP_ID to the numeric GitHub App id');
+    problems.push('APP_ID is required when a private key is set: the numeric id shown on the GitHub App settings page, e.g. APP_ID=123456');
   }
   const jiraHost = str('JIRA_HOST');
   if (jiraHost && (!str('JIRA_EMAIL') || !str('JIRA_API_TOKEN'))) {
     for (const name of ['JIRA_EMAIL', 'JIRA_API_TOKEN']) {
-      if (!str(name)) problems.push(`${name}: JIRA_HOST is set, so ${name} is required for Jira basic auth`);
+      if (!str(name)) problems.push(`${name} is required when JIRA_HOST is set (Jira basic auth), e.g. ${name === 'JIRA_EMAIL' ? 'JIRA_EMAIL=ai-implement@acme.com' : 'JIRA_API_TOKEN=<a token from id.atlassian.com/manage-profile/security/api-tokens>'}`);
     }
   }
   if (!jiraHost && str('JIRA_API_TOKEN')) {
-    problems.push('JIRA_HOST: JIRA_API_TOKEN is set but JIRA_HOST is not; set it to your site URL, e.g. https://acme.atlassian.net');
+    problems.push('JIRA_HOST is required when JIRA_API_TOKEN is set: your Jira Cloud site URL, e.g. JIRA_HOST=https://acme.atlassian.net');
   }
 
   problems.push(...callbackProblems(str, options.sandbox ?? isSandboxEnv(env)));
@@ -148,7 +151,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
   const runnerImage = str('RUNNER_IMAGE') ?? defaultRunnerImage(options.version);
   const runnerImageAllowlist = raw.RUNNER_IMAGE_ALLOWLIST as string[] | undefined;
   if (runnerImageAllowlist && !isImageAllowed(runnerImage, runnerImageAllowlist)) {
-    problems.push(`RUNNER_IMAGE: ${imageNotAllowedMessage(runnerImage, runnerImageAllowlist)}`);
+    problems.push(`RUNNER_IMAGE ${imageNotAllowedMessage(runnerImage, runnerImageAllowlist)}`);
   }
 
   if (problems.length > 0) {
@@ -211,6 +214,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     pollIntervalMs: raw.POLL_INTERVAL_MS as number,
     dedupWindowHours: raw.DEDUP_WINDOW_HOURS as number,
     logLevel: raw.LOG_LEVEL as LogLevel,
+    logFormat: raw.LOG_FORMAT as LogFormat | undefined,
   };
   return deepFreeze(config);
 }
@@ -243,7 +247,7 @@ function callbackProblems(str: (name: string) => string | undefined, sandbox: bo
   if (callback) {
     const url = new URL(callback);
     if (url.protocol !== 'https:' && !LOOPBACK_HOST.test(url.hostname)) {
-      problems.push(`RUNNER_CALLBACK_BASE_URL: runners send their tokens to it, so it must be https (plain http only on loopback), not ${callback}`);
+      problems.push(`RUNNER_CALLBACK_BASE_URL must be https (plain http only on loopback), not ${callback}: runners send their tokens to it; e.g. https://ai-implement.example.com`);
     }
   }
   if (sandbox || callback || str('RUNNER_MODE') === 'local') return problems;
@@ -252,7 +256,7 @@ function callbackProblems(str: (name: string) => string | undefined, sandbox: bo
   if (str('FLY_API_TOKEN') && !LOOPBACK_HOST.test(hostOf(str('FLY_API_URL'), 'https://api.machines.dev'))) remote.push('Fly Machines');
   if (remote.length > 0) {
     problems.push(
-      `RUNNER_CALLBACK_BASE_URL: required when runs can go to ${remote.join(' or ')}, whose runners cannot reach this machine's own address; set it to the public https URL of this orchestrator, e.g. https://ai-implement.example.com (or set RUNNER_MODE=local to run everything locally)`,
+      `RUNNER_CALLBACK_BASE_URL is required when runs can go to ${remote.join(' or ')}, whose runners cannot reach this machine's own address; set it to the public https URL of this orchestrator, e.g. https://ai-implement.example.com (or set RUNNER_MODE=local to run everything locally)`,
     );
   }
   return problems;
@@ -260,11 +264,6 @@ function callbackProblems(str: (name: string) => string | undefined, sandbox: bo
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-function prefixed(name: string, message: string): string {
-  // Our own messages already start with the key; zod's generic ones do not.
-  return message.startsWith(name) ? message : `${name}: ${message}`;
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

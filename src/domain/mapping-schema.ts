@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkInput, type FieldHint, type FieldProblem } from './check-input.js';
 import { MODEL_PROVIDERS, type Mapping } from './mapping.js';
 import { IMAGE_REFERENCE_RULE, isImageReference } from './runner-image.js';
 import { GITHUB_OWNER_PATTERN, GITHUB_OWNER_RULE, GITHUB_REPO_PATTERN, GITHUB_REPO_RULE } from './github-names.js';
@@ -29,14 +30,14 @@ export const AGENT_RUNTIMES = ['claude-code', 'opencode', 'codex', 'gemini', 'cu
 const key = z
   .string()
   .trim()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'must start with a letter and hold only letters, digits, "_" or "-" (at most 40)');
-const githubOwner = z.string().trim().regex(GITHUB_OWNER_PATTERN, GITHUB_OWNER_RULE);
-const githubRepo = z.string().trim().regex(GITHUB_REPO_PATTERN, GITHUB_REPO_RULE);
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'must start with a letter and hold only letters, digits, "_" or "-" (at most 40), e.g. "WEB"');
+const githubOwner = z.string().trim().regex(GITHUB_OWNER_PATTERN, `${GITHUB_OWNER_RULE}, e.g. "acme"`);
+const githubRepo = z.string().trim().regex(GITHUB_REPO_PATTERN, `${GITHUB_REPO_RULE}, e.g. "web-app"`);
 const branch = z
   .string()
   .trim()
-  .min(1, 'is required: use the repository’s primary branch (commonly main, master or development)')
-  .regex(/^(?!\/)(?!.*\.\.)(?!.*\/$)[^\s~^:?*[\\]+$/, 'is not a valid branch name');
+  .min(1, 'is required: the branch PRs target, the repository’s primary branch (commonly main, master or development), e.g. "main"')
+  .regex(/^(?!\/)(?!.*\.\.)(?!.*\/$)[^\s~^:?*[\\]+$/, 'is not a valid branch name (no spaces, "..", any of ~^:?*[\\ or a "/" at either end), e.g. "main"');
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
 export const mappingInputSchema = z
@@ -67,7 +68,7 @@ export const mappingInputSchema = z
     machine: z
       .object({
         cpus: z.number().int().refine((n) => [1, 2, 4, 8, 16].includes(n), 'must be 1, 2, 4, 8 or 16'),
-        memoryMb: z.number().int().min(256).max(65_536).refine((n) => n % 256 === 0, 'must be a multiple of 256'),
+        memoryMb: z.number().int().min(256).max(65_536).refine((n) => n % 256 === 0, 'must be a multiple of 256, e.g. 2048'),
         image: z.string().trim().min(1).optional(),
       })
       .strict()
@@ -109,7 +110,7 @@ export const mappingInputSchema = z
     paused: z.boolean().default(false),
     doneState: z.string().trim().min(1).optional(),
     extraEnv: z
-      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'env names must be UPPER_SNAKE_CASE'), z.string().max(4_096))
+      .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'has a name that is not UPPER_SNAKE_CASE; names are like "NODE_OPTIONS"'), z.string().max(4_096))
       .default({}),
   })
   .strict()
@@ -149,28 +150,50 @@ export const mappingInputSchema = z
 
 export type MappingInput = z.input<typeof mappingInputSchema>;
 
-export interface MappingValidationProblem {
-  field: string;
-  message: string;
-}
+export type MappingValidationProblem = FieldProblem;
+
+/** What each mapping field is for and a right value, for the sentences of `checkInput`. */
+export const MAPPING_FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
+  teamKey: { about: 'the project key, usually the Linear team or Jira project key', example: '"WEB"' },
+  owner: { about: 'the GitHub account that owns the repository', example: '"acme"' },
+  repo: { about: 'the repository PRs are opened in', example: '"web-app"' },
+  defaultBranch: { about: 'the branch PRs target', example: '"main"' },
+  'linear.teamKey': { example: '"WEB"' },
+  'linear.projectFilter': { example: '"Q3 roadmap"' },
+  'linear.labelFilter': { example: '"AI-Implement"' },
+  'jira.jql': { about: 'the JQL that selects the project’s tickets', example: '"project = OPS"' },
+  'jira.repoFieldValue': { example: '"acme/web-app"' },
+  workflowFile: { example: '"claude-implement.yml"' },
+  planningWorkflowFile: { example: '"claude-plan.yml"' },
+  machine: { example: '{ "cpus": 2, "memoryMb": 2048 }' },
+  'machine.cpus': { about: 'CPUs of each Fly machine', example: '2' },
+  'machine.memoryMb': { about: 'memory of each Fly machine in MB', example: '2048' },
+  'machine.image': { example: '"ghcr.io/acme/runner:1.2.0"' },
+  runnerImage: { example: '"ghcr.io/acme/runner:1.2.0"' },
+  awsRegion: { example: '"us-east-1"' },
+  awsRoleSessionDuration: { example: '3600' },
+  models: { example: '{ "claude-code": "claude-sonnet-4-5" }' },
+  'models.*': { example: '"claude-sonnet-4-5"' },
+  agentStallMinutes: { example: `${MAPPING_DEFAULTS.agentStallMinutes}` },
+  maxInProgressAiIssues: { example: `${MAPPING_DEFAULTS.maxInProgressAiIssues}` },
+  maxTurns: { example: `${MAPPING_DEFAULTS.maxTurns}` },
+  maxIterations: { example: `${MAPPING_DEFAULTS.maxIterationsAnthropic}` },
+  maxJobMinutes: { example: `${MAPPING_DEFAULTS.maxJobMinutes}` },
+  planningEnabled: { example: 'true' },
+  autoApprovePlans: { example: 'false' },
+  paused: { example: 'false' },
+  doneState: { example: '"Done"' },
+  extraEnv: { example: '{ "NODE_OPTIONS": "--max-old-space-size=4096" }' },
+  'extraEnv.*': { example: '"--max-old-space-size=4096"' },
+};
 
 export type MappingParseResult = { ok: true; mapping: Mapping } | { ok: false; problems: MappingValidationProblem[] };
 
 /** Validates an operator's mapping and fills in the defaults; `existing` keeps its createdAt. */
 export function parseMapping(input: unknown, now: string, existing?: Mapping): MappingParseResult {
-  const parsed = mappingInputSchema.safeParse(input);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.flatMap((issue) =>
-        // zod reports unknown keys on their parent; the operator needs each key's own name.
-        issue.code === 'unrecognized_keys'
-          ? issue.keys.map((key) => ({ field: [...issue.path.map(String), key].join('.'), message: 'is not a mapping field' }))
-          : [{ field: issue.path.join('.') || '(body)', message: issue.message }],
-      ),
-    };
-  }
-  const m = parsed.data;
+  const checked = checkInput(mappingInputSchema, input, { where: '(body)', hints: MAPPING_FIELD_HINTS });
+  if (!checked.ok) return { ok: false, problems: checked.problems };
+  const m = checked.data;
   const mapping: Mapping = {
     teamKey: m.teamKey,
     trackerKind: m.trackerKind,

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { GITHUB_OWNER_RULE, GITHUB_REPO_RULE, isGitHubOwner, isGitHubRepo } from '../domain/github-names.js';
+import { checkInput, problemsText } from '../domain/check-input.js';
 import type { GapFillTrigger } from '../github/create-github-integration.js';
 import { MAX_INSTRUCTIONS_CHARS } from '../github/pr-command.js';
 import { HttpError } from './http-error.js';
@@ -93,11 +94,10 @@ export function createTriggerRoutes(deps: TriggerRoutesDeps): Router {
     if (target.ok && target.mapping.paused) throw pausedError([target.mapping.teamKey]);
     if (!target.ok) throw new HttpError(404, target.problem === 'no-mapping' ? 'no_mapping' : 'no_ticket', `Nothing to do for ${owner}/${repo}#${prNumber}: ${target.reason}`);
 
-    const rest = restSchema.safeParse({ instructions: body.instructions, commentId: body.commentId });
-    if (!rest.success) {
-      const issue = rest.error.issues[0];
-      const field = issue?.path.join('.') || '(body)';
-      throw new HttpError(400, 'invalid_body', `Invalid request body: ${field}: ${issue?.message ?? 'invalid'}`, {}, { field });
+    const rest = checkInput(restSchema, { instructions: body.instructions, commentId: body.commentId }, { where: '(body)' });
+    if (!rest.ok) {
+      const field = rest.problems[0]?.field ?? '(body)';
+      throw new HttpError(400, 'invalid_body', `Invalid request body: ${problemsText(rest.problems)}`, {}, { field });
     }
     const instructions = rest.data.instructions?.trim();
     const outcome = await gapFill.start({

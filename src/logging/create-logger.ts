@@ -1,16 +1,17 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
-import type { LogLevel } from '../config/index.js';
+import { prettyMessage } from './pretty-message.js';
+import type { LogFormat, LogLevel } from '../config/index.js';
 import type { SecretRegistry } from '../config/secret-registry.js';
 
 export type { Logger } from 'pino';
 
 export interface CreateLoggerOptions {
   level: LogLevel;
-  /** `json` in production; `pretty` for a person reading a terminal. */
-  format: 'json' | 'pretty';
+  /** `json` in production; `pretty` for a person reading a terminal (see chooseLogFormat). */
+  format: LogFormat;
   secrets: SecretRegistry;
-  /** Where lines go; stdout when unset. Tests pass a collecting stream. */
+  /** Where lines go, in either format; stdout when unset. Tests pass a collecting stream. */
   destination?: DestinationStream;
   name?: string;
 }
@@ -55,8 +56,19 @@ export const REDACTED_PATHS = [
 
 export function createLogger(options: CreateLoggerOptions): Logger {
   const destination =
-    options.destination ??
-    (options.format === 'pretty' ? pinoPretty({ colorize: process.stdout.isTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : pino.destination({ sync: true }));
+    options.format === 'pretty'
+      ? pinoPretty({
+          // Colours only for a terminal; a test's stream or a pipe gets plain text.
+          colorize: options.destination === undefined && process.stdout.isTTY === true,
+          sync: true,
+          translateTime: 'SYS:HH:MM:ss',
+          // One line per event: the run/ticket, the message and its summary; the rest is in the JSON format.
+          hideObject: true,
+          messageFormat: prettyMessage,
+          ignore: 'pid,hostname,name',
+          ...(options.destination ? { destination: options.destination as NodeJS.WritableStream } : {}),
+        })
+      : (options.destination ?? pino.destination({ sync: true }));
   return pino(
     {
       name: options.name ?? 'ai-implement',

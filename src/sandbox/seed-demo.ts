@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Mapping } from '../domain/mapping.js';
+import type { Run } from '../domain/run.js';
 import type { Store } from '../store/store.js';
 import type { SandboxEmulators } from './start-sandbox.js';
 
@@ -24,7 +26,7 @@ export const DEMO_FILES: Record<string, string> = {
   'src/server.js': "import { createServer } from 'node:http';\n\ncreateServer((req, res) => res.end('hello world')).listen(8080);\n",
 };
 
-/** Seeds the emulators: one repository with an installation, a Linear team and a Jira project with tickets. */
+/** Seeds the emulators: one repository with an installation, a Linear team and a Jira project (the tickets come with the store, see seedDemoTickets). */
 export function seedDemoEmulators({ github, linear, jira }: SandboxEmulators): void {
   github.state.addRepo({ owner: DEMO_OWNER, name: DEMO_REPO, defaultBranch: 'main', files: DEMO_FILES });
   github.state.addWorkflow(DEMO_OWNER, DEMO_REPO, {
@@ -33,22 +35,66 @@ export function seedDemoEmulators({ github, linear, jira }: SandboxEmulators): v
     runName: 'AI-Implement ${{ inputs.run_id }}',
     inputs: { run_id: { required: true }, orchestrator_url: { required: true } },
   });
-
   linear.store.addTeam({ key: DEMO_LINEAR_TEAM, name: 'Demo' });
   linear.store.addLabel({ name: AI_IMPLEMENT_LABEL, team: null, color: '#5e6ad2' });
-  for (const ticket of DEMO_LINEAR_TICKETS) {
-    linear.store.addIssue({ team: DEMO_LINEAR_TEAM, title: ticket.title, description: ticket.description, labels: [AI_IMPLEMENT_LABEL], state: 'Todo' });
-  }
-
   jira.store.addProject(DEMO_JIRA_PROJECT, 'Operations');
-  for (const ticket of DEMO_JIRA_TICKETS) {
+}
+
+/**
+ * A demo Linear ticket's id, the same on every start. The emulators live in
+ * memory and are seeded afresh each start while the store persists: with a
+ * random id the store's runs and dedup rows would name tickets that no longer
+ * exist, and the reseeded ones would look new and run again.
+ */
+export function demoLinearIssueId(identifier: string): string {
+  const hex = createHash('sha256').update(`ai-implement-sandbox:${identifier}`).digest('hex');
+  // Shaped as a version-4 UUID, as Linear's own ids are.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Adds the demo tickets, each as the store's newest run for it left it: a
+ * ticket whose run opened a PR is seeded in review (the state and marker the
+ * run's ticket writes gave it), so a restart shows what the last start did
+ * and does not offer the ticket for work again. The names are those the
+ * tracker adapters write (Linear's "AI-PR-Ready" label and "In Review" state,
+ * Jira's "PR Ready" status value).
+ */
+export async function seedDemoTickets({ linear, jira }: SandboxEmulators, store: Store): Promise<void> {
+  const done = async (mappingKey: string) => {
+    const runs = (await store.runs.listRuns({ mappingKey, limit: 500 })).items.filter((run) => !run.shadowOf);
+    const newest = new Map<string, Run>();
+    for (const run of runs) if (!newest.has(run.identifier)) newest.set(run.identifier, run);
+    return (identifier: string) => {
+      const run = newest.get(identifier);
+      return run?.status === 'succeeded' && run.prUrl !== undefined;
+    };
+  };
+
+  const linearDone = await done(DEMO_LINEAR_TEAM);
+  DEMO_LINEAR_TICKETS.forEach((ticket, index) => {
+    const identifier = `${DEMO_LINEAR_TEAM}-${index + 1}`;
+    const inReview = linearDone(identifier);
+    linear.store.addIssue({
+      id: demoLinearIssueId(identifier),
+      team: DEMO_LINEAR_TEAM,
+      title: ticket.title,
+      description: ticket.description,
+      labels: inReview ? [AI_IMPLEMENT_LABEL, 'AI-PR-Ready'] : [AI_IMPLEMENT_LABEL],
+      state: inReview ? 'In Review' : 'Todo',
+    });
+  });
+
+  const jiraDone = await done(DEMO_JIRA_PROJECT);
+  DEMO_JIRA_TICKETS.forEach((ticket, index) => {
+    const identifier = `${DEMO_JIRA_PROJECT}-${index + 1}`;
     jira.store.addIssue({
       project: DEMO_JIRA_PROJECT,
       summary: ticket.summary,
       description: ticket.description,
-      custom: { 'AI-Implement Status': 'Ready', 'AI-Implement Repo': `${DEMO_OWNER}/${DEMO_REPO}` },
+      custom: { 'AI-Implement Status': jiraDone(identifier) ? 'PR Ready' : 'Ready', 'AI-Implement Repo': `${DEMO_OWNER}/${DEMO_REPO}` },
     });
-  }
+  });
 }
 
 /** The demo projects; defaults are those an operator gets from the Projects stepper. */

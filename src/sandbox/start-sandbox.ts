@@ -6,7 +6,7 @@ import { FlyEmulator } from './fly/index.js';
 import { GitHubEmulator } from './github/index.js';
 import { JiraEmulator } from './jira/index.js';
 import { LinearEmulator } from './linear/index.js';
-import { DEMO_FILES, DEMO_FLY_APP, DEMO_OWNER, DEMO_REPO, seedDemoEmulators, seedDemoStore } from './seed-demo.js';
+import { DEMO_FILES, DEMO_FLY_APP, DEMO_OWNER, DEMO_REPO, seedDemoEmulators, seedDemoStore, seedDemoTickets } from './seed-demo.js';
 import { ensureBareRepo } from './sandbox-git.js';
 import { pathToFileURL } from 'node:url';
 
@@ -34,7 +34,11 @@ export interface Sandbox {
    * wired to report pushes to the GitHub emulator; resolves with the clone base URL.
    */
   prepareGit: (root: string) => Promise<string>;
-  /** Seeds the demo projects into the store unless they already exist. */
+  /**
+   * Seeds the demo projects into the store unless they already exist, then the
+   * demo tickets into the emulators as the store's runs left them (call once,
+   * before the run loop starts).
+   */
   seedStore: (store: Store, clock: () => number) => Promise<void>;
   stop: () => Promise<void>;
 }
@@ -53,7 +57,7 @@ function sandboxSecretsKey(dataDir: string): string {
   return key;
 }
 
-/** Starts the four loopback emulators and seeds them with the demo organisation and tickets. */
+/** Starts the four loopback emulators and seeds them with the demo organisation (its tickets come with `seedStore`). */
 export async function startSandbox(): Promise<Sandbox> {
   const emulators: SandboxEmulators = {
     github: new GitHubEmulator(),
@@ -106,7 +110,10 @@ export async function startSandbox(): Promise<Sandbox> {
       await ensureBareRepo(root, DEMO_OWNER, DEMO_REPO, 'main', DEMO_FILES, `${emulators.github.url}/_sandbox/push`);
       return pathToFileURL(root).href;
     },
-    seedStore: (store, clock) => seedDemoStore(store, clock),
+    seedStore: async (store, clock) => {
+      await seedDemoStore(store, clock);
+      await seedDemoTickets(emulators, store);
+    },
     stop: async () => {
       await Promise.all(Object.values(emulators).map((e: { stop: () => Promise<void> }) => e.stop()));
     },

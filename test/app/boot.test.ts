@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnServer, type SpawnedServer } from '../support/spawn-server.js';
 
@@ -98,4 +99,48 @@ describe('booting the compiled server (what `npm start` runs)', () => {
     expect(server.stderr()).toContain('GHE_HOST must be a host name, not a URL: drop "https://"');
     expect(server.stdout()).not.toContain('orchestrator started');
   });
+
+  it('logs pretty one-line events on a terminal, then the banner; JSON when piped, in production or with LOG_FORMAT=json', async () => {
+    const onTerminal = await bootOnTerminal({ DATA_DIR: dataDir(), PORT: '0' });
+    const beforeBanner = onTerminal.slice(0, onTerminal.indexOf('Admin:'));
+    expect(beforeBanner).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: orchestrator started$/m);
+    expect(beforeBanner).not.toContain('{"level"');
+    expect(beforeBanner.trimEnd().split('\n').at(-1)).toContain('SANDBOX');
+
+    for (const env of [{ LOG_FORMAT: 'json' }, { NODE_ENV: 'production' }] as Record<string, string>[]) {
+      const text = await bootOnTerminal({ DATA_DIR: dataDir(), PORT: '0', ...env });
+      expect(text, JSON.stringify(env)).toMatch(/^\{"level":30,.*"msg":"orchestrator started"/m);
+    }
+
+    const piped = start({ DATA_DIR: dataDir(), PORT: '0', LOG_LEVEL: 'info' });
+    await piped.waitFor(/Access code:/);
+    expect(piped.stdout()).toMatch(/^\{"level":30,.*"msg":"orchestrator started"/m);
+  }, 60_000);
 });
+
+/**
+ * Boots the compiled server on a pseudo-terminal (`script` gives it one, as a
+ * person's shell would) and resolves with what it wrote up to its banner.
+ */
+async function bootOnTerminal(env: Record<string, string>): Promise<string> {
+  const child = spawn('script', ['-qfec', `${process.execPath} dist/src/main.js`, '/dev/null'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'dumb', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    const end = Date.now() + 15_000;
+    while (!/Access code:[^\n]*\n/.test(out)) {
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`no banner on the terminal; got:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Colours are for people; the assertions read the text.
+    return out.replace(/\r/g, '').replace(/\u001b\[[0-9;]*m/g, '');
+  } finally {
+    // Closing the terminal hangs the server up, as closing the window would.
+    child.kill('SIGTERM');
+    await exited;
+  }
+}

@@ -55,7 +55,7 @@ describe('GitHub endpoints from GHE_HOST', () => {
     expect(problemsOf({ GHE_HOST: 'api.github.com' })).toContain('unset GHE_HOST');
     expect(problemsOf({ GHE_HOST: 'a.b.octocorp.ghe.com' })).toContain('must be <subdomain>.ghe.com (or api.<subdomain>.ghe.com)');
     expect(problemsOf({ GHE_HOST: 'octocorp.ghe.com:8443' })).toContain('must be <subdomain>.ghe.com');
-    expect(problemsOf({ GHE_HOST: 'octocorp.ghe.com', GHE_PROTOCOL: 'http' })).toContain('GHE_PROTOCOL: GHE.com is served over https only');
+    expect(problemsOf({ GHE_HOST: 'octocorp.ghe.com', GHE_PROTOCOL: 'http' })).toContain('GHE_PROTOCOL must be https (or unset) when GHE_HOST is a ghe.com host');
     expect(problemsOf({ GHE_HOST: 'two words' })).toContain('GHE_HOST must be a host name with an optional :port');
     expect(gheHostProblems(undefined, undefined)).toEqual([]);
     expect(gheHostProblems('127.0.0.1:4010', 'http')).toEqual([]);

@@ -27,7 +27,7 @@ describe('RUNNER_IMAGE and RUNNER_IMAGE_ALLOWLIST', () => {
 
   it('refuses an image the allow-list does not cover, naming both variables and the fix', () => {
     const text = problemsOf({ RUNNER_IMAGE: 'ghcr.io/acme/runner:1.0.0' });
-    expect(text).toContain('RUNNER_IMAGE: ghcr.io/acme/runner:1.0.0 is not allowed by RUNNER_IMAGE_ALLOWLIST (ghcr.io/ai-implement/runner)');
+    expect(text).toContain('RUNNER_IMAGE ghcr.io/acme/runner:1.0.0 is not allowed by RUNNER_IMAGE_ALLOWLIST (ghcr.io/ai-implement/runner)');
     expect(text).toContain('add ghcr.io/acme/runner (or its namespace ending in "/") to RUNNER_IMAGE_ALLOWLIST');
     // A look-alike repository is not the allowed one.
     expect(problemsOf({ RUNNER_IMAGE: 'ghcr.io/ai-implement/runner-evil:1' })).toContain('is not allowed by RUNNER_IMAGE_ALLOWLIST');

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExternalServiceError } from '../../src/errors/index.js';
 import { createLocalBackend, type LocalBackendOptions, type LocalRunnerBackend } from '../../src/runners/local/create-local-backend.js';
+import { OutputTail, summariseExit } from '../../src/runners/local/output-tail.js';
 import { createTestLogger } from '../support/test-logger.js';
 import { dispatchRequest, testMapping } from './support/runner-fixtures.js';
 
@@ -51,6 +52,24 @@ describe('local backend with a fixture runner', () => {
     expect(tail).toContain('stderr line for run_local_1');
     expect(lines.some((l) => l.includes('local runner exited') && l.includes('run_local_1'))).toBe(true);
     expect(await backend.listLive()).toEqual([]);
+  });
+
+  it('sums a long output up in one line of the orchestrator log; the output itself stays with the run', async () => {
+    const { log, lines } = createTestLogger();
+    const backend = localBackend({ log, tailBytes: 64 * 1024 });
+    await backend.dispatch(request('run_local_long', { FAKE_OUTPUT_LINES: '300' }));
+    await until(async () => (await backend.find('run_local_long', mapping))?.state === 'succeeded');
+    const tail = backend.outputTail('run_local_long') ?? '';
+    expect(Buffer.byteLength(tail)).toBeGreaterThan(20_000);
+    const exited = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'local runner exited');
+    expect(exited).toMatchObject({ runId: 'run_local_long', code: 0, lines: 305 });
+    const summary = String(exited?.summary);
+    expect(summary).toMatch(/^code 0, 305 lines, last: verdict: all 300 checks passed and this verdict line/);
+    expect(summary.length).toBeLessThanOrEqual(200);
+    expect(summary.endsWith('…')).toBe(true);
+    // The whole exit line, metadata and all, is a line and not the output.
+    expect(lines.find((l) => l.includes('local runner exited'))!.length).toBeLessThan(600);
+    expect(lines.find((l) => l.includes('local runner exited'))).not.toContain('output line 1 of 300');
   });
 
   it('hands the child its mapping secrets through its environment only', async () => {
@@ -108,5 +127,20 @@ describe('local backend with a fixture runner', () => {
     const refused = await backend.dispatch(request('run_enoent')).catch((e: unknown) => e);
     expect(refused).toMatchObject({ service: 'local', status: 503, retryable: false });
     expect((await backend.find('run_enoent', mapping))?.state).toBe('failed');
+  });
+});
+
+describe('summariseExit', () => {
+  it('counts every line although the tail keeps only the last bytes, and cuts the last line to fit', () => {
+    const tail = new OutputTail(1024);
+    for (let n = 1; n <= 312; n++) tail.write(`line ${n} ${'y'.repeat(40)}\n`);
+    tail.write('\n  \n');
+    tail.write(`done: ${'z'.repeat(400)}`);
+    tail.end();
+    expect(Buffer.byteLength(tail.text())).toBeLessThanOrEqual(1024 + 500);
+    const summary = summariseExit({ code: 0, signal: null }, tail);
+    expect(summary).toMatch(/^code 0, 315 lines, last: done: z+…$/);
+    expect(summary).toHaveLength(200);
+    expect(summariseExit({ code: null, signal: 'SIGKILL' }, new OutputTail())).toBe('signal SIGKILL, 0 lines');
   });
 });

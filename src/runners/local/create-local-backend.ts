@@ -5,7 +5,7 @@ import { ExternalServiceError } from '../../errors/index.js';
 import type { Mapping } from '../../domain/mapping.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { DispatchRequest, RunnerBackend, UpstreamRun } from '../runner-backend.js';
-import { OutputTail } from './output-tail.js';
+import { OutputTail, summariseExit } from './output-tail.js';
 
 export interface LocalBackendOptions {
   /** The runner CLI, e.g. `[process.execPath, 'dist/src/runner/cli.js']`. */
@@ -171,7 +171,8 @@ export function createLocalBackend(options: LocalBackendOptions): LocalRunnerBac
       entry.state =
         entry.stopReason === 'cancel' ? 'cancelled' : entry.stopReason === 'deadline' ? 'failed' : code === 0 ? 'succeeded' : 'failed';
       const level = entry.state === 'succeeded' ? 'info' : 'warn';
-      log?.[level]({ code, signal, state: entry.state, stopReason: entry.stopReason, tail: entry.tail.text() }, 'local runner exited');
+      // One line, not the output: the runner posts its step logs to the run, and each line went to debug as it came.
+      log?.[level]({ code, signal, state: entry.state, stopReason: entry.stopReason, lines: entry.tail.lineCount, summary: summariseExit({ code, signal }, entry.tail) }, 'local runner exited');
       options.onExit?.({ runId: entry.runId, upstreamId: entry.upstreamId ?? '', code, signal, stopReason: entry.stopReason, tail: entry.tail.text() });
       retire(entry);
       removeWorkspaces(entry.runId).catch((error: unknown) => log?.warn({ err: error }, 'could not remove the run workspace'));

@@ -6,6 +6,8 @@ export class OutputTail {
   private readonly lines: string[] = [];
   private bytes = 0;
   private partial = '';
+  private count = 0;
+  private lastText = '';
 
   constructor(
     private readonly maxBytes = 8 * 1024,
@@ -30,6 +32,16 @@ export class OutputTail {
     this.partial = '';
   }
 
+  /** Lines written so far, including those the bound has dropped. */
+  get lineCount(): number {
+    return this.count + (this.partial ? 1 : 0);
+  }
+
+  /** The last line that was not blank (a child's output usually ends with its verdict). */
+  get lastLine(): string {
+    return this.partial.trim() ? this.partial : this.lastText;
+  }
+
   text(): string {
     return [...this.lines, ...(this.partial ? [this.partial] : [])].join('\n');
   }
@@ -37,10 +49,28 @@ export class OutputTail {
   private push(line: string): void {
     const clean = line.replace(/\r$/, '');
     this.onLine?.(clean);
+    this.count += 1;
+    if (clean.trim()) this.lastText = clean;
     this.lines.push(clean);
     this.bytes += Buffer.byteLength(clean) + 1;
     while (this.bytes > this.maxBytes && this.lines.length > 1) {
       this.bytes -= Buffer.byteLength(this.lines.shift() ?? '') + 1;
     }
   }
+}
+
+/**
+ * One line for the orchestrator's log about a child's whole output, e.g.
+ * `code 0, 312 lines, last: 4 files changed`, at most `max` characters. The
+ * output itself stays with the run: the runner posts each step's log, and the
+ * backend keeps the tail (`outputTail`) and logs each line at debug level.
+ */
+export function summariseExit(exit: { code: number | null; signal: NodeJS.Signals | null }, tail: OutputTail, max = 200): string {
+  const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code ?? '?'}`;
+  const lines = tail.lineCount;
+  const head = `${how}, ${lines} line${lines === 1 ? '' : 's'}`;
+  const last = tail.lastLine.replace(/\s+/g, ' ').trim();
+  if (!last) return head;
+  const room = max - head.length - ', last: '.length;
+  return `${head}, last: ${last.length > room ? `${last.slice(0, Math.max(0, room - 1))}…` : last}`;
 }

@@ -131,6 +131,8 @@ export interface IssueSeed {
   project?: string | null;
   createdAt?: string;
   updatedAt?: string;
+  /** A fixed id (a UUID), for seeds that must keep their id from one start to the next; random when unset. */
+  id?: string;
 }
 
 export class LinearStore {
@@ -211,7 +213,7 @@ export class LinearStore {
     if (!state) throw new Error(`Linear emulator: team ${team.key} has no workflow states`);
     const createdAt = seed.createdAt ?? this.stamp();
     const issue: LinearIssue = {
-      id: randomUUID(),
+      id: seed.id ?? randomUUID(),
       teamId: team.id,
       number,
       identifier,
