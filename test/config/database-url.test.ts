@@ -32,7 +32,7 @@ describe('DATABASE_URL', () => {
 
   it('names the expected form for anything else', () => {
     for (const url of ['mysql://db/x', 'db.internal:5432/ai', 'http://db.internal/x', 'postgres://', 'postgres:///nohost']) {
-      expect(problemOf(url), url).toMatch(/^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL with a host, for example postgres:\/\//);
+      expect(problemOf(url), url).toMatch(/^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL with a host, e.g. postgres:\/\//);
     }
   });
 
