@@ -10,9 +10,10 @@ import type { ReportStep, RunReport } from './run-report.js';
  * delimited by more backticks than the text holds. No renderer turns a code
  * span or block into a link, an image, HTML or an autolink, so a step output
  * saying `[click](javascript:…)` or `<script>` reads as those characters. The
- * only links are the ones we vouch for: the PR and review comment URLs, which
- * the server checked against the run's repository when the result arrived,
- * written as autolinks and only when nothing in them could end one early.
+ * only links are the ones we vouch for: the PR URL, which the server checked
+ * against the run's repository when the result arrived, the review comment
+ * in that same repository (`run-report.ts` drops any other), and the runner
+ * job; written as autolinks only when nothing in them could end one early.
  */
 
 const OUTPUT_MAX_CHARS = 8_000;

@@ -113,10 +113,29 @@ function diffStatsOf(steps: readonly RunStep[]): ReportDiffStats {
   return stats ? { reported: true, ...stats } : { reported: false };
 }
 
-function gapAnalysisOf(steps: readonly RunStep[]): ReportGapAnalysis {
+/**
+ * The review comment's URL comes from the runner, so it is kept only where the
+ * PR itself lives (same origin, same repository): the server checked the PR
+ * URL against the run when the result arrived, and a report links nothing else.
+ */
+function inPullRepository(url: string | undefined, prUrl: string | undefined): string | null {
+  if (!url || !prUrl) return null;
+  try {
+    const comment = new URL(url);
+    const pull = new URL(prUrl);
+    const repo = /^\/[^/]+\/[^/]+\//.exec(pull.pathname)?.[0];
+    if (!repo || !/^https?:$/.test(comment.protocol) || comment.origin !== pull.origin || !comment.pathname.startsWith(repo)) return null;
+    return comment.href;
+  } catch {
+    // Not a URL at all: nothing to link.
+    return null;
+  }
+}
+
+function gapAnalysisOf(steps: readonly RunStep[], prUrl: string | undefined): ReportGapAnalysis {
   const review = outputOf(steps, 'review', reviewOutput);
   if (!review) return { reported: false };
-  const commentUrl = review.url && /^https?:\/\//.test(review.url) ? review.url : null;
+  const commentUrl = inPullRepository(review.url, prUrl);
   return { reported: true, text: review.gapAnalysis, truncated: review.gapAnalysisTruncated === true, commentUrl };
 }
 
@@ -169,7 +188,7 @@ export function buildRunReport(run: Run, steps: readonly RunStep[]): RunReport {
     commits: outputOf(steps, 'report', reportOutput)?.commits ?? null,
     checks: verify ?? null,
     diffStats: diffStatsOf(steps),
-    gapAnalysis: gapAnalysisOf(steps),
+    gapAnalysis: gapAnalysisOf(steps, run.prUrl),
     steps: steps.map(reportStep),
   };
 }

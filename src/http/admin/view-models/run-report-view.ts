@@ -4,14 +4,14 @@ import { formatDuration, formatTime, statusTone, type Tone } from '../format.js'
 
 /**
  * The run page's Report card, dressed from the same report the API and the
- * downloads answer. Every value is text for `<%=`; the only hrefs are the PR
- * and review comment URLs the server checked against the run's repository,
- * and only when they are http(s).
+ * downloads answer; the failure stays in the page's own alert box. Every
+ * value is text for `<%=`; the only hrefs are the PR URL (checked against the
+ * run's repository when the result arrived) and the review comment in that
+ * repository, and only when they are http(s).
  */
 export interface RunReportView {
   facts: { label: string; value: string; href?: string }[];
   summary?: string;
-  failure?: string;
   steps: { name: string; type: string; status: string; tone: Tone; started: string; duration: string }[];
   gapAnalysis: { reported: false } | { reported: true; text: string; truncated: boolean; commentUrl?: string };
   downloads: { markdown: string; json: string };
@@ -49,7 +49,6 @@ export function buildRunReportView(report: RunReport): RunReportView {
   return {
     facts,
     ...(report.summary ? { summary: report.summary } : {}),
-    ...(report.failure ? { failure: `${report.failure.step ?? 'unknown step'}: ${report.failure.reason}` } : {}),
     steps: report.steps.map((s) => ({
       name: s.parentId ? `${s.parentId} › ${s.id}` : s.id,
       type: s.type,
