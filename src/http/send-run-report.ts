@@ -22,7 +22,8 @@ export function reportFormatOf(req: Request, format: ReportFormat | undefined): 
 export function sendRunReport(res: Response, report: RunReport, format: ReportFormat, options: { redaction: Redaction | undefined; download: boolean }): void {
   const clean = options.redaction ? options.redaction.redactValue(report) : report;
   res.setHeader('Cache-Control', 'no-store');
-  if (format === 'md' || options.download) res.attachment(runReportFileName(clean, format));
+  // Set by hand, quoted: the name holds only [A-Za-z0-9._-], and some clients want the quotes express leaves off a plain token.
+  if (format === 'md' || options.download) res.setHeader('Content-Disposition', `attachment; filename="${runReportFileName(clean, format)}"`);
   if (format === 'md') {
     res.type('text/markdown; charset=utf-8').send(renderRunReportMarkdown(clean));
     return;
