@@ -13,6 +13,7 @@ import { mountAdminPanels } from './admin/mount-admin-panels.js';
 import { createAdminApi } from './api/create-admin-api.js';
 import { createOperationsApiModules } from './api/operations-routes.js';
 import { createRunActionsRoutes } from './api/run-actions-routes.js';
+import { createRunReportRoutes } from './api/run-report-routes.js';
 import type { DirectRoute } from './direct-routes.js';
 import { createGitHubWebhookRoute } from './github-webhook-route.js';
 import { createRunnerRoutes, type RunnerRoutesDeps } from './runner-routes.js';
@@ -64,7 +65,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
     fly: config.fly,
     jira: input.jiraAdmin,
     latestCycle: input.latestCycle,
-    modules: [...createOperationsApiModules(input.operations, { store, clock }), createRunActionsRoutes({ actions: input.runActions })],
+    modules: [...createOperationsApiModules(input.operations, { store, clock }), createRunActionsRoutes({ actions: input.runActions }), createRunReportRoutes({ store, redaction: input.redaction })],
     redaction: input.redaction,
     runnerImageAllowlist: config.runnerImageAllowlist,
   });

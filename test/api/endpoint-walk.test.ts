@@ -52,6 +52,7 @@ const THEIRS: Endpoint[] = [
   { method: 'POST', path: '/api/runs/some-run/stop' },
   { method: 'POST', path: '/api/runs/some-run/retry' },
   { method: 'DELETE', path: '/api/runs/some-run' },
+  { method: 'GET', path: '/api/runs/some-run/report' },
 ];
 
 const ALL = [...OURS, ...THEIRS, { method: 'POST', path: '/api/auth', body: { code: 'x' } } as Endpoint];

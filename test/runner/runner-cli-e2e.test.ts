@@ -113,6 +113,18 @@ describe('runner CLI end to end (demo runtime, bare git remote, GitHub emulator)
     expect(verify.logExcerpt).toContain('npm run test');
   });
 
+  it('reported diff stats against the base and the review’s gap analysis, for the run report', () => {
+    const finished = orchestrator.progress.flatMap((b) => b.steps).filter((s) => s.status === 'passed');
+    const report = finished.find((s) => s.id === 'report')!.output as { diffStats?: unknown; commits?: number };
+    // The demo agent writes one new file, ai-implement/ENG-42.md, and commits it.
+    expect(report.diffStats).toMatchObject({ base: 'origin/main', filesChanged: 1, deletions: 0 });
+    expect((report.diffStats as { insertions: number }).insertions).toBeGreaterThan(0);
+    expect(report.commits).toBe(1);
+    const review = finished.find((s) => s.id === 'review')!.output as { gapAnalysis?: string; url?: string };
+    expect(review.gapAnalysis).toContain('Gap analysis for ENG-42');
+    expect(review.url).toMatch(/#issuecomment-\d+$/);
+  });
+
   it('never prints a token', () => {
     const everything = outcome.stdout + outcome.stderr + JSON.stringify(orchestrator.progress);
     for (const secret of [job.github.token, PROGRESS_TOKEN, RESULT_TOKEN, Buffer.from(`x-access-token:${job.github.token}`).toString('base64')]) {

@@ -11,6 +11,7 @@ import { createPlatformRoutes } from './routes/platform-routes.js';
 import { createProjectRoutes } from './routes/project-routes.js';
 import { createRunActionRoutes } from './routes/run-action-routes.js';
 import { createRunEventsRoute } from './routes/run-events-route.js';
+import { createRunReportRoutes } from './routes/run-report-routes.js';
 import { createStaticRoute } from './routes/static-route.js';
 import type { AdminContext } from './admin-context.js';
 
@@ -50,6 +51,7 @@ export function createAdminRouter(deps: AdminDeps, options: AdminRouterOptions =
   router.use('/admin', requireSession(deps.auth, deps.config.production), requireCsrf);
   router.use(createLogoutRoute(ctx));
   router.use(createRunEventsRoute(ctx));
+  router.use(createRunReportRoutes(ctx));
   router.use(createPanelRoutes(ctx));
   router.use(createProjectRoutes(ctx));
   router.use(createPlatformRoutes(ctx));

@@ -1,18 +1,11 @@
+import { formatDuration } from '../../domain/format-duration.js';
 import type { RunStatus } from '../../domain/run.js';
+
+/** Moved to the domain so the run report words durations as the panels do; kept here for the panels' imports. */
+export { formatDuration };
 
 /** Badge colours; the stylesheet knows these five. */
 export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'muted';
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
-}
 
 export function timeAgo(iso: string | undefined, now: number): string {
   if (!iso) return '—';

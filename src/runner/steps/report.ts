@@ -1,10 +1,26 @@
-import type { StepModule } from '../step-types.js';
+import { parseShortstat, type DiffStats } from '../diff-stats.js';
+import type { StepContext, StepModule } from '../step-types.js';
 
-/** Gathers what the run produced into one output, for the result and the panel; never fails the run. */
+/** The branch against its base; undefined when git cannot tell (no clone, no base ref), which a report must survive. */
+async function diffStats(ctx: StepContext): Promise<DiffStats | undefined> {
+  const base = `origin/${ctx.job.repo.defaultBranch}`;
+  try {
+    const result = await ctx.git(['diff', '--shortstat', `${base}...HEAD`]);
+    if (result.exitCode !== 0) return undefined;
+    const counts = parseShortstat(result.stdout);
+    return counts ? { base, ...counts } : undefined;
+  } catch (error) {
+    ctx.log.line(`diff stats unavailable: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Gathers what the run produced into one output, for the result, the panel and the run report; never fails the run. */
 export const reportStep: StepModule = {
   title: 'Report',
   async run(ctx) {
     const { state } = ctx;
+    const diff = await diffStats(ctx);
     const output = {
       commits: state.commits,
       pushed: state.pushed === true,
@@ -12,6 +28,7 @@ export const reportStep: StepModule = {
       ...(state.plan !== undefined ? { planChars: state.plan.length } : {}),
       ...(state.costUsd !== undefined ? { costUsd: state.costUsd } : {}),
       ...(state.tokens ? { tokens: state.tokens } : {}),
+      ...(diff ? { diffStats: diff } : {}),
       checksFailing: state.verifyFailures.map((f) => f.command),
     };
     const usage = state.tokens ? `, ${state.tokens.input} input / ${state.tokens.output} output tokens` : '';

@@ -6,6 +6,9 @@ import { describeAgentFailure } from '../run-agent-step.js';
 import type { StepModule } from '../step-types.js';
 import { githubTarget } from './open-pr.js';
 
+/** How much of the review travels in the step output (the whole of it is on the PR). */
+export const GAP_ANALYSIS_MAX_CHARS = 6_000;
+
 /**
  * A second, read-only agent pass over the diff; its gap analysis is posted on
  * the PR (one comment per run). The agent read the ticket, so its text is
@@ -22,7 +25,15 @@ export const reviewStep: StepModule = {
     if (result.exitCode !== 0 || result.timedOut || result.stalled) return { status: 'failed', summary: describeAgentFailure(result, 'reviewing') };
     if (result.text.trim() === '') return { status: 'failed', summary: `${result.runtime} wrote no review` };
     const marker = `<!-- ai-implement:review ${ctx.job.runId} -->`;
-    const comment = await ensurePullComment(await githubTarget(ctx), number, marker, `### AI-Implement review\n\n${neutraliseHiddenMarkup(result.text.trim())}`);
-    return { status: 'passed', summary: 'review posted on the pull request', output: { commentId: comment.id, url: comment.url } };
+    const review = neutraliseHiddenMarkup(result.text.trim());
+    const comment = await ensurePullComment(await githubTarget(ctx), number, marker, `### AI-Implement review\n\n${review}`);
+    // The run report shows the gap analysis too; its head is enough there, and a progress report has 64 KiB in all.
+    const gapAnalysis = ctx.log.redact(review);
+    const truncated = gapAnalysis.length > GAP_ANALYSIS_MAX_CHARS;
+    return {
+      status: 'passed',
+      summary: 'review posted on the pull request',
+      output: { commentId: comment.id, url: comment.url, gapAnalysis: truncated ? gapAnalysis.slice(0, GAP_ANALYSIS_MAX_CHARS) : gapAnalysis, ...(truncated ? { gapAnalysisTruncated: true } : {}) },
+    };
   },
 };

@@ -7,6 +7,8 @@ import { BACKEND_LABELS, formatDuration, formatTime, statusTone, type Tone } fro
 import { runDurationMs, toRunRow, type RunRow } from './run-row.js';
 import { buildRunUsage, type RunUsageView } from './run-usage.js';
 import { allowedRunActions, type RunAction } from '../../../domain/run-actions.js';
+import { buildRunReport, hasReport } from '../../../domain/run-report.js';
+import { buildRunReportView, type RunReportView } from './run-report-view.js';
 
 export interface StepNode {
   id: string;
@@ -43,6 +45,8 @@ export interface RunView {
   eventsUrl: string;
   summary?: string;
   usage?: RunUsageView;
+  /** A finished run's report (with its download links); absent while the run is live. */
+  report?: RunReportView;
   /** Stop, retry and delete buttons for the actions the run's status allows (CSRF-protected forms, confirmed first). */
   actions: RunActionButton[];
 }
@@ -176,6 +180,7 @@ export function buildRunView(run: Run, steps: readonly RunStep[], planned: reado
     eventsUrl: `/admin/runs/${encodeURIComponent(run.id)}/events`,
     ...(run.summary ? { summary: run.summary } : {}),
     ...(usage ? { usage } : {}),
+    ...(hasReport(run) ? { report: buildRunReportView(buildRunReport(run, steps)) } : {}),
     actions: offerActions ? buildRunActions(run) : [],
   };
 }
