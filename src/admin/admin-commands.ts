@@ -137,7 +137,15 @@ export function createAdminCommands({ store, clock, env, runnerImageAllowlist }:
     async deleteMapping(teamKey, actor) {
       const existing = await requireMapping(teamKey);
       if (!(await store.mappings.delete(teamKey))) throw new NotFoundError(`No mapping with teamKey ${teamKey}`);
-      await recordAdminChange(store.audit, clock, { actor, action: 'mapping.delete', target: `mapping:${teamKey}`, before: maskSecretEnv(existing) });
+      // Its secrets go with it: a project made later under the same key must not inherit them.
+      const secrets = (await store.secrets.list()).filter((s) => s.scope === 'mapping' && s.teamKey === teamKey);
+      for (const secret of secrets) await store.secrets.delete(secret.id);
+      await recordAdminChange(store.audit, clock, {
+        actor,
+        action: 'mapping.delete',
+        target: `mapping:${teamKey}`,
+        before: { ...maskSecretEnv(existing), ...(secrets.length > 0 ? { secretsDeleted: secrets.map((s) => s.name) } : {}) },
+      });
       return existing;
     },
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretRegistry } from '../../src/config/index.js';
+import { createAdminCommands } from '../../src/admin/admin-commands.js';
 import { createSecretsRoutes } from '../../src/http/api/secrets-routes.js';
 import { createSecretBox, parseSecretsKey } from '../../src/operations/secret-box.js';
 import { createSecretsService, type SecretsService } from '../../src/operations/secrets-service.js';
@@ -99,6 +100,26 @@ describe('the secrets broker through the API', () => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('a deleted project', () => {
+  it('takes its secrets with it, so a project made later under the same key starts with none', async () => {
+    const store = createMemoryStore();
+    await store.open();
+    const commands = createAdminCommands({ store, clock: Date.now, env: { runnerModeOverride: undefined, flySessionsApp: undefined, flySessionsRegion: undefined } });
+    const service = createSecretsService({ store, clock: Date.now, box: createSecretBox(KEY) });
+    const input = { teamKey: 'GONE', owner: 'acme', repo: 'gone', defaultBranch: 'main' };
+    await commands.saveMapping(input, 'test');
+    await service.setTeam('GONE', 'DEPLOY_TOKEN', 'gone-value', 'test');
+    await service.setGlobal('SHARED', 'shared-value', 'test');
+    await commands.deleteMapping('GONE', 'test');
+    expect((await store.secrets.list()).map((s) => s.id)).toEqual(['global/SHARED']);
+    const audit = (await store.audit.list({ action: 'mapping.delete' })).items[0];
+    expect(audit).toMatchObject({ before: { secretsDeleted: ['DEPLOY_TOKEN'] } });
+    await commands.saveMapping(input, 'test');
+    expect(await service.valuesFor((await store.mappings.get('GONE'))!)).toEqual({ SHARED: 'shared-value' });
+    await store.close();
   });
 });
 
