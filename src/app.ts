@@ -14,13 +14,16 @@ import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
 import { createPostgresStore } from './store/postgres/create-postgres-store.js';
 import { createPgCoordination } from './store/postgres/pg-coordination.js';
 import { LocalCoordination } from './store/local-coordination.js';
-import type { Coordination } from './store/coordination.js';
+import { RUN_CHANGED_CHANNEL, type Coordination } from './store/coordination.js';
+import { announceRunChanges } from './store/announce-run-changes.js';
+import type { RunChangeFeed } from './http/admin/routes/run-events-route.js';
 import { redactRunRecords } from './store/redact-run-records.js';
 import { readPackageVersion } from './package-info.js';
 import { startBanner } from './start-banner.js';
 import { createServices, type Services } from './services.js';
 import { resolve } from 'node:path';
 import { AdminAuth } from './admin/auth/admin-auth.js';
+import { SharedLoginThrottle } from './admin/auth/shared-login-throttle.js';
 import { createJiraAdmin } from './trackers/jira/index.js';
 
 export interface StartOrchestratorOptions {
@@ -88,7 +91,17 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       ? createPgCoordination({ connectionString: config.databaseUrl, clock, onError: (err) => storeLog.warn({ err }, 'replica coordination: PostgreSQL connection failed; it is re-made') })
       : undefined;
     coordination = shared ?? new LocalCoordination('local', (err) => storeLog.warn({ err }, 'a subscriber of a local broadcast failed'));
-    const openedStore = redactRunRecords(ledger, secrets);
+    const bus = coordination;
+    // Every run write is announced to every replica, so a run page served anywhere updates at once.
+    const openedStore = announceRunChanges(redactRunRecords(ledger, secrets), (runId) => {
+      bus.publish(RUN_CHANGED_CHANNEL, runId).catch((err: unknown) => storeLog.debug({ err, runId }, 'run change not announced; run pages catch up by polling'));
+    });
+    const runChanges: RunChangeFeed = {
+      subscribe: (runId, onChange) =>
+        bus.subscribe(RUN_CHANGED_CHANNEL, (changed) => {
+          if (changed === runId) onChange();
+        }),
+    };
     store = openedStore;
     const gitWebUrl = sandbox ? await sandbox.prepareGit(resolve(config.dataDir, 'sandbox-git')) : config.github.webUrl;
     const load = new RequestLoad();
@@ -97,7 +110,14 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     const metrics = new HttpMetrics();
     registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.runLoop.latest });
     // One access-code auth guards `/api` and the `/admin` panels, so one throttle counts attempts on both doors.
-    const adminAuth = config.adminAccessCode ? new AdminAuth({ accessCode: config.adminAccessCode, sessions: openedStore.adminSessions, clock, log: log.child({ component: 'admin-auth' }) }) : undefined;
+    const adminAuth = config.adminAccessCode ? new AdminAuth({
+          accessCode: config.adminAccessCode,
+          sessions: openedStore.adminSessions,
+          clock,
+          log: log.child({ component: 'admin-auth' }),
+          // Replicas count failed logins in the database, so alternating between them buys no tries.
+          ...(coordination.failures ? { throttle: new SharedLoginThrottle({ failures: coordination.failures, clock }) } : {}),
+        }) : undefined;
     const jiraAdmin = config.jira.host && config.jira.email && config.jira.apiToken ? createJiraAdmin({ host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock }) : undefined;
     const routes = createRoutes({
       config,
@@ -114,6 +134,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       adminAuth,
       jiraAdmin,
       redaction: secrets,
+      runChanges,
     });
     const app = createHttpApp({ log, metrics, load, production: config.production, version, isReady: () => openedStore.isOpen, direct: routes.direct, routers: routes.routers });
 
