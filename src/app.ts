@@ -12,12 +12,18 @@ import { startSandbox, type Sandbox } from './sandbox/start-sandbox.js';
 import type { Store } from './store/store.js';
 import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
 import { createPostgresStore } from './store/postgres/create-postgres-store.js';
+import { createPgCoordination } from './store/postgres/pg-coordination.js';
+import { LocalCoordination } from './store/local-coordination.js';
+import { RUN_CHANGED_CHANNEL, type Coordination } from './store/coordination.js';
+import { announceRunChanges } from './store/announce-run-changes.js';
+import type { RunChangeFeed } from './http/admin/routes/run-events-route.js';
 import { redactRunRecords } from './store/redact-run-records.js';
 import { readPackageVersion } from './package-info.js';
 import { startBanner } from './start-banner.js';
 import { createServices, type Services } from './services.js';
 import { resolve } from 'node:path';
 import { AdminAuth } from './admin/auth/admin-auth.js';
+import { SharedLoginThrottle } from './admin/auth/shared-login-throttle.js';
 import { createJiraAdmin } from './trackers/jira/index.js';
 
 export interface StartOrchestratorOptions {
@@ -37,6 +43,8 @@ export interface RunningOrchestrator {
   adminUrl: string;
   sandbox: Sandbox | undefined;
   services: Services;
+  /** The leader lease and broadcasts this replica shares with the others (in-process without DATABASE_URL). */
+  coordination: Coordination;
   stop: () => Promise<void>;
 }
 
@@ -54,9 +62,10 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
   let server: StartedServer | undefined;
   let store: Store | undefined;
   let services: Services | undefined;
-  // Shutdown order: stop the loops, stop taking requests, release the store, then the emulators.
+  let coordination: Coordination | undefined;
+  // Shutdown order: stop the loops (and give up the leader lease), stop taking requests, release the store, then the emulators.
   const shutdown = () =>
-    runAll([() => services?.stop(), () => server?.close(), () => (store?.isOpen ? store.close() : undefined), () => sandbox?.stop()]);
+    runAll([() => services?.stop(), () => server?.close(), () => coordination?.close(), () => (store?.isOpen ? store.close() : undefined), () => sandbox?.stop()]);
 
   try {
     // Emulator credentials and generated secrets fill only what the operator left unset.
@@ -77,16 +86,38 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       ? createPostgresStore({ connectionString: config.databaseUrl, clock, onConnectionError: (err) => storeLog.warn({ err }, 'idle PostgreSQL connection failed; the pool replaces it') })
       : createLowdbStore({ dataDir: config.dataDir, clock });
     // Runs and steps are scrubbed on their way in, so the ledger and its history files never hold a known secret.
-    const openedStore = redactRunRecords(ledger, secrets);
+    // With PostgreSQL the replicas share a leader lease, broadcasts and the login throttle through the database.
+    const shared = config.databaseUrl
+      ? createPgCoordination({ connectionString: config.databaseUrl, clock, onError: (err) => storeLog.warn({ err }, 'replica coordination: PostgreSQL connection failed; it is re-made') })
+      : undefined;
+    coordination = shared ?? new LocalCoordination('local', (err) => storeLog.warn({ err }, 'a subscriber of a local broadcast failed'));
+    const bus = coordination;
+    // Every run write is announced to every replica, so a run page served anywhere updates at once.
+    const openedStore = announceRunChanges(redactRunRecords(ledger, secrets), (runId) => {
+      bus.publish(RUN_CHANGED_CHANNEL, runId).catch((err: unknown) => storeLog.debug({ err, runId }, 'run change not announced; run pages catch up by polling'));
+    });
+    const runChanges: RunChangeFeed = {
+      subscribe: (runId, onChange) =>
+        bus.subscribe(RUN_CHANGED_CHANNEL, (changed) => {
+          if (changed === runId) onChange();
+        }),
+    };
     store = openedStore;
     const gitWebUrl = sandbox ? await sandbox.prepareGit(resolve(config.dataDir, 'sandbox-git')) : config.github.webUrl;
     const load = new RequestLoad();
-    const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl, githubWebUrl: config.github.webUrl, load });
+    const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl, githubWebUrl: config.github.webUrl, load, coordination });
     services = built;
     const metrics = new HttpMetrics();
     registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.runLoop.latest });
     // One access-code auth guards `/api` and the `/admin` panels, so one throttle counts attempts on both doors.
-    const adminAuth = config.adminAccessCode ? new AdminAuth({ accessCode: config.adminAccessCode, sessions: openedStore.adminSessions, clock, log: log.child({ component: 'admin-auth' }) }) : undefined;
+    const adminAuth = config.adminAccessCode ? new AdminAuth({
+          accessCode: config.adminAccessCode,
+          sessions: openedStore.adminSessions,
+          clock,
+          log: log.child({ component: 'admin-auth' }),
+          // Replicas count failed logins in the database, so alternating between them buys no tries.
+          ...(coordination.failures ? { throttle: new SharedLoginThrottle({ failures: coordination.failures, clock }) } : {}),
+        }) : undefined;
     const jiraAdmin = config.jira.host && config.jira.email && config.jira.apiToken ? createJiraAdmin({ host: config.jira.host, email: config.jira.email, apiToken: config.jira.apiToken, now: clock }) : undefined;
     const routes = createRoutes({
       config,
@@ -103,6 +134,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       adminAuth,
       jiraAdmin,
       redaction: secrets,
+      runChanges,
     });
     const app = createHttpApp({ log, metrics, load, production: config.production, version, isReady: () => openedStore.isOpen, direct: routes.direct, routers: routes.routers });
 
@@ -110,6 +142,8 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     const listening = await startHttpServer(app, { port: config.port, host: config.host ?? (sandboxMode ? '127.0.0.1' : undefined) });
     server = listening;
     await openedStore.open();
+    // After the store: its open() applied the migrations that made the coordination tables.
+    await coordination.open();
     if (sandbox) await sandbox.seedStore(openedStore, clock);
     // Before the first dispatch: the redactor learns every stored value, and a key rotation is finished.
     await built.prepareSecrets();
@@ -143,6 +177,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       adminUrl,
       sandbox,
       services: built,
+      coordination,
       stop: async () => {
         if (stopped) return;
         stopped = true;

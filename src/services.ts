@@ -18,6 +18,7 @@ import { createPendingTicketWrites } from './orchestrator/pending-ticket-writes.
 import { createProgressRecorder, createRunStatusPublisher } from './orchestrator/record-progress.js';
 import { createRunSecretsHandout } from './orchestrator/hand-out-secrets.js';
 import { createGitHubTokenRefresher } from './orchestrator/refresh-github-token.js';
+import { Leadership } from './orchestrator/leadership.js';
 import { RunLoop } from './orchestrator/run-loop.js';
 import { createRunnerTokens, type RunnerTokens } from './orchestrator/runner-tokens.js';
 import { settleRunOutcome, type SettleDeps } from './orchestrator/settle-run-outcome.js';
@@ -27,6 +28,7 @@ import { findProjectRoot } from './package-info.js';
 import { createBackends } from './runners/create-backends.js';
 import { LOCAL_AGENTS_PREFIX } from './runner/agents/agents-manifest.js';
 import { createOperations, type Operations } from './operations/create-operations.js';
+import type { Coordination } from './store/coordination.js';
 import type { Store } from './store/store.js';
 import { createTrackers, type Trackers } from './trackers/create-trackers.js';
 
@@ -44,6 +46,8 @@ export interface ServicesInput {
   githubWebUrl: string;
   /** Requests in flight; the inbox worker steps aside while the server is busy. */
   load?: RequestLoad;
+  /** The replicas' leader lease and broadcasts (in-process with the embedded store). */
+  coordination: Coordination;
 }
 
 /** Everything behind the HTTP routes and the background loops, built whole, once. */
@@ -54,6 +58,8 @@ export interface Services {
   operations: Operations;
   inbox: InboxWorker;
   runLoop: RunLoop;
+  /** Whether this replica runs the periodic jobs (always, with the embedded store). */
+  leadership: Leadership;
   /** Stop, retry and delete of one run: the `/api/runs/:id/…` routes and the run page's buttons. */
   runActions: RunActions;
   githubApp: GitHubIntegration;
@@ -155,7 +161,20 @@ export function createServices(input: ServicesInput): Services {
       workspaceRoot: resolve(config.dataDir, 'workspaces'),
     },
   });
-  const operations = createOperations({ config, store, log, clock, trackers, github, backends, settle, flySessionsApp: settings.flySessionsApp, registerSecret: secrets.register });
+  const leadership = new Leadership({ coordination: input.coordination, log: log.child({ component: 'leadership' }), ttlMs: config.leaderLease.ttlMs, renewMs: config.leaderLease.renewMs });
+  const operations = createOperations({
+    config,
+    store,
+    log,
+    clock,
+    trackers,
+    github,
+    backends,
+    settle,
+    flySessionsApp: settings.flySessionsApp,
+    registerSecret: secrets.register,
+    isLeader: () => leadership.isLeader,
+  });
   const runLoop = new RunLoop({
     store,
     trackers,
@@ -171,6 +190,7 @@ export function createServices(input: ServicesInput): Services {
     retryLimit: DEFAULT_RETRY_LIMIT,
     callbackBaseUrl: config.runnerCallbackBaseUrl,
     secrets: operations.secrets,
+    leadership,
   });
   const runActions = createRunActions({ store, trackers, backends, clock, log: log.child({ component: 'run-actions' }), startRun: runLoop.startRun, announceEnd, pending });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
@@ -226,6 +246,7 @@ export function createServices(input: ServicesInput): Services {
     operations,
     inbox,
     runLoop,
+    leadership,
     runActions,
     githubApp,
     runner,
@@ -239,6 +260,8 @@ export function createServices(input: ServicesInput): Services {
       }
     },
     start: (listenUrl) => {
+      // First: the run loop waits for the first try at the lease before it recovers anything.
+      void leadership.start();
       runLoop.start(listenUrl);
       githubApp.start();
       inbox.start();
@@ -247,6 +270,8 @@ export function createServices(input: ServicesInput): Services {
     stop: async () => {
       githubApp.stop();
       await Promise.all([runLoop.stop(), inbox.stop(), operations.reaper.stop()]);
+      // Last, once no periodic job runs here any more: another replica may take over at once.
+      await leadership.stop();
     },
   };
 }

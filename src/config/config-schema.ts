@@ -174,6 +174,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   // Login is throttled per address only (no global lockout), so the code's length is what makes guessing hopeless.
   { name: 'ADMIN_ACCESS_CODE', group: 'Admin', description: 'Access code of `/admin` and `/api/*` (≥ 20 characters); unset → both answer 404 (generated in sandbox mode)', secret: true, schema: minChars(20, 'use a long random code, e.g. openssl rand -base64 24') },
   { name: 'POLL_INTERVAL_MS', group: 'Tuning', description: 'Milliseconds between tracker polls', defaultText: '60000', schema: integer(250, 86_400_000, 60_000) },
+  { name: 'LEADER_LEASE_TTL_MS', group: 'Tuning', description: 'With DATABASE_URL and several replicas: how long the leader lease (poller, reaper, recovery) lasts unrenewed; another replica takes over within about this long after the leader dies', defaultText: '30000', schema: integer(500, 600_000, 30_000) },
+  { name: 'LEADER_LEASE_RENEW_MS', group: 'Tuning', description: 'How often the leader renews its lease and the other replicas try to take it; at most half of LEADER_LEASE_TTL_MS', defaultText: '10000', schema: integer(100, 200_000, 10_000) },
   { name: 'DEDUP_WINDOW_HOURS', group: 'Tuning', description: 'Hours a dispatched ticket stays in the dedup window', defaultText: '24', schema: integer(1, 720, 24) },
   { name: 'LOG_LEVEL', group: 'Tuning', description: 'fatal, error, warn, info, debug, trace or silent', defaultText: 'info', schema: z.enum(LOG_LEVELS).default('info') },
   {

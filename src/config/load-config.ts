@@ -69,6 +69,8 @@ export interface Config {
   gapFillTriggerSecret: string | undefined;
   adminAccessCode: string | undefined;
   pollIntervalMs: number;
+  /** The leader lease of the periodic jobs (one replica at a time runs them). */
+  leaderLease: { ttlMs: number; renewMs: number };
   dedupWindowHours: number;
   logLevel: LogLevel;
   /** `LOG_FORMAT`; unset = decided by where the lines go (see chooseLogFormat). */
@@ -125,6 +127,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     } catch (error) {
       problems.push(`PRIVATE_KEY_PATH cannot be read: ${keyPath} (${(error as NodeJS.ErrnoException).code ?? 'error'}); point it at the .pem file downloaded from the GitHub App settings, e.g. PRIVATE_KEY_PATH=/run/secrets/app.pem`);
     }
+  }
+  const leaseTtl = raw.LEADER_LEASE_TTL_MS as number | undefined;
+  const leaseRenew = raw.LEADER_LEASE_RENEW_MS as number | undefined;
+  // A holder that renews less often than its lease lasts would lose it between renewals.
+  if (leaseTtl !== undefined && leaseRenew !== undefined && leaseRenew * 2 > leaseTtl) {
+    problems.push(`LEADER_LEASE_RENEW_MS (${leaseRenew}) must be at most half of LEADER_LEASE_TTL_MS (${leaseTtl}), so the leader renews before its lease runs out, e.g. LEADER_LEASE_TTL_MS=30000 and LEADER_LEASE_RENEW_MS=10000`);
   }
   const appId = str('APP_ID');
   if (appId && !privateKey && !keyPath && !problems.some((p) => p.startsWith('PRIVATE_KEY'))) {
@@ -212,6 +220,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     gapFillTriggerSecret: str('GAP_FILL_TRIGGER_SECRET'),
     adminAccessCode: str('ADMIN_ACCESS_CODE'),
     pollIntervalMs: raw.POLL_INTERVAL_MS as number,
+    leaderLease: { ttlMs: raw.LEADER_LEASE_TTL_MS as number, renewMs: raw.LEADER_LEASE_RENEW_MS as number },
     dedupWindowHours: raw.DEDUP_WINDOW_HOURS as number,
     logLevel: raw.LOG_LEVEL as LogLevel,
     logFormat: raw.LOG_FORMAT as LogFormat | undefined,

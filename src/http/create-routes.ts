@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { RunChangeFeed } from './admin/routes/run-events-route.js';
 import type { AdminAuth } from '../admin/auth/admin-auth.js';
 import type { RunActions } from '../admin/run-actions.js';
 import type { Config, Redaction } from '../config/index.js';
@@ -43,6 +44,8 @@ export interface RouteRootInput {
   jiraAdmin: JiraAdmin | undefined;
   /** The process's redactor: every `/api` answer, page and live-stream event passes it on the way out. */
   redaction: Redaction;
+  /** Run changes made on any replica, for the run page's live stream. */
+  runChanges?: RunChangeFeed;
 }
 
 export interface RouteTree {
@@ -88,6 +91,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
         runActions: input.runActions,
         latestCycle: input.latestCycle,
         redaction: input.redaction,
+        ...(input.runChanges ? { runChanges: input.runChanges } : {}),
       }),
     ],
   };

@@ -36,6 +36,8 @@ export interface OperationsDeps {
   fly?: FlyAppClient;
   /** The process's redactor, told of every secret value set through the API. */
   registerSecret?: RegisterSecret;
+  /** False while another replica holds the leader lease: the reaper's timer then skips its sweep. */
+  isLeader?: () => boolean;
 }
 
 /** The operator services behind the Platform and Developer panels; absent ones are not configured. */
@@ -72,7 +74,7 @@ export function createOperations(deps: OperationsDeps): Operations {
         log: log.child({ component: 'workflow-sync' }),
       })
     : undefined;
-  const reaper = new Reaper({ store, backends: deps.backends, trackers, settle: deps.settle, clock, log: log.child({ component: 'reaper' }) });
+  const reaper = new Reaper({ store, backends: deps.backends, trackers, settle: deps.settle, clock, log: log.child({ component: 'reaper' }), ...(deps.isLeader ? { isLeader: deps.isLeader } : {}) });
 
   return {
     fly,

@@ -33,6 +33,8 @@ export interface ReaperDeps {
   vanishGraceMs?: number;
   /** Used when the `reaperIntervalMinutes` setting is unset. */
   defaultIntervalMs?: number;
+  /** False while another replica holds the leader lease: the timer's sweep is skipped (a sweep asked for still runs). */
+  isLeader?: () => boolean;
 }
 
 export interface SweepReport {
@@ -96,6 +98,10 @@ export class Reaper {
     const delay = await this.intervalMs();
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      if (this.deps.isLeader && !this.deps.isLeader()) {
+        void this.scheduleNext();
+        return;
+      }
       this.sweep()
         .catch((error: unknown) => this.deps.log.error({ err: error }, 'reaper sweep failed'))
         .finally(() => {

@@ -6,6 +6,12 @@ export interface PollerOptions {
   intervalMs: number;
   runCycle: (request: { only?: readonly TicketRef[]; triggerSource: TriggerSource }) => Promise<IntakeCycleResult>;
   log: Logger;
+  /**
+   * Asked before each scheduled full cycle: false (another replica holds the
+   * leader lease) skips it until the next interval. Targeted evaluations and
+   * `runNow` are not asked: claims are atomic, so any replica may run those.
+   */
+  mayRunFullCycle?: () => boolean;
 }
 
 /**
@@ -18,6 +24,8 @@ export class Poller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private fullDue = false;
+  /** The due full cycle was asked for by `runNow`, not the timer. */
+  private forced = false;
   private readonly pending = new Map<string, TicketRef>();
   private stopped = true;
   private latestFull: IntakeCycleResult | undefined;
@@ -49,9 +57,16 @@ export class Poller {
     this.kick();
   }
 
+  /** Runs a full cycle as soon as possible, if `mayRunFullCycle` still agrees then (this replica just took the lead). */
+  requestFullCycle(): void {
+    this.fullDue = true;
+    this.kick();
+  }
+
   /** Runs a full cycle now (after any evaluation in flight) and resolves when it is done. */
   async runNow(): Promise<IntakeCycleResult | undefined> {
     this.fullDue = true;
+    this.forced = true;
     this.kick();
     while (this.running) await this.running;
     return this.latestFull;
@@ -70,8 +85,14 @@ export class Poller {
     while (!this.stopped && (this.fullDue || this.pending.size > 0)) {
       if (this.fullDue) {
         this.fullDue = false;
-        this.pending.clear(); // a full cycle sees every ticket
+        const forced = this.forced;
+        this.forced = false;
         if (this.timer) clearTimeout(this.timer);
+        if (!forced && this.options.mayRunFullCycle && !this.options.mayRunFullCycle()) {
+          this.schedule();
+          continue;
+        }
+        this.pending.clear(); // a full cycle sees every ticket
         try {
           const result = await this.options.runCycle({ triggerSource: 'poll' });
           this.latestFull = result;

@@ -11,6 +11,7 @@ import { dispatchDueRuns } from './dispatch-due-runs.js';
 import { dispatchRun, type DispatchDeps, type DispatchOutcome } from './dispatch-run.js';
 import { runIntakeCycle, type IntakeCycleResult, type IntakeDeps, type TicketRef } from './intake-cycle.js';
 import type { PendingTicketWrites } from './pending-ticket-writes.js';
+import type { Leadership } from './leadership.js';
 import { Poller } from './poller.js';
 import { recoverInterruptedRuns } from './recover-interrupted-runs.js';
 import { settleRunOutcome, type SettleDeps } from './settle-run-outcome.js';
@@ -44,6 +45,12 @@ export interface RunLoopOptions {
    * Actions job fetches its own at `/runner/secrets`, so none go upstream.
    */
   secrets: { valuesFor(mapping: Mapping): Promise<Record<string, string>> };
+  /**
+   * With several replicas: full cycles, their housekeeping and the recovery
+   * of interrupted runs happen only on the holder of the leader lease (a
+   * replica that takes it over recovers then). Unset: this process leads.
+   */
+  leadership?: Leadership;
 }
 
 /**
@@ -62,6 +69,8 @@ export class RunLoop {
   private readonly inFlight = new Set<string>();
   private listenUrl: string | undefined;
   private recovering: Promise<void> | undefined;
+  /** The recovery of runs a previous process left, done once, by the first replica to lead. */
+  private recovered: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly options: RunLoopOptions) {
@@ -92,6 +101,7 @@ export class RunLoop {
     this.poller = new Poller({
       intervalMs: options.pollIntervalMs,
       log: log.child({ component: 'poller' }),
+      ...(options.leadership ? { mayRunFullCycle: () => options.leadership?.isLeader === true } : {}),
       runCycle: async (request) => {
         await options.settings.refresh();
         const result = await runIntakeCycle(this.intake, request);
@@ -136,17 +146,29 @@ export class RunLoop {
       };
     }
     // Runs the previous process left live are recovered before the first cycle plans around them.
-    const deps = this.dispatchDeps;
-    const recovery = deps
-      ? recoverInterruptedRuns(deps, this.options.settle, startedAt).then(async (report) => {
-          for (const runId of report.interrupted) await this.dispatch(runId);
-        })
-      : Promise.resolve();
-    this.recovering = recovery
-      .catch((error: unknown) => this.options.log.error({ err: error }, 'recovering interrupted runs failed'))
+    const { leadership } = this.options;
+    this.recovering = (leadership ? leadership.ready() : Promise.resolve())
+      .then(() => (!leadership || leadership.isLeader ? this.recover(startedAt) : undefined))
       .then(() => {
-        if (!this.stopped) this.poller.start();
+        if (this.stopped) return;
+        this.poller.start();
+        // A replica that takes the lead later recovers then (once), and runs a full cycle at once.
+        leadership?.onChange((held) => {
+          if (held && !this.stopped) void this.recover(startedAt).then(() => this.poller.requestFullCycle());
+        });
       });
+  }
+
+  private recover(startedAt: number): Promise<void> {
+    const deps = this.dispatchDeps;
+    this.recovered ??= (
+      deps
+        ? recoverInterruptedRuns(deps, this.options.settle, startedAt).then(async (report) => {
+            for (const runId of report.interrupted) await this.dispatch(runId);
+          })
+        : Promise.resolve()
+    ).catch((error: unknown) => this.options.log.error({ err: error }, 'recovering interrupted runs failed'));
+    return this.recovered;
   }
 
   async stop(): Promise<void> {

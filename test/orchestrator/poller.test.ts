@@ -59,4 +59,33 @@ describe('Poller', () => {
     expect(lines.some((l) => l.includes('tracker down'))).toBe(true);
     expect(poller.latest).toBeDefined();
   });
+
+  it('skips scheduled full cycles while another replica leads, runs them once this one does, and runs runNow and targeted evaluations either way', async () => {
+    let leader = false;
+    const requests: Array<{ only?: readonly unknown[] }> = [];
+    const { log } = createTestLogger();
+    const poller = new Poller({
+      intervalMs: 10,
+      log,
+      mayRunFullCycle: () => leader,
+      runCycle: async (request) => {
+        requests.push(request);
+        return emptyResult();
+      },
+    });
+    poller.start();
+    await wait(60);
+    expect(requests).toEqual([]);
+    expect(poller.latest).toBeUndefined();
+    poller.requestEvaluation({ tracker: 'linear', issueId: 'i-1' });
+    await wait(20);
+    expect(requests.map((r) => r.only?.length)).toEqual([1]);
+    await poller.runNow();
+    expect(requests.map((r) => r.only?.length)).toEqual([1, undefined]);
+    leader = true;
+    poller.requestFullCycle();
+    await wait(60);
+    await poller.stop();
+    expect(requests.filter((r) => r.only === undefined).length).toBeGreaterThan(2);
+  });
 });

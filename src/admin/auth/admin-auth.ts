@@ -4,6 +4,7 @@ import type { AdminSession } from '../../domain/admin-session.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { AdminSessionRepo } from '../../store/store.js';
 import { LoginThrottle } from './login-throttle.js';
+import type { LoginAttempts } from './shared-login-throttle.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: string, keylen: number) => Promise<Buffer>;
 
@@ -17,7 +18,8 @@ export interface AdminAuthOptions {
   sessions: AdminSessionRepo;
   clock: () => number;
   log: Logger;
-  throttle?: LoginThrottle;
+  /** Default: an in-process `LoginThrottle`; with several replicas, a `SharedLoginThrottle`. */
+  throttle?: LoginAttempts;
   sessionTtlMs?: number;
 }
 
@@ -40,7 +42,7 @@ export class AdminAuth {
   /** Per-process key: the code comparison is HMAC-then-timingSafeEqual, so lengths never leak. */
   private readonly compareKey = randomBytes(32);
   private readonly expectedDigest: Buffer;
-  private readonly throttle: LoginThrottle;
+  private readonly throttle: LoginAttempts;
   private readonly ttlMs: number;
   private ready: Promise<string> | undefined;
 
@@ -51,13 +53,13 @@ export class AdminAuth {
   }
 
   async login(code: string, clientIp: string): Promise<LoginOutcome> {
-    const verdict = this.throttle.check(clientIp);
+    const verdict = await this.throttle.check(clientIp);
     if (!verdict.allowed) {
       this.options.log.warn({ clientIp, scope: verdict.scope }, 'admin login throttled');
       return { ok: false, reason: 'throttled', scope: verdict.scope, retryAfterMs: verdict.retryAfterMs };
     }
     if (!timingSafeEqual(this.digest(code), this.expectedDigest)) {
-      this.throttle.recordFailure(clientIp);
+      await this.throttle.recordFailure(clientIp);
       this.options.log.warn({ clientIp }, 'admin login with a wrong access code');
       return { ok: false, reason: 'wrong-code' };
     }

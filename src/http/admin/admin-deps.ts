@@ -7,6 +7,7 @@ import type { Operations } from '../../operations/create-operations.js';
 import type { IntakeCycleResult } from '../../orchestrator/intake-cycle.js';
 import type { Store } from '../../store/store.js';
 import type { JiraAdmin } from '../../trackers/jira/index.js';
+import type { RunChangeFeed } from './routes/run-events-route.js';
 
 export interface AdminDeps {
   config: Readonly<Config>;
@@ -31,8 +32,10 @@ export interface AdminDeps {
   latestCycle: () => IntakeCycleResult | undefined;
   /** Where views/ and pipelines/ live. */
   projectRoot: string;
-  /** How often the run page's event stream looks for changes. */
+  /** How often the run page's event stream looks for changes (default 1 s; 10 s with `runChanges`, which wakes it at each change). */
   ssePollMs?: number;
+  /** Announces run changes made on any replica, so the run page's stream need not poll for them. */
+  runChanges?: RunChangeFeed;
   /** Scrubs every page, fragment and live-stream event of known secrets and credential shapes. */
   redaction?: Redaction;
 }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { RunChangeFeed } from './routes/run-events-route.js';
 import type { AdminAuth } from '../../admin/auth/admin-auth.js';
 import { clientIpOf } from '../../admin/auth/client-ip.js';
 import type { Config, Redaction } from '../../config/index.js';
@@ -32,6 +33,8 @@ export interface MountAdminPanelsInput {
   /** The process's redactor: pages, fragments and the live stream are scrubbed with it. */
   redaction: Redaction;
   projectRoot?: string;
+  /** Run changes on any replica, pushed to the run page's live stream. */
+  runChanges?: RunChangeFeed;
 }
 
 /** Builds the `/admin` router from what the composition root holds (one line there mounts it). */
@@ -53,6 +56,7 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       latestCycle: input.latestCycle,
       redaction: input.redaction,
       projectRoot: input.projectRoot ?? findProjectRoot(),
+      ...(input.runChanges ? { runChanges: input.runChanges } : {}),
     },
     { clientKeyOf: (req) => clientIpOf(req, config.trustedProxyHeader) },
   );

@@ -159,4 +159,25 @@ CREATE TABLE deleted_runs (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'replica coordination',
+    sql: `
+-- Who runs the periodic jobs (poller, reaper, recovery): taken when expired, renewed by its holder.
+CREATE TABLE leases (
+  name text PRIMARY KEY,
+  holder text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+
+-- Failed logins per client address, so the throttle holds whichever replica a try reaches.
+CREATE TABLE login_failures (
+  key text NOT NULL,
+  at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX login_failures_by_key ON login_failures (key, at);
+CREATE INDEX login_failures_by_expiry ON login_failures (expires_at);
+`,
+  },
 ];

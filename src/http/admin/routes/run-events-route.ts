@@ -9,16 +9,26 @@ export interface RunProgressEvent {
 }
 
 const HEARTBEAT_MS = 15_000;
+/** With a change feed the poll only makes up for announcements lost (a dropped LISTEN connection). */
+const FALLBACK_POLL_MS = 10_000;
+
+/** Tells a stream that a run changed, whichever replica wrote it (`Coordination` on the wiring's side). */
+export interface RunChangeFeed {
+  /** Calls `onChange` after each change of `runId`; resolves the returned function to stop. */
+  subscribe(runId: string, onChange: () => void): () => void;
+}
 
 /**
  * Server-sent events for one run page. The store is the source of truth (a
- * runner's progress may land on any replica), so the stream looks at it every
- * `ssePollMs` and sends only when something changed; it ends when the run does.
+ * runner's progress may land on any replica): the stream reads it when the
+ * change feed says the run changed, and every `ssePollMs` besides, and sends
+ * only when something changed; it ends when the run does.
  */
 export function createRunEventsRoute(ctx: AdminContext): Router {
   const router = Router();
   const { store, clock } = ctx.deps;
-  const pollMs = ctx.deps.ssePollMs ?? 1_000;
+  const feed = ctx.deps.runChanges;
+  const pollMs = ctx.deps.ssePollMs ?? (feed ? FALLBACK_POLL_MS : 1_000);
 
   router.get('/admin/runs/:runId/events', async (req: Request, res: Response, next) => {
     try {
@@ -40,14 +50,42 @@ export function createRunEventsRoute(ctx: AdminContext): Router {
       let last = '';
       let lastWrite = clock();
       let timer: NodeJS.Timeout | undefined;
+      let ticking = false;
+      let again = false;
+      let unsubscribe: (() => void) | undefined;
       const stop = () => {
         closed = true;
         if (timer) clearTimeout(timer);
+        unsubscribe?.();
       };
       req.on('close', stop);
 
       const tick = async (): Promise<void> => {
         if (closed) return;
+        ticking = true;
+        try {
+          await look();
+        } finally {
+          ticking = false;
+        }
+        if (closed) return;
+        if (timer) clearTimeout(timer);
+        // A change announced while this look was under way gets a look of its own, at once.
+        const delay = again ? 0 : pollMs;
+        again = false;
+        timer = setTimeout(() => void tick().catch(fail), delay);
+      };
+      const wake = () => {
+        if (closed) return;
+        if (ticking) {
+          again = true;
+          return;
+        }
+        if (timer) clearTimeout(timer);
+        void tick().catch(fail);
+      };
+
+      const look = async (): Promise<void> => {
         const run = await store.runs.getRun(runId);
         if (!run) {
           res.end();
@@ -77,9 +115,7 @@ export function createRunEventsRoute(ctx: AdminContext): Router {
           res.write('event: done\ndata: {}\n\n');
           res.end();
           stop();
-          return;
         }
-        timer = setTimeout(() => void tick().catch(fail), pollMs);
       };
       const fail = (error: unknown) => {
         // Headers are sent, so no error page: the stream ends and the browser reconnects after `retry`.
@@ -87,6 +123,7 @@ export function createRunEventsRoute(ctx: AdminContext): Router {
         ctx.deps.log.warn({ err: error, runId }, 'run event stream stopped');
         res.end();
       };
+      unsubscribe = feed?.subscribe(runId, wake);
       await tick().catch(fail);
     } catch (error) {
       next(error);
