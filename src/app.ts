@@ -19,6 +19,8 @@ import { createServices, type Services } from './services.js';
 import { resolve } from 'node:path';
 import { AdminAuth } from './admin/auth/admin-auth.js';
 import { createJiraAdmin } from './trackers/jira/index.js';
+import { defaultRunnerRoots, readWorkflowTemplates } from './runner/index.js';
+import { renderWorkflowTemplate } from './operations/render-workflow-template.js';
 
 export interface StartOrchestratorOptions {
   env: Record<string, string | undefined>;
@@ -110,7 +112,10 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     const listening = await startHttpServer(app, { port: config.port, host: config.host ?? (sandboxMode ? '127.0.0.1' : undefined) });
     server = listening;
     await openedStore.open();
-    if (sandbox) await sandbox.seedStore(openedStore, clock);
+    if (sandbox) {
+      await sandbox.seedStore(openedStore, clock);
+      sandbox.seedRepoFiles(await renderedWorkflowFiles(config));
+    }
     // Before the first dispatch: the redactor learns every stored value, and a key rotation is finished.
     await built.prepareSecrets();
     built.start(listening.url);
@@ -154,6 +159,20 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     await shutdown().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The workflow templates as the workflow sync writes them into a repository
+ * (the demo projects name no runner image of their own), so the sandbox's
+ * demo repository starts with current templates instead of a warning the
+ * newcomer did not cause.
+ */
+async function renderedWorkflowFiles(config: Readonly<Config>): Promise<{ path: string; content: string }[]> {
+  const templates = await readWorkflowTemplates(defaultRunnerRoots().projectRoot);
+  return templates.map((t) => {
+    const rendered = renderWorkflowTemplate(t, { image: config.runnerImage, allowlist: config.runnerImageAllowlist });
+    return { path: rendered.targetPath, content: rendered.content };
+  });
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

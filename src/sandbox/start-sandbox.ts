@@ -40,6 +40,13 @@ export interface Sandbox {
    * before the run loop starts).
    */
   seedStore: (store: Store, clock: () => number) => Promise<void>;
+  /**
+   * Commits files to the demo repository's default branch on the GitHub
+   * emulator, as a merged workflow sync would have left them (target path →
+   * content); the caller renders the templates, so a fresh sandbox shows its
+   * templates current.
+   */
+  seedRepoFiles: (files: ReadonlyArray<{ path: string; content: string }>) => void;
   stop: () => Promise<void>;
 }
 
@@ -113,6 +120,13 @@ export async function startSandbox(): Promise<Sandbox> {
     seedStore: async (store, clock) => {
       await seedDemoStore(store, clock);
       await seedDemoTickets(emulators, store);
+    },
+    seedRepoFiles: (files) => {
+      const { state } = emulators.github;
+      for (const file of files) {
+        if (state.readFile(DEMO_OWNER, DEMO_REPO, file.path) === file.content) continue;
+        state.setFile(DEMO_OWNER, DEMO_REPO, 'main', file.path, file.content, `AI-Implement: add ${file.path}`);
+      }
     },
     stop: async () => {
       await Promise.all(Object.values(emulators).map((e: { stop: () => Promise<void> }) => e.stop()));
