@@ -119,6 +119,13 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     // Before the first dispatch: the redactor learns every stored value, and a key rotation is finished.
     await built.prepareSecrets();
     built.start(listening.url);
+    // From now on a label, comment, review or merge made on an emulator reaches the orchestrator as a signed webhook.
+    if (sandbox) {
+      const webhookLog = log.child({ component: 'sandbox-webhooks' });
+      sandbox.connectWebhooks(listening.url, { github: config.github.webhookSecret, linear: config.linear.webhookSecret, jira: config.jira.webhookSecret }, (source, event, reason) =>
+        webhookLog.warn({ source, event, reason }, 'an emulator webhook was not accepted'),
+      );
+    }
 
     const adminUrl = `${listening.url}/admin`;
     if (sandbox) log.info({ emulators: sandbox.describe() }, 'sandbox emulators');

@@ -6,9 +6,11 @@ import { FlyEmulator } from './fly/index.js';
 import { GitHubEmulator } from './github/index.js';
 import { JiraEmulator } from './jira/index.js';
 import { LinearEmulator } from './linear/index.js';
-import { DEMO_FILES, DEMO_FLY_APP, DEMO_OWNER, DEMO_REPO, seedDemoEmulators, seedDemoStore, seedDemoTickets } from './seed-demo.js';
+import { AI_IMPLEMENT_LABEL, DEMO_FILES, DEMO_FLY_APP, DEMO_OWNER, DEMO_REPO, seedDemoEmulators, seedDemoStore, seedDemoTickets } from './seed-demo.js';
 import { ensureBareRepo } from './sandbox-git.js';
 import { pathToFileURL } from 'node:url';
+import type { SandboxControl } from '../admin/sandbox-control.js';
+import { createSandboxControl } from './sandbox-control.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -47,6 +49,14 @@ export interface Sandbox {
    * templates current.
    */
   seedRepoFiles: (files: ReadonlyArray<{ path: string; content: string }>) => void;
+  /**
+   * Points the emulators' webhooks at the orchestrator, signed with the
+   * secrets it verifies, as an operator configures them on Linear, Jira and
+   * the GitHub App; failed deliveries are reported to `onFailure`.
+   */
+  connectWebhooks: (orchestratorUrl: string, secrets: WebhookSecrets, onFailure: (source: string, event: string, reason: string) => void) => void;
+  /** The things to try (add a ticket, comment, review, merge), for the panels, the API and `npm run sandbox`. */
+  control: SandboxControl;
   stop: () => Promise<void>;
 }
 
@@ -64,12 +74,21 @@ function sandboxSecretsKey(dataDir: string): string {
   return key;
 }
 
+export interface WebhookSecrets {
+  github: string | undefined;
+  linear: string | undefined;
+  jira: string | undefined;
+}
+
 /** Starts the four loopback emulators and seeds them with the demo organisation (its tickets come with `seedStore`). */
 export async function startSandbox(): Promise<Sandbox> {
+  let reportFailure: (source: string, event: string, reason: string) => void = () => undefined;
+  const failures = (source: string) => (event: string, reason: string) => reportFailure(source, event, reason);
   const emulators: SandboxEmulators = {
-    github: new GitHubEmulator(),
-    linear: new LinearEmulator(),
-    jira: new JiraEmulator(),
+    github: new GitHubEmulator({ onWebhookFailure: failures('github') }),
+    // Issue URLs point at the emulator's own issue pages, so the panels' ticket links open something real.
+    linear: new LinearEmulator({ issuePages: { label: AI_IMPLEMENT_LABEL }, onWebhookFailure: failures('linear') }),
+    jira: new JiraEmulator({ onWebhookFailure: failures('jira') }),
     fly: new FlyEmulator({ apps: [DEMO_FLY_APP] }),
   };
   const started: { stop: () => Promise<void> }[] = [];
@@ -114,6 +133,7 @@ export async function startSandbox(): Promise<Sandbox> {
       `Fly emulator:    ${emulators.fly.apiUrl}`,
     ],
     prepareGit: async (root) => {
+      emulators.github.useGitDirs((owner, repo) => join(root, owner, `${repo}.git`));
       await ensureBareRepo(root, DEMO_OWNER, DEMO_REPO, 'main', DEMO_FILES, `${emulators.github.url}/_sandbox/push`);
       return pathToFileURL(root).href;
     },
@@ -128,6 +148,14 @@ export async function startSandbox(): Promise<Sandbox> {
         state.setFile(DEMO_OWNER, DEMO_REPO, 'main', file.path, file.content, `AI-Implement: add ${file.path}`);
       }
     },
+    connectWebhooks: (orchestratorUrl, secrets, onFailure) => {
+      reportFailure = onFailure;
+      const base = orchestratorUrl.replace(/\/+$/, '');
+      if (secrets.github) emulators.github.webhooks.connect({ url: `${base}/api/github/webhook`, secret: secrets.github });
+      if (secrets.linear) emulators.linear.webhooks.connect({ url: `${base}/webhooks/linear`, secret: secrets.linear });
+      if (secrets.jira) emulators.jira.webhooks.connect({ url: `${base}/webhooks/jira`, secret: secrets.jira });
+    },
+    control: createSandboxControl(emulators),
     stop: async () => {
       await Promise.all(Object.values(emulators).map((e: { stop: () => Promise<void> }) => e.stop()));
     },
