@@ -105,6 +105,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       adminAuth,
       jiraAdmin,
       redaction: secrets,
+      ...(sandbox ? { sandbox: sandbox.control } : {}),
     });
     const app = createHttpApp({ log, metrics, load, production: config.production, version, isReady: () => openedStore.isOpen, direct: routes.direct, routers: routes.routers });
 
@@ -125,6 +126,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       sandbox.connectWebhooks(listening.url, { github: config.github.webhookSecret, linear: config.linear.webhookSecret, jira: config.jira.webhookSecret }, (source, event, reason) =>
         webhookLog.warn({ source, event, reason }, 'an emulator webhook was not accepted'),
       );
+      sandbox.recordSession(config.dataDir, listening.url, config.adminAccessCode);
     }
 
     const adminUrl = `${listening.url}/admin`;

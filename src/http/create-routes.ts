@@ -1,3 +1,5 @@
+import type { SandboxControl } from '../admin/sandbox-control.js';
+import { createSandboxRoutes } from './api/sandbox-routes.js';
 import type { Router } from 'express';
 import type { AdminAuth } from '../admin/auth/admin-auth.js';
 import type { RunActions } from '../admin/run-actions.js';
@@ -42,6 +44,8 @@ export interface RouteRootInput {
   jiraAdmin: JiraAdmin | undefined;
   /** The process's redactor: every `/api` answer, page and live-stream event passes it on the way out. */
   redaction: Redaction;
+  /** Sandbox mode's things to try (`/api/sandbox/*`, the Overview's sandbox card); unset outside sandbox mode. */
+  sandbox?: SandboxControl;
 }
 
 export interface RouteTree {
@@ -64,7 +68,11 @@ export function createRoutes(input: RouteRootInput): RouteTree {
     fly: config.fly,
     jira: input.jiraAdmin,
     latestCycle: input.latestCycle,
-    modules: [...createOperationsApiModules(input.operations, { store, clock }), createRunActionsRoutes({ actions: input.runActions })],
+    modules: [
+      ...createOperationsApiModules(input.operations, { store, clock }),
+      createRunActionsRoutes({ actions: input.runActions }),
+      ...(input.sandbox ? [createSandboxRoutes(input.sandbox)] : []),
+    ],
     redaction: input.redaction,
     runnerImageAllowlist: config.runnerImageAllowlist,
   });
@@ -87,6 +95,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
         runActions: input.runActions,
         latestCycle: input.latestCycle,
         redaction: input.redaction,
+        ...(input.sandbox ? { sandbox: input.sandbox } : {}),
       }),
     ],
   };

@@ -14,6 +14,9 @@ import { createSandboxControl } from './sandbox-control.js';
 
 type Env = Record<string, string | undefined>;
 
+/** Where a running sandbox says how to reach it (see `recordSession`); read by scripts/sandbox.ts. */
+export const SANDBOX_SESSION_FILE = 'sandbox-session.json';
+
 export interface SandboxEmulators {
   github: GitHubEmulator;
   linear: LinearEmulator;
@@ -55,6 +58,12 @@ export interface Sandbox {
    * the GitHub App; failed deliveries are reported to `onFailure`.
    */
   connectWebhooks: (orchestratorUrl: string, secrets: WebhookSecrets, onFailure: (source: string, event: string, reason: string) => void) => void;
+  /**
+   * Writes where this sandbox listens and its access code beside its data
+   * (`sandbox-session.json`, mode 0600), so `npm run sandbox -- <command>`
+   * finds the running sandbox without copying the printed code.
+   */
+  recordSession: (dataDir: string, url: string, accessCode: string | undefined) => void;
   /** The things to try (add a ticket, comment, review, merge), for the panels, the API and `npm run sandbox`. */
   control: SandboxControl;
   stop: () => Promise<void>;
@@ -156,6 +165,10 @@ export async function startSandbox(): Promise<Sandbox> {
       if (secrets.jira) emulators.jira.webhooks.connect({ url: `${base}/webhooks/jira`, secret: secrets.jira });
     },
     control: createSandboxControl(emulators),
+    recordSession: (dataDir, url, accessCode) => {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(join(dataDir, SANDBOX_SESSION_FILE), `${JSON.stringify({ url, accessCode: accessCode ?? null }, null, 2)}\n`, { mode: 0o600 });
+    },
     stop: async () => {
       await Promise.all(Object.values(emulators).map((e: { stop: () => Promise<void> }) => e.stop()));
     },

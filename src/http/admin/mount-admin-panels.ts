@@ -1,3 +1,4 @@
+import type { SandboxControl } from '../../admin/sandbox-control.js';
 import { Router } from 'express';
 import type { AdminAuth } from '../../admin/auth/admin-auth.js';
 import { clientIpOf } from '../../admin/auth/client-ip.js';
@@ -31,6 +32,8 @@ export interface MountAdminPanelsInput {
   jira: JiraAdmin | undefined;
   /** The process's redactor: pages, fragments and the live stream are scrubbed with it. */
   redaction: Redaction;
+  /** Sandbox mode's things to try, for the Overview's sandbox card; unset outside sandbox mode. */
+  sandbox?: SandboxControl;
   projectRoot?: string;
 }
 
@@ -52,6 +55,7 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       jira: input.jira,
       latestCycle: input.latestCycle,
       redaction: input.redaction,
+      ...(input.sandbox ? { sandbox: input.sandbox } : {}),
       projectRoot: input.projectRoot ?? findProjectRoot(),
     },
     { clientKeyOf: (req) => clientIpOf(req, config.trustedProxyHeader) },
