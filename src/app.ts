@@ -25,6 +25,8 @@ import { resolve } from 'node:path';
 import { AdminAuth } from './admin/auth/admin-auth.js';
 import { SharedLoginThrottle } from './admin/auth/shared-login-throttle.js';
 import { createJiraAdmin } from './trackers/jira/index.js';
+import { defaultRunnerRoots, readWorkflowTemplates } from './runner/index.js';
+import { renderWorkflowTemplate } from './operations/render-workflow-template.js';
 
 export interface StartOrchestratorOptions {
   env: Record<string, string | undefined>;
@@ -135,6 +137,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       jiraAdmin,
       redaction: secrets,
       runChanges,
+      ...(sandbox ? { sandbox: sandbox.control } : {}),
     });
     const app = createHttpApp({ log, metrics, load, production: config.production, version, isReady: () => openedStore.isOpen, direct: routes.direct, routers: routes.routers });
 
@@ -144,10 +147,21 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     await openedStore.open();
     // After the store: its open() applied the migrations that made the coordination tables.
     await coordination.open();
-    if (sandbox) await sandbox.seedStore(openedStore, clock);
+    if (sandbox) {
+      await sandbox.seedStore(openedStore, clock);
+      sandbox.seedRepoFiles(await renderedWorkflowFiles(config));
+    }
     // Before the first dispatch: the redactor learns every stored value, and a key rotation is finished.
     await built.prepareSecrets();
     built.start(listening.url);
+    // From now on a label, comment, review or merge made on an emulator reaches the orchestrator as a signed webhook.
+    if (sandbox) {
+      const webhookLog = log.child({ component: 'sandbox-webhooks' });
+      sandbox.connectWebhooks(listening.url, { github: config.github.webhookSecret, linear: config.linear.webhookSecret, jira: config.jira.webhookSecret }, (source, event, reason) =>
+        webhookLog.warn({ source, event, reason }, 'an emulator webhook was not accepted'),
+      );
+      sandbox.recordSession(config.dataDir, listening.url, config.adminAccessCode);
+    }
 
     const adminUrl = `${listening.url}/admin`;
     if (sandbox) log.info({ emulators: sandbox.describe() }, 'sandbox emulators');
@@ -189,6 +203,20 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     await shutdown().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The workflow templates as the workflow sync writes them into a repository
+ * (the demo projects name no runner image of their own), so the sandbox's
+ * demo repository starts with current templates instead of a warning the
+ * newcomer did not cause.
+ */
+async function renderedWorkflowFiles(config: Readonly<Config>): Promise<{ path: string; content: string }[]> {
+  const templates = await readWorkflowTemplates(defaultRunnerRoots().projectRoot);
+  return templates.map((t) => {
+    const rendered = renderWorkflowTemplate(t, { image: config.runnerImage, allowlist: config.runnerImageAllowlist });
+    return { path: rendered.targetPath, content: rendered.content };
+  });
 }
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {

@@ -1,3 +1,5 @@
+import type { SandboxControl } from '../admin/sandbox-control.js';
+import { createSandboxRoutes } from './api/sandbox-routes.js';
 import type { Router } from 'express';
 import type { RunChangeFeed } from './admin/routes/run-events-route.js';
 import type { AdminAuth } from '../admin/auth/admin-auth.js';
@@ -46,6 +48,8 @@ export interface RouteRootInput {
   redaction: Redaction;
   /** Run changes made on any replica, for the run page's live stream. */
   runChanges?: RunChangeFeed;
+  /** Sandbox mode's things to try (`/api/sandbox/*`, the Overview's sandbox card); unset outside sandbox mode. */
+  sandbox?: SandboxControl;
 }
 
 export interface RouteTree {
@@ -68,7 +72,12 @@ export function createRoutes(input: RouteRootInput): RouteTree {
     fly: config.fly,
     jira: input.jiraAdmin,
     latestCycle: input.latestCycle,
-    modules: [...createOperationsApiModules(input.operations, { store, clock }), createRunActionsRoutes({ actions: input.runActions }), createRunReportRoutes({ store, redaction: input.redaction })],
+    modules: [
+      ...createOperationsApiModules(input.operations, { store, clock }),
+      createRunActionsRoutes({ actions: input.runActions }),
+      createRunReportRoutes({ store, redaction: input.redaction }),
+      ...(input.sandbox ? [createSandboxRoutes(input.sandbox)] : []),
+    ],
     redaction: input.redaction,
     runnerImageAllowlist: config.runnerImageAllowlist,
   });
@@ -92,6 +101,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
         latestCycle: input.latestCycle,
         redaction: input.redaction,
         ...(input.runChanges ? { runChanges: input.runChanges } : {}),
+        ...(input.sandbox ? { sandbox: input.sandbox } : {}),
       }),
     ],
   };

@@ -3,6 +3,7 @@ import type { Mapping } from '../domain/mapping.js';
 import type { Run } from '../domain/run.js';
 import type { Store } from '../store/store.js';
 import type { SandboxEmulators } from './start-sandbox.js';
+import { SANDBOX_USER } from './github/github-pages.js';
 
 /** The demo organisation that sandbox mode shows to a new user. */
 export const DEMO_OWNER = 'demo-org';
@@ -35,6 +36,8 @@ export function seedDemoEmulators({ github, linear, jira }: SandboxEmulators): v
     runName: 'AI-Implement ${{ inputs.run_id }}',
     inputs: { run_id: { required: true }, orchestrator_url: { required: true } },
   });
+  // The person using the sandbox's pages may write: their /ai-implement comments and reviews are heard.
+  github.state.setPermission(DEMO_OWNER, DEMO_REPO, SANDBOX_USER, 'write');
   linear.store.addTeam({ key: DEMO_LINEAR_TEAM, name: 'Demo' });
   linear.store.addLabel({ name: AI_IMPLEMENT_LABEL, team: null, color: '#5e6ad2' });
   jira.store.addProject(DEMO_JIRA_PROJECT, 'Operations');

@@ -6,11 +6,16 @@ import { FlyEmulator } from './fly/index.js';
 import { GitHubEmulator } from './github/index.js';
 import { JiraEmulator } from './jira/index.js';
 import { LinearEmulator } from './linear/index.js';
-import { DEMO_FILES, DEMO_FLY_APP, DEMO_OWNER, DEMO_REPO, seedDemoEmulators, seedDemoStore, seedDemoTickets } from './seed-demo.js';
+import { AI_IMPLEMENT_LABEL, DEMO_FILES, DEMO_FLY_APP, DEMO_OWNER, DEMO_REPO, seedDemoEmulators, seedDemoStore, seedDemoTickets } from './seed-demo.js';
 import { ensureBareRepo } from './sandbox-git.js';
 import { pathToFileURL } from 'node:url';
+import type { SandboxControl } from '../admin/sandbox-control.js';
+import { createSandboxControl } from './sandbox-control.js';
 
 type Env = Record<string, string | undefined>;
+
+/** Where a running sandbox says how to reach it (see `recordSession`); read by scripts/sandbox.ts. */
+export const SANDBOX_SESSION_FILE = 'sandbox-session.json';
 
 export interface SandboxEmulators {
   github: GitHubEmulator;
@@ -40,6 +45,27 @@ export interface Sandbox {
    * before the run loop starts).
    */
   seedStore: (store: Store, clock: () => number) => Promise<void>;
+  /**
+   * Commits files to the demo repository's default branch on the GitHub
+   * emulator, as a merged workflow sync would have left them (target path →
+   * content); the caller renders the templates, so a fresh sandbox shows its
+   * templates current.
+   */
+  seedRepoFiles: (files: ReadonlyArray<{ path: string; content: string }>) => void;
+  /**
+   * Points the emulators' webhooks at the orchestrator, signed with the
+   * secrets it verifies, as an operator configures them on Linear, Jira and
+   * the GitHub App; failed deliveries are reported to `onFailure`.
+   */
+  connectWebhooks: (orchestratorUrl: string, secrets: WebhookSecrets, onFailure: (source: string, event: string, reason: string) => void) => void;
+  /**
+   * Writes where this sandbox listens and its access code beside its data
+   * (`sandbox-session.json`, mode 0600), so `npm run sandbox -- <command>`
+   * finds the running sandbox without copying the printed code.
+   */
+  recordSession: (dataDir: string, url: string, accessCode: string | undefined) => void;
+  /** The things to try (add a ticket, comment, review, merge), for the panels, the API and `npm run sandbox`. */
+  control: SandboxControl;
   stop: () => Promise<void>;
 }
 
@@ -57,12 +83,21 @@ function sandboxSecretsKey(dataDir: string): string {
   return key;
 }
 
+export interface WebhookSecrets {
+  github: string | undefined;
+  linear: string | undefined;
+  jira: string | undefined;
+}
+
 /** Starts the four loopback emulators and seeds them with the demo organisation (its tickets come with `seedStore`). */
 export async function startSandbox(): Promise<Sandbox> {
+  let reportFailure: (source: string, event: string, reason: string) => void = () => undefined;
+  const failures = (source: string) => (event: string, reason: string) => reportFailure(source, event, reason);
   const emulators: SandboxEmulators = {
-    github: new GitHubEmulator(),
-    linear: new LinearEmulator(),
-    jira: new JiraEmulator(),
+    github: new GitHubEmulator({ onWebhookFailure: failures('github') }),
+    // Issue URLs point at the emulator's own issue pages, so the panels' ticket links open something real.
+    linear: new LinearEmulator({ issuePages: { label: AI_IMPLEMENT_LABEL }, onWebhookFailure: failures('linear') }),
+    jira: new JiraEmulator({ onWebhookFailure: failures('jira') }),
     fly: new FlyEmulator({ apps: [DEMO_FLY_APP] }),
   };
   const started: { stop: () => Promise<void> }[] = [];
@@ -107,12 +142,32 @@ export async function startSandbox(): Promise<Sandbox> {
       `Fly emulator:    ${emulators.fly.apiUrl}`,
     ],
     prepareGit: async (root) => {
+      emulators.github.useGitDirs((owner, repo) => join(root, owner, `${repo}.git`));
       await ensureBareRepo(root, DEMO_OWNER, DEMO_REPO, 'main', DEMO_FILES, `${emulators.github.url}/_sandbox/push`);
       return pathToFileURL(root).href;
     },
     seedStore: async (store, clock) => {
       await seedDemoStore(store, clock);
       await seedDemoTickets(emulators, store);
+    },
+    seedRepoFiles: (files) => {
+      const { state } = emulators.github;
+      for (const file of files) {
+        if (state.readFile(DEMO_OWNER, DEMO_REPO, file.path) === file.content) continue;
+        state.setFile(DEMO_OWNER, DEMO_REPO, 'main', file.path, file.content, `AI-Implement: add ${file.path}`);
+      }
+    },
+    connectWebhooks: (orchestratorUrl, secrets, onFailure) => {
+      reportFailure = onFailure;
+      const base = orchestratorUrl.replace(/\/+$/, '');
+      if (secrets.github) emulators.github.webhooks.connect({ url: `${base}/api/github/webhook`, secret: secrets.github });
+      if (secrets.linear) emulators.linear.webhooks.connect({ url: `${base}/webhooks/linear`, secret: secrets.linear });
+      if (secrets.jira) emulators.jira.webhooks.connect({ url: `${base}/webhooks/jira`, secret: secrets.jira });
+    },
+    control: createSandboxControl(emulators),
+    recordSession: (dataDir, url, accessCode) => {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(join(dataDir, SANDBOX_SESSION_FILE), `${JSON.stringify({ url, accessCode: accessCode ?? null }, null, 2)}\n`, { mode: 0o600 });
     },
     stop: async () => {
       await Promise.all(Object.values(emulators).map((e: { stop: () => Promise<void> }) => e.stop()));

@@ -64,4 +64,26 @@ describe('sandbox mode wiring (in process)', () => {
     expect(stored).toMatchObject({ source: 'github', event: 'issue_comment' });
     expect(['pending', 'leased', 'completed']).toContain(stored?.status);
   });
+
+  it('starts with the demo repository holding current workflow templates (no warning the newcomer did not cause)', async () => {
+    const token = await apiToken(orchestrator);
+    const res = await fetch(`${orchestrator.url}/api/admin/template-status`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const { repos } = (await res.json()) as { repos: { teamKey: string; repo: string; status: string; files: { path: string; status: string }[] }[] };
+    expect(repos.map((r) => r.teamKey).sort()).toEqual(['DEMO', 'OPS']);
+    for (const repo of repos) {
+      expect(repo.files.length, 'every workflow template is checked').toBeGreaterThanOrEqual(3);
+      expect(repo, `${repo.teamKey}: ${repo.files.map((f) => `${f.path} ${f.status}`).join(', ')}`).toMatchObject({ repo: 'demo-org/demo-app', status: 'current' });
+    }
+    // The files are the rendered ones: the runner image the sync would write, not the template's placeholder default.
+    const workflow = orchestrator.sandbox!.emulators.github.state.readFile('demo-org', 'demo-app', '.github/workflows/claude-implement.yml');
+    expect(workflow).toContain(JSON.stringify(orchestrator.config.runnerImage));
+    // Guidance files are seeded too, as the sync seeds them.
+    expect(orchestrator.sandbox!.emulators.github.state.readFile('demo-org', 'demo-app', 'WORKFLOW.md')).toBeTruthy();
+  });
 });
+
+async function apiToken(orchestrator: RunningOrchestrator): Promise<string> {
+  const res = await fetch(`${orchestrator.url}/api/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: orchestrator.config.adminAccessCode }) });
+  return ((await res.json()) as { token: string }).token;
+}

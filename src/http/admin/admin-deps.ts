@@ -1,3 +1,4 @@
+import type { SandboxControl } from '../../admin/sandbox-control.js';
 import type { AdminCommands } from '../../admin/admin-commands.js';
 import type { RunActions } from '../../admin/run-actions.js';
 import type { AdminAuth } from '../../admin/auth/admin-auth.js';
@@ -38,4 +39,6 @@ export interface AdminDeps {
   runChanges?: RunChangeFeed;
   /** Scrubs every page, fragment and live-stream event of known secrets and credential shapes. */
   redaction?: Redaction;
+  /** Sandbox mode's things to try (the Overview's sandbox card and its forms); unset outside sandbox mode. */
+  sandbox?: SandboxControl;
 }

@@ -1,3 +1,4 @@
+import type { SandboxControl } from '../../admin/sandbox-control.js';
 import { Router } from 'express';
 import type { RunChangeFeed } from './routes/run-events-route.js';
 import type { AdminAuth } from '../../admin/auth/admin-auth.js';
@@ -32,6 +33,8 @@ export interface MountAdminPanelsInput {
   jira: JiraAdmin | undefined;
   /** The process's redactor: pages, fragments and the live stream are scrubbed with it. */
   redaction: Redaction;
+  /** Sandbox mode's things to try, for the Overview's sandbox card; unset outside sandbox mode. */
+  sandbox?: SandboxControl;
   projectRoot?: string;
   /** Run changes on any replica, pushed to the run page's live stream. */
   runChanges?: RunChangeFeed;
@@ -55,6 +58,7 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       jira: input.jira,
       latestCycle: input.latestCycle,
       redaction: input.redaction,
+      ...(input.sandbox ? { sandbox: input.sandbox } : {}),
       projectRoot: input.projectRoot ?? findProjectRoot(),
       ...(input.runChanges ? { runChanges: input.runChanges } : {}),
     },

@@ -20,6 +20,10 @@ const NOTICES: Record<string, (subject: string) => string> = {
   'run-started': (s) => `Run started for ${s}.`,
   'run-deleted': (s) => `Run ${s} and its report were deleted.`,
   'logged-out': () => 'You are logged out.',
+  'sandbox-ticket': (s) => `${s} was added in the Linear emulator, which sent its webhook; its run shows under Running jobs in a moment.`,
+  'sandbox-comment': (s) => `You commented on ${s}; GitHub's issue_comment webhook went to the orchestrator.`,
+  'sandbox-review': (s) => `You requested changes on ${s}; a review-feedback run follows once the reviewer pauses.`,
+  'sandbox-merge': (s) => `${s} was merged; the orchestrator marks its ticket done.`,
 };
 
 export function noticeText(code: unknown, subject: unknown): string | undefined {

@@ -14,6 +14,9 @@ import { registerPullRoutes } from './routes-pulls.js';
 import { registerRepoRoutes } from './routes-repos.js';
 import { registerSandboxRoutes } from './routes-sandbox.js';
 import { GitHttpBackend, isGitPath } from './github-git-http.js';
+import { handlePullPage, isPullPagePath } from './github-pages.js';
+import { GitHubUserActions } from './github-user-actions.js';
+import { WebhookSender } from '../webhook-sender.js';
 
 export interface GitHubEmulatorOptions {
   appId?: number;
@@ -38,6 +41,8 @@ export interface GitHubEmulatorOptions {
    * orchestrator derives from `GHE_HOST` outside sandbox mode).
    */
   oidcIssuerPath?: string;
+  /** Told when a webhook delivery fails (sandbox mode logs it). */
+  onWebhookFailure?: (event: string, reason: string) => void;
 }
 
 export interface RateLimitState {
@@ -70,6 +75,11 @@ export class GitHubEmulator {
   /** Git over HTTP at `/<owner>/<repo>.git` (clone, fetch, push with an installation token). */
   private readonly git: GitHttpBackend;
   private readonly now: () => Date;
+  /** The App's webhook: unset, nothing is sent (see `webhooks.connect`). */
+  readonly webhooks: WebhookSender;
+  /** What a person does on github.com (comment, review, merge), each followed by its webhook. */
+  readonly users: GitHubUserActions;
+  private gitDirs: (owner: string, repo: string) => string | undefined = () => undefined;
 
   constructor(options: GitHubEmulatorOptions = {}) {
     this.appId = options.appId ?? 1;
@@ -107,6 +117,13 @@ export class GitHubEmulator {
     registerSandboxRoutes(this.table);
     this.server = new EmulatorServer('github', (req) => this.handle(req));
     this.git = new GitHttpBackend(this.state);
+    this.webhooks = new WebhookSender(options.onWebhookFailure);
+    this.users = new GitHubUserActions(this.state, () => ({ web: this.server.url, api: this.gheBaseUrl }), this.webhooks);
+  }
+
+  /** Where the pull request pages read diffs from: the local bare repositories sandbox runners push to. */
+  useGitDirs(gitDirOf: (owner: string, repo: string) => string | undefined): void {
+    this.gitDirs = gitDirOf;
   }
 
   /** Starts listening on 127.0.0.1 and resolves with the base URL (no `/api/v3`). */
@@ -152,6 +169,8 @@ export class GitHubEmulator {
   private async handle(raw: EmulatorRequest): Promise<EmulatorResponse> {
     // Git over HTTP lives on the web host, outside the REST API and its rate limit.
     if (isGitPath(raw.path)) return this.git.handle(raw);
+    // The pull request pages a browser opens from html_url, also outside the API.
+    if (isPullPagePath(raw.path)) return handlePullPage(raw, { state: this.state, actions: this.users, gitDirOf: (owner, repo) => this.gitDirs(owner, repo) });
     const prefixed = raw.path === GHE_PREFIX || raw.path.startsWith(`${GHE_PREFIX}/`);
     const req: EmulatorRequest = prefixed
       ? { ...raw, path: raw.path.slice(GHE_PREFIX.length) || '/', headers: { ...raw.headers, 'x-emulator-prefix': GHE_PREFIX } }

@@ -5,6 +5,8 @@ import { registerCommentRoutes } from './jira-comment-routes.js';
 import { registerIssueRoutes } from './jira-issue-routes.js';
 import { registerSearchRoutes } from './jira-search-routes.js';
 import { AI_STATUS_OPTIONS, JiraStore, type AdfNode, type JiraComment, type JiraCustomField, type JiraIssue, type JiraSite, type JiraUser } from './jira-state.js';
+import { WebhookSender } from '../webhook-sender.js';
+import { handleBrowsePage, isBrowsePath } from './jira-pages.js';
 import { buildIssueUpdatedWebhook, signJiraWebhook, type JiraChangelogItem, type JiraWebhookDelivery } from './jira-webhook.js';
 
 /**
@@ -34,6 +36,8 @@ export interface JiraEmulatorOptions {
   commentListingExpandsProperties?: boolean;
   /** Drop the `properties` of a comment create (default false), to check a client that must not count on them. */
   commentCreateIgnoresProperties?: boolean;
+  /** Told when a webhook delivery fails (sandbox mode logs it). */
+  onWebhookFailure?: (event: string, reason: string) => void;
   now?: () => Date;
 }
 
@@ -51,6 +55,8 @@ export class JiraEmulator {
   private readonly now: () => Date;
   private readonly siteUrl: string;
   private listeningUrl: string | undefined;
+  /** Jira's admin webhook: unset, nothing is sent (see `webhooks.connect`). */
+  readonly webhooks: WebhookSender;
 
   constructor(options: JiraEmulatorOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -81,6 +87,7 @@ export class JiraEmulator {
     });
     registerSearchRoutes(this.router, { ...ctx, now: this.now, baseUrl: () => this.listeningUrl ?? this.siteUrl });
     this.server = new EmulatorServer('jira', (req) => this.handle(req));
+    this.webhooks = new WebhookSender(options.onWebhookFailure);
   }
 
   /** Starts listening on 127.0.0.1 and returns the base URL (jira.js `host`). */
@@ -157,6 +164,8 @@ export class JiraEmulator {
   }
 
   private handle(req: EmulatorRequest): Promise<EmulatorResponse> | EmulatorResponse {
+    // The issue pages a browser opens (ticket links); a person's session, not the API's basic auth.
+    if (isBrowsePath(req.path)) return handleBrowsePage(req, { store: this.store, format: this.format, webhooks: this.webhooks, now: this.now });
     if (!this.caller(req)) {
       return { ...jiraError(401, ['Client must be authenticated to access this resource.']), headers: { 'www-authenticate': 'Basic realm="protected-area"' } };
     }

@@ -7,6 +7,9 @@ import { buildMutationRoot, buildQueryRoot } from './linear-resolvers.js';
 import { LinearStore, type LinearComment, type LinearIssue, type LinearWorkflowState, type LinearWorkspace } from './linear-state.js';
 import { buildLinearWebhook, signLinearWebhook, type LinearWebhookDelivery } from './linear-webhook.js';
 import { readGraphqlDocument, type ReadDocumentResult } from './read-graphql-document.js';
+import { WebhookSender } from '../webhook-sender.js';
+import { LinearUserActions } from './linear-user-actions.js';
+import { handleIssuePage, isIssuePagePath } from './linear-pages.js';
 
 /**
  * A loopback Linear GraphQL API. Point `new LinearClient({ apiKey, apiUrl })`
@@ -32,6 +35,13 @@ export interface LinearEmulatorOptions {
    * hidden markers survived.
    */
   keepHtmlComments?: boolean;
+  /**
+   * Serve issue pages at `/<urlKey>/issue/<identifier>` and point issue
+   * `url`s at them (sandbox mode), instead of linear.app.
+   */
+  issuePages?: { label: string };
+  /** Told when a webhook delivery fails (sandbox mode logs it). */
+  onWebhookFailure?: (event: string, reason: string) => void;
   now?: () => Date;
 }
 
@@ -67,6 +77,11 @@ export class LinearEmulator {
   private readonly documents = new Map<string, ReadDocumentResult>();
   private readonly keepHtmlComments: boolean;
   private readonly holds: OperationHold[] = [];
+  /** Linear's webhook: unset, nothing is sent (see `webhooks.connect`). */
+  readonly webhooks: WebhookSender;
+  /** What a person does in Linear's app (create an issue, label it, comment), each followed by its webhook. */
+  readonly users: LinearUserActions;
+  private readonly issuePages: { label: string } | undefined;
 
   constructor(options: LinearEmulatorOptions = {}) {
     this.apiKey = options.apiKey ?? 'lin_api_sandbox';
@@ -78,11 +93,16 @@ export class LinearEmulator {
     this.store = new LinearStore(this.now, options.urlKey ?? 'sandbox', { name: viewer.name, email: viewer.email, app: viewer.app ?? true });
     this.nodes = new LinearNodes(this.store);
     this.server = new EmulatorServer('linear', (req) => this.handle(req));
+    this.webhooks = new WebhookSender(options.onWebhookFailure);
+    this.users = new LinearUserActions(this.store, this.nodes, this.webhooks);
+    this.issuePages = options.issuePages;
   }
 
   /** Starts listening on 127.0.0.1 and returns the base URL (`apiUrl` is `${base}/graphql`). */
-  start(port = 0): Promise<string> {
-    return this.server.start(port);
+  async start(port = 0): Promise<string> {
+    const url = await this.server.start(port);
+    if (this.issuePages) this.store.issueUrlBase = url;
+    return url;
   }
 
   stop(): Promise<void> {
@@ -175,6 +195,7 @@ export class LinearEmulator {
   }
 
   private handle(req: EmulatorRequest): EmulatorResponse | Promise<EmulatorResponse> {
+    if (this.issuePages && isIssuePagePath(req.path)) return handleIssuePage(req, { store: this.store, nodes: this.nodes, actions: this.users, label: this.issuePages.label });
     if (req.path !== '/graphql' && req.path !== '/graphql/') {
       return json(404, { errors: [{ message: `Not Found: ${req.path}`, extensions: { type: 'unknown' } }] });
     }

@@ -137,6 +137,8 @@ export interface IssueSeed {
 
 export class LinearStore {
   readonly workspace: LinearWorkspace;
+  /** Where issue `url`s point: linear.app, or the emulator's own pages in sandbox mode. */
+  issueUrlBase = 'https://linear.app';
   private readonly deletedCommentIds = new Set<string>();
 
   constructor(
@@ -225,7 +227,7 @@ export class LinearStore {
       assigneeId: seed.assignee ? this.requireUser(seed.assignee).id : null,
       projectId: seed.project ? (this.findProject(seed.project) ?? this.addProject(seed.project)).id : null,
       creatorId: this.workspace.viewerId,
-      url: `https://linear.app/${this.workspace.urlKey}/issue/${identifier.toLowerCase()}`,
+      url: `${this.issueUrlBase}/${this.workspace.urlKey}/issue/${identifier.toLowerCase()}`,
       createdAt,
       updatedAt: seed.updatedAt ?? createdAt,
     };

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { LinearNodes } from './linear-nodes.js';
-import type { LinearIssue, LinearStore } from './linear-state.js';
+import type { LinearComment, LinearIssue, LinearStore, LinearUser } from './linear-state.js';
 
 /**
  * Linear webhook deliveries as Linear sends them: a JSON body with
@@ -48,7 +48,7 @@ export function buildLinearWebhook(
   store: LinearStore,
   nodes: LinearNodes,
   issue: LinearIssue,
-  options: { secret: string; action?: 'create' | 'update' | 'remove'; updatedFrom?: Record<string, unknown>; webhookId?: string },
+  options: { secret: string; action?: 'create' | 'update' | 'remove'; updatedFrom?: Record<string, unknown>; webhookId?: string; actor?: LinearUser },
 ): LinearWebhookDelivery {
   const now = Date.parse(store.stamp());
   const payload: Record<string, unknown> = {
@@ -62,6 +62,15 @@ export function buildLinearWebhook(
     webhookId: options.webhookId ?? 'sandbox-webhook',
   };
   if (options.updatedFrom) payload.updatedFrom = options.updatedFrom;
+  if (options.actor) payload.actor = actorOf(options.actor);
+  return signed(payload, 'Issue', options.secret);
+}
+
+function actorOf(user: LinearUser): Record<string, unknown> {
+  return { id: user.id, name: user.name, email: user.email, type: 'user' };
+}
+
+function signed(payload: Record<string, unknown>, event: string, secret: string): LinearWebhookDelivery {
   const body = JSON.stringify(payload);
   return {
     body,
@@ -69,9 +78,38 @@ export function buildLinearWebhook(
     headers: {
       'content-type': 'application/json; charset=utf-8',
       'linear-delivery': randomUUID(),
-      'linear-event': 'Issue',
-      'linear-signature': signLinearWebhook(body, options.secret),
+      'linear-event': event,
+      'linear-signature': signLinearWebhook(body, secret),
       'user-agent': 'Linear-Webhook',
     },
   };
+}
+
+/** A `Comment` `create` delivery: the comment, its issue in brief, and who wrote it. */
+export function buildLinearCommentWebhook(store: LinearStore, comment: LinearComment, options: { secret: string; webhookId?: string }): LinearWebhookDelivery {
+  const now = Date.parse(store.stamp());
+  const issue = store.requireIssue(comment.issueId);
+  const user = store.findUser(comment.userId);
+  const url = `${issue.url}#comment-${comment.id.slice(0, 8)}`;
+  const payload: Record<string, unknown> = {
+    action: 'create',
+    type: 'Comment',
+    createdAt: new Date(now).toISOString(),
+    data: {
+      id: comment.id,
+      createdAt: comment.createdAt,
+      updatedAt: comment.updatedAt,
+      body: comment.body,
+      issueId: issue.id,
+      userId: comment.userId,
+      issue: { id: issue.id, identifier: issue.identifier, title: issue.title, teamId: issue.teamId, url: issue.url },
+      ...(user ? { user: { id: user.id, name: user.name, email: user.email } } : {}),
+    },
+    url,
+    organizationId: store.workspace.urlKey,
+    webhookTimestamp: now,
+    webhookId: options.webhookId ?? 'sandbox-webhook',
+    ...(user ? { actor: actorOf(user) } : {}),
+  };
+  return signed(payload, 'Comment', options.secret);
 }

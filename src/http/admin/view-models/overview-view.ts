@@ -1,3 +1,4 @@
+import type { SandboxPull } from '../../../admin/sandbox-control.js';
 import { ACTIVE_RUN_STATUSES } from '../../../domain/run-status.js';
 import type { RepoTemplateStatus } from '../../../operations/workflow-sync.js';
 import { percent, timeAgo } from '../format.js';
@@ -27,6 +28,8 @@ export interface OverviewView {
   chart: TrendChart;
   cycleAt?: string;
   cycleErrors: string[];
+  /** Sandbox mode only: the things to try, with the demo repository's pull requests. */
+  sandbox?: { pulls: SandboxPull[] };
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -95,5 +98,6 @@ export async function buildOverview(ctx: PanelContext): Promise<OverviewView> {
     chart: buildTrendChart(stats.hours),
     ...(cycle ? { cycleAt: timeAgo(cycle.at, ctx.now) } : {}),
     cycleErrors: cycle ? cycle.errors.map((e) => `${e.tracker}: ${e.message}`) : [],
+    ...(ctx.deps.sandbox ? { sandbox: { pulls: ctx.deps.sandbox.pulls() } } : {}),
   };
 }
