@@ -89,6 +89,8 @@ describe('admin panel actions', () => {
   it('syncs the workflow templates into the target repository', async () => {
     const { page } = browser;
     const github = server.orchestrator.sandbox!.emulators.github;
+    // The sandbox seeds the templates as a sync would; an edit on the default branch makes them stale again.
+    github.state.setFile('demo-org', 'demo-app', 'main', '.github/workflows/claude-implement.yml', '# edited by hand\n');
     const pullsBefore = github.state.pulls.length;
     await page.goto(`${base}/admin/projects`);
     await Promise.all([page.waitForURL(/notice=synced/), page.locator('tr[data-project="DEMO"] button:has-text("Sync workflows")').click()]);
