@@ -1,9 +1,9 @@
 import { ConflictError } from '../../errors/index.js';
-import type { Run } from '../../domain/run.js';
 import { isTerminal } from '../../domain/run-status.js';
 import type { ClaimIntent, ClaimResult } from '../store.js';
-import { clone, toIso } from './codec.js';
-import { compact, type StoreContext } from './store-context.js';
+import { clone } from './codec.js';
+import { newRunFromIntent } from './run-records.js';
+import type { StoreContext } from './store-context.js';
 
 const DEFAULT_DEDUP_KEY_TTL_MS = 7 * 24 * 3600_000;
 
@@ -37,26 +37,7 @@ export async function claimTicketOnce(ctx: StoreContext, intent: ClaimIntent): P
     const id = intent.id ?? ctx.newId();
     if (doc.runs[id] || inHistory || ctx.runCatalog.recent(id)) throw new ConflictError(`run ${id} already exists`);
     if (intent.id !== undefined && ctx.runCatalog.generation !== generation) return RECHECK;
-    const run: Run = compact({
-      id,
-      issueId: intent.issueId,
-      identifier: intent.identifier,
-      title: intent.title,
-      tracker: intent.tracker,
-      mappingKey: intent.mappingKey,
-      phase: intent.phase,
-      status: intent.status ?? 'dispatching',
-      attempt: intent.attempt ?? 1,
-      dispatchNumber: intent.dispatchNumber ?? 1,
-      backend: intent.backend,
-      runnerMode: intent.runnerMode,
-      triggerSource: intent.triggerSource,
-      instructions: intent.instructions,
-      shadowOf: intent.shadowOf,
-      deadlineAt: intent.deadlineAt,
-      createdAt: toIso(now),
-      updatedAt: toIso(now),
-    });
+    const run = newRunFromIntent(intent, id, now);
     doc.runs[id] = run;
     doc.steps[id] = [];
     if (intent.dedupKey) {

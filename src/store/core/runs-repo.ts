@@ -1,9 +1,10 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Run, RunStatus } from '../../domain/run.js';
-import { canTransition, isTerminal } from '../../domain/run-status.js';
+import { isTerminal } from '../../domain/run-status.js';
 import { capLogExcerpt, type RunStep } from '../../domain/step.js';
 import type { ActiveRunFilter, RunQuery, RunRepo, RunStats } from '../store.js';
 import { claimTicketOnce, RECHECK } from './claim-ticket.js';
+import { applyRunUpdate } from './run-records.js';
 import { clampLimit, clone, encodeCursor, toIso } from './codec.js';
 import type { Tx } from './commit-queue.js';
 import type { RunHistoryRecord } from './hot-doc.js';
@@ -103,20 +104,9 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
         ctx.queue.submit((tx) => {
           const run = tx.doc.runs[id];
           if (!run) throw new NotLive(id);
-          const expected = asSet<RunStatus>(expect.expectStatus);
-          if (expected && !expected.has(run.status)) {
-            throw new ConflictError(`run ${id} is ${run.status}, expected ${[...expected].join('|')}`);
-          }
-          if (expect.expectAttempt !== undefined && run.attempt !== expect.expectAttempt) {
-            throw new ConflictError(`run ${id} is on attempt ${run.attempt}, expected ${expect.expectAttempt}`);
-          }
-          const next = patch.status ?? run.status;
-          if (!canTransition(run.status, next)) throw new ConflictError(`run ${id} cannot go ${run.status} → ${next}`);
-          const now = toIso(ctx.clock());
-          const updated: Run = compact({ ...run, ...clone(patch), id: run.id, createdAt: run.createdAt, updatedAt: now });
-          if (isTerminal(next)) updated.finishedAt ??= now;
+          const updated = applyRunUpdate(run, patch, expect, ctx.clock());
           tx.doc.runs[id] = updated;
-          if (isTerminal(next)) retire(ctx, tx, updated);
+          if (isTerminal(updated.status)) retire(ctx, tx, updated);
           return clone(updated);
         }),
       );

@@ -1,8 +1,8 @@
 import { ConflictError, NotFoundError } from '../../errors/index.js';
 import type { Run } from '../../domain/run.js';
 import { clone, toIso } from '../core/codec.js';
-import { compact } from '../core/store-context.js';
 import type { ClaimIntent, ClaimResult } from '../store.js';
+import { newRunFromIntent } from '../core/run-records.js';
 import { LIVE_RUN } from './migrations.js';
 import { abortWith } from './pg-db.js';
 import { asStored, type PgContext } from './pg-context.js';
@@ -12,28 +12,6 @@ const DEFAULT_DEDUP_KEY_TTL_MS = 7 * 24 * 3600_000;
 
 type Attempt = ClaimResult | { existingId: string } | 'recheck';
 
-function newRun(intent: ClaimIntent, id: string, now: number): Run {
-  return compact({
-    id,
-    issueId: intent.issueId,
-    identifier: intent.identifier,
-    title: intent.title,
-    tracker: intent.tracker,
-    mappingKey: intent.mappingKey,
-    phase: intent.phase,
-    status: intent.status ?? 'dispatching',
-    attempt: intent.attempt ?? 1,
-    dispatchNumber: intent.dispatchNumber ?? 1,
-    backend: intent.backend,
-    runnerMode: intent.runnerMode,
-    triggerSource: intent.triggerSource,
-    instructions: intent.instructions,
-    shadowOf: intent.shadowOf,
-    deadlineAt: intent.deadlineAt,
-    createdAt: toIso(now),
-    updatedAt: toIso(now),
-  });
-}
 
 /**
  * One claim, in one transaction. The dedup key is taken first (an expired
@@ -44,7 +22,7 @@ function newRun(intent: ClaimIntent, id: string, now: number): Run {
  */
 async function claimOnce(ctx: PgContext, intent: ClaimIntent, id: string): Promise<Attempt> {
   const now = ctx.clock();
-  const run = asStored(newRun(intent, id, now));
+  const run = asStored(newRunFromIntent(intent, id, now));
   return ctx.db().transaction(async (tx): Promise<Attempt> => {
     if (intent.dedupKey) {
       const expiresAt = toIso(now + (intent.dedupKeyTtlMs ?? DEFAULT_DEDUP_KEY_TTL_MS));

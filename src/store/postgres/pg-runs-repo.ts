@@ -1,9 +1,10 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Run, RunStatus } from '../../domain/run.js';
-import { canTransition, isTerminal } from '../../domain/run-status.js';
+import { isTerminal } from '../../domain/run-status.js';
 import { capLogExcerpt, type RunStep } from '../../domain/step.js';
 import { clone, toIso } from '../core/codec.js';
 import { asSet } from '../core/run-filter.js';
+import { applyRunUpdate } from '../core/run-records.js';
 import { compact } from '../core/store-context.js';
 import type { ActiveRunFilter, RunRepo } from '../store.js';
 import { LIVE_RUN } from './migrations.js';
@@ -71,18 +72,7 @@ export function createPgRunRepo(ctx: PgContext): RunRepo {
       return ctx.db().transaction(async (tx) => {
         // The row lock makes the checks and the write one step: a concurrent update waits, then sees this one.
         const run = await lockLiveRun(tx, id);
-        const expected = asSet<RunStatus>(expect.expectStatus);
-        if (expected && !expected.has(run.status)) {
-          throw new ConflictError(`run ${id} is ${run.status}, expected ${[...expected].join('|')}`);
-        }
-        if (expect.expectAttempt !== undefined && run.attempt !== expect.expectAttempt) {
-          throw new ConflictError(`run ${id} is on attempt ${run.attempt}, expected ${expect.expectAttempt}`);
-        }
-        const next = patch.status ?? run.status;
-        if (!canTransition(run.status, next)) throw new ConflictError(`run ${id} cannot go ${run.status} → ${next}`);
-        const now = toIso(ctx.clock());
-        const updated: Run = asStored(compact({ ...run, ...clone(patch), id: run.id, createdAt: run.createdAt, updatedAt: now }));
-        if (isTerminal(next)) updated.finishedAt ??= now;
+        const updated: Run = asStored(applyRunUpdate(run, patch, expect, ctx.clock()));
         await tx.query(`UPDATE runs SET ${RUN_UPDATE_SET} WHERE id = $1`, runValues(updated));
         return updated;
       });

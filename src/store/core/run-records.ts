@@ -1,0 +1,50 @@
+import { ConflictError } from '../../errors/index.js';
+import type { Run, RunStatus } from '../../domain/run.js';
+import { canTransition, isTerminal } from '../../domain/run-status.js';
+import type { ClaimIntent, RunExpectation } from '../store.js';
+import { clone, toIso } from './codec.js';
+import { asSet } from './run-filter.js';
+import { compact } from './store-context.js';
+
+/** The run a claim creates, as every store writes it. */
+export function newRunFromIntent(intent: ClaimIntent, id: string, now: number): Run {
+  return compact({
+    id,
+    issueId: intent.issueId,
+    identifier: intent.identifier,
+    title: intent.title,
+    tracker: intent.tracker,
+    mappingKey: intent.mappingKey,
+    phase: intent.phase,
+    status: intent.status ?? 'dispatching',
+    attempt: intent.attempt ?? 1,
+    dispatchNumber: intent.dispatchNumber ?? 1,
+    backend: intent.backend,
+    runnerMode: intent.runnerMode,
+    triggerSource: intent.triggerSource,
+    instructions: intent.instructions,
+    shadowOf: intent.shadowOf,
+    deadlineAt: intent.deadlineAt,
+    createdAt: toIso(now),
+    updatedAt: toIso(now),
+  });
+}
+
+/**
+ * A live run with a patch applied, after the caller's expectations and the
+ * status rules are checked (ConflictError otherwise): the one update rule
+ * every store applies inside its own lock or transaction.
+ */
+export function applyRunUpdate(run: Run, patch: Partial<Omit<Run, 'id' | 'createdAt' | 'updatedAt'>>, expect: RunExpectation, now: number): Run {
+  const expected = asSet<RunStatus>(expect.expectStatus);
+  if (expected && !expected.has(run.status)) throw new ConflictError(`run ${run.id} is ${run.status}, expected ${[...expected].join('|')}`);
+  if (expect.expectAttempt !== undefined && run.attempt !== expect.expectAttempt) {
+    throw new ConflictError(`run ${run.id} is on attempt ${run.attempt}, expected ${expect.expectAttempt}`);
+  }
+  const next = patch.status ?? run.status;
+  if (!canTransition(run.status, next)) throw new ConflictError(`run ${run.id} cannot go ${run.status} → ${next}`);
+  const at = toIso(now);
+  const updated: Run = compact({ ...run, ...clone(patch), id: run.id, createdAt: run.createdAt, updatedAt: at });
+  if (isTerminal(next)) updated.finishedAt ??= at;
+  return updated;
+}
