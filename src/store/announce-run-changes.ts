@@ -1,4 +1,5 @@
-import type { RunRepo, Store } from './store.js';
+import type { Store } from './store.js';
+import { withRunRepo } from './with-run-repo.js';
 
 /**
  * The store as the services see it, telling `announce` the id of every run
@@ -8,9 +9,7 @@ import type { RunRepo, Store } from './store.js';
  * A failed announcement loses only the push: the page's slow poll catches up.
  */
 export function announceRunChanges(store: Store, announce: (runId: string) => void): Store {
-  const runs: RunRepo = store.runs;
-  const announced: RunRepo = {
-    ...bind(runs),
+  return withRunRepo(store, (runs) => ({
     claimTicket: async (intent) => {
       const result = await runs.claimTicket(intent);
       if (result.claimed) announce(result.run.id);
@@ -31,37 +30,5 @@ export function announceRunChanges(store: Store, announce: (runId: string) => vo
       if (deleted) announce(id);
       return deleted;
     },
-  };
-  return {
-    get isOpen() {
-      return store.isOpen;
-    },
-    open: () => store.open(),
-    close: () => store.close(),
-    mappings: store.mappings,
-    runs: announced,
-    dedup: store.dedup,
-    inbox: store.inbox,
-    tokens: store.tokens,
-    settings: store.settings,
-    secrets: store.secrets,
-    adminSessions: store.adminSessions,
-    reaper: store.reaper,
-    audit: store.audit,
-  };
-}
-
-function bind(runs: RunRepo): RunRepo {
-  return {
-    claimTicket: (intent) => runs.claimTicket(intent),
-    updateRun: (id, patch, expect) => runs.updateRun(id, patch, expect),
-    getRun: (id) => runs.getRun(id),
-    listActiveRuns: (filter) => runs.listActiveRuns(filter),
-    listRuns: (query) => runs.listRuns(query),
-    countRuns: (query) => runs.countRuns(query),
-    stats: () => runs.stats(),
-    upsertStep: (step) => runs.upsertStep(step),
-    listSteps: (runId) => runs.listSteps(runId),
-    deleteRun: (id) => runs.deleteRun(id),
-  };
+  }));
 }

@@ -1,5 +1,6 @@
 import type { Redaction } from '../config/index.js';
-import type { ClaimIntent, RunPatch, RunRepo, Store } from './store.js';
+import type { ClaimIntent, RunPatch, Store } from './store.js';
+import { withRunRepo } from './with-run-repo.js';
 
 /** The free-text fields of a run: what a runner, a backend's error, a ticket or a PR comment wrote. */
 const RUN_TEXT = ['title', 'summary', 'failureReason', 'failedStep', 'instructions'] as const;
@@ -23,8 +24,7 @@ function redactFields<T extends Partial<Record<(typeof RUN_TEXT)[number], unknow
  * later. Ids, URLs and numbers are left as they are.
  */
 export function redactRunRecords(store: Store, redaction: Redaction): Store {
-  const runs: RunRepo = store.runs;
-  const redactedRuns: RunRepo = {
+  return withRunRepo(store, (runs) => ({
     claimTicket: (intent: ClaimIntent) => runs.claimTicket(redactFields(intent, redaction)),
     updateRun: (id: string, patch: RunPatch, expect) => runs.updateRun(id, redactFields(patch, redaction), expect),
     upsertStep: (step) =>
@@ -33,29 +33,5 @@ export function redactRunRecords(store: Store, redaction: Redaction): Store {
         ...(step.output !== undefined ? { output: redaction.redactValue(step.output) } : {}),
         ...(step.logExcerpt !== undefined ? { logExcerpt: redaction.redact(step.logExcerpt) } : {}),
       }),
-    getRun: (id) => runs.getRun(id),
-    listActiveRuns: (filter) => runs.listActiveRuns(filter),
-    listRuns: (query) => runs.listRuns(query),
-    countRuns: (query) => runs.countRuns(query),
-    stats: () => runs.stats(),
-    listSteps: (runId) => runs.listSteps(runId),
-    deleteRun: (id) => runs.deleteRun(id),
-  };
-  return {
-    get isOpen() {
-      return store.isOpen;
-    },
-    open: () => store.open(),
-    close: () => store.close(),
-    mappings: store.mappings,
-    runs: redactedRuns,
-    dedup: store.dedup,
-    inbox: store.inbox,
-    tokens: store.tokens,
-    settings: store.settings,
-    secrets: store.secrets,
-    adminSessions: store.adminSessions,
-    reaper: store.reaper,
-    audit: store.audit,
-  };
+  }));
 }
