@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { TriggerSource } from '../domain/run.js';
+import { foldEvaluation } from './fold-evaluation.js';
 import type { IntakeCycleResult, TicketRef } from './intake-cycle.js';
 
 export interface PollerOptions {
@@ -32,7 +33,7 @@ export class Poller {
 
   constructor(private readonly options: PollerOptions) {}
 
-  /** The last full cycle's result (blockers, errors), if one ran. */
+  /** The last full cycle's result (blockers, errors), if one ran, with the findings of later webhook evaluations folded in. */
   get latest(): IntakeCycleResult | undefined {
     return this.latestFull;
   }
@@ -104,7 +105,8 @@ export class Poller {
         const only = [...this.pending.values()];
         this.pending.clear();
         try {
-          await this.options.runCycle({ only, triggerSource: 'webhook' });
+          const evaluated = await this.options.runCycle({ only, triggerSource: 'webhook' });
+          if (this.latestFull) this.latestFull = foldEvaluation(this.latestFull, evaluated, only);
         } catch (error) {
           this.options.log.error({ err: error, tickets: only.map((t) => t.issueId) }, 'ticket evaluation failed');
         }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startSandboxServer, waitForDemoLoop, type SandboxServer } from '../admin/support/admin-browser.js';
+import { AI_IMPLEMENT_LABEL } from '../../src/sandbox/seed-demo.js';
 
 describe('sandbox: the emulators send signed webhooks and serve human pages', () => {
   let server: SandboxServer;
@@ -78,4 +79,30 @@ describe('sandbox: the emulators send signed webhooks and serve human pages', ()
     await orchestrator.sandbox!.control.reviewPull(pull.number, 'Please rename this');
     expect(github.webhooks.sent.slice(sentBefore).map((s) => `${s.event} ${s.status}`)).toEqual(['pull_request_review_comment.created 202', 'pull_request_review.submitted 202']);
   });
+
+  it('the Issues view shows a labelled ticket within a second of its webhook, and drops it when the label goes, without waiting for a poll', async () => {
+    const { orchestrator } = server;
+    const { linear } = orchestrator.sandbox!.emulators;
+    const api = await apiClient(orchestrator.url, orchestrator.config.adminAccessCode!);
+    // A paused project: the ticket is eligible but no run starts, so only the evaluation can make it appear.
+    expect((await api('/api/mappings/DEMO', { method: 'PATCH', body: JSON.stringify({ paused: true }) })).status).toBe(200);
+    const issueRow = async (identifier: string) => ((await (await api('/api/issues')).json()) as { issues: { identifier: string; source: string }[] }).issues.find((i) => i.identifier === identifier);
+    try {
+      const added = await orchestrator.sandbox!.control.addTicket({ title: 'Show the build number in the footer' });
+      expect(added.webhook).toBe(200);
+      const acked = Date.now();
+      await expect.poll(() => issueRow(added.subject), { timeout: 1_000, interval: 50 }).toMatchObject({ identifier: added.subject, source: 'tracker' });
+      expect(Date.now() - acked).toBeLessThan(1_000);
+      expect((await linear.users.setLabel(added.subject, AI_IMPLEMENT_LABEL, false)).delivered).toBeDefined();
+      await expect.poll(() => issueRow(added.subject), { timeout: 1_000, interval: 50 }).toBeUndefined();
+    } finally {
+      await api('/api/mappings/DEMO', { method: 'PATCH', body: JSON.stringify({ paused: false }) });
+    }
+  });
 });
+
+async function apiClient(url: string, code: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
+  const auth = await fetch(`${url}/api/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+  const { token } = (await auth.json()) as { token: string };
+  return (path, init = {}) => fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IntakeCycleResult, TicketRef } from '../../src/orchestrator/intake-cycle.js';
 import { Poller } from '../../src/orchestrator/poller.js';
+import { foldEvaluation } from '../../src/orchestrator/fold-evaluation.js';
 import { createTestLogger } from '../support/test-logger.js';
 
 function emptyResult(): IntakeCycleResult {
@@ -87,5 +88,25 @@ describe('Poller', () => {
     await wait(60);
     await poller.stop();
     expect(requests.filter((r) => r.only === undefined).length).toBeGreaterThan(2);
+  });
+});
+
+describe('foldEvaluation', () => {
+  const item = (id: string, identifier: string, tracker: 'linear' | 'jira' = 'linear') => ({ item: { id, identifier, tracker } as IntakeCycleResult['candidates'][number]['item'], mappingKeys: ['ENG'] });
+  const blocker = (issueId: string, identifier: string) => ({ issueId, identifier, title: identifier, url: '', tracker: 'jira' as const, teamKey: 'OPS', reason: 'concurrency' as const, detail: '' });
+  const full: IntakeCycleResult = { ...emptyResult(), candidates: [item('a', 'ENG-1'), item('b', 'ENG-2'), item('10001', 'OPS-1', 'jira')], plan: { starts: [], blockers: [blocker('10001', 'OPS-1')] } };
+
+  it('replaces what the full cycle knew of the named tickets, by id or identifier, and keeps the rest', () => {
+    const evaluated: IntakeCycleResult = { ...emptyResult(), candidates: [item('c', 'ENG-3')] };
+    const folded = foldEvaluation(full, evaluated, [{ tracker: 'linear', issueId: 'b' }, { tracker: 'linear', issueId: 'c' }, { tracker: 'jira', issueId: 'OPS-1' }]);
+    expect(folded.candidates.map((c) => c.item.identifier)).toEqual(['ENG-1', 'ENG-3']);
+    expect(folded.plan.blockers).toEqual([]);
+    expect(folded.at).toBe(full.at);
+  });
+
+  it('keeps a tracker it could not read as the full cycle saw it', () => {
+    const evaluated: IntakeCycleResult = { ...emptyResult(), errors: [{ tracker: 'jira', message: 'down' }] };
+    const folded = foldEvaluation(full, evaluated, [{ tracker: 'jira', issueId: 'OPS-1' }]);
+    expect(folded).toBe(full);
   });
 });
