@@ -35,8 +35,8 @@ async function allRuns(store: Store): Promise<Run[]> {
 }
 
 /** A data directory with something of every kind, its history rotated across several files. */
-async function seedLowdb(clock: { now: number }): Promise<void> {
-  const store = createLowdbStore({ dataDir, clock: () => clock.now, historyFileBytes: 4096 });
+async function seedLowdb(clock: { now: number }, dir = dataDir): Promise<void> {
+  const store = createLowdbStore({ dataDir: dir, clock: () => clock.now, historyFileBytes: 4096 });
   await store.open();
   await store.mappings.upsert(mapping('ENG'));
   await store.mappings.upsert(mapping('OPS'));
@@ -63,6 +63,26 @@ async function seedLowdb(clock: { now: number }): Promise<void> {
   for (let i = 0; i < 7; i++) await store.audit.append({ at: at(i), actor: i % 2 ? 'admin' : 'system', action: 'mapping.update', target: `m${i}`, after: { i } });
   for (let i = 0; i < 5; i++) await store.reaper.append({ at: at(i * 1000), rule: i % 2 ? 'orphan' : 'overtime', machineId: `m${i}`, tenant: 't', issue: `ENG-${i}`, ageSeconds: i, mode: i % 2 ? 'destroyed' : 'dry-run' });
   await store.close();
+}
+
+/** Everything a caller can read of the two stores is the same. */
+async function expectSameContents(source: Store, target: Store): Promise<void> {
+  const runs = await allRuns(source);
+  expect(await allRuns(target)).toEqual(runs);
+  for (const run of runs) expect(await target.runs.listSteps(run.id)).toEqual(await source.runs.listSteps(run.id));
+  expect(await target.runs.listActiveRuns()).toEqual(await source.runs.listActiveRuns());
+  expect(await target.runs.stats()).toEqual(await source.runs.stats());
+  expect(await target.mappings.list()).toEqual(await source.mappings.list());
+  expect(await target.settings.all()).toEqual(await source.settings.all());
+  expect(await target.secrets.list()).toEqual(await source.secrets.list());
+  expect(await target.dedup.listActive()).toEqual(await source.dedup.listActive());
+  expect(await target.adminSessions.getByTokenHash('h1')).toEqual(await source.adminSessions.getByTokenHash('h1'));
+  expect(await target.audit.list({ limit: 3 })).toMatchObject({ items: (await source.audit.list({ limit: 3 })).items });
+  expect((await target.audit.list({ actor: 'system' })).items).toEqual((await source.audit.list({ actor: 'system' })).items);
+  expect(await target.reaper.listRecent(10)).toEqual(await source.reaper.listRecent(10));
+  expect(await target.reaper.summary(T0)).toEqual(await source.reaper.summary(T0));
+  for (const id of ['d-pending', 'd-leased', 'd-done']) expect(await target.inbox.getDelivery(id)).toEqual(await source.inbox.getDelivery(id));
+  expect(await target.inbox.backlog()).toEqual(await source.inbox.backlog());
 }
 
 describe('copyStore: lowdb data directory → PostgreSQL', () => {
@@ -93,21 +113,7 @@ describe('copyStore: lowdb data directory → PostgreSQL', () => {
       expect(report.target).toEqual(report.read);
 
       const runs = await allRuns(source);
-      expect(await allRuns(target)).toEqual(runs);
-      for (const run of runs) expect(await target.runs.listSteps(run.id)).toEqual(await source.runs.listSteps(run.id));
-      expect(await target.runs.listActiveRuns()).toEqual(await source.runs.listActiveRuns());
-      expect(await target.runs.stats()).toEqual(await source.runs.stats());
-      expect(await target.mappings.list()).toEqual(await source.mappings.list());
-      expect(await target.settings.all()).toEqual(await source.settings.all());
-      expect(await target.secrets.list()).toEqual(await source.secrets.list());
-      expect(await target.dedup.listActive()).toEqual(await source.dedup.listActive());
-      expect(await target.adminSessions.getByTokenHash('h1')).toEqual(await source.adminSessions.getByTokenHash('h1'));
-      expect(await target.audit.list({ limit: 3 })).toMatchObject({ items: (await source.audit.list({ limit: 3 })).items });
-      expect((await target.audit.list({ actor: 'system' })).items).toEqual((await source.audit.list({ actor: 'system' })).items);
-      expect(await target.reaper.listRecent(10)).toEqual(await source.reaper.listRecent(10));
-      expect(await target.reaper.summary(T0)).toEqual(await source.reaper.summary(T0));
-      for (const id of ['d-pending', 'd-leased', 'd-done']) expect(await target.inbox.getDelivery(id)).toEqual(await source.inbox.getDelivery(id));
-      expect(await target.inbox.backlog()).toEqual(await source.inbox.backlog());
+      await expectSameContents(source, target);
 
       // What was spent stays spent, what is live stays claimed, and the logs go on numbering.
       expect(await target.tokens.consumeTokenJti('jti-1', T0 + HOUR)).toBe(false);
@@ -122,6 +128,54 @@ describe('copyStore: lowdb data directory → PostgreSQL', () => {
     } finally {
       await source.close();
       await target.close();
+    }
+  });
+});
+
+describe('copyStore: PostgreSQL → an empty data directory (single-node downgrade)', () => {
+  it('copies back every kind of record, checked by counts, and the round trip reads as the original', async () => {
+    const clock = { now: T0 };
+    const original = await mkdtemp(path.join(tmpdir(), 'copy-store-original-'));
+    const downgraded = await mkdtemp(path.join(tmpdir(), 'copy-store-downgraded-'));
+    try {
+      await seedLowdb(clock, original);
+      const source = createLowdbStore({ dataDir: original, clock: () => clock.now });
+      const database_ = createPostgresStore({ connectionString: database!.url, schema: 'roundtrip', clock: () => clock.now });
+      await source.open();
+      await database_.open();
+      expect((await copyStore(source, database_)).mismatches).toEqual([]);
+      const back = createLowdbStore({ dataDir: downgraded, clock: () => clock.now });
+      await back.open();
+      try {
+        const report = await copyStore(database_, back);
+        expect(report.mismatches).toEqual([]);
+        expect(report.read).toMatchObject({ run: 30, step: 50, delivery: 3, audit: 7, reaper: 5, secret: 1 });
+        expect(report.target).toEqual(report.read);
+        await expectSameContents(source, back);
+        // The downgraded store goes on as the original would: spent stays spent, the logs go on numbering.
+        expect(await back.tokens.consumeTokenJti('jti-1', T0 + HOUR)).toBe(false);
+        await back.audit.append({ at: new Date(T0 + HOUR).toISOString(), actor: 'admin', action: 'x', target: 'after-downgrade' });
+        expect((await back.audit.list({ limit: 2 })).items.map((e) => e.target)).toEqual(['after-downgrade', 'm6']);
+        // A data directory that holds anything is refused.
+        await expect(copyStore(database_, back)).rejects.toThrow(/already holds data/);
+      } finally {
+        await back.close();
+        await source.close();
+        await database_.close();
+      }
+      // What was written is on disk: a fresh process reads the same.
+      const reopened = createLowdbStore({ dataDir: downgraded, clock: () => clock.now });
+      await reopened.open();
+      try {
+        expect((await allRuns(reopened)).length).toBe(30);
+        expect(await reopened.inbox.backlog()).toMatchObject({ pending: expect.any(Number) });
+        expect((await reopened.audit.list({ limit: 1 })).items[0]?.target).toBe('after-downgrade');
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await rm(original, { recursive: true, force: true });
+      await rm(downgraded, { recursive: true, force: true });
     }
   });
 });

@@ -5,6 +5,7 @@ import { CommitQueue, type CommitStats } from './commit-queue.js';
 import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort } from './hot-doc.js';
 import type { InboxJournalPort } from './inbox-journal-port.js';
 import { exportRecords } from './export-records.js';
+import { countInto, emptyCounts, importRecords, type RecordCounts } from './import-records.js';
 import { createWebhookInbox } from './inbox-repo.js';
 import { InboxState } from './inbox-state.js';
 import { migrateLegacyInbox, type LegacyPayloads } from './migrate-legacy-inbox.js';
@@ -113,6 +114,19 @@ export class EngineStore implements Store {
   exportRecords(): AsyncGenerator<StoreRecord> {
     this.ctx.assertOpen();
     return exportRecords(this.ctx, this.runs);
+  }
+
+  /** Writes every record of another store into this (empty) one, for `npm run migrate-store -- --to-lowdb`. */
+  importRecords(records: AsyncIterable<StoreRecord>): Promise<RecordCounts> {
+    this.ctx.assertOpen();
+    return importRecords(this.ctx, this.runs, records);
+  }
+
+  /** Records per kind, counted by reading them all back, for checking an import. */
+  async countRecords(): Promise<RecordCounts> {
+    const counts = emptyCounts();
+    for await (const record of this.exportRecords()) countInto(counts, record);
+    return counts;
   }
 
   /** Commit counters, for tests and the benchmark (not part of the Store contract). */

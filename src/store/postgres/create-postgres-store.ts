@@ -7,7 +7,9 @@ import type { PgContext } from './pg-context.js';
 import { Db } from './pg-db.js';
 import { createPool, type PoolOptions } from './pg-pool.js';
 import { createPgInbox } from './pg-inbox.js';
-import { countRows, importRecords, type RecordCounts } from './import-records.js';
+import { exportRecords } from './export-records.js';
+import { countRows, importRecords } from './import-records.js';
+import type { RecordCounts } from '../core/import-records.js';
 import type { StoreRecord } from '../store-records.js';
 import { createPgAuditLog, createPgReaperLog } from './pg-logs.js';
 import { createPgRunRepo } from './pg-runs-repo.js';
@@ -99,8 +101,13 @@ export class PostgresStore implements Store {
     return importRecords(this.openDb(), records);
   }
 
+  /** Every record of this store, for a move back to the embedded store (`npm run migrate-store -- --to-lowdb`). */
+  exportRecords(): AsyncGenerator<StoreRecord> {
+    return exportRecords(this.openDb());
+  }
+
   /** Rows per table, for checking an import. */
-  countRows(): Promise<RecordCounts> {
+  countRecords(): Promise<RecordCounts> {
     return countRows(this.openDb());
   }
 

@@ -1,12 +1,11 @@
 import { ConfigError } from '../../errors/index.js';
 import { toIso, toMs } from '../core/codec.js';
-import { STORE_RECORD_KINDS, type StoreRecord, type StoreRecordKind } from '../store-records.js';
+import { emptyCounts, type RecordCounts } from '../core/import-records.js';
+import type { StoreRecord, StoreRecordKind } from '../store-records.js';
 import { jsonParam } from './pg-context.js';
 import type { Db, Sql } from './pg-db.js';
 import { RUN_COLUMNS, RUN_PLACEHOLDERS, runValues } from './pg-run-rows.js';
 
-/** Rows per kind of record (and run steps), as the tables hold them. */
-export type RecordCounts = Record<StoreRecordKind | 'step', number>;
 
 const TABLE: Record<StoreRecordKind | 'step', string> = {
   mapping: 'mappings',
@@ -24,10 +23,6 @@ const TABLE: Record<StoreRecordKind | 'step', string> = {
 };
 
 const BATCH = 500;
-
-export function emptyCounts(): RecordCounts {
-  return Object.fromEntries([...STORE_RECORD_KINDS, 'step'].map((k) => [k, 0])) as RecordCounts;
-}
 
 export async function countRows(db: Db): Promise<RecordCounts> {
   const counts = emptyCounts();

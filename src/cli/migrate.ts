@@ -4,8 +4,8 @@
  * same at every start (under the same advisory lock), so this is for running
  * it ahead of a deploy, or checking that a database is reachable and current.
  */
-import { CONFIG_VARIABLES } from '../src/config/index.js';
-import { migrateDatabase } from '../src/store/postgres/migrate-schema.js';
+import { CONFIG_VARIABLES } from '../config/index.js';
+import { migrateDatabase } from '../store/postgres/migrate-schema.js';
 
 async function main(): Promise<number> {
   const raw = process.env['DATABASE_URL']?.trim();
