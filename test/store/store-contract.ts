@@ -249,6 +249,18 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await expect(store.runs.claimTicket(intent({ id: gone.run.id, issueId: 'again' }))).rejects.toBeInstanceOf(ConflictError);
       });
 
+      it('releases the request key of a deleted run: the same request may start a run again', async () => {
+        const first = await store.runs.claimTicket(intent({ issueId: 'pr-7', phase: 'gap-fill', dedupKey: 'gap-fill:comment-1' }));
+        if (!first.claimed) throw new Error('not claimed');
+        await store.runs.updateRun(first.run.id, { status: 'failed' });
+        // While the run exists, the key answers with it.
+        expect(await store.runs.claimTicket(intent({ issueId: 'pr-7', phase: 'gap-fill', dedupKey: 'gap-fill:comment-1' }))).toMatchObject({ claimed: false, existing: { id: first.run.id } });
+        expect(await store.runs.deleteRun(first.run.id)).toBe(true);
+        const again = await store.runs.claimTicket(intent({ issueId: 'pr-7', phase: 'gap-fill', dedupKey: 'gap-fill:comment-1' }));
+        expect(again).toMatchObject({ claimed: true });
+        if (again.claimed) expect(again.run.id).not.toBe(first.run.id);
+      });
+
       it('lists active runs with filters, oldest first', async () => {
         await store.runs.claimTicket(intent({ issueId: 'a', mappingKey: 'ENG' }));
         clock.advance(1);

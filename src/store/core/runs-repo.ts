@@ -196,6 +196,8 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
         if (Object.hasOwn(deleted, id)) return false;
         const { pointer: _pointer, ...fields } = entry;
         deleted[id] = { ...fields, deletedAt: toIso(ctx.clock()) };
+        // Its request keys go with it: a key naming a run nobody can read would refuse that request forever.
+        for (const [key, held] of Object.entries(tx.doc.claimKeys)) if (held.runId === id) delete tx.doc.claimKeys[key];
         return true;
       });
     },

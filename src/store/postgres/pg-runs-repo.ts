@@ -56,6 +56,8 @@ export function createPgRunRepo(ctx: PgContext): RunRepo {
         if (!run) return false;
         if (!isTerminal(run.status)) throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be deleted`);
         await tx.query('INSERT INTO deleted_runs (id, deleted_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [id, toIso(ctx.clock())]);
+        // Its request keys go with it: a key naming a run nobody can read would refuse that request forever.
+        await tx.query('DELETE FROM claim_keys WHERE run_id = $1', [id]);
         await tx.query('DELETE FROM run_steps WHERE run_id = $1', [id]);
         await tx.query('DELETE FROM runs WHERE id = $1', [id]);
         return true;
