@@ -21,6 +21,25 @@ export function countInto(counts: RecordCounts, record: StoreRecord): void {
 
 const BATCH = 500;
 
+/** Hands records to `write` 500 at a time, and counts what it wrote. */
+export async function importInBatches(records: AsyncIterable<StoreRecord>, write: (batch: StoreRecord[]) => Promise<void>): Promise<RecordCounts> {
+  const written = emptyCounts();
+  let batch: StoreRecord[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const taken = batch;
+    batch = [];
+    await write(taken);
+    for (const record of taken) countInto(written, record);
+  };
+  for await (const record of records) {
+    batch.push(record);
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+  return written;
+}
+
 function apply(ctx: StoreContext, tx: Tx, record: StoreRecord): void {
   const doc = tx.doc;
   switch (record.kind) {
@@ -96,23 +115,11 @@ async function heldKinds(ctx: StoreContext, runs: RunRepo): Promise<string[]> {
 export async function importRecords(ctx: StoreContext, runs: RunRepo, records: AsyncIterable<StoreRecord>): Promise<RecordCounts> {
   const held = await heldKinds(ctx, runs);
   if (held.length > 0) throw new ConfigError(`the data directory already holds data (${held.join(', ')}); import into an empty one`);
-  const written = emptyCounts();
-  let batch: StoreRecord[] = [];
-  const flush = async () => {
-    const records_ = batch;
-    batch = [];
-    if (records_.length === 0) return;
+  return importInBatches(records, async (batch) => {
     await ctx.queue.submit((tx) => {
-      for (const record of records_) apply(ctx, tx, record);
+      for (const record of batch) apply(ctx, tx, record);
     });
     // Finished runs leave the hot document for history, as their last update would have moved them.
-    if (records_.some((r) => r.kind === 'run')) await retireTerminalRuns(ctx);
-    for (const record of records_) countInto(written, record);
-  };
-  for await (const record of records) {
-    batch.push(record);
-    if (batch.length >= BATCH) await flush();
-  }
-  await flush();
-  return written;
+    if (batch.some((r) => r.kind === 'run')) await retireTerminalRuns(ctx);
+  });
 }

@@ -1,7 +1,6 @@
 import type { AdminSession } from '../../domain/admin-session.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import type { DedupEntry } from '../../domain/dedup-entry.js';
-import type { DeliverySource, DeliveryStatus } from '../../domain/inbox-delivery.js';
 import type { Mapping } from '../../domain/mapping.js';
 import type { ReaperAction } from '../../domain/reaper-action.js';
 import type { Run } from '../../domain/run.js';
@@ -9,22 +8,9 @@ import type { SealedSecret } from '../../domain/sealed-secret.js';
 import type { RunStep } from '../../domain/step.js';
 import type { StoreRecord } from '../store-records.js';
 import type { Db } from './pg-db.js';
+import { deliveryMetaOf, type InboxRow } from './pg-inbox.js';
 
 const PAGE = 500;
-
-interface InboxRow {
-  id: string;
-  source: DeliverySource;
-  event: string;
-  received_at: Date;
-  status: DeliveryStatus;
-  attempts: number;
-  lease_until: Date | null;
-  retry_at: Date | null;
-  completed_at: Date | null;
-  last_error: string | null;
-  payload: Buffer | null;
-}
 
 /** Rows of one table in key order, a page at a time (keyset paging: memory stays O(page)). */
 async function* pages<R extends object>(db: Db, select: string, keyColumn: string, keyOf: (row: R) => string | number): AsyncGenerator<R> {
@@ -37,8 +23,6 @@ async function* pages<R extends object>(db: Db, select: string, keyColumn: strin
     after = keyOf(rows[rows.length - 1]!);
   }
 }
-
-const iso = (at: Date | null): string | undefined => (at ? at.toISOString() : undefined);
 
 /**
  * Every record of a PostgreSQL store, for a move back to the embedded store
@@ -59,18 +43,7 @@ export async function* exportRecords(db: Db): AsyncGenerator<StoreRecord> {
     yield { kind: 'one-time-key', key: row.key, expiresAtMs: row.expires_at.getTime() };
   }
   for await (const row of pages<InboxRow>(db, 'SELECT * FROM inbox', 'id', (r) => r.id)) {
-    const delivery = {
-      id: row.id,
-      source: row.source,
-      event: row.event,
-      receivedAt: row.received_at.toISOString(),
-      status: row.status,
-      attempts: row.attempts,
-      ...(row.lease_until ? { leaseUntil: iso(row.lease_until)! } : {}),
-      ...(row.retry_at ? { retryAt: iso(row.retry_at)! } : {}),
-      ...(row.completed_at ? { completedAt: iso(row.completed_at)! } : {}),
-      ...(row.last_error !== null ? { lastError: row.last_error } : {}),
-    };
+    const delivery = deliveryMetaOf(row);
     yield row.payload && row.status !== 'completed' ? { kind: 'delivery', delivery, payload: row.payload } : { kind: 'delivery', delivery };
   }
   // Runs oldest first, as the embedded store's history holds them.

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../errors/index.js';
 import { toIso, toMs } from '../core/codec.js';
-import { emptyCounts, type RecordCounts } from '../core/import-records.js';
+import { emptyCounts, importInBatches, type RecordCounts } from '../core/import-records.js';
 import type { StoreRecord, StoreRecordKind } from '../store-records.js';
 import { jsonParam } from './pg-context.js';
 import type { Db, Sql } from './pg-db.js';
@@ -108,25 +108,11 @@ export async function importRecords(db: Db, records: AsyncIterable<StoreRecord>)
   if (held.length > 0) {
     throw new ConfigError(`the PostgreSQL schema already holds data (${held.map(([k, n]) => `${n} ${k}`).join(', ')}); import into an empty database`);
   }
-  const written = emptyCounts();
-  let batch: StoreRecord[] = [];
-  const flush = async () => {
-    const records_ = batch;
-    batch = [];
-    if (records_.length === 0) return;
+  const written = await importInBatches(records, async (batch) => {
     await db.transaction(async (tx) => {
-      for (const record of records_) await insert(tx, record);
+      for (const record of batch) await insert(tx, record);
     }, 1);
-    for (const record of records_) {
-      written[record.kind]++;
-      if (record.kind === 'run') written.step += record.steps.length;
-    }
-  };
-  for await (const record of records) {
-    batch.push(record);
-    if (batch.length >= BATCH) await flush();
-  }
-  await flush();
+  });
   // Appends after the import continue the numbering.
   for (const table of ['audit_events', 'reaper_actions']) {
     await db.query(`SELECT setval(pg_get_serial_sequence('${table}', 'seq'), coalesce(max(seq), 0) + 1, false) FROM ${table}`);

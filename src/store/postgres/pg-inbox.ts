@@ -7,7 +7,7 @@ import { storableText, type PgContext } from './pg-context.js';
 
 const ERROR_MAX_CHARS = 2000;
 
-interface InboxRow {
+export interface InboxRow {
   id: string;
   source: DeliverySource;
   event: string;
@@ -23,11 +23,16 @@ interface InboxRow {
 
 /** A row as callers see it: unset fields left out, the payload parsed (each caller gets its own copy). */
 function deliveryOf(row: InboxRow): InboxDelivery {
+  const meta = deliveryMetaOf(row);
+  return row.payload && row.status !== 'completed' ? { ...meta, payload: JSON.parse(row.payload.toString('utf8')) as unknown } : meta;
+}
+
+/** A row's metadata, without its payload. */
+export function deliveryMetaOf(row: InboxRow): Omit<InboxDelivery, 'payload'> {
   return {
     id: row.id,
     source: row.source,
     event: row.event,
-    ...(row.payload && row.status !== 'completed' ? { payload: JSON.parse(row.payload.toString('utf8')) as unknown } : {}),
     receivedAt: row.received_at.toISOString(),
     status: row.status,
     attempts: row.attempts,
