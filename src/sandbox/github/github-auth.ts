@@ -22,6 +22,13 @@ function unauthorized(message = 'Bad credentials'): GitHubApiError {
   return new GitHubApiError(401, message);
 }
 
+/** The `iss` claim of an App JWT, unverified: which App's key to check it with. */
+export function appJwtIssuer(header: string | string[] | undefined): string | undefined {
+  const token = bearer(header);
+  const claims = token ? jwt.decode(token) : null;
+  return claims && typeof claims === 'object' && claims.iss !== undefined ? String(claims.iss) : undefined;
+}
+
 /** Verifies an App JWT (RS256, signed by the app's key, `iss` = app id, ≤ 10 min lifetime). */
 export function verifyAppJwt(
   header: string | string[] | undefined,

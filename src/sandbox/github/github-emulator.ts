@@ -15,6 +15,7 @@ import { registerRepoRoutes } from './routes-repos.js';
 import { registerSandboxRoutes } from './routes-sandbox.js';
 import { GitHttpBackend, isGitPath } from './github-git-http.js';
 import { handlePullPage, isPullPagePath } from './github-pages.js';
+import { handleAppManifestPage, isAppManifestPagePath, registerAppManifestRoutes } from './app-manifest-flow.js';
 import { GitHubUserActions } from './github-user-actions.js';
 import { WebhookSender } from '../webhook-sender.js';
 
@@ -108,6 +109,7 @@ export class GitHubEmulator {
     };
     this.table = new RouteTable((req) => ({ state: this.state, app, urls: this.urlsFor(req) }));
     registerAppRoutes(this.table);
+    registerAppManifestRoutes(this.table);
     registerRepoRoutes(this.table);
     registerPullRoutes(this.table);
     registerIssueRoutes(this.table);
@@ -170,6 +172,8 @@ export class GitHubEmulator {
     // Git over HTTP lives on the web host, outside the REST API and its rate limit.
     if (isGitPath(raw.path)) return this.git.handle(raw);
     // The pull request pages a browser opens from html_url, also outside the API.
+    // "Register new GitHub App" from a manifest, a web page like the PR pages.
+    if (isAppManifestPagePath(raw.path)) return handleAppManifestPage(raw, this.state, this.server.url);
     if (isPullPagePath(raw.path)) return handlePullPage(raw, { state: this.state, actions: this.users, gitDirOf: (owner, repo) => this.gitDirs(owner, repo) });
     const prefixed = raw.path === GHE_PREFIX || raw.path.startsWith(`${GHE_PREFIX}/`);
     const req: EmulatorRequest = prefixed

@@ -1,9 +1,9 @@
 import { EmulatorRouter, type EmulatorRequest, type EmulatorResponse } from '../emulator-server.js';
-import { requireInstallationToken, requirePermission, tokenCoversRepo, verifyAppJwt, type PermissionNeed } from './github-auth.js';
+import { appJwtIssuer, requireInstallationToken, requirePermission, tokenCoversRepo, verifyAppJwt, type PermissionNeed } from './github-auth.js';
 import { GitHubApiError, notFound } from './github-http.js';
 import type { UrlBase } from './github-shapes.js';
 import type { GitHubState } from './github-state.js';
-import type { InstallationToken, Repo } from './github-types.js';
+import type { InstallationToken, RegisteredApp, Repo } from './github-types.js';
 
 /** `app`: an App JWT; `installation`: a `ghs_` token; `none`: open. */
 export type AuthKind = 'app' | 'installation' | 'none';
@@ -13,6 +13,8 @@ export interface AppIdentity {
   slug: string;
   name: string;
   publicKeyPem: string;
+  /** Set when the JWT came from an App made through the manifest flow. */
+  registered?: RegisteredApp;
 }
 
 export interface RouteContext {
@@ -41,9 +43,12 @@ export class RouteTable {
 
   on(method: string, path: string, options: RouteOptions, handler: GitHubHandler): this {
     this.router.on(method, path, async (req) => {
-      const base = this.context(req);
+      let base = this.context(req);
       let token: InstallationToken | undefined;
       if (options.auth === 'app') {
+        // Apps made through the manifest flow sign with their own keys; the JWT's issuer says which.
+        const registered = base.state.apps.get(Number(appJwtIssuer(req.headers.authorization)));
+        if (registered) base = { ...base, app: { id: registered.id, slug: registered.slug, name: registered.name, publicKeyPem: registered.publicKeyPem, registered } };
         verifyAppJwt(req.headers.authorization, { appId: base.app.id, publicKeyPem: base.app.publicKeyPem, now: base.state.now() });
       } else if (options.auth === 'installation') {
         token = requireInstallationToken(base.state, req.headers.authorization);

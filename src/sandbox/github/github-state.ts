@@ -5,9 +5,11 @@ import type {
   InstallationToken,
   Issue,
   IssueComment,
+  ManifestCode,
   PermissionSet,
   PullRequest,
   Reaction,
+  RegisteredApp,
   Repo,
   RepoRole,
   RepositorySelection,
@@ -70,6 +72,10 @@ export class GitHubState {
   readonly reactions: Reaction[] = [];
   readonly workflows: Workflow[] = [];
   readonly runs: WorkflowRun[] = [];
+  /** Apps made through the manifest flow, by id; their JWTs are accepted like the emulator's own App's. */
+  readonly apps = new Map<number, RegisteredApp>();
+  /** Manifest-flow codes not yet exchanged, by code. */
+  readonly manifestCodes = new Map<string, ManifestCode>();
   private readonly accounts = new Map<string, GitHubAccount>();
   private nextId = 1000;
 

@@ -186,3 +186,29 @@ export interface WorkflowRun {
   updatedAt: string;
   runStartedAt: string;
 }
+
+/** A GitHub App registered on the emulator through the manifest flow (the emulator's own App is not one). */
+export interface RegisteredApp {
+  id: number;
+  slug: string;
+  name: string;
+  description: string;
+  owner: GitHubAccount;
+  externalUrl: string;
+  hookUrl: string | undefined;
+  publicKeyPem: string;
+  clientId: string;
+  clientSecret: string;
+  webhookSecret: string | null;
+  permissions: PermissionSet;
+  events: string[];
+  createdAt: string;
+}
+
+/** The one-time code the manifest flow hands to the redirect URL; the private key is given out once, with it. */
+export interface ManifestCode {
+  code: string;
+  appId: number;
+  privateKeyPem: string;
+  expiresAt: Date;
+}

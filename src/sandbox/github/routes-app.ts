@@ -2,12 +2,13 @@ import { installationRepos, issueInstallationToken, type TokenRequest } from './
 import { bodyOf, notFound, numberParam, ok, paginate } from './github-http.js';
 import type { RouteTable } from './github-route-table.js';
 import { repoFor, requireToken } from './github-route-table.js';
+import { registeredAppShape } from './app-manifest-flow.js';
 import { accountShape, installationShape, repoShape } from './github-shapes.js';
 
 /** App-level endpoints (App JWT) and the installation's own view (installation token). */
 export function registerAppRoutes(table: RouteTable): void {
   table.on('GET', '/app', { auth: 'app' }, (_req, ctx) =>
-    ok(200, {
+    ctx.app.registered ? ok(200, registeredAppShape(ctx.app.registered, ctx.urls, 0)) : ok(200, {
       id: ctx.app.id,
       slug: ctx.app.slug,
       node_id: Buffer.from(`App:${ctx.app.id}`).toString('base64url'),

@@ -140,6 +140,35 @@ export function registerSearchRoutes(router: EmulatorRouter, ctx: SearchContext)
     return json(200, { maxResults, startAt, total: field.options.length, isLast: startAt + values.length >= field.options.length, values });
   });
 
+  // Projects the caller can browse, a page at a time; this emulator lets every API user see every project.
+  router.on('GET', '/rest/api/3/project/search', (req) => {
+    const startAt = Math.max(0, Number(req.query.get('startAt') ?? 0) || 0);
+    const maxResults = Math.min(100, Math.max(1, Number(req.query.get('maxResults') ?? 50) || 50));
+    const all = store.site.projects;
+    const values = all.slice(startAt, startAt + maxResults).map((p) => ({
+      self: `${ctx.baseUrl()}/rest/api/3/project/${p.id}`,
+      id: p.id,
+      key: p.key,
+      name: p.name,
+      projectTypeKey: 'software',
+      simplified: false,
+      style: 'classic',
+      isPrivate: false,
+      avatarUrls: {},
+    }));
+    const page = `${ctx.baseUrl()}/rest/api/3/project/search`;
+    const isLast = startAt + values.length >= all.length;
+    return json(200, {
+      self: `${page}?startAt=${startAt}&maxResults=${maxResults}`,
+      ...(isLast ? {} : { nextPage: `${page}?startAt=${startAt + values.length}&maxResults=${maxResults}` }),
+      maxResults,
+      startAt,
+      total: all.length,
+      isLast,
+      values,
+    });
+  });
+
   router.on('GET', '/rest/api/3/myself', (req) => json(200, format.user(ctx.caller(req))));
 
   router.on('GET', '/rest/api/3/serverInfo', () =>

@@ -7,3 +7,4 @@ export { pickTransition, isAtTarget } from './pick-transition.js';
 export { REPO_FIELD_NAME, resolveFieldIds, STATUS_FIELD_NAME } from './resolve-field-ids.js';
 export { createJiraAdmin, type JiraAdmin, type JiraAdminOptions, type JiraFieldInfo, type JiraFieldOption, type JqlValidation } from './jira-admin.js';
 export { jiraIssueKeyOf, jiraWebhookSchema, type JiraWebhook } from './jira-webhook.js';
+export { checkJiraCredentials, type JiraCredentialsCheck } from './check-jira-credentials.js';
