@@ -38,6 +38,13 @@ const branch = z
   .trim()
   .min(1, 'is required: the branch PRs target, the repository’s primary branch (commonly main, master or development), e.g. "main"')
   .regex(/^(?!\/)(?!.*\.\.)(?!.*\/$)[^\s~^:?*[\\]+$/, 'is not a valid branch name (no spaces, "..", any of ~^:?*[\\ or a "/" at either end), e.g. "main"');
+/** A spend limit in dollars: above zero, at most a million, cents at most. */
+const usd = z
+  .number()
+  .positive('must be above 0 dollars; leave the field out for no limit, e.g. 25')
+  .max(1_000_000, 'must be at most 1000000 dollars, e.g. 25')
+  .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, 'must be whole cents at most, e.g. 12.5');
+const share = z.number().min(0, 'must be a share from 0 to 1, e.g. 0.8').max(1, 'must be a share from 0 to 1, e.g. 0.8');
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
 export const mappingInputSchema = z
@@ -108,6 +115,24 @@ export const mappingInputSchema = z
     planningEnabled: z.boolean().default(false),
     autoApprovePlans: z.boolean().default(false),
     paused: z.boolean().default(false),
+    budget: z
+      .object({
+        monthlyUsd: usd.optional(),
+        perRunUsd: usd.optional(),
+        perTicketUsd: usd.optional(),
+      })
+      .strict()
+      .optional(),
+    serviceLevels: z
+      .object({
+        firstModelRequestP95Minutes: z.number().positive('must be above 0 minutes, e.g. 5').max(24 * 60, 'must be at most 1440 minutes (a day), e.g. 5').optional(),
+        timeToPrP95Minutes: z.number().positive('must be above 0 minutes, e.g. 60').max(7 * 24 * 60, 'must be at most 10080 minutes (a week), e.g. 60').optional(),
+        minSuccessRate: share.optional(),
+        minMergeRate: share.optional(),
+        maxSpendPerMergedPrUsd: usd.optional(),
+      })
+      .strict()
+      .optional(),
     doneState: z.string().trim().min(1).optional(),
     extraEnv: z
       .record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'has a name that is not UPPER_SNAKE_CASE; names are like "NODE_OPTIONS"'), z.string().max(4_096))
@@ -182,6 +207,16 @@ export const MAPPING_FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
   planningEnabled: { example: 'true' },
   autoApprovePlans: { example: 'false' },
   paused: { example: 'false' },
+  budget: { about: 'spend limits in USD', example: '{ "perTicketUsd": 5, "monthlyUsd": 200 }' },
+  'budget.monthlyUsd': { about: 'the project’s spend limit per calendar month (UTC), in USD', example: '200' },
+  'budget.perRunUsd': { about: 'the spend limit of one run, in USD', example: '2' },
+  serviceLevels: { about: 'alert thresholds of the service levels', example: '{ "timeToPrP95Minutes": 60, "minSuccessRate": 0.8 }' },
+  'serviceLevels.firstModelRequestP95Minutes': { example: '5' },
+  'serviceLevels.timeToPrP95Minutes': { example: '60' },
+  'serviceLevels.minSuccessRate': { example: '0.8' },
+  'serviceLevels.minMergeRate': { example: '0.5' },
+  'serviceLevels.maxSpendPerMergedPrUsd': { example: '10' },
+  'budget.perTicketUsd': { about: 'the spend limit of one ticket over all its runs (retries and review rounds included), in USD', example: '5' },
   doneState: { example: '"Done"' },
   extraEnv: { example: '{ "NODE_OPTIONS": "--max-old-space-size=4096" }' },
   'extraEnv.*': { example: '"--max-old-space-size=4096"' },
@@ -226,6 +261,8 @@ export function parseMapping(input: unknown, now: string, existing?: Mapping): M
     planningEnabled: m.planningEnabled,
     autoApprovePlans: m.autoApprovePlans,
     paused: m.paused,
+    ...(m.budget && Object.keys(m.budget).length > 0 ? { budget: m.budget } : {}),
+    ...(m.serviceLevels && Object.keys(m.serviceLevels).length > 0 ? { serviceLevels: m.serviceLevels } : {}),
     ...(m.doneState ? { doneState: m.doneState } : {}),
     extraEnv: m.extraEnv,
     createdAt: existing?.createdAt ?? now,

@@ -23,6 +23,35 @@ export interface JiraScope {
   repoFieldValue: string;
 }
 
+/**
+ * Spend limits of a project in USD (each optional). `perTicketUsd` counts
+ * every run of one ticket together: its attempts, retries, gap-fills and
+ * review-feedback rounds. `monthlyUsd` is the project's calendar month (UTC).
+ */
+export interface MappingBudget {
+  monthlyUsd?: number;
+  perRunUsd?: number;
+  perTicketUsd?: number;
+}
+
+/**
+ * Alert thresholds of a project's service levels (each optional), judged on
+ * the 24-hour window: a figure on the wrong side of its threshold is a breach
+ * the Overview shows (domain/service-levels.ts).
+ */
+export interface ServiceLevelThresholds {
+  /** p95 of trigger → the agent's first model request, in minutes. */
+  firstModelRequestP95Minutes?: number;
+  /** p95 of trigger → pull request, in minutes. */
+  timeToPrP95Minutes?: number;
+  /** Lowest share of finished runs that succeed (0–1). */
+  minSuccessRate?: number;
+  /** Lowest share of opened PRs that were merged (0–1). */
+  minMergeRate?: number;
+  /** Highest spend per merged PR, in USD. */
+  maxSpendPerMergedPrUsd?: number;
+}
+
 export interface MachineSize {
   cpus: number;
   memoryMb: number;
@@ -83,6 +112,10 @@ export interface Mapping {
   planningEnabled: boolean;
   autoApprovePlans: boolean;
   paused: boolean;
+  /** Spend limits; a run past one is stopped and its ticket paused (domain/budget.ts). */
+  budget?: MappingBudget;
+  /** Alert thresholds of the service levels on the Overview. */
+  serviceLevels?: ServiceLevelThresholds;
   doneState?: string;
   extraEnv: Record<string, string>;
   createdAt: string;

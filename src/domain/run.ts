@@ -77,6 +77,8 @@ export interface Run {
   createdAt: string;
   updatedAt: string;
   startedAt?: string;
+  /** When the agent made its first model request (the runner reports it); trigger → this is a service level. */
+  firstModelRequestAt?: string;
   finishedAt?: string;
   deadlineAt?: string;
   heartbeatAt?: string;
