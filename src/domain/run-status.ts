@@ -25,6 +25,9 @@ const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   cancelled: [],
 };
 
+/** Every status, live ones first: for validators, filters and the summary cards (never a hand-written list). */
+export const RUN_STATUSES: readonly [RunStatus, ...RunStatus[]] = [ACTIVE_RUN_STATUSES[0]!, ...ACTIVE_RUN_STATUSES.slice(1), ...TERMINAL_RUN_STATUSES];
+
 export function isTerminal(status: RunStatus): boolean {
   return TERMINAL_RUN_STATUSES.includes(status);
 }

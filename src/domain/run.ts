@@ -72,6 +72,13 @@ export interface Run {
   tokens?: TokenUsage;
   agent?: RunAgent;
   instructions?: string;
+  /**
+   * Who answers for the run: the ticket assignee's email when the tracker
+   * shows one, else the configured fallback (`RUN_OWNER_FALLBACK`) with
+   * `ownerFallback: true`; an operator may reassign it.
+   */
+  owner?: string;
+  ownerFallback?: boolean;
   /** Id of the primary run this one shadows (shadow legs are inert). */
   shadowOf?: string;
   createdAt: string;

@@ -46,6 +46,11 @@ export interface ClaimIntent {
   instructions?: string;
   shadowOf?: string;
   deadlineAt?: string;
+  /** The run's owner (an email) and whether it is the configured fallback rather than the ticket's assignee. */
+  owner?: string;
+  ownerFallback?: boolean;
+  /** The agent runtime the project names at claim; the runner's result replaces it with the one that did the work. */
+  agentRuntime?: string;
   /**
    * Caller-chosen idempotency key (e.g. `gap-fill:<comment id>`): a second
    * claim with the same key while it is remembered returns the first run,
@@ -81,6 +86,10 @@ export interface RunQuery {
   runnerMode?: string;
   triggerSource?: TriggerSource;
   issueId?: string;
+  /** `run.agent.runtime` (the project's runtime from the claim until the runner reports the one it used). */
+  runtime?: string;
+  /** `run.owner`, exactly. */
+  owner?: string;
   /** createdAt >= from */
   from?: TimeInput;
   /** createdAt < to */

@@ -206,3 +206,38 @@ describe('lowdb run index on disk', () => {
     await store.close();
   });
 });
+
+describe('lowdb run index from an older build', () => {
+  it('indexes sealed files again when their sidecars have no runtime or owner codes, so those filters count them', async () => {
+    const dataDir = await tempDir();
+    const clock = new ManualClock();
+    const store = createLowdbStore({ dataDir, clock: clock.read, historyFileBytes: TINY });
+    await store.open();
+    for (let i = 0; i < 12; i++) {
+      clock.advance(1000);
+      const c = await store.runs.claimTicket(intent({ issueId: `o${i}`, instructions: 'x'.repeat(600), owner: i % 3 ? 'ann@example.test' : 'bob@example.test', agentRuntime: i % 2 ? 'codex' : 'claude-code' }));
+      if (!c.claimed) throw new Error('not claimed');
+      await store.runs.updateRun(c.run.id, { status: 'succeeded' });
+    }
+    await store.close();
+    // What an older build left: the manifest's dictionaries without runtime and owner.
+    const manifestPath = path.join(indexDir(dataDir), 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { segments: { dict: Record<string, unknown> }[] };
+    expect(manifest.segments.length).toBeGreaterThan(3);
+    for (const segment of manifest.segments) {
+      delete segment.dict['runtime'];
+      delete segment.dict['owner'];
+    }
+    await writeFile(manifestPath, JSON.stringify(manifest));
+
+    const reopened = createLowdbStore({ dataDir, clock: clock.read, historyFileBytes: TINY });
+    await reopened.open();
+    expect(await reopened.runs.countRuns({ owner: 'bob@example.test' })).toBe(4);
+    expect(await reopened.runs.countRuns({ runtime: 'codex', owner: 'ann@example.test' })).toBe(4);
+    expect((await reopened.runs.listRuns({ owner: 'bob@example.test' })).items.map((r) => r.issueId)).toEqual(['o9', 'o6', 'o3', 'o0']);
+    expect(await reopened.runs.countRuns()).toBe(12);
+    await reopened.close();
+    const rewritten = JSON.parse(await readFile(manifestPath, 'utf8')) as { segments: { dict: Record<string, unknown> }[] };
+    expect(rewritten.segments.every((s) => Array.isArray(s.dict['owner']) && Array.isArray(s.dict['runtime']))).toBe(true);
+  });
+});

@@ -208,6 +208,53 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await expect(store.runs.listRuns({ cursor: 'garbage!' })).rejects.toBeInstanceOf(ValidationError);
       });
 
+      it('filters and counts by owner and agent runtime over live and finished runs, also after a reopen', async () => {
+        const made: Record<string, string> = {};
+        const specs = [
+          { key: 'ann-live', owner: 'ann@example.test', agentRuntime: 'claude-code' },
+          { key: 'ann-done', owner: 'ann@example.test', agentRuntime: 'codex', end: 'succeeded' as const },
+          { key: 'bob-done', owner: 'bob@example.test', agentRuntime: 'claude-code', end: 'failed' as const },
+          { key: 'fallback', owner: 'ai-implement@localhost', ownerFallback: true, agentRuntime: 'claude-code' },
+          { key: 'no-owner', end: 'cancelled' as const },
+        ];
+        for (const spec of specs) {
+          clock.advance(60_000);
+          const c = await store.runs.claimTicket(
+            intent({ issueId: spec.key, ...(spec.owner ? { owner: spec.owner } : {}), ...(spec.ownerFallback ? { ownerFallback: true } : {}), ...(spec.agentRuntime ? { agentRuntime: spec.agentRuntime } : {}) }),
+          );
+          if (!c.claimed) throw new Error('not claimed');
+          made[spec.key] = c.run.id;
+          if (spec.end) await store.runs.updateRun(c.run.id, { status: spec.end });
+        }
+        // The runner reports the runtime that did the work (a fallback): the filter follows it.
+        const bob = made['bob-done']!;
+        expect((await store.runs.getRun(bob))?.agent).toEqual({ runtime: 'claude-code' });
+        const fallbackRun = await store.runs.getRun(made['fallback']!);
+        expect(fallbackRun).toMatchObject({ owner: 'ai-implement@localhost', ownerFallback: true });
+        expect((await store.runs.getRun(made['ann-live']!))?.ownerFallback).toBeUndefined();
+        await store.runs.updateRun(made['ann-live']!, { agent: { runtime: 'opencode', fallbackFrom: ['claude-code'] } });
+
+        const check = async () => {
+          const issues = async (q: Parameters<typeof store.runs.listRuns>[0]) => (await store.runs.listRuns(q)).items.map((r) => r.issueId);
+          expect(await issues({ owner: 'ann@example.test' })).toEqual(['ann-done', 'ann-live']);
+          expect(await issues({ owner: 'ann@example.test', status: 'succeeded' })).toEqual(['ann-done']);
+          expect(await issues({ runtime: 'claude-code' })).toEqual(['fallback', 'bob-done']);
+          expect(await issues({ runtime: 'opencode' })).toEqual(['ann-live']);
+          expect(await issues({ runtime: 'claude-code', owner: 'bob@example.test', status: 'failed' })).toEqual(['bob-done']);
+          expect(await issues({ owner: 'nobody@example.test' })).toEqual([]);
+          expect(await store.runs.countRuns({ owner: 'ann@example.test' })).toBe(2);
+          expect(await store.runs.countRuns({ runtime: 'codex' })).toBe(1);
+          expect(await store.runs.countRuns({ runtime: 'claude-code', status: ['failed', 'succeeded'] })).toBe(1);
+          const paged = await store.runs.listRuns({ owner: 'ann@example.test', limit: 1 });
+          expect(paged.items.map((r) => r.issueId)).toEqual(['ann-done']);
+          expect((await store.runs.listRuns({ owner: 'ann@example.test', limit: 1, cursor: paged.nextCursor! })).items.map((r) => r.issueId)).toEqual(['ann-live']);
+        };
+        await check();
+        await store.close();
+        await store.open();
+        await check();
+      });
+
       it('deletes a finished run and its steps from every read, refuses a live one, and keeps it deleted across a reopen', async () => {
         clock.now = T0 - HOUR;
         const kept = await store.runs.claimTicket(intent({ issueId: 'kept', mappingKey: 'ENG' }));

@@ -1,4 +1,4 @@
-import type { RunBackend, RunStatus, TriggerSource } from '../../domain/run.js';
+import type { Run, RunBackend, RunStatus, TriggerSource } from '../../domain/run.js';
 import type { RunQuery } from '../store.js';
 import { toMs } from './codec.js';
 
@@ -10,6 +10,8 @@ export interface RunFilter {
   runnerMode?: string;
   triggerSource?: TriggerSource;
   issueId?: string;
+  runtime?: string;
+  owner?: string;
   /** createdAt >= fromMs */
   fromMs: number;
   /** createdAt < toMs */
@@ -24,6 +26,34 @@ export interface FilterableRun {
   runnerMode: string;
   triggerSource: TriggerSource;
   issueId: string;
+  /** '' when the run names none. */
+  runtime: string;
+  /** '' when the run has none (runs from before owners). */
+  owner: string;
+}
+
+/** A run's filterable runtime and owner ('' for none), as every index keeps them. */
+export function runtimeOf(run: Run): string {
+  return run.agent?.runtime ?? '';
+}
+
+export function ownerOf(run: Run): string {
+  return run.owner ?? '';
+}
+
+/** A run as the filters see it. */
+export function filterableOf(run: Run): FilterableRun & { createdMs: number } {
+  return {
+    status: run.status,
+    mappingKey: run.mappingKey,
+    backend: run.backend,
+    runnerMode: run.runnerMode,
+    triggerSource: run.triggerSource,
+    issueId: run.issueId,
+    runtime: runtimeOf(run),
+    owner: ownerOf(run),
+    createdMs: Date.parse(run.createdAt),
+  };
 }
 
 export function asSet<T>(value: T | readonly T[] | undefined): Set<T> | undefined {
@@ -40,6 +70,8 @@ export function runFilterOf(query: Omit<RunQuery, 'limit' | 'cursor'>): RunFilte
     ...(query.runnerMode !== undefined ? { runnerMode: query.runnerMode } : {}),
     ...(query.triggerSource !== undefined ? { triggerSource: query.triggerSource } : {}),
     ...(query.issueId !== undefined ? { issueId: query.issueId } : {}),
+    ...(query.runtime !== undefined ? { runtime: query.runtime } : {}),
+    ...(query.owner !== undefined ? { owner: query.owner } : {}),
     fromMs: query.from === undefined ? -Infinity : toMs(query.from, 'from'),
     toMs: query.to === undefined ? Infinity : toMs(query.to, 'to'),
   };
@@ -53,7 +85,9 @@ export function matchesFields(run: FilterableRun, filter: RunFilter): boolean {
     (filter.backend === undefined || run.backend === filter.backend) &&
     (filter.runnerMode === undefined || run.runnerMode === filter.runnerMode) &&
     (filter.triggerSource === undefined || run.triggerSource === filter.triggerSource) &&
-    (filter.issueId === undefined || run.issueId === filter.issueId)
+    (filter.issueId === undefined || run.issueId === filter.issueId) &&
+    (filter.runtime === undefined || run.runtime === filter.runtime) &&
+    (filter.owner === undefined || run.owner === filter.owner)
   );
 }
 

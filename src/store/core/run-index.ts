@@ -1,6 +1,6 @@
 import type { Run } from '../../domain/run.js';
 import type { HistoryPointer } from './hot-doc.js';
-import { matchesFields, type FilterableRun, type RunFilter } from './run-filter.js';
+import { matchesFields, ownerOf, runtimeOf, type FilterableRun, type RunFilter } from './run-filter.js';
 
 /** What an index keeps per finished run: enough to filter, page and count without reading the record. */
 export interface RunIndexEntry extends FilterableRun {
@@ -43,6 +43,8 @@ export function toIndexEntry(run: Run, pointer: HistoryPointer): RunIndexEntry {
     runnerMode: run.runnerMode,
     triggerSource: run.triggerSource,
     issueId: run.issueId,
+    runtime: runtimeOf(run),
+    owner: ownerOf(run),
     pointer,
   };
 }

@@ -3,7 +3,7 @@ import type { Run } from '../../domain/run.js';
 import { isTerminal } from '../../domain/run-status.js';
 import type { RunQuery, RunStats } from '../store.js';
 import { decodeCursor, toIso } from './codec.js';
-import { matchesFilter, runFilterOf } from './run-filter.js';
+import { filterableOf, matchesFilter, runFilterOf } from './run-filter.js';
 import { compareKey, hourOf, type RunIndexEntry, type RunKey } from './run-index.js';
 import type { StoreContext } from './store-context.js';
 
@@ -32,7 +32,7 @@ export async function* walkRuns(ctx: StoreContext, query: RunQuery): AsyncGenera
   const deleted = doc.deletedRuns ?? {};
   const active = Object.values(doc.runs)
     .map((run) => ({ run, ms: Date.parse(run.createdAt) }))
-    .filter(({ run, ms }) => matchesFilter({ ...run, createdMs: ms }, filter) && (!below || compareKey(ms, run.id, below.ms, below.id) < 0))
+    .filter(({ run, ms }) => matchesFilter(filterableOf(run), filter) && (!below || compareKey(ms, run.id, below.ms, below.id) < 0))
     .sort((a, b) => compareKey(b.ms, b.run.id, a.ms, a.run.id));
   const history = ctx.runCatalog.descending(filter, before);
   const nextHistoric = async (): Promise<RunIndexEntry | undefined> => {
@@ -62,7 +62,7 @@ export async function countRuns(ctx: StoreContext, query: Omit<RunQuery, 'limit'
   const filter = runFilterOf(query);
   const doc = ctx.doc();
   let n = 0;
-  for (const run of Object.values(doc.runs)) if (matchesFilter({ ...run, createdMs: Date.parse(run.createdAt) }, filter)) n++;
+  for (const run of Object.values(doc.runs)) if (matchesFilter(filterableOf(run), filter)) n++;
   n += await ctx.runCatalog.count(filter);
   for (const [id, e] of ctx.historicCopies) if (doc.runs[id] && matchesFilter(e, filter)) n--;
   for (const e of Object.values(doc.deletedRuns ?? {})) if (matchesFilter(e, filter)) n--;

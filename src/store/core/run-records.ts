@@ -25,6 +25,9 @@ export function newRunFromIntent(intent: ClaimIntent, id: string, now: number): 
     instructions: intent.instructions,
     shadowOf: intent.shadowOf,
     deadlineAt: intent.deadlineAt,
+    owner: intent.owner,
+    ownerFallback: intent.owner !== undefined && intent.ownerFallback === true ? true : undefined,
+    agent: intent.agentRuntime !== undefined ? { runtime: intent.agentRuntime } : undefined,
     createdAt: toIso(now),
     updatedAt: toIso(now),
   });

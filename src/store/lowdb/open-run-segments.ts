@@ -2,7 +2,7 @@ import { isRunRecord } from '../core/run-catalog.js';
 import { RunHistoryIndex, toIndexEntry, type RunIndexEntry } from '../core/run-index.js';
 import { BloomFilter, hashKey, runIdKey } from './bloom-filter.js';
 import type { JsonlHistory } from './jsonl-history.js';
-import { encodeSidecar, SidecarView, type SegmentHeader } from './run-sidecar.js';
+import { encodeSidecar, isCurrentHeader, SidecarView, type SegmentHeader } from './run-sidecar.js';
 import type { SegmentFiles } from './segment-files.js';
 
 export type RunSegmentFiles = SegmentFiles<SegmentHeader, SidecarView>;
@@ -93,7 +93,16 @@ export async function openRunSegments(history: JsonlHistory, files: RunSegmentFi
   const manifest = await files.readManifest();
   const onDisk = await history.files('runs');
   const present = new Set(onDisk);
-  const sealed: SealedSegment[] = (manifest ?? []).filter((h) => present.has(h.file)).map((header) => ({ header }));
+  // A file indexed by an older build (no runtime or owner codes) is indexed again, keeping the replacements it noted.
+  const stale = new Map(
+    (manifest ?? []).filter((h) => present.has(h.file) && !isCurrentHeader(h)).map((h) => [h.file, h.replaces.map((e) => ({ ...e, runtime: e.runtime ?? '', owner: e.owner ?? '' }))]),
+  );
+  const keepStaleReplaces = (segment: MemorySegment) => {
+    for (const e of stale.get(segment.file) ?? []) {
+      if (!segment.replaces.some((r) => r.id === e.id && r.pointer.file === e.pointer.file && r.pointer.offset === e.pointer.offset)) segment.replaces.push(e);
+    }
+  };
+  const sealed: SealedSegment[] = (manifest ?? []).filter((h) => present.has(h.file) && !stale.has(h.file)).map((header) => ({ header }));
   const sealedFiles = new Set(sealed.map((s) => s.header.file));
   const newest = onDisk[onDisk.length - 1];
   const pending = onDisk.filter((f) => !sealedFiles.has(f) && f !== newest);
@@ -104,6 +113,7 @@ export async function openRunSegments(history: JsonlHistory, files: RunSegmentFi
   }
   for (const file of pending) {
     const { segment, ids } = await scanSegment(history, file);
+    keepStaleReplaces(segment);
     await duplicates?.resolve(segment, ids, sealed, files);
     sealed.push(await sealSegment(files, segment));
   }
@@ -115,6 +125,7 @@ export async function openRunSegments(history: JsonlHistory, files: RunSegmentFi
     return { sealed, current: undefined };
   }
   const { segment, ids } = await scanSegment(history, newest);
+  keepStaleReplaces(segment);
   await duplicates?.resolve(segment, ids, sealed, files);
   return { sealed, current: segment };
 }

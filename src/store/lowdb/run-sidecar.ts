@@ -14,7 +14,9 @@ import { BloomFilter, issueIdKey, runIdKey } from './bloom-filter.js';
  *
  * Record: createdMs f64, finishedMs f64, offset u32, length u32, idAt u32,
  * idLen u32, issueAt u32, issueLen u32, then u16 codes for status, mapping,
- * backend, runner mode and trigger.
+ * backend, runner mode, trigger, agent runtime and owner (the last two fill
+ * what was padding before; a header without their dictionaries is from an
+ * older build and `isCurrentHeader` says so, and the file is indexed again).
  */
 export const SIDECAR_MAGIC = 'AIRIDX01';
 const RECORDS_AT = 8;
@@ -26,6 +28,8 @@ export interface SegmentDict {
   backend: string[];
   mode: string[];
   trigger: string[];
+  runtime: string[];
+  owner: string[];
 }
 
 /** What the manifest keeps per sealed history file; enough to skip, count and locate without the sidecar. */
@@ -36,7 +40,7 @@ export interface SegmentHeader {
   maxCreatedMs: number;
   maxFinishedMs: number;
   dict: SegmentDict;
-  /** [status, mapping, backend, mode, trigger, runs] code tuples: counts without reading any record. */
+  /** [status, mapping, backend, mode, trigger, runtime, owner, runs] code tuples: counts without reading any record. */
   groups: number[][];
   heapAt: number;
   bloomAt: number;
@@ -46,9 +50,31 @@ export interface SegmentHeader {
 }
 
 type DictField = keyof SegmentDict;
-const FIELDS: readonly DictField[] = ['status', 'mapping', 'backend', 'mode', 'trigger'];
-const valueOf = (e: RunIndexEntry, f: DictField): string =>
-  f === 'status' ? e.status : f === 'mapping' ? e.mappingKey : f === 'backend' ? e.backend : f === 'mode' ? e.runnerMode : e.triggerSource;
+const FIELDS: readonly DictField[] = ['status', 'mapping', 'backend', 'mode', 'trigger', 'runtime', 'owner'];
+const RUNS_AT = FIELDS.length;
+const valueOf = (e: RunIndexEntry, f: DictField): string => {
+  switch (f) {
+    case 'status':
+      return e.status;
+    case 'mapping':
+      return e.mappingKey;
+    case 'backend':
+      return e.backend;
+    case 'mode':
+      return e.runnerMode;
+    case 'trigger':
+      return e.triggerSource;
+    case 'runtime':
+      return e.runtime;
+    case 'owner':
+      return e.owner;
+  }
+};
+
+/** False for a header written before runtime and owner were indexed: its file must be indexed again. */
+export function isCurrentHeader(header: SegmentHeader): boolean {
+  return Array.isArray(header.dict.runtime) && Array.isArray(header.dict.owner);
+}
 
 /** A filter's field values as this segment's codes; undefined when nothing in the segment can match. */
 export interface SegmentCodes {
@@ -57,6 +83,8 @@ export interface SegmentCodes {
   backend?: number;
   mode?: number;
   trigger?: number;
+  runtime?: number;
+  owner?: number;
 }
 
 export function codesFor(dict: SegmentDict, filter: RunFilter): SegmentCodes | undefined {
@@ -72,6 +100,8 @@ export function codesFor(dict: SegmentDict, filter: RunFilter): SegmentCodes | u
     ['backend', filter.backend],
     ['mode', filter.runnerMode],
     ['trigger', filter.triggerSource],
+    ['runtime', filter.runtime],
+    ['owner', filter.owner],
   ];
   for (const [field, value] of single) {
     if (value === undefined) continue;
@@ -82,26 +112,29 @@ export function codesFor(dict: SegmentDict, filter: RunFilter): SegmentCodes | u
   return codes;
 }
 
-export function codesMatch(codes: SegmentCodes, s: number, m: number, b: number, mo: number, t: number): boolean {
+/** `c` holds a record's codes in FIELDS order. */
+export function codesMatch(codes: SegmentCodes, c: readonly number[]): boolean {
   return (
-    (!codes.status || codes.status.has(s)) &&
-    (codes.mapping === undefined || codes.mapping === m) &&
-    (codes.backend === undefined || codes.backend === b) &&
-    (codes.mode === undefined || codes.mode === mo) &&
-    (codes.trigger === undefined || codes.trigger === t)
+    (!codes.status || codes.status.has(c[0]!)) &&
+    (codes.mapping === undefined || codes.mapping === c[1]) &&
+    (codes.backend === undefined || codes.backend === c[2]) &&
+    (codes.mode === undefined || codes.mode === c[3]) &&
+    (codes.trigger === undefined || codes.trigger === c[4]) &&
+    (codes.runtime === undefined || codes.runtime === c[5]) &&
+    (codes.owner === undefined || codes.owner === c[6])
   );
 }
 
 /** Runs in the segment matching the field filters (no time range, no issue), from the header alone. */
 export function groupCount(header: SegmentHeader, codes: SegmentCodes): number {
   let n = 0;
-  for (const [s, m, b, mo, t, runs] of header.groups) if (codesMatch(codes, s!, m!, b!, mo!, t!)) n += runs!;
+  for (const group of header.groups) if (codesMatch(codes, group)) n += group[RUNS_AT]!;
   return n;
 }
 
 /** Encodes the entries of one history file, oldest first by (createdAt, id), into its sidecar. */
 export function encodeSidecar(file: number, sorted: readonly RunIndexEntry[], replaces: readonly RunIndexEntry[]): { bytes: Buffer; header: SegmentHeader; bloom: BloomFilter } {
-  const dict: SegmentDict = { status: [], mapping: [], backend: [], mode: [], trigger: [] };
+  const dict: SegmentDict = { status: [], mapping: [], backend: [], mode: [], trigger: [], runtime: [], owner: [] };
   const codeOf = (f: DictField, v: string) => {
     let i = dict[f].indexOf(v);
     if (i < 0) i = dict[f].push(v) - 1;
@@ -137,7 +170,7 @@ export function encodeSidecar(file: number, sorted: readonly RunIndexEntry[], re
     codes.forEach((c, k) => body.writeUInt16LE(c, at + 40 + 2 * k));
     const key = codes.join(',');
     const group = groups.get(key) ?? [...codes, 0];
-    group[5]!++;
+    group[RUNS_AT]!++;
     groups.set(key, group);
     bloom.add(runIdKey(e.id));
     bloom.add(issueIdKey(e.issueId));
@@ -198,6 +231,10 @@ export class SidecarView {
     return this.buf.readUInt16LE(RECORDS_AT + i * RECORD_BYTES + 40 + 2 * k);
   }
 
+  codes(i: number): number[] {
+    return FIELDS.map((_, k) => this.code(i, k));
+  }
+
   private text(i: number, at: number): string {
     const rec = RECORDS_AT + i * RECORD_BYTES + at;
     const start = this.header.heapAt + this.buf.readUInt32LE(rec);
@@ -227,6 +264,8 @@ export class SidecarView {
       backend: d.backend[this.code(i, 2)] as RunBackend,
       runnerMode: d.mode[this.code(i, 3)]!,
       triggerSource: d.trigger[this.code(i, 4)] as TriggerSource,
+      runtime: d.runtime[this.code(i, 5)] ?? '',
+      owner: d.owner[this.code(i, 6)] ?? '',
       issueId: this.text(i, 32),
       pointer: { file: this.header.file, offset: this.buf.readUInt32LE(rec + 16), length: this.buf.readUInt32LE(rec + 20) },
     };
@@ -270,8 +309,7 @@ export class SidecarView {
     const codes = codesFor(this.header.dict, filter);
     if (!codes) return undefined;
     const issue = filter.issueId === undefined ? undefined : Buffer.from(filter.issueId, 'utf8');
-    return (i) =>
-      codesMatch(codes, this.code(i, 0), this.code(i, 1), this.code(i, 2), this.code(i, 3), this.code(i, 4)) && (!issue || this.sameText(i, 32, issue));
+    return (i) => codesMatch(codes, this.codes(i)) && (!issue || this.sameText(i, 32, issue));
   }
 
   bloom(): BloomFilter {

@@ -180,4 +180,17 @@ CREATE INDEX login_failures_by_key ON login_failures (key, at);
 CREATE INDEX login_failures_by_expiry ON login_failures (expires_at);
 `,
   },
+  {
+    // 4 and 5 belong to work merged alongside this one; the runner applies whatever is missing, in order.
+    version: 6,
+    name: 'run owner and agent runtime',
+    sql: `
+-- The run list filters by owner and by agent runtime like it does by status or project:
+-- copies of run->>'owner' and run->'agent'->>'runtime', kept by every write (pg-run-rows.ts).
+ALTER TABLE runs ADD COLUMN owner text, ADD COLUMN runtime text;
+UPDATE runs SET owner = run->>'owner', runtime = run->'agent'->>'runtime';
+CREATE INDEX runs_by_owner ON runs (owner, created_at, id);
+CREATE INDEX runs_by_runtime ON runs (runtime, created_at, id);
+`,
+  },
 ];

@@ -26,6 +26,8 @@ function whereOf(query: Omit<RunQuery, 'limit' | 'cursor'>, before?: { ms: numbe
   if (filter.runnerMode !== undefined) add((n) => `runner_mode = ${n}`, filter.runnerMode);
   if (filter.triggerSource !== undefined) add((n) => `trigger_source = ${n}`, filter.triggerSource);
   if (filter.issueId !== undefined) add((n) => `issue_id = ${n}`, filter.issueId);
+  if (filter.runtime !== undefined) add((n) => (filter.runtime === '' ? `runtime IS NULL` : `runtime = ${n}`), ...(filter.runtime === '' ? [] : [filter.runtime]));
+  if (filter.owner !== undefined) add((n) => (filter.owner === '' ? `owner IS NULL` : `owner = ${n}`), ...(filter.owner === '' ? [] : [filter.owner]));
   if (Number.isFinite(filter.fromMs)) add((n) => `created_at >= ${n}`, toIso(filter.fromMs));
   if (Number.isFinite(filter.toMs)) add((n) => `created_at < ${n}`, toIso(filter.toMs));
   if (before) add((ms, id) => `(created_at, id) < (${ms}::timestamptz, ${id})`, toIso(before.ms), before.id);

@@ -1,12 +1,12 @@
 import type { Run } from '../../domain/run.js';
 import { jsonParam, timeParam } from './pg-context.js';
 
-/** The columns of `runs`, in the order `runValues` fills them ($1…$14). */
+/** The columns of `runs`, in the order `runValues` fills them ($1…$16). */
 export const RUN_COLUMNS =
-  'id, issue_id, phase, status, attempt, mapping_key, backend, runner_mode, trigger_source, shadow_of, created_at, updated_at, finished_at, run';
+  'id, issue_id, phase, status, attempt, mapping_key, backend, runner_mode, trigger_source, shadow_of, created_at, updated_at, finished_at, owner, runtime, run';
 
-/** `$1, …, $14` for an INSERT of RUN_COLUMNS. */
-export const RUN_PLACEHOLDERS = Array.from({ length: 14 }, (_, i) => `$${i + 1}`).join(', ');
+/** `$1, …, $16` for an INSERT of RUN_COLUMNS. */
+export const RUN_PLACEHOLDERS = Array.from({ length: RUN_COLUMNS.split(', ').length }, (_, i) => `$${i + 1}`).join(', ');
 
 /** Every column of `runs` from the run document, so the copies never drift from it. */
 export function runValues(run: Run): unknown[] {
@@ -24,6 +24,8 @@ export function runValues(run: Run): unknown[] {
     timeParam(run.createdAt),
     timeParam(run.updatedAt),
     timeParam(run.finishedAt),
+    run.owner ?? null,
+    run.agent?.runtime ?? null,
     jsonParam(run),
   ];
 }
