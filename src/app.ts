@@ -165,6 +165,12 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
 
     const adminUrl = `${listening.url}/admin`;
     if (sandbox) log.info({ emulators: sandbox.describe() }, 'sandbox emulators');
+    if (config.databaseUrl) {
+      // A local runner is a child of the replica that spawned it: with several replicas, only that one can see,
+      // stop or recover it, and a restart of another replica cannot tell it from a lost job.
+      const local = (await openedStore.mappings.list()).filter((m) => m.executionMode === 'local').map((m) => m.teamKey);
+      if (local.length > 0) log.warn({ mappings: local }, 'mappings run local runners, which only suit a single replica: with several replicas on DATABASE_URL, use GitHub Actions or Fly Machines');
+    }
     log.info({ url: listening.url, sandbox: sandboxMode, store: config.databaseUrl ? 'postgres' : 'lowdb', ...(config.databaseUrl ? {} : { dataDir: resolve(config.dataDir) }), version }, 'orchestrator started');
     // Last, so the log lines of the boot do not push it off the screen. A JSON log
     // is read by a machine, which has the line above; the sandbox always shows how to get in.

@@ -176,6 +176,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'POLL_INTERVAL_MS', group: 'Tuning', description: 'Milliseconds between tracker polls', defaultText: '60000', schema: integer(250, 86_400_000, 60_000) },
   { name: 'LEADER_LEASE_TTL_MS', group: 'Tuning', description: 'With DATABASE_URL and several replicas: how long the leader lease (poller, reaper, recovery) lasts unrenewed; another replica takes over within about this long after the leader dies', defaultText: '30000', schema: integer(500, 600_000, 30_000) },
   { name: 'LEADER_LEASE_RENEW_MS', group: 'Tuning', description: 'How often the leader renews its lease and the other replicas try to take it; at most half of LEADER_LEASE_TTL_MS', defaultText: '10000', schema: integer(100, 200_000, 10_000) },
+  { name: 'DISPATCH_LEASE_MS', group: 'Tuning', description: 'How long a replica holds the dispatch of a run: a dispatch left unanswered this long (its replica died) is reconciled by the leader, by looking the run up at the backend, not by dispatching again', defaultText: '120000', schema: integer(1_000, 3_600_000, 120_000) },
+  { name: 'DISPATCH_RETRY_BACKOFF_MS', group: 'Tuning', description: 'Back-off before a re-queued run (refused or lost dispatch) is dispatched again; doubles per attempt up to 15 minutes', defaultText: '30000', schema: integer(0, 900_000, 30_000) },
   { name: 'DEDUP_WINDOW_HOURS', group: 'Tuning', description: 'Hours a dispatched ticket stays in the dedup window', defaultText: '24', schema: integer(1, 720, 24) },
   { name: 'LOG_LEVEL', group: 'Tuning', description: 'fatal, error, warn, info, debug, trace or silent', defaultText: 'info', schema: z.enum(LOG_LEVELS).default('info') },
   {

@@ -71,6 +71,8 @@ export interface Config {
   pollIntervalMs: number;
   /** The leader lease of the periodic jobs (one replica at a time runs them). */
   leaderLease: { ttlMs: number; renewMs: number };
+  /** DISPATCH_LEASE_MS and DISPATCH_RETRY_BACKOFF_MS: the dispatch queue's lease and re-queue back-off. */
+  dispatch: { leaseMs: number; retryBackoffMs: number };
   dedupWindowHours: number;
   logLevel: LogLevel;
   /** `LOG_FORMAT`; unset = decided by where the lines go (see chooseLogFormat). */
@@ -221,6 +223,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     adminAccessCode: str('ADMIN_ACCESS_CODE'),
     pollIntervalMs: raw.POLL_INTERVAL_MS as number,
     leaderLease: { ttlMs: raw.LEADER_LEASE_TTL_MS as number, renewMs: raw.LEADER_LEASE_RENEW_MS as number },
+    dispatch: { leaseMs: raw.DISPATCH_LEASE_MS as number, retryBackoffMs: raw.DISPATCH_RETRY_BACKOFF_MS as number },
     dedupWindowHours: raw.DEDUP_WINDOW_HOURS as number,
     logLevel: raw.LOG_LEVEL as LogLevel,
     logFormat: raw.LOG_FORMAT as LogFormat | undefined,

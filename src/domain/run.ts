@@ -91,4 +91,17 @@ export interface Run {
   heartbeatAt?: string;
   /** A re-queued run is not dispatched before this (the backend's Retry-After when it said one). */
   retryAt?: string;
+  /**
+   * Who is dispatching the run right now and until when (written with each
+   * move into `dispatching`). While it holds, no other replica reconciles the
+   * run; once it lapses, the dispatcher is presumed dead and the leader
+   * reconciles at once.
+   */
+  dispatchLease?: DispatchLease;
+}
+
+/** A replica's claim on one dispatch of a run: `holder` is its replica id, `until` an ISO time. */
+export interface DispatchLease {
+  holder: string;
+  until: string;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Mapping, TrackerKind } from '../domain/mapping.js';
 import { backendFor, type PlanPolicy } from '../domain/plan-dispatch.js';
-import type { Run, RunPhase, TriggerSource } from '../domain/run.js';
+import type { DispatchLease, Run, RunPhase, TriggerSource } from '../domain/run.js';
 import type { WorkItem } from '../domain/work-item.js';
 import { ConflictError, ExternalServiceError } from '../errors/index.js';
 import type { ClaimIntent, Store } from '../store/store.js';
@@ -81,6 +81,8 @@ export interface ClaimAndDispatchDeps {
   dispatchDisabled: string | undefined;
   /** Where an operator follows the run (linked from the ticket comment). */
   runUrl: (runId: string) => string;
+  /** The lease a claim takes on its dispatch (this replica, until when another may reconcile it); none: no lease. */
+  dispatchLease?: () => DispatchLease;
 }
 
 /** The run id a request key maps to: the same key always names the same run. */
@@ -124,6 +126,7 @@ export async function claimAndDispatch(deps: ClaimAndDispatchDeps, intent: RunIn
     triggerSource: intent.triggerSource,
     dispatchNumber,
     deadlineAt: new Date(now + mapping.maxJobMinutes * 60_000).toISOString(),
+    ...(deps.dispatchLease ? { dispatchLease: deps.dispatchLease() } : {}),
     ...(intent.kind === 'pull' ? { id: runIdFor(intent.dedupKey), dedupKey: intent.dedupKey, ...(intent.instructions ? { instructions: intent.instructions } : {}) } : {}),
   };
 

@@ -50,6 +50,11 @@ export interface DispatchDeps {
    * `dispatchRun` of the same run in this process.
    */
   inFlight?: Set<string>;
+  /**
+   * This replica's id (the coordination's): the holder of the dispatch leases
+   * it takes. A lease lasts `policy.staleAfterMs`. Unset: one process, `local`.
+   */
+  replicaId?: string;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -66,6 +71,11 @@ export type DispatchOutcome =
 
 export function policyOf(deps: DispatchDeps): DispatchPolicy {
   return { ...DEFAULT_DISPATCH_POLICY, ...deps.policy };
+}
+
+/** The replica id dispatch leases are taken under. */
+export function holderOf(deps: DispatchDeps): string {
+  return deps.replicaId ?? 'local';
 }
 
 export function sleepOf(deps: DispatchDeps): (ms: number) => Promise<void> {

@@ -1,9 +1,8 @@
+import { queueDueAt } from '../domain/dispatch-lease.js';
 import type { Run } from '../domain/run.js';
-import { ConflictError } from '../errors/index.js';
-import { backoffFor, policyOf, type DispatchDeps, type DispatchOutcome } from './dispatch-deps.js';
+import { holderOf, policyOf, type DispatchDeps, type DispatchOutcome } from './dispatch-deps.js';
 import { reconcileDispatching } from './dispatch-reconcile.js';
 import { dispatchRun } from './dispatch-run.js';
-import { targetOf } from './dispatch-resolve.js';
 
 export interface DispatchPassResult {
   reconciled: DispatchOutcome[];
@@ -12,50 +11,43 @@ export interface DispatchPassResult {
   waiting: number;
 }
 
-/** When a queued run may go again: its recorded retry time, else its back-off counted from when it was re-queued. */
-export function dispatchDueAt(run: Run, deps: DispatchDeps): number {
-  return run.retryAt ? Date.parse(run.retryAt) : Date.parse(run.updatedAt) + backoffFor(run.attempt, policyOf(deps));
+export interface DispatchPassOptions {
+  /** Dispatch calls open at once. */
+  concurrency?: number;
+  /** Runs taken from the queue per pass. */
+  batch?: number;
+  /**
+   * Settle stale `dispatching` runs first (true by default). With several
+   * replicas only the leader reconciles; every replica takes from the queue.
+   */
+  reconcile?: boolean;
+}
+
+/** When a queued run may go again: its recorded retry time (a re-queue always writes one), else its last write. */
+export function dispatchDueAt(run: Run, _deps?: DispatchDeps): number {
+  return queueDueAt(run);
 }
 
 /**
- * One dispatcher pass, for each cycle: settle stale `dispatching` runs, then
- * take queued runs whose back-off has passed and dispatch them (at most
- * `concurrency` calls open at once).
+ * One dispatcher pass: settle stale `dispatching` runs, then take the queued
+ * runs that are due from the store's dispatch queue, each under this
+ * replica's lease, and dispatch them (at most `concurrency` calls open at
+ * once). Any replica may run it: the queue hands each run to one taker; one
+ * that dies mid-dispatch leaves the run `dispatching` under a lease that
+ * lapses, and the leader's reconcile settles it then.
  */
-export async function dispatchDueRuns(deps: DispatchDeps, options: { concurrency?: number } = {}): Promise<DispatchPassResult> {
-  const reconciled = await reconcileDispatching(deps);
-  const now = deps.clock();
-  const queued = await deps.store.runs.listActiveRuns({ status: 'queued' });
-  const due = queued.filter((run) => dispatchDueAt(run, deps) <= now);
-  const dispatched = await mapLimited(due, options.concurrency ?? 4, (run) =>
+export async function dispatchDueRuns(deps: DispatchDeps, options: DispatchPassOptions = {}): Promise<DispatchPassResult> {
+  const reconciled = options.reconcile === false ? [] : await reconcileDispatching(deps);
+  const taken = await deps.store.runs.leaseDueRuns({ holder: holderOf(deps), leaseMs: policyOf(deps).staleAfterMs, limit: options.batch ?? 50 });
+  const dispatched = await mapLimited(taken, options.concurrency ?? 4, (run) =>
     // One run's store or backend trouble must not stop the pass for the others.
-    redispatchQueuedRun(deps, run).catch((error: unknown): DispatchOutcome => {
+    dispatchRun(deps, run.id).catch((error: unknown): DispatchOutcome => {
       deps.log.error({ runId: run.id, err: error }, 're-dispatch failed');
       return { kind: 'unresolved', run, reason: String(error) };
     }),
   );
-  return { reconciled, dispatched, waiting: queued.length - due.length };
-}
-
-/**
- * Writes the new intent (`queued` → `dispatching`, compare-and-set on the
- * attempt, with a fresh deadline) and dispatches it. Losing the race to
- * another dispatcher is a skip, not an error.
- */
-export async function redispatchQueuedRun(deps: DispatchDeps, run: Run): Promise<DispatchOutcome> {
-  const target = await targetOf(deps, run);
-  const minutes = 'mapping' in target ? target.mapping.maxJobMinutes : 60;
-  try {
-    await deps.store.runs.updateRun(
-      run.id,
-      { status: 'dispatching', deadlineAt: new Date(deps.clock() + minutes * 60_000).toISOString() },
-      { expectStatus: 'queued', expectAttempt: run.attempt },
-    );
-  } catch (error) {
-    if (error instanceof ConflictError) return { kind: 'skipped', runId: run.id, reason: error.message };
-    throw error;
-  }
-  return dispatchRun(deps, run.id);
+  const waiting = (await deps.store.runs.listActiveRuns({ status: 'queued' })).length;
+  return { reconciled, dispatched, waiting };
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -1,12 +1,15 @@
+import { leaseHeldByOther, leaseLapsed } from '../domain/dispatch-lease.js';
 import type { DispatchDeps, DispatchOutcome } from './dispatch-deps.js';
-import { policyOf } from './dispatch-deps.js';
+import { holderOf, policyOf } from './dispatch-deps.js';
 import { describeError, failRun, lookupUpstream, recordDispatched, requeueRun, targetOf } from './dispatch-resolve.js';
 
 /**
  * Settles runs stuck in `dispatching`: the dispatcher died between the intent
  * and the record, or its POST got no answer and the job had not shown up.
  * Only runs unchanged for `staleAfterMs` (and not in flight here) are touched,
- * so a dispatch still waiting on its answer is never second-guessed. Nothing
+ * so a dispatch still waiting on its answer is never second-guessed. A run
+ * whose dispatch lease another replica still holds is left to it, whatever
+ * its age; one whose lease lapsed (its dispatcher died) is settled at once. Nothing
  * is posted: found upstream → `dispatched`; known absent → re-queued as the
  * next attempt; lookup failing → left for the next cycle.
  */
@@ -17,7 +20,8 @@ export async function reconcileDispatching(deps: DispatchDeps): Promise<Dispatch
   const outcomes: DispatchOutcome[] = [];
   for (const run of stuck) {
     if (deps.inFlight?.has(run.id)) continue;
-    if (now - Date.parse(run.updatedAt) < policy.staleAfterMs) continue;
+    if (leaseHeldByOther(run, holderOf(deps), now)) continue;
+    if (!leaseLapsed(run, now) && now - Date.parse(run.updatedAt) < policy.staleAfterMs) continue;
     deps.inFlight?.add(run.id);
     try {
       const target = await targetOf(deps, run);

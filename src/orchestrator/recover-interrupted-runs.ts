@@ -1,6 +1,7 @@
+import { dispatchLeaseFor } from '../domain/dispatch-lease.js';
 import type { Run } from '../domain/run.js';
 import { ConflictError } from '../errors/index.js';
-import { policyOf, type DispatchDeps, type DispatchOutcome } from './dispatch-deps.js';
+import { holderOf, policyOf, type DispatchDeps, type DispatchOutcome } from './dispatch-deps.js';
 import { reconcileDispatching } from './dispatch-reconcile.js';
 import { targetOf } from './dispatch-resolve.js';
 import { settleLostRunner } from './settle-lost-runner.js';
@@ -23,7 +24,9 @@ export interface RecoveryReport {
  * container or left orphaned) is stopped if anything of it is left, its
  * workspace removed, and the intent of the run's next attempt written for
  * the caller to dispatch. Runs caught between intent and record are
- * reconciled at once: no dispatch of this new process can be in flight.
+ * reconciled at once: no dispatch of this new process can be in flight —
+ * except those another live replica holds the dispatch lease of, which are
+ * left to it (should it die, its lease lapses and the leader settles them).
  */
 export async function recoverInterruptedRuns(deps: DispatchDeps, settle: SettleDeps, startedAt: number): Promise<RecoveryReport> {
   const report: RecoveryReport = { interrupted: [], lost: [], reconciled: [] };
@@ -69,7 +72,13 @@ async function interrupt(deps: DispatchDeps, settle: SettleDeps, run: Run, maxJo
       run.id,
       exhausted
         ? { status: 'failed', failureReason: `Its job ended with the orchestrator process ${run.attempt} times`, failedStep: 'runner', finishedAt: now }
-        : { status: 'dispatching', attempt: run.attempt + 1, dispatchNumber: run.dispatchNumber + 1, deadlineAt: new Date(deps.clock() + maxJobMinutes * 60_000).toISOString() },
+        : {
+            status: 'dispatching',
+            attempt: run.attempt + 1,
+            dispatchNumber: run.dispatchNumber + 1,
+            deadlineAt: new Date(deps.clock() + maxJobMinutes * 60_000).toISOString(),
+            dispatchLease: dispatchLeaseFor(holderOf(deps), deps.clock(), policy.staleAfterMs),
+          },
       { expectStatus: ['dispatched', 'running'], expectAttempt: run.attempt },
     );
     if (exhausted) await settleRunOutcome(settle, updated);

@@ -9,6 +9,8 @@ import type { IssueTracker } from '../trackers/issue-tracker.js';
 import { claimAndDispatch, type ClaimAndDispatchDeps, type RunIntent, type StartOutcome } from './claim-and-dispatch.js';
 import { dispatchDueRuns } from './dispatch-due-runs.js';
 import { dispatchRun, type DispatchDeps, type DispatchOutcome } from './dispatch-run.js';
+import { DEFAULT_DISPATCH_POLICY } from './dispatch-deps.js';
+import { dispatchLeaseFor } from '../domain/dispatch-lease.js';
 import { runIntakeCycle, type IntakeCycleResult, type IntakeDeps, type TicketRef } from './intake-cycle.js';
 import type { PendingTicketWrites } from './pending-ticket-writes.js';
 import type { Leadership } from './leadership.js';
@@ -51,6 +53,14 @@ export interface RunLoopOptions {
    * replica that takes it over recovers then). Unset: this process leads.
    */
   leadership?: Leadership;
+  /** This replica's id, the holder of the dispatch leases it takes (default `local`). */
+  replicaId?: string;
+  /** How long a dispatch lease lasts: a dispatch unanswered this long is presumed abandoned (DISPATCH_LEASE_MS). */
+  dispatchLeaseMs?: number;
+  /** The back-off before a re-queued run's second attempt (doubling after; DISPATCH_RETRY_BACKOFF_MS). */
+  dispatchBackoffMs?: number;
+  /** With a leadership: how often every replica takes due runs from the dispatch queue (default min(poll interval, 5 s)). */
+  queueIntervalMs?: number;
 }
 
 /**
@@ -72,6 +82,8 @@ export class RunLoop {
   /** The recovery of runs a previous process left, done once, by the first replica to lead. */
   private recovered: Promise<void> | undefined;
   private stopped = false;
+  private queueTimer: NodeJS.Timeout | undefined;
+  private queuePass: Promise<void> | undefined;
 
   constructor(private readonly options: RunLoopOptions) {
     const { store, trackers, clock, log } = options;
@@ -86,6 +98,7 @@ export class RunLoop {
       dispatch: () => (this.dispatchDeps ? (runId) => this.dispatch(runId) : undefined),
       dispatchDisabled,
       runUrl: (runId) => `${this.listenUrl ?? ''}/admin/runs/${encodeURIComponent(runId)}`,
+      dispatchLease: () => dispatchLeaseFor(options.replicaId ?? 'local', clock(), this.dispatchLeaseMs),
     };
     this.intake = {
       store,
@@ -143,6 +156,11 @@ export class RunLoop {
         // Nothing secret goes into a workflow dispatch: its inputs are readable by every reader of the repository.
         secretsFor: async (mapping: Mapping, backend: RunBackend) => (backend === 'github-actions' ? {} : this.options.secrets.valuesFor(mapping)),
         inFlight: this.inFlight,
+        replicaId: this.options.replicaId ?? 'local',
+        policy: {
+          staleAfterMs: this.dispatchLeaseMs,
+          ...(this.options.dispatchBackoffMs !== undefined ? { baseBackoffMs: this.options.dispatchBackoffMs } : {}),
+        },
       };
     }
     // Runs the previous process left live are recovered before the first cycle plans around them.
@@ -152,11 +170,41 @@ export class RunLoop {
       .then(() => {
         if (this.stopped) return;
         this.poller.start();
+        if (leadership) this.scheduleQueuePass();
         // A replica that takes the lead later recovers then (once), and runs a full cycle at once.
         leadership?.onChange((held) => {
           if (held && !this.stopped) void this.recover(startedAt).then(() => this.poller.requestFullCycle());
         });
       });
+  }
+
+  private get dispatchLeaseMs(): number {
+    return this.options.dispatchLeaseMs ?? DEFAULT_DISPATCH_POLICY.staleAfterMs;
+  }
+
+  /**
+   * With several replicas, every one takes due runs from the dispatch queue
+   * (the leader also does after each full cycle, with the reconcile only it
+   * runs); the store hands each run to one of them.
+   */
+  private scheduleQueuePass(): void {
+    const interval = this.options.queueIntervalMs ?? Math.min(this.options.pollIntervalMs, 5_000);
+    this.queueTimer = setTimeout(() => {
+      this.queuePass = this.runQueuePass().finally(() => {
+        if (!this.stopped) this.scheduleQueuePass();
+      });
+    }, interval);
+    this.queueTimer.unref();
+  }
+
+  private async runQueuePass(): Promise<void> {
+    if (!this.dispatchDeps) return;
+    try {
+      const pass = await dispatchDueRuns(this.dispatchDeps, { reconcile: false });
+      for (const outcome of pass.dispatched) await this.settleFailed(outcome);
+    } catch (error) {
+      this.options.log.error({ err: error }, 'taking runs from the dispatch queue failed');
+    }
   }
 
   private recover(startedAt: number): Promise<void> {
@@ -173,7 +221,9 @@ export class RunLoop {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.queueTimer) clearTimeout(this.queueTimer);
     await this.recovering;
+    await this.queuePass;
     await this.poller.stop();
   }
 

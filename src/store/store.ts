@@ -4,7 +4,7 @@ import type { DedupEntry } from '../domain/dedup-entry.js';
 import type { InboxDelivery, NewDelivery } from '../domain/inbox-delivery.js';
 import type { Mapping, TrackerKind } from '../domain/mapping.js';
 import type { ReaperAction } from '../domain/reaper-action.js';
-import type { Run, RunBackend, RunPhase, RunStatus, TriggerSource } from '../domain/run.js';
+import type { DispatchLease, Run, RunBackend, RunPhase, RunStatus, TriggerSource } from '../domain/run.js';
 import type { RunStep } from '../domain/step.js';
 import type { SealedSecret } from '../domain/sealed-secret.js';
 
@@ -51,6 +51,8 @@ export interface ClaimIntent {
   ownerFallback?: boolean;
   /** The agent runtime the project names at claim; the runner's result replaces it with the one that did the work. */
   agentRuntime?: string;
+  /** The claiming replica's lease on the dispatch that follows the claim. */
+  dispatchLease?: DispatchLease;
   /**
    * Caller-chosen idempotency key (e.g. `gap-fill:<comment id>`): a second
    * claim with the same key while it is remembered returns the first run,
@@ -58,6 +60,12 @@ export interface ClaimIntent {
    */
   dedupKey?: string;
   dedupKeyTtlMs?: number;
+}
+
+export interface DueRunLeaseRequest {
+  holder: string;
+  leaseMs: number;
+  limit: number;
 }
 
 export type ClaimResult = { claimed: true; run: Run } | { claimed: false; existing: Run };
@@ -115,6 +123,15 @@ export interface RunStats {
 export interface RunRepo {
   /** Atomic: creates a run only if no live run exists for (issueId, phase) — shadow legs apart from primaries — nor for `dedupKey`. */
   claimTicket(intent: ClaimIntent): Promise<ClaimResult>;
+  /**
+   * The dispatch queue: takes up to `limit` queued runs that are due
+   * (`retryAt`, else `updatedAt`, at or before the store clock's now), oldest
+   * due first, and moves each to `dispatching` under the caller's lease
+   * (`holder`, now + `leaseMs`), without a deadline (the dispatch sets a fresh
+   * one). Atomic per run: callers on several replicas at once never take the
+   * same run (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+   */
+  leaseDueRuns(request: DueRunLeaseRequest): Promise<Run[]>;
   /** Compare-and-set patch; ConflictError on a failed expectation, bad transition or terminal run. */
   updateRun(id: string, patch: RunPatch, expect?: RunExpectation): Promise<Run>;
   getRun(id: string): Promise<Run | undefined>;

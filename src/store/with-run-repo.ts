@@ -10,6 +10,7 @@ export function withRunRepo(store: Store, override: (runs: RunRepo) => Partial<R
   const runs = store.runs;
   const wrapped: RunRepo = {
     claimTicket: (intent) => runs.claimTicket(intent),
+    leaseDueRuns: (request) => runs.leaseDueRuns(request),
     updateRun: (id, patch, expect) => runs.updateRun(id, patch, expect),
     getRun: (id) => runs.getRun(id),
     listActiveRuns: (filter) => runs.listActiveRuns(filter),

@@ -141,6 +141,38 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof ConflictError)).toHaveLength(9);
       });
 
+      it('hands each due queued run to one dispatcher under its lease, oldest due first, and keeps the claim lease', async () => {
+        const lease = { holder: 'replica-a', until: new Date(T0 + 60_000).toISOString() };
+        const claimed = await store.runs.claimTicket(intent({ issueId: 'i-live', dispatchLease: lease }));
+        if (!claimed.claimed) throw new Error('not claimed');
+        expect(claimed.run.dispatchLease).toEqual(lease);
+        // Three queued runs: due in 5 s, due in 1 s, and one not due for an hour.
+        const queue = async (issueId: string, inMs: number) => {
+          const c = await store.runs.claimTicket(intent({ issueId, status: 'queued', deadlineAt: new Date(T0 + HOUR).toISOString() }));
+          if (!c.claimed) throw new Error('not claimed');
+          return store.runs.updateRun(c.run.id, { retryAt: new Date(T0 + inMs).toISOString() });
+        };
+        const later = await queue('i-later', 5_000);
+        const sooner = await queue('i-sooner', 1_000);
+        await queue('i-hour', HOUR);
+        expect(await store.runs.leaseDueRuns({ holder: 'replica-b', leaseMs: 30_000, limit: 10 })).toEqual([]);
+        clock.advance(10_000);
+        // 20 dispatchers at once: each due run goes to exactly one of them.
+        const takes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.runs.leaseDueRuns({ holder: `replica-${i}`, leaseMs: 30_000, limit: 1 })));
+        const taken = takes.flat();
+        expect(taken.map((r) => r.id).sort()).toEqual([later.id, sooner.id].sort());
+        for (const run of taken) {
+          expect(run).toMatchObject({ status: 'dispatching', dispatchLease: { until: new Date(T0 + 40_000).toISOString() } });
+          expect(run.deadlineAt).toBeUndefined();
+          expect(await store.runs.getRun(run.id)).toEqual(run);
+        }
+        expect(new Set(taken.map((r) => r.dispatchLease?.holder)).size).toBe(2);
+        // Oldest due first, and only up to the limit.
+        const again = await Promise.all([queue('i-a', 0), queue('i-b', -1_000)]);
+        expect((await store.runs.leaseDueRuns({ holder: 'x', leaseMs: 1, limit: 1 })).map((r) => r.id)).toEqual([again[1].id]);
+        expect((await store.runs.listActiveRuns({ status: 'queued' })).map((r) => r.issueId).sort()).toEqual(['i-a', 'i-hour']);
+      });
+
       it('upserts steps by (runId, id), caps log excerpts, keeps them after the run ends', async () => {
         const claim = await store.runs.claimTicket(intent());
         if (!claim.claimed) throw new Error('not claimed');

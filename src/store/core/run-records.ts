@@ -1,7 +1,8 @@
 import { ConflictError } from '../../errors/index.js';
+import { DISPATCHING_STATUS, dispatchLeaseFor, QUEUED_STATUS } from '../../domain/dispatch-lease.js';
 import type { Run, RunStatus } from '../../domain/run.js';
 import { canTransition, isTerminal } from '../../domain/run-status.js';
-import type { ClaimIntent, RunExpectation } from '../store.js';
+import type { ClaimIntent, DueRunLeaseRequest, RunExpectation } from '../store.js';
 import { clone, toIso } from './codec.js';
 import { asSet } from './run-filter.js';
 import { compact } from './store-context.js';
@@ -28,6 +29,7 @@ export function newRunFromIntent(intent: ClaimIntent, id: string, now: number): 
     owner: intent.owner,
     ownerFallback: intent.owner !== undefined && intent.ownerFallback === true ? true : undefined,
     agent: intent.agentRuntime !== undefined ? { runtime: intent.agentRuntime } : undefined,
+    dispatchLease: intent.dispatchLease,
     createdAt: toIso(now),
     updatedAt: toIso(now),
   });
@@ -50,4 +52,11 @@ export function applyRunUpdate(run: Run, patch: Partial<Omit<Run, 'id' | 'create
   const updated: Run = compact({ ...run, ...clone(patch), id: run.id, createdAt: run.createdAt, updatedAt: at });
   if (isTerminal(next)) updated.finishedAt ??= at;
   return updated;
+}
+
+/** A queued run as the dispatch queue hands it out: `dispatching` under the taker's lease, its old deadline gone. */
+export function takeQueuedRun(run: Run, request: DueRunLeaseRequest, now: number): Run {
+  const taken = applyRunUpdate(run, { status: DISPATCHING_STATUS, dispatchLease: dispatchLeaseFor(request.holder, now, request.leaseMs) }, { expectStatus: QUEUED_STATUS }, now);
+  delete taken.deadlineAt;
+  return taken;
 }

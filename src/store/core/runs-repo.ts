@@ -4,7 +4,8 @@ import { isTerminal } from '../../domain/run-status.js';
 import { capLogExcerpt, type RunStep } from '../../domain/step.js';
 import type { ActiveRunFilter, RunQuery, RunRepo, RunStats } from '../store.js';
 import { claimTicketOnce, RECHECK } from './claim-ticket.js';
-import { applyRunUpdate } from './run-records.js';
+import { applyRunUpdate, takeQueuedRun } from './run-records.js';
+import { pickDueRuns } from '../../domain/dispatch-lease.js';
 import { clampLimit, clone, encodeCursor, toIso } from './codec.js';
 import type { Tx } from './commit-queue.js';
 import type { RunHistoryRecord } from './hot-doc.js';
@@ -95,6 +96,21 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
         if (!existing) throw new NotFoundError(`run ${outcome.existingId} for dedup key is missing`);
         return { claimed: false, existing };
       }
+    },
+
+    async leaseDueRuns(request) {
+      ctx.assertOpen();
+      // Nothing due: no commit (touching the document would rewrite it).
+      if (pickDueRuns(Object.values(ctx.doc().runs), ctx.clock(), request.limit).length === 0) return [];
+      // The single writer makes the pick and the writes one step.
+      return ctx.queue.submit((tx) => {
+        const now = ctx.clock();
+        return pickDueRuns(Object.values(tx.doc.runs), now, request.limit).map((run) => {
+          const taken = takeQueuedRun(run, request, now);
+          tx.doc.runs[run.id] = taken;
+          return clone(taken);
+        });
+      });
     },
 
     async updateRun(id, patch, expect = {}) {

@@ -17,6 +17,13 @@ export interface Migration {
  */
 export const LIVE_RUN = `status IN ('queued', 'dispatching', 'dispatched', 'running')`;
 
+/**
+ * A queued run that is due ($1: now), as the dispatch queue takes it: its
+ * retry time, else its last write, has passed. `run->>'retryAt'` is the ISO
+ * time the run document carries.
+ */
+export const DUE_IN_QUEUE = `status = 'queued' AND coalesce((run->>'retryAt')::timestamptz, updated_at) <= $1::timestamptz`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

@@ -4,10 +4,10 @@ import { isTerminal } from '../../domain/run-status.js';
 import { capLogExcerpt, type RunStep } from '../../domain/step.js';
 import { clone, toIso } from '../core/codec.js';
 import { asSet } from '../core/run-filter.js';
-import { applyRunUpdate } from '../core/run-records.js';
+import { applyRunUpdate, takeQueuedRun } from '../core/run-records.js';
 import { compact } from '../core/store-context.js';
 import type { ActiveRunFilter, RunRepo } from '../store.js';
-import { LIVE_RUN } from './migrations.js';
+import { DUE_IN_QUEUE, LIVE_RUN } from './migrations.js';
 import { claimTicket } from './pg-claim-ticket.js';
 import { asStored, jsonParam, type PgContext } from './pg-context.js';
 import { countRuns, listRuns, runStats } from './pg-run-queries.js';
@@ -68,6 +68,24 @@ export function createPgRunRepo(ctx: PgContext): RunRepo {
       ctx.db();
       if (!intent.issueId || !intent.phase) throw new ValidationError('issueId and phase are required', 'issueId');
       return claimTicket(ctx, intent, getRun);
+    },
+
+    async leaseDueRuns(request) {
+      const now = ctx.clock();
+      return ctx.db().transaction(async (tx) => {
+        // Rows another replica is taking right now are skipped, not waited for: each takes different runs.
+        const found = await tx.query<{ run: Run }>(
+          `SELECT run FROM runs WHERE ${DUE_IN_QUEUE} ORDER BY coalesce((run->>'retryAt')::timestamptz, updated_at), id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          [toIso(now), Math.max(0, request.limit)],
+        );
+        const taken: Run[] = [];
+        for (const { run } of found.rows) {
+          const updated: Run = asStored(takeQueuedRun(run, request, now));
+          await tx.query(`UPDATE runs SET ${RUN_UPDATE_SET} WHERE id = $1`, runValues(updated));
+          taken.push(updated);
+        }
+        return taken;
+      });
     },
 
     async updateRun(id, patch, expect = {}) {
