@@ -180,4 +180,18 @@ CREATE INDEX login_failures_by_key ON login_failures (key, at);
 CREATE INDEX login_failures_by_expiry ON login_failures (expires_at);
 `,
   },
+  {
+    version: 5,
+    name: 'schedules',
+    sql: `
+-- Scheduled runs; next_run_at mirrors the document's for the ticker's due check.
+CREATE TABLE schedules (
+  id text COLLATE "C" PRIMARY KEY,
+  next_run_at timestamptz,
+  created_at timestamptz NOT NULL,
+  schedule jsonb NOT NULL
+);
+CREATE INDEX schedules_by_next_run ON schedules (next_run_at);
+`,
+  },
 ];
