@@ -46,6 +46,8 @@ export interface ClaimIntent {
   dispatchNumber?: number;
   instructions?: string;
   shadowOf?: string;
+  scheduleId?: string;
+  owner?: string;
   deadlineAt?: string;
   /**
    * Caller-chosen idempotency key (e.g. `gap-fill:<comment id>`): a second

@@ -24,6 +24,8 @@ export function newRunFromIntent(intent: ClaimIntent, id: string, now: number): 
     triggerSource: intent.triggerSource,
     instructions: intent.instructions,
     shadowOf: intent.shadowOf,
+    scheduleId: intent.scheduleId,
+    owner: intent.owner,
     deadlineAt: intent.deadlineAt,
     createdAt: toIso(now),
     updatedAt: toIso(now),
