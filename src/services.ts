@@ -28,6 +28,8 @@ import { findProjectRoot } from './package-info.js';
 import { createBackends } from './runners/create-backends.js';
 import { LOCAL_AGENTS_PREFIX } from './runner/agents/agents-manifest.js';
 import { createOperations, type Operations } from './operations/create-operations.js';
+import { ScheduleTicker } from './orchestrator/schedule-ticker.js';
+import { createScheduleCommands, type ScheduleCommands } from './admin/schedule-commands.js';
 import type { Coordination } from './store/coordination.js';
 import type { Store } from './store/store.js';
 import { createTrackers, type Trackers } from './trackers/create-trackers.js';
@@ -63,6 +65,10 @@ export interface Services {
   /** Stop, retry and delete of one run: the `/api/runs/:id/…` routes and the run page's buttons. */
   runActions: RunActions;
   githubApp: GitHubIntegration;
+  /** Fires due schedules (on the leader only); `tick()` fires what is due now. */
+  scheduleTicker: ScheduleTicker;
+  /** Create, change, delete and fire schedules: `/api/schedules` and the Schedules panel. */
+  schedules: ScheduleCommands;
   /** What the runner callback routes (`/runner/*`) call. */
   runner: RunnerRoutesDeps;
   /** Sets the loops going once the server listens (its URL is where runners call back by default). */
@@ -195,6 +201,8 @@ export function createServices(input: ServicesInput): Services {
     dispatchLeaseMs: config.dispatch.leaseMs,
     dispatchBackoffMs: config.dispatch.retryBackoffMs,
   });
+  const scheduleTicker = new ScheduleTicker({ store, trackers, clock, log: log.child({ component: 'schedules' }), startRun: runLoop.startRun, isLeader: () => leadership.isLeader });
+  const schedules = createScheduleCommands({ store, trackers, clock, log: log.child({ component: 'schedules' }), ticker: scheduleTicker });
   const runActions = createRunActions({ store, trackers, backends, clock, log: log.child({ component: 'run-actions' }), startRun: runLoop.startRun, announceEnd, pending });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
   const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun, redact });
@@ -252,6 +260,8 @@ export function createServices(input: ServicesInput): Services {
     leadership,
     runActions,
     githubApp,
+    scheduleTicker,
+    schedules,
     runner,
     prepareSecrets: async () => {
       const report = await operations.secrets.prepare();
@@ -269,10 +279,11 @@ export function createServices(input: ServicesInput): Services {
       githubApp.start();
       inbox.start();
       operations.reaper.start();
+      scheduleTicker.start();
     },
     stop: async () => {
       githubApp.stop();
-      await Promise.all([runLoop.stop(), inbox.stop(), operations.reaper.stop()]);
+      await Promise.all([runLoop.stop(), inbox.stop(), operations.reaper.stop(), scheduleTicker.stop()]);
       // Last, once no periodic job runs here any more: another replica may take over at once.
       await leadership.stop();
     },

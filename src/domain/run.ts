@@ -19,9 +19,9 @@ export type RunBackend = ExecutionMode;
  * the ticket ready; a `/ai-implement` PR comment (webhook) or the
  * `/trigger/gap-fill` route asked for a gap-fill; a review batch; an approved
  * plan led to its implementation; a failed run was tried again; an operator
- * started it by hand.
+ * started it by hand; a schedule fired (it opened the ticket too).
  */
-export const TRIGGER_SOURCES = ['poll', 'webhook', 'comment', 'trigger', 'review', 'plan-approval', 'retry', 'manual'] as const;
+export const TRIGGER_SOURCES = ['poll', 'webhook', 'comment', 'trigger', 'review', 'plan-approval', 'retry', 'manual', 'schedule'] as const;
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
 export interface TokenUsage {
@@ -79,6 +79,8 @@ export interface Run {
    */
   owner?: string;
   ownerFallback?: boolean;
+  /** The schedule whose fire opened the ticket and started this run. */
+  scheduleId?: string;
   /** Id of the primary run this one shadows (shadow legs are inert). */
   shadowOf?: string;
   createdAt: string;

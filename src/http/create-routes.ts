@@ -16,6 +16,8 @@ import { mountAdminPanels } from './admin/mount-admin-panels.js';
 import { createAdminApi } from './api/create-admin-api.js';
 import { createOperationsApiModules } from './api/operations-routes.js';
 import { createRunActionsRoutes } from './api/run-actions-routes.js';
+import { createSchedulesRoutes } from './api/schedules-routes.js';
+import type { ScheduleCommands } from '../admin/schedule-commands.js';
 import { createRunReportRoutes } from './api/run-report-routes.js';
 import type { DirectRoute } from './direct-routes.js';
 import { createGitHubWebhookRoute } from './github-webhook-route.js';
@@ -38,6 +40,8 @@ export interface RouteRootInput {
   operations: Operations;
   /** Stop, retry and delete of one run, for `/api/runs/:id/…` and the run page. */
   runActions: RunActions;
+  /** Scheduled runs, for `/api/schedules` and the Schedules panel. */
+  schedules: ScheduleCommands;
   /** The last full intake cycle (blockers, candidates). */
   latestCycle: () => IntakeCycleResult | undefined;
   /** The access-code auth of `/api` and `/admin`; unset when ADMIN_ACCESS_CODE is unset. */
@@ -75,6 +79,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
     modules: [
       ...createOperationsApiModules(input.operations, { store, clock }),
       createRunActionsRoutes({ actions: input.runActions }),
+      createSchedulesRoutes({ schedules: input.schedules }),
       createRunReportRoutes({ store, redaction: input.redaction }),
       ...(input.sandbox ? [createSandboxRoutes(input.sandbox)] : []),
     ],

@@ -40,6 +40,10 @@ export type RunIntent =
       triggerSource: TriggerSource;
       /** The planner's count from the dedup ledger; never below the run history's count + 1. */
       dispatchNumber?: number;
+      /** The schedule that opened the ticket (trigger source `schedule`). */
+      scheduleId?: string;
+      /** Who the run is recorded under (a schedule's run-as email). */
+      owner?: string;
     }
   | {
       kind: 'pull';
@@ -127,6 +131,8 @@ export async function claimAndDispatch(deps: ClaimAndDispatchDeps, intent: RunIn
     dispatchNumber,
     deadlineAt: new Date(now + mapping.maxJobMinutes * 60_000).toISOString(),
     ...(deps.dispatchLease ? { dispatchLease: deps.dispatchLease() } : {}),
+    ...(intent.kind === 'ticket' && intent.scheduleId ? { scheduleId: intent.scheduleId } : {}),
+    ...(intent.kind === 'ticket' && intent.owner ? { owner: intent.owner } : {}),
     ...(intent.kind === 'pull' ? { id: runIdFor(intent.dedupKey), dedupKey: intent.dedupKey, ...(intent.instructions ? { instructions: intent.instructions } : {}) } : {}),
   };
 
@@ -144,7 +150,7 @@ export async function claimAndDispatch(deps: ClaimAndDispatchDeps, intent: RunIn
     actor: 'orchestrator',
     action: 'dispatch.start',
     target: run.id,
-    after: { issue: ticket.identifier, mapping: mapping.teamKey, phase, backend: run.backend, dispatchNumber, triggerSource: run.triggerSource, ...pr },
+    after: { issue: ticket.identifier, mapping: mapping.teamKey, phase, backend: run.backend, dispatchNumber, triggerSource: run.triggerSource, ...pr, ...(run.scheduleId ? { scheduleId: run.scheduleId } : {}) },
   });
   const log = deps.log.child({ runId: run.id, issue: ticket.identifier });
   log.info({ phase, triggerSource: run.triggerSource, backend: run.backend, ...pr }, 'run started');

@@ -45,6 +45,7 @@ export async function copyStore(source: MovableStore, target: MovableStore): Pro
     ['mapping', (await source.mappings.list()).length],
     ['setting', Object.keys(await source.settings.all()).length],
     ['secret', (await source.secrets.list()).length],
+    ['schedule', (await source.schedules.list()).length],
   ];
   for (const [kind, n] of own) if (n !== read[kind]) mismatches.push(`${kind}: the source counts ${n}, handed over ${read[kind]}`);
   return { read, target: counts, mismatches };

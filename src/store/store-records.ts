@@ -6,6 +6,7 @@ import type { Mapping } from '../domain/mapping.js';
 import type { ReaperAction } from '../domain/reaper-action.js';
 import type { Run } from '../domain/run.js';
 import type { SealedSecret } from '../domain/sealed-secret.js';
+import type { Schedule } from '../domain/schedule.js';
 import type { RunStep } from '../domain/step.js';
 
 /**
@@ -25,6 +26,7 @@ export type StoreRecord =
   | { kind: 'setting'; key: string; value: unknown }
   | { kind: 'admin-session'; session: AdminSession }
   | { kind: 'secret'; secret: SealedSecret }
+  | { kind: 'schedule'; schedule: Schedule }
   | { kind: 'audit'; seq: number; event: AuditEvent }
   | { kind: 'reaper'; seq: number; action: ReaperAction };
 
@@ -40,6 +42,7 @@ export const STORE_RECORD_KINDS: readonly StoreRecordKind[] = [
   'setting',
   'admin-session',
   'secret',
+  'schedule',
   'audit',
   'reaper',
 ];

@@ -7,6 +7,7 @@ import type { ReaperAction } from '../domain/reaper-action.js';
 import type { DispatchLease, Run, RunBackend, RunPhase, RunStatus, TriggerSource } from '../domain/run.js';
 import type { RunStep } from '../domain/step.js';
 import type { SealedSecret } from '../domain/sealed-secret.js';
+import type { Schedule } from '../domain/schedule.js';
 
 /** Milliseconds since the epoch, or an ISO 8601 string. */
 export type TimeInput = number | string;
@@ -45,6 +46,8 @@ export interface ClaimIntent {
   dispatchNumber?: number;
   instructions?: string;
   shadowOf?: string;
+  /** The schedule whose fire started the run. */
+  scheduleId?: string;
   deadlineAt?: string;
   /** The run's owner (an email) and whether it is the configured fallback rather than the ticket's assignee. */
   owner?: string;
@@ -196,6 +199,26 @@ export interface SecretRepo {
   delete(id: string): Promise<boolean>;
 }
 
+/** A change to a schedule; a key present with `undefined` removes that field (e.g. `nextRunAt` once a one-off fired). */
+export type SchedulePatch = Partial<Omit<Schedule, 'id' | 'createdAt'>>;
+
+export interface ScheduleRepo {
+  /** Oldest first (by createdAt, then id). */
+  list(): Promise<Schedule[]>;
+  get(id: string): Promise<Schedule | undefined>;
+  /** ValidationError without an id, ConflictError when the id is taken. */
+  create(schedule: Schedule): Promise<Schedule>;
+  /**
+   * Applies `patch`; undefined for an unknown schedule. With `expectNextRunAt`
+   * the change is a compare-and-set on the next fire (`null`: none is set):
+   * ConflictError when another writer moved it first, so one fire is claimed
+   * once across replicas and restarts.
+   */
+  update(id: string, patch: SchedulePatch, expectNextRunAt?: string | null): Promise<Schedule | undefined>;
+  /** Resolves true when something was deleted. */
+  delete(id: string): Promise<boolean>;
+}
+
 export interface AdminSessionRepo {
   create(session: AdminSession): Promise<AdminSession>;
   /** Expired sessions read as absent. */
@@ -246,6 +269,7 @@ export interface Store {
   readonly tokens: TokenLedger;
   readonly settings: SettingsRepo;
   readonly secrets: SecretRepo;
+  readonly schedules: ScheduleRepo;
   readonly adminSessions: AdminSessionRepo;
   readonly reaper: ReaperLog;
   readonly audit: AuditLog;

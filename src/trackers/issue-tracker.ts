@@ -15,6 +15,12 @@ export interface Candidate {
 /** Where a transition should take the ticket, in the project's terms. */
 export type TransitionTarget = 'in-progress' | 'ready-for-review' | 'done';
 
+/** A ticket to open: the title and the plain-text description (the instructions). */
+export interface NewTicket {
+  title: string;
+  description: string;
+}
+
 export interface CommentRef {
   id: string;
   /** True when this call created the comment, false when it found and (maybe) edited it. */
@@ -54,4 +60,11 @@ export interface IssueTracker {
    * ticket + key, and Jira keeps the key in a comment property.
    */
   ensureComment(item: WorkItem, key: string, body: string): Promise<CommentRef>;
+  /**
+   * Opens a new ticket that the scope finds eligible (a schedule's fire).
+   * Linear: in the scope's team, in its project when it filters by one,
+   * labelled with the trigger label and the scope's label filter. Absent on
+   * trackers that cannot open tickets yet (Jira).
+   */
+  createTicket?(scope: TrackerScope, ticket: NewTicket): Promise<WorkItem>;
 }

@@ -5,7 +5,8 @@ import type { IssueTracker } from './issue-tracker.js';
  * one door every ticket comment goes through (status, plan, retry limit,
  * review and PR notices, queued retries alike), so a minted token or a secret
  * quoted anywhere upstream never reaches a ticket. Only comments carry free
- * text; the other calls are passed through.
+ * text, and so does a new ticket's title and description (a schedule's
+ * instructions); the other calls are passed through.
  */
 export function redactTicketComments(tracker: IssueTracker, redact: (text: string) => string): IssueTracker {
   return {
@@ -17,5 +18,8 @@ export function redactTicketComments(tracker: IssueTracker, redact: (text: strin
     removeMarker: (item, marker) => tracker.removeMarker(item, marker),
     transition: (item, target, stateName) => tracker.transition(item, target, stateName),
     ensureComment: (item, key, body) => tracker.ensureComment(item, key, redact(body)),
+    ...(tracker.createTicket
+      ? { createTicket: (scope, ticket) => tracker.createTicket!(scope, { title: redact(ticket.title), description: redact(ticket.description) }) }
+      : {}),
   };
 }

@@ -60,6 +60,18 @@ async function seedLowdb(clock: { now: number }, dir = dataDir): Promise<void> {
   await store.settings.set('installationRepos', [{ owner: 'acme', repo: 'web' }]);
   await store.adminSessions.create({ id: 's1', tokenHash: 'h1', codeFingerprint: 'fp', createdAt: at(0), expiresAt: at(24 * HOUR) });
   await store.secrets.put({ id: 'global/API_KEY', scope: 'global', name: 'API_KEY', sealed: 'c2VhbGVk', keyId: 'k1', fingerprint: 'f', version: 1, createdAt: at(0), updatedAt: at(0), updatedBy: 'admin' });
+  await store.schedules.create({
+    id: 'sch-1',
+    name: 'Nightly deps',
+    mappingKey: 'ENG',
+    cadence: { kind: 'daily', at: '02:00', timeZone: 'Europe/Berlin' },
+    instructions: 'Update the dependencies',
+    runAs: 'ops@example.com',
+    enabled: true,
+    nextRunAt: at(HOUR),
+    createdAt: at(0),
+    updatedAt: at(0),
+  });
   for (let i = 0; i < 7; i++) await store.audit.append({ at: at(i), actor: i % 2 ? 'admin' : 'system', action: 'mapping.update', target: `m${i}`, after: { i } });
   for (let i = 0; i < 5; i++) await store.reaper.append({ at: at(i * 1000), rule: i % 2 ? 'orphan' : 'overtime', machineId: `m${i}`, tenant: 't', issue: `ENG-${i}`, ageSeconds: i, mode: i % 2 ? 'destroyed' : 'dry-run' });
   await store.close();
@@ -75,6 +87,7 @@ async function expectSameContents(source: Store, target: Store): Promise<void> {
   expect(await target.mappings.list()).toEqual(await source.mappings.list());
   expect(await target.settings.all()).toEqual(await source.settings.all());
   expect(await target.secrets.list()).toEqual(await source.secrets.list());
+  expect(await target.schedules.list()).toEqual(await source.schedules.list());
   expect(await target.dedup.listActive()).toEqual(await source.dedup.listActive());
   expect(await target.adminSessions.getByTokenHash('h1')).toEqual(await source.adminSessions.getByTokenHash('h1'));
   expect(await target.audit.list({ limit: 3 })).toMatchObject({ items: (await source.audit.list({ limit: 3 })).items });
@@ -107,6 +120,7 @@ describe('copyStore: lowdb data directory → PostgreSQL', () => {
         setting: 2,
         'admin-session': 1,
         secret: 1,
+        schedule: 1,
         audit: 7,
         reaper: 5,
       });

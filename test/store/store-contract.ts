@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/errors/index.js';
+import type { Schedule } from '../../src/domain/schedule.js';
 import type { Store } from '../../src/store/store.js';
 import { StoreNotOpenError } from '../../src/store/store.js';
 
@@ -508,6 +509,63 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         clock.advance(2000);
         expect(await store.tokens.purgeExpired()).toBe(1);
         expect(await store.tokens.consumeTokenJti('long', T0 + HOUR)).toBe(false);
+      });
+    });
+
+    describe('schedules', () => {
+      const schedule = (id: string, overrides: Partial<Schedule> = {}): Schedule => ({
+        id,
+        name: `Nightly ${id}`,
+        mappingKey: 'ENG',
+        cadence: { kind: 'daily', at: '09:00', timeZone: 'Europe/Berlin' },
+        instructions: 'Update the dependencies',
+        runAs: 'ops@example.com',
+        enabled: true,
+        nextRunAt: '2026-01-02T08:00:00.000Z',
+        createdAt: new Date(clock.read()).toISOString(),
+        updatedAt: new Date(clock.read()).toISOString(),
+        ...overrides,
+      });
+
+      it('creates, lists oldest first, gets, updates and deletes', async () => {
+        await store.schedules.create(schedule('s-b'));
+        clock.advance(1000);
+        await store.schedules.create(schedule('s-a', { createdAt: new Date(clock.read()).toISOString(), cadence: { kind: 'weekly', days: ['mon', 'fri'], at: '06:30' } }));
+        expect((await store.schedules.list()).map((s) => s.id)).toEqual(['s-b', 's-a']);
+        expect((await store.schedules.get('s-a'))?.cadence).toEqual({ kind: 'weekly', days: ['mon', 'fri'], at: '06:30' });
+        await expect(store.schedules.create(schedule('s-a'))).rejects.toBeInstanceOf(ConflictError);
+
+        clock.advance(5000);
+        const disabled = await store.schedules.update('s-b', { enabled: false, lastOutcome: { kind: 'deferred', at: '2026-01-02T08:00:00.000Z', reason: 'run r1 is still running' } });
+        expect(disabled).toMatchObject({ enabled: false, lastOutcome: { kind: 'deferred', reason: 'run r1 is still running' }, updatedAt: new Date(clock.read()).toISOString() });
+        expect(await store.schedules.get('s-b')).toEqual(disabled);
+        expect(await store.schedules.update('nope', { enabled: false })).toBeUndefined();
+
+        expect(await store.schedules.delete('s-b')).toBe(true);
+        expect(await store.schedules.delete('s-b')).toBe(false);
+        expect(await store.schedules.get('s-b')).toBeUndefined();
+      });
+
+      it('claims a fire once: the compare-and-set on nextRunAt refuses the second claimant and changes nothing', async () => {
+        await store.schedules.create(schedule('s-1'));
+        const claim = { nextRunAt: '2026-01-03T08:00:00.000Z', lastRunAt: '2026-01-02T08:00:05.000Z' };
+        const results = await Promise.allSettled([
+          store.schedules.update('s-1', claim, '2026-01-02T08:00:00.000Z'),
+          store.schedules.update('s-1', claim, '2026-01-02T08:00:00.000Z'),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const refused = results.find((r) => r.status === 'rejected');
+        expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+        expect(await store.schedules.get('s-1')).toMatchObject(claim);
+      });
+
+      it('removes a field patched to undefined, and matches an absent next fire with null', async () => {
+        await store.schedules.create(schedule('s-once', { cadence: { kind: 'once', at: '2026-01-02T08:00:00.000Z' } }));
+        const fired = await store.schedules.update('s-once', { nextRunAt: undefined, lastRunAt: '2026-01-02T08:00:00.000Z' }, '2026-01-02T08:00:00.000Z');
+        expect(fired && 'nextRunAt' in fired).toBe(false);
+        expect((await store.schedules.get('s-once'))?.nextRunAt).toBeUndefined();
+        await expect(store.schedules.update('s-once', { enabled: false }, '2026-01-02T08:00:00.000Z')).rejects.toBeInstanceOf(ConflictError);
+        expect((await store.schedules.update('s-once', { enabled: false }, null))?.enabled).toBe(false);
       });
     });
 

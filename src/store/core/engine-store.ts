@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditLog, AdminSessionRepo, Clock, DedupLedger, MappingRepo, ReaperLog, RunRepo, SecretRepo, SettingsRepo, Store, TokenLedger, WebhookInbox } from '../store.js';
+import type { AuditLog, AdminSessionRepo, Clock, DedupLedger, MappingRepo, ReaperLog, RunRepo, ScheduleRepo, SecretRepo, SettingsRepo, Store, TokenLedger, WebhookInbox } from '../store.js';
 import { StoreNotOpenError } from '../store.js';
 import { CommitQueue, type CommitStats } from './commit-queue.js';
 import { emptyHotDoc, type HistoryPort, type HotDoc, type HotPort } from './hot-doc.js';
@@ -15,6 +15,7 @@ import { MemoryRunCatalog, type RunCatalog } from './run-catalog.js';
 import type { RunIndexEntry } from './run-index.js';
 import { createRunRepo, retireTerminalRuns } from './runs-repo.js';
 import { createAdminSessionRepo, createDedupLedger, createMappingRepo, createSecretRepo, createSettingsRepo, createTokenLedger } from './small-repos.js';
+import { createScheduleRepo } from './schedule-repo.js';
 import type { StoreContext } from './store-context.js';
 import type { StoreRecord } from '../store-records.js';
 
@@ -60,6 +61,7 @@ export class EngineStore implements Store {
   readonly tokens: TokenLedger;
   readonly settings: SettingsRepo;
   readonly secrets: SecretRepo;
+  readonly schedules: ScheduleRepo;
   readonly adminSessions: AdminSessionRepo;
   readonly reaper: ReaperLog;
   readonly audit: AuditLog;
@@ -98,6 +100,7 @@ export class EngineStore implements Store {
     this.tokens = createTokenLedger(ctx);
     this.settings = createSettingsRepo(ctx);
     this.secrets = createSecretRepo(ctx);
+    this.schedules = createScheduleRepo(ctx);
     this.adminSessions = createAdminSessionRepo(ctx);
     this.reaper = createReaperLog(ctx);
     this.audit = createAuditLog(ctx);

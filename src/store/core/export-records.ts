@@ -33,6 +33,7 @@ export async function* exportRecords(ctx: StoreContext, runs: RunRepo): AsyncGen
   for (const mapping of Object.values(doc.mappings)) yield { kind: 'mapping', mapping };
   for (const [key, value] of Object.entries(doc.settings)) yield { kind: 'setting', key, value };
   for (const secret of Object.values(doc.secrets ?? {})) yield { kind: 'secret', secret };
+  for (const schedule of Object.values(doc.schedules ?? {})) yield { kind: 'schedule', schedule };
   for (const session of Object.values(doc.adminSessions)) yield { kind: 'admin-session', session };
   for (const entry of Object.values(doc.dedup)) yield { kind: 'dedup', entry };
   for (const [key, { runId, expiresAt }] of Object.entries(doc.claimKeys)) yield { kind: 'claim-key', key, runId, expiresAtMs: expiresAt };

@@ -4,6 +4,7 @@ import type { InboxDelivery } from '../../domain/inbox-delivery.js';
 import type { Mapping } from '../../domain/mapping.js';
 import type { Run } from '../../domain/run.js';
 import type { SealedSecret } from '../../domain/sealed-secret.js';
+import type { Schedule } from '../../domain/schedule.js';
 import type { PayloadPointer } from './inbox-journal-port.js';
 import type { RunStep } from '../../domain/step.js';
 import type { RunIndexEntry } from './run-index.js';
@@ -42,6 +43,8 @@ export interface HotDoc {
   adminSessions: Record<string, AdminSession>;
   /** Sealed secrets by id (absent in documents written before the secrets broker). */
   secrets?: Record<string, SealedSecret>;
+  /** Scheduled runs by id (absent in documents written before schedules). */
+  schedules?: Record<string, Schedule>;
   /**
    * Finished runs an operator deleted, by id. History files are append-only,
    * so a deletion is this tombstone: every read leaves the run out, and counts

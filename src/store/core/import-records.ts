@@ -71,6 +71,9 @@ function apply(ctx: StoreContext, tx: Tx, record: StoreRecord): void {
     case 'secret':
       (doc.secrets ??= {})[record.secret.id] = clone(record.secret);
       return;
+    case 'schedule':
+      (doc.schedules ??= {})[record.schedule.id] = clone(record.schedule);
+      return;
     case 'audit': {
       const event = clone(record.event);
       const atMs = toMs(event.at, 'at');
@@ -98,6 +101,7 @@ async function heldKinds(ctx: StoreContext, runs: RunRepo): Promise<string[]> {
     ['setting', Object.keys(doc.settings).length],
     ['admin-session', Object.keys(doc.adminSessions).length],
     ['secret', Object.keys(doc.secrets ?? {}).length],
+    ['schedule', Object.keys(doc.schedules ?? {}).length],
     ['delivery', ctx.inbox.snapshot().length],
     ['audit', ctx.auditLog.size],
     ['reaper', ctx.reaperLog.size],

@@ -25,6 +25,7 @@ export function newRunFromIntent(intent: ClaimIntent, id: string, now: number): 
     triggerSource: intent.triggerSource,
     instructions: intent.instructions,
     shadowOf: intent.shadowOf,
+    scheduleId: intent.scheduleId,
     deadlineAt: intent.deadlineAt,
     owner: intent.owner,
     ownerFallback: intent.owner !== undefined && intent.ownerFallback === true ? true : undefined,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_INBOX_RETENTION_MS } from '../core/engine-store.js';
-import { StoreNotOpenError, type AdminSessionRepo, type AuditLog, type Clock, type DedupLedger, type MappingRepo, type ReaperLog, type RunRepo, type SecretRepo, type SettingsRepo, type Store, type TokenLedger, type WebhookInbox } from '../store.js';
+import { StoreNotOpenError, type AdminSessionRepo, type AuditLog, type Clock, type DedupLedger, type MappingRepo, type ReaperLog, type RunRepo, type ScheduleRepo, type SecretRepo, type SettingsRepo, type Store, type TokenLedger, type WebhookInbox } from '../store.js';
 import { migrateSchema, type MigrationReport } from './migrate-schema.js';
 import { assertSchemaName } from './schema-name.js';
 import type { PgContext } from './pg-context.js';
@@ -13,6 +13,7 @@ import type { RecordCounts } from '../core/import-records.js';
 import type { StoreRecord } from '../store-records.js';
 import { createPgAuditLog, createPgReaperLog } from './pg-logs.js';
 import { createPgRunRepo } from './pg-runs-repo.js';
+import { createPgScheduleRepo } from './pg-schedules.js';
 import { createPgAdminSessionRepo, createPgDedupLedger, createPgMappingRepo, createPgSecretRepo, createPgSettingsRepo, createPgTokenLedger } from './pg-small-repos.js';
 
 /** `connectionString` is `DATABASE_URL`; `schema` (default `public`) is created at open when missing. */
@@ -40,6 +41,7 @@ export class PostgresStore implements Store {
   readonly tokens: TokenLedger;
   readonly settings: SettingsRepo;
   readonly secrets: SecretRepo;
+  readonly schedules: ScheduleRepo;
   readonly adminSessions: AdminSessionRepo;
   readonly reaper: ReaperLog;
   readonly audit: AuditLog;
@@ -62,6 +64,7 @@ export class PostgresStore implements Store {
     this.tokens = createPgTokenLedger(ctx);
     this.settings = createPgSettingsRepo(ctx);
     this.secrets = createPgSecretRepo(ctx);
+    this.schedules = createPgScheduleRepo(ctx);
     this.adminSessions = createPgAdminSessionRepo(ctx);
     this.reaper = createPgReaperLog(ctx);
     this.audit = createPgAuditLog(ctx);

@@ -4,6 +4,7 @@ import type { DedupEntry } from '../../domain/dedup-entry.js';
 import type { Mapping } from '../../domain/mapping.js';
 import type { ReaperAction } from '../../domain/reaper-action.js';
 import type { Run } from '../../domain/run.js';
+import type { Schedule } from '../../domain/schedule.js';
 import type { SealedSecret } from '../../domain/sealed-secret.js';
 import type { RunStep } from '../../domain/step.js';
 import type { StoreRecord } from '../store-records.js';
@@ -34,6 +35,7 @@ export async function* exportRecords(db: Db): AsyncGenerator<StoreRecord> {
   for await (const row of pages<{ team_key: string; mapping: Mapping }>(db, 'SELECT team_key, mapping FROM mappings', 'team_key', (r) => r.team_key)) yield { kind: 'mapping', mapping: row.mapping };
   for await (const row of pages<{ key: string; value: unknown }>(db, 'SELECT key, value FROM settings', 'key', (r) => r.key)) yield { kind: 'setting', key: row.key, value: row.value };
   for await (const row of pages<{ id: string; secret: SealedSecret }>(db, 'SELECT id, secret FROM secrets', 'id', (r) => r.id)) yield { kind: 'secret', secret: row.secret };
+  for await (const row of pages<{ id: string; schedule: Schedule }>(db, 'SELECT id, schedule FROM schedules', 'id', (r) => r.id)) yield { kind: 'schedule', schedule: row.schedule };
   for await (const row of pages<{ id: string; session: AdminSession }>(db, 'SELECT id, session FROM admin_sessions', 'id', (r) => r.id)) yield { kind: 'admin-session', session: row.session };
   for await (const row of pages<{ issue_id: string; entry: DedupEntry }>(db, 'SELECT issue_id, entry FROM dedup', 'issue_id', (r) => r.issue_id)) yield { kind: 'dedup', entry: row.entry };
   for await (const row of pages<{ key: string; run_id: string; expires_at: Date }>(db, 'SELECT key, run_id, expires_at FROM claim_keys', 'key', (r) => r.key)) {

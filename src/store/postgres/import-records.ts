@@ -2,7 +2,7 @@ import { ConfigError } from '../../errors/index.js';
 import { toIso, toMs } from '../core/codec.js';
 import { emptyCounts, importInBatches, type RecordCounts } from '../core/import-records.js';
 import type { StoreRecord, StoreRecordKind } from '../store-records.js';
-import { jsonParam } from './pg-context.js';
+import { jsonParam, timeParam } from './pg-context.js';
 import type { Db, Sql } from './pg-db.js';
 import { RUN_COLUMNS, RUN_PLACEHOLDERS, runValues } from './pg-run-rows.js';
 
@@ -18,6 +18,7 @@ const TABLE: Record<StoreRecordKind | 'step', string> = {
   setting: 'settings',
   'admin-session': 'admin_sessions',
   secret: 'secrets',
+  schedule: 'schedules',
   audit: 'audit_events',
   reaper: 'reaper_actions',
 };
@@ -82,6 +83,14 @@ async function insert(tx: Sql, record: StoreRecord): Promise<void> {
     }
     case 'secret':
       await tx.query('INSERT INTO secrets (id, key_id, secret) VALUES ($1, $2, $3)', [record.secret.id, record.secret.keyId, jsonParam(record.secret)]);
+      return;
+    case 'schedule':
+      await tx.query('INSERT INTO schedules (id, next_run_at, created_at, schedule) VALUES ($1, $2, $3, $4)', [
+        record.schedule.id,
+        timeParam(record.schedule.nextRunAt),
+        timeParam(record.schedule.createdAt),
+        jsonParam(record.schedule),
+      ]);
       return;
     case 'audit': {
       const e = record.event;

@@ -188,7 +188,21 @@ CREATE INDEX login_failures_by_expiry ON login_failures (expires_at);
 `,
   },
   {
-    // 4 and 5 belong to work merged alongside this one; the runner applies whatever is missing, in order.
+    version: 5,
+    name: 'schedules',
+    sql: `
+-- Scheduled runs; next_run_at mirrors the document's for the ticker's due check.
+CREATE TABLE schedules (
+  id text COLLATE "C" PRIMARY KEY,
+  next_run_at timestamptz,
+  created_at timestamptz NOT NULL,
+  schedule jsonb NOT NULL
+);
+CREATE INDEX schedules_by_next_run ON schedules (next_run_at);
+`,
+  },
+  {
+    // 4 belongs to work merged alongside this one; the runner applies whatever is missing, in order.
     version: 6,
     name: 'run owner and agent runtime',
     sql: `

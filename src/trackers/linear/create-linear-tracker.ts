@@ -3,14 +3,16 @@ import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { WorkItem, WorkMarker } from '../../domain/work-item.js';
-import type { Candidate, CommentRef, IssueTracker, TrackerScope, TransitionTarget } from '../issue-tracker.js';
+import type { Candidate, CommentRef, IssueTracker, NewTicket, TrackerScope, TransitionTarget } from '../issue-tracker.js';
 import { createSerializeByKey } from '../serialize-by-key.js';
 import {
   ADD_LABEL_MUTATION,
   CANDIDATES_QUERY,
+  ISSUE_CREATE_MUTATION,
   ISSUE_UPDATE_MUTATION,
   LABEL_CREATE_MUTATION,
   LABELS_QUERY,
+  PROJECTS_QUERY,
   REMOVE_LABEL_MUTATION,
   TEAM_QUERY,
 } from './linear-documents.js';
@@ -19,10 +21,12 @@ import { invalidAnswer, toTrackerError } from './linear-errors.js';
 import {
   anySchema,
   DEFAULT_LINEAR_LABELS,
+  issueCreateSchema,
   issuesPageSchema,
   labelCreateSchema,
   labelsSchema,
   markerLabel,
+  projectsSchema,
   teamSchema,
   toWorkItem,
   type LinearLabelNames,
@@ -132,6 +136,31 @@ class LinearTracker implements IssueTracker {
 
   ensureComment(item: WorkItem, key: string, body: string): Promise<CommentRef> {
     return this.serialize(`${item.id}\n${key}`, () => ensureLinearComment((document, variables, schema) => this.request(document, variables, schema), item, key, body));
+  }
+
+  async createTicket(scope: TrackerScope, ticket: NewTicket): Promise<WorkItem> {
+    if (scope.kind !== 'linear') throw new ValidationError(`the Linear tracker cannot open a ticket in a ${scope.kind} scope`, 'mapping');
+    const team = await this.team(scope.teamKey);
+    const labelNames = [this.labels.trigger, ...(scope.labelFilter && scope.labelFilter.toLowerCase() !== this.labels.trigger.toLowerCase() ? [scope.labelFilter] : [])];
+    const labelIds: string[] = [];
+    for (const name of labelNames) {
+      const id = await this.labelId(scope.teamKey, name, true);
+      if (id) labelIds.push(id);
+    }
+    const projectId = scope.projectFilter ? await this.projectId(scope.projectFilter) : undefined;
+    const input = { teamId: team.id, title: ticket.title, description: ticket.description, labelIds, ...(projectId ? { projectId } : {}) };
+    const created = await this.request(ISSUE_CREATE_MUTATION, { input }, issueCreateSchema);
+    if (!created.issueCreate.issue) throw invalidAnswer('issueCreate without an issue', ticket.title);
+    const item = toWorkItem(created.issueCreate.issue, this.labels);
+    this.log?.info({ issue: item.identifier, team: team.key }, 'linear issue created');
+    return item;
+  }
+
+  private async projectId(name: string): Promise<string> {
+    const data = await this.request(PROJECTS_QUERY, { filter: { name: { eqIgnoreCase: name } } }, projectsSchema);
+    const project = data.projects.nodes[0];
+    if (!project) throw new ValidationError(`Linear has no project named "${name}"`, 'projectFilter');
+    return project.id;
   }
 
   private candidateFilter(): Record<string, unknown> {

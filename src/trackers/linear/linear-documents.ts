@@ -102,3 +102,17 @@ export const COMMENT_UPDATE_MUTATION = /* GraphQL */ `
     commentUpdate(id: $id, input: $input) { success comment { id } }
   }
 `;
+
+/** A new issue (a schedule's fire), answered with the fields a WorkItem needs. */
+export const ISSUE_CREATE_MUTATION = /* GraphQL */ `
+  mutation TrackerIssueCreate($input: IssueCreateInput!) {
+    issueCreate(input: $input) { success issue { ...TrackerIssue } }
+  }
+  ${ISSUE_FIELDS}
+`;
+
+export const PROJECTS_QUERY = /* GraphQL */ `
+  query TrackerProjects($filter: ProjectFilter) {
+    projects(filter: $filter, first: 5) { nodes { id name } }
+  }
+`;

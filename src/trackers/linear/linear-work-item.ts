@@ -37,6 +37,14 @@ export const issuesPageSchema = z.object({
   issues: z.object({ nodes: z.array(issueNodeSchema), pageInfo: pageInfoSchema }),
 });
 
+export const issueCreateSchema = z.object({
+  issueCreate: z.object({ success: z.boolean(), issue: issueNodeSchema.nullish() }),
+});
+
+export const projectsSchema = z.object({
+  projects: z.object({ nodes: z.array(z.object({ id: z.string(), name: z.string() })) }),
+});
+
 export const teamSchema = z.object({
   teams: z.object({
     nodes: z.array(
