@@ -40,6 +40,8 @@ export type RunIntent =
       triggerSource: TriggerSource;
       /** The planner's count from the dedup ledger; never below the run history's count + 1. */
       dispatchNumber?: number;
+      /** The run this one retries (an operator's retry). */
+      retryOf?: string;
     }
   | {
       kind: 'pull';
@@ -51,6 +53,7 @@ export type RunIntent =
       instructions?: string;
       /** Idempotency key of the request (a comment id, a feedback batch): the same key never starts a second run. */
       dedupKey: string;
+      retryOf?: string;
     };
 
 export type StartOutcome =
@@ -72,7 +75,7 @@ export interface ClaimAndDispatchDeps {
   /** The effective runner mode (environment override, else the stored setting). */
   runnerMode: () => Promise<PlanPolicy['runnerMode']>;
   /**
-   * Starts the backend job of a run in `dispatching` and settles a failed
+   * Starts the backend job of a run in `claimed` and settles a failed
    * dispatch; undefined while the orchestrator is still starting (its
    * callback URL is not known yet).
    */
@@ -124,6 +127,7 @@ export async function claimAndDispatch(deps: ClaimAndDispatchDeps, intent: RunIn
     triggerSource: intent.triggerSource,
     dispatchNumber,
     deadlineAt: new Date(now + mapping.maxJobMinutes * 60_000).toISOString(),
+    ...(intent.retryOf ? { retryOf: intent.retryOf } : {}),
     ...(intent.kind === 'pull' ? { id: runIdFor(intent.dedupKey), dedupKey: intent.dedupKey, ...(intent.instructions ? { instructions: intent.instructions } : {}) } : {}),
   };
 
@@ -205,7 +209,7 @@ async function pinPull(deps: ClaimAndDispatchDeps, run: Run, pull: RunPull): Pro
     return await deps.store.runs.updateRun(
       run.id,
       { branch: pull.headRef, prNumber: pull.number, ...(pull.htmlUrl ? { prUrl: pull.htmlUrl } : {}) },
-      { expectStatus: 'dispatching', expectAttempt: run.attempt },
+      { expectStatus: 'claimed', expectAttempt: run.attempt },
     );
   } catch (error) {
     // Already dispatched or finished: whatever it carried is what it ran with.

@@ -18,14 +18,14 @@ export function dispatchDueAt(run: Run, deps: DispatchDeps): number {
 }
 
 /**
- * One dispatcher pass, for each cycle: settle stale `dispatching` runs, then
- * take queued runs whose back-off has passed and dispatch them (at most
+ * One dispatcher pass, for each cycle: settle stale `claimed` runs, then
+ * take queued and retrying runs whose back-off has passed and dispatch them (at most
  * `concurrency` calls open at once).
  */
 export async function dispatchDueRuns(deps: DispatchDeps, options: { concurrency?: number } = {}): Promise<DispatchPassResult> {
   const reconciled = await reconcileDispatching(deps);
   const now = deps.clock();
-  const queued = await deps.store.runs.listActiveRuns({ status: 'queued' });
+  const queued = await deps.store.runs.listActiveRuns({ status: ['queued', 'retrying'] });
   const due = queued.filter((run) => dispatchDueAt(run, deps) <= now);
   const dispatched = await mapLimited(due, options.concurrency ?? 4, (run) =>
     // One run's store or backend trouble must not stop the pass for the others.
@@ -38,7 +38,7 @@ export async function dispatchDueRuns(deps: DispatchDeps, options: { concurrency
 }
 
 /**
- * Writes the new intent (`queued` → `dispatching`, compare-and-set on the
+ * Writes the new intent (`queued` or `retrying` → `claimed`, compare-and-set on the
  * attempt, with a fresh deadline) and dispatches it. Losing the race to
  * another dispatcher is a skip, not an error.
  */
@@ -48,8 +48,8 @@ export async function redispatchQueuedRun(deps: DispatchDeps, run: Run): Promise
   try {
     await deps.store.runs.updateRun(
       run.id,
-      { status: 'dispatching', deadlineAt: new Date(deps.clock() + minutes * 60_000).toISOString() },
-      { expectStatus: 'queued', expectAttempt: run.attempt },
+      { status: 'claimed', deadlineAt: new Date(deps.clock() + minutes * 60_000).toISOString() },
+      { expectStatus: run.status, expectAttempt: run.attempt },
     );
   } catch (error) {
     if (error instanceof ConflictError) return { kind: 'skipped', runId: run.id, reason: error.message };

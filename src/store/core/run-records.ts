@@ -1,6 +1,6 @@
 import { ConflictError } from '../../errors/index.js';
 import type { Run, RunStatus } from '../../domain/run.js';
-import { canTransition, isTerminal } from '../../domain/run-status.js';
+import { isTerminal, recordTransition, transitionRefusal } from '../../domain/run-status.js';
 import type { ClaimIntent, RunExpectation } from '../store.js';
 import { clone, toIso } from './codec.js';
 import { asSet } from './run-filter.js';
@@ -16,7 +16,7 @@ export function newRunFromIntent(intent: ClaimIntent, id: string, now: number): 
     tracker: intent.tracker,
     mappingKey: intent.mappingKey,
     phase: intent.phase,
-    status: intent.status ?? 'dispatching',
+    status: intent.status ?? 'claimed',
     attempt: intent.attempt ?? 1,
     dispatchNumber: intent.dispatchNumber ?? 1,
     backend: intent.backend,
@@ -25,6 +25,7 @@ export function newRunFromIntent(intent: ClaimIntent, id: string, now: number): 
     instructions: intent.instructions,
     shadowOf: intent.shadowOf,
     deadlineAt: intent.deadlineAt,
+    retryOf: intent.retryOf,
     createdAt: toIso(now),
     updatedAt: toIso(now),
   });
@@ -42,9 +43,13 @@ export function applyRunUpdate(run: Run, patch: Partial<Omit<Run, 'id' | 'create
     throw new ConflictError(`run ${run.id} is on attempt ${run.attempt}, expected ${expect.expectAttempt}`);
   }
   const next = patch.status ?? run.status;
-  if (!canTransition(run.status, next)) throw new ConflictError(`run ${run.id} cannot go ${run.status} → ${next}`);
+  const refusal = transitionRefusal(run.status, next, run.id);
+  if (refusal) throw new ConflictError(refusal);
   const at = toIso(now);
   const updated: Run = compact({ ...run, ...clone(patch), id: run.id, createdAt: run.createdAt, updatedAt: at });
+  const reason = next === 'retrying' && patch.retryAt ? `due again at ${patch.retryAt}` : isTerminal(next) ? patch.failureReason : undefined;
+  const transitions = recordTransition(run, run.status, next, at, reason);
+  if (transitions) updated.transitions = transitions;
   if (isTerminal(next)) updated.finishedAt ??= at;
   return updated;
 }

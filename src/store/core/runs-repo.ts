@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Run, RunStatus } from '../../domain/run.js';
-import { isTerminal } from '../../domain/run-status.js';
+import { isTerminal, transitionRefusal } from '../../domain/run-status.js';
 import { capLogExcerpt, type RunStep } from '../../domain/step.js';
 import type { ActiveRunFilter, RunQuery, RunRepo, RunStats } from '../store.js';
 import { claimTicketOnce, RECHECK } from './claim-ticket.js';
@@ -186,7 +186,8 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
     async deleteRun(id) {
       ctx.assertOpen();
       const live = ctx.doc().runs[id];
-      if (live) throw new ConflictError(`run ${id} is ${live.status}; only a finished run can be deleted`);
+      // Only a finished run may go to `deleted` (the state machine's rule); a live one holds its ticket.
+      if (live) throw new ConflictError(`${transitionRefusal(live.status, 'deleted', id) ?? `run ${id} is ${live.status}`}; stop it first`);
       if (isDeleted(ctx, id)) return false;
       const entry = await ctx.runCatalog.find(id);
       if (!entry) return false;
