@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Run, RunStatus } from '../../domain/run.js';
+import { upgradeLegacyRun } from '../../domain/legacy-run-names.js';
 import { isTerminal, transitionRefusal } from '../../domain/run-status.js';
 import { capLogExcerpt, type RunStep } from '../../domain/step.js';
 import type { ActiveRunFilter, RunQuery, RunRepo, RunStats } from '../store.js';
@@ -53,8 +54,9 @@ export function retireTerminalRuns(ctx: StoreContext): Promise<void> {
 async function readHistoric(ctx: StoreContext, id: string): Promise<RunHistoryRecord | undefined> {
   const entry = await ctx.runCatalog.find(id);
   if (!entry) return undefined;
-  const [record] = await ctx.history.read('runs', [entry.pointer]);
-  return record as RunHistoryRecord;
+  const [record] = (await ctx.history.read('runs', [entry.pointer])) as RunHistoryRecord[];
+  // History files are never rewritten: a run finished before issue 19's renames is upgraded as it is read.
+  return record ? { ...record, run: upgradeLegacyRun(record.run) } : undefined;
 }
 
 /** Runs a commit that needs the run live; a run that is not says finished (409) or unknown (404). */
@@ -135,7 +137,7 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
       const historic = page.flatMap((p) => ('entry' in p ? [p.entry.pointer] : []));
       const records = (await ctx.history.read('runs', historic)) as RunHistoryRecord[];
       let r = 0;
-      const items = page.map((p) => ('run' in p ? clone(p.run) : records[r++]!.run));
+      const items = page.map((p) => ('run' in p ? clone(p.run) : upgradeLegacyRun(records[r++]!.run)));
       const last = items[items.length - 1];
       return picked.length > limit && last
         ? { items, nextCursor: encodeCursor([Date.parse(last.createdAt), last.id]) }
