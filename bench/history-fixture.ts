@@ -39,7 +39,7 @@ export function benchHistoryRecord(i: number, now: number): RunHistoryRecord {
     dispatchNumber: 1 + (i % 3),
     backend: i % 5 ? 'github-actions' : 'fly-machines',
     runnerMode: 'default',
-    triggerSource: i % 4 ? 'poll' : 'webhook',
+    triggerSource: i % 4 ? 'poll' : 'linear-webhook',
     upstreamId: `${9_000_000_000 + i}`,
     upstreamUrl: `https://github.com/demo-org/demo-app/actions/runs/${9_000_000_000 + i}`,
     branch: `ai-implement/${mappingKey.toLowerCase()}-${i}`,

@@ -44,7 +44,7 @@ function historicRecord(i: number, now: number): RunHistoryRecord {
     dispatchNumber: 1 + (i % 3),
     backend: i % 5 ? 'github-actions' : 'fly-machines',
     runnerMode: 'default',
-    triggerSource: i % 4 ? 'poll' : 'webhook',
+    triggerSource: i % 4 ? 'poll' : 'linear-webhook',
     upstreamId: `${1_000_000 + i}`,
     ...(failed ? { failureReason: 'verify failed: 3 tests', failedStep: 'verify' } : { prUrl: `https://github.com/demo-org/demo-app/pull/${i}`, prNumber: i }),
     costUsd: 0.42,

@@ -77,10 +77,10 @@ async function measureOurs(dir: string, size: number): Promise<number[]> {
   await store.runs.updateRun(target, { status: 'running' });
   // Warm-up: the open() scan of history leaves garbage behind, and JIT warm-up
   // is not what this measures.
-  for (let i = 0; i < 30; i++) await store.runs.updateRun(target, { status: i % 2 ? 'running' : 'dispatching' });
+  for (let i = 0; i < 30; i++) await store.runs.updateRun(target, { status: i % 2 ? 'running' : 'claimed' });
   const samples: number[] = [];
   for (let i = 0; i < OURS_SAMPLES; i++) {
-    const status = i % 2 ? 'running' : 'dispatching';
+    const status = i % 2 ? 'running' : 'claimed';
     const t = performance.now();
     await store.runs.updateRun(target, { status, heartbeatAt: new Date().toISOString() });
     samples.push(performance.now() - t);
@@ -107,7 +107,7 @@ async function measureNaive(dir: string, size: number): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < naiveSamples(size); i++) {
     const t = performance.now();
-    target.status = i % 2 ? 'running' : 'dispatching';
+    target.status = i % 2 ? 'running' : 'claimed';
     target.heartbeatAt = new Date().toISOString();
     await db.write();
     samples.push(performance.now() - t);

@@ -150,7 +150,8 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
         mapping,
         pull: { owner: mapping.owner, repo: mapping.repo, number: run.prNumber, headRef: run.branch, ...(run.prUrl ? { htmlUrl: run.prUrl } : {}) },
         phase: run.phase,
-        triggerSource: 'manual',
+        triggerSource: 'retry',
+        retryOf: run.id,
         ...(run.instructions ? { instructions: run.instructions } : {}),
         // One retry per run: a second click finds the run the first one started.
         dedupKey: `retry:${run.id}`,
@@ -160,7 +161,7 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
     if (!tracker) throw new ConflictError(`No ${run.tracker} tracker is configured, so run ${run.id} cannot be retried.`);
     const item = await tracker.getItem(run.issueId);
     if (!item) throw new ConflictError(`Ticket ${run.identifier} no longer exists, so run ${run.id} cannot be retried.`);
-    return { kind: 'ticket', item, mapping, phase: run.phase, triggerSource: 'manual' };
+    return { kind: 'ticket', item, mapping, phase: run.phase, triggerSource: 'retry', retryOf: run.id };
   }
 
   async function findTicket(ticket: string, kinds: readonly Run['tracker'][]): Promise<WorkItem | undefined> {

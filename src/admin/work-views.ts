@@ -1,7 +1,7 @@
 import type { Mapping } from '../domain/mapping.js';
 import { BLOCKER_EXPLANATIONS, phaseFor, type BlockerReason } from '../domain/plan-dispatch.js';
 import type { Run, RunPhase, RunStatus } from '../domain/run.js';
-import { isTerminal } from '../domain/run-status.js';
+import { SUCCESSFUL_RUN_STATUSES, isTerminal } from '../domain/run-status.js';
 import type { WorkItemLifecycle } from '../domain/work-item.js';
 import type { IntakeCycleResult } from '../orchestrator/intake-cycle.js';
 
@@ -122,7 +122,7 @@ export function buildIssuesView(cycle: IntakeCycleResult | undefined, mappings: 
 /** A ticket only the ledger knows: its state is read from its latest run's outcome. */
 function historyRow(run: Run): IssueRow {
   const live = !isTerminal(run.status);
-  const done = run.status === 'succeeded';
+  const done = SUCCESSFUL_RUN_STATUSES.includes(run.status);
   return {
     issueId: run.issueId,
     identifier: run.identifier,
@@ -231,7 +231,7 @@ export function buildPullsView(runs: readonly Run[], cycle: IntakeCycleResult | 
 
 export function pullStatusOf(run: Run): PullJobStatus {
   if (!isTerminal(run.status)) return 'running';
-  if (run.status === 'succeeded') return 'completed';
+  if (SUCCESSFUL_RUN_STATUSES.includes(run.status)) return 'completed';
   // A failed follow-up on an open PR (review feedback, /ai-implement gap fill) is a failed review round.
   return run.phase === 'review-feedback' || run.phase === 'gap-fill' ? 'review_failed' : 'failed';
 }

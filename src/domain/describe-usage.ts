@@ -42,7 +42,7 @@ export function describeAgent(agent: RunAgent): string {
  */
 export function describeRunUsage(run: Pick<Run, 'status' | 'agent' | 'tokens' | 'costUsd'>): string | undefined {
   if (!run.agent && !run.tokens && run.costUsd === undefined) return undefined;
-  const lead = run.agent ? `${run.status === 'succeeded' ? 'Done by' : 'Ran'} ${describeAgent(run.agent)}` : 'Agent usage';
+  const lead = run.agent ? `${run.status === 'succeeded' || run.status === 'pr_opened' ? 'Done by' : 'Ran'} ${describeAgent(run.agent)}` : 'Agent usage';
   const parts: string[] = [];
   if (run.tokens) parts.push(describeTokens(run.tokens));
   if (run.costUsd !== undefined) parts.push(formatCostUsd(run.costUsd));

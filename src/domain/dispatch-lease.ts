@@ -1,8 +1,11 @@
 import type { DispatchLease, Run, RunStatus } from './run.js';
 
-/** The status of a run waiting in the dispatch queue, and the one a dispatch is made from. */
-export const QUEUED_STATUS: RunStatus = 'queued';
-export const DISPATCHING_STATUS: RunStatus = 'dispatching';
+/**
+ * The statuses of a run waiting in the dispatch queue (never tried, or backing
+ * off after the backend could not take it), and the one a dispatch is made from.
+ */
+export const QUEUED_STATUSES: readonly RunStatus[] = ['queued', 'retrying'];
+export const DISPATCHING_STATUS: RunStatus = 'claimed';
 
 /** A lease for `holder` from `now` for `leaseMs`. */
 export function dispatchLeaseFor(holder: string, now: number, leaseMs: number): DispatchLease {
@@ -36,7 +39,7 @@ export function leaseLapsed(run: Run, now: number): boolean {
  */
 export function pickDueRuns(runs: readonly Run[], now: number, limit: number): Run[] {
   return runs
-    .filter((run) => run.status === QUEUED_STATUS && queueDueAt(run) <= now)
+    .filter((run) => QUEUED_STATUSES.includes(run.status) && queueDueAt(run) <= now)
     .sort((a, b) => queueDueAt(a) - queueDueAt(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, Math.max(0, limit));
 }

@@ -10,9 +10,9 @@ export type RunAction = (typeof RUN_ACTIONS)[number];
  * that ended without success; delete a run that holds nothing any more.
  */
 export const RUN_ACTION_STATUSES: Record<RunAction, readonly RunStatus[]> = {
-  stop: ['queued', 'dispatching', 'dispatched', 'running'],
-  retry: ['failed', 'cancelled'],
-  delete: ['succeeded', 'failed', 'cancelled'],
+  stop: ['queued', 'claimed', 'launching', 'running', 'retrying'],
+  retry: ['failed', 'timed_out', 'interrupted', 'cancelled'],
+  delete: ['pr_opened', 'succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted'],
 };
 
 const VERB: Record<RunAction, string> = { stop: 'stopped', retry: 'retried', delete: 'deleted' };

@@ -2,27 +2,83 @@ import type { ExecutionMode, TrackerKind } from './mapping.js';
 
 export type RunPhase = 'plan' | 'implement' | 'gap-fill' | 'review-feedback';
 
-export type RunStatus =
-  | 'queued'
-  | 'dispatching'
-  | 'dispatched'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled';
+/**
+ * Where a run is in its lifecycle; the moves between them are the state
+ * machine in `run-status.ts`.
+ *
+ * - `queued`: waiting for a dispatcher (a cap, a back-off, a manual start).
+ * - `claimed`: a replica holds the ticket's claim and is calling the backend.
+ * - `launching`: the backend accepted the job; the runner has not reported yet.
+ * - `running`: the runner reported.
+ * - `retrying`: the backend could not be reached or refused for now; the run
+ *   keeps its ticket's slot and is claimed again after a back-off.
+ * - `pr_opened`: finished with a pull request (implement, gap-fill, review feedback).
+ * - `succeeded`: finished without a pull request — in practice the `plan`
+ *   phase, whose product is a plan on the ticket. A PR-producing phase that
+ *   finished without one also lands here, so `pr_opened` always means "there is a PR".
+ * - `failed`, `cancelled`: ended by an error / stopped by AI-Implement.
+ * - `timed_out`: its deadline ended it (the local runner's deadline timer, or
+ *   the reaper destroying a job older than maxJobMinutes).
+ * - `interrupted`: crash recovery found its job gone with the previous
+ *   orchestrator process; recovery starts a new run (source `retry`,
+ *   `retryOf` naming this one) while attempts remain.
+ * - `deleted`: an operator deleted the finished run; only its id stays, as a
+ *   tombstone, so it is never handed out again.
+ */
+export const RUN_STATUSES = [
+  'queued',
+  'claimed',
+  'launching',
+  'running',
+  'retrying',
+  'pr_opened',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'interrupted',
+  'deleted',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** One recorded status change of a run. */
+export interface RunTransition {
+  from: RunStatus;
+  to: RunStatus;
+  at: string;
+  reason?: string;
+}
 
 /** A run's backend is the execution mode that actually carried it. */
 export type RunBackend = ExecutionMode;
 
 /**
- * What started a run, recorded exactly: a full poll or a tracker webhook found
- * the ticket ready; a `/ai-implement` PR comment (webhook) or the
- * `/trigger/gap-fill` route asked for a gap-fill; a review batch; an approved
- * plan led to its implementation; a failed run was tried again; an operator
- * started it by hand; a schedule fired (it opened the ticket too).
+ * What started a run, recorded exactly: a full poll, or a Linear / Jira
+ * webhook found the ticket ready; a `/ai-implement` PR comment or the
+ * `/trigger/gap-fill` route asked for a gap-fill; a review batch; a schedule
+ * fired; an approved plan led to its implementation; a failed or interrupted
+ * run was tried again; an operator started it by hand.
  */
-export const TRIGGER_SOURCES = ['poll', 'webhook', 'comment', 'trigger', 'review', 'plan-approval', 'retry', 'manual', 'schedule'] as const;
+export const TRIGGER_SOURCES = [
+  'poll',
+  'linear-webhook',
+  'jira-webhook',
+  'pr-comment',
+  'review',
+  'schedule',
+  'manual',
+  'retry',
+  'plan-approval',
+  'gap-fill-trigger',
+] as const;
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
+
+/** Trigger source names before issue 19 and what replaced them (`webhook` became one per tracker). */
+export const RENAMED_TRIGGER_SOURCES: Readonly<Record<string, string>> = {
+  webhook: 'linear-webhook or jira-webhook',
+  comment: 'pr-comment',
+  trigger: 'gap-fill-trigger',
+};
 
 export interface TokenUsage {
   input: number;
@@ -91,6 +147,10 @@ export interface Run {
   finishedAt?: string;
   deadlineAt?: string;
   heartbeatAt?: string;
+  /** Every status change, oldest first (the newest RUN_TRANSITIONS_KEPT). */
+  transitions?: RunTransition[];
+  /** The run this one retries (an operator's retry or crash recovery). */
+  retryOf?: string;
   /** A re-queued run is not dispatched before this (the backend's Retry-After when it said one). */
   retryAt?: string;
   /**

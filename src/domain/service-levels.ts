@@ -1,6 +1,7 @@
 import { roundUsd } from './budget.js';
 import type { Mapping, ServiceLevelThresholds } from './mapping.js';
 import type { Run } from './run.js';
+import { SUCCESSFUL_RUN_STATUSES, UNSUCCESSFUL_RUN_STATUSES } from './run-status.js';
 
 /**
  * Service levels per project and per repository, measured from the runs and
@@ -86,10 +87,10 @@ function between(fromIso: string | undefined, toIso: string | undefined): number
 export function measure(runs: readonly Run[], merges: readonly MergedPull[]): ServiceLevelFigures {
   const primary = runs.filter((r) => !r.shadowOf);
   const firstModel = primary.map((r) => between(r.createdAt, r.firstModelRequestAt)).filter((ms): ms is number => ms !== undefined);
-  const opened = primary.filter((r) => r.prNumber !== undefined && r.status === 'succeeded' && (r.phase === 'implement' || r.phase === 'plan'));
+  const opened = primary.filter((r) => r.prNumber !== undefined && SUCCESSFUL_RUN_STATUSES.includes(r.status) && (r.phase === 'implement' || r.phase === 'plan'));
   const toPr = opened.map((r) => between(r.createdAt, r.finishedAt)).filter((ms): ms is number => ms !== undefined);
-  const succeeded = primary.filter((r) => r.status === 'succeeded').length;
-  const failed = primary.filter((r) => r.status === 'failed').length;
+  const succeeded = primary.filter((r) => SUCCESSFUL_RUN_STATUSES.includes(r.status)).length;
+  const failed = primary.filter((r) => UNSUCCESSFUL_RUN_STATUSES.includes(r.status)).length;
   const openedPrs = new Set(opened.map((r) => r.prNumber)).size;
   const mergedPrs = merges.length;
   const spent = roundUsd(merges.reduce((sum, m) => sum + m.ticketCostUsd, 0));

@@ -24,18 +24,18 @@ export async function handleWorkflowRun(deps: GitHubAppDeps, payload: unknown, l
   if (!run || run.backend !== 'github-actions' || isTerminal(run.status)) return;
   if (!run.upstreamId) {
     // The job reported before its dispatch was recorded; the inbox retries this delivery in a moment.
-    if (run.status === 'dispatching') throw new ExternalServiceError(`run ${run.id} has no recorded workflow run yet`, { service: 'github', retryable: true });
+    if (run.status === 'claimed') throw new ExternalServiceError(`run ${run.id} has no recorded workflow run yet`, { service: 'github', retryable: true });
     return;
   }
   if (run.upstreamId !== upstreamId) return; // a job of an earlier attempt
 
   if (action === 'in_progress') {
-    if (run.status !== 'dispatched') return;
+    if (run.status !== 'launching') return;
     try {
       await deps.store.runs.updateRun(
         run.id,
         { status: 'running', startedAt: job.run_started_at ?? new Date(deps.clock()).toISOString(), ...(job.html_url && !run.upstreamUrl ? { upstreamUrl: job.html_url } : {}) },
-        { expectStatus: 'dispatched', expectAttempt: run.attempt },
+        { expectStatus: 'launching', expectAttempt: run.attempt },
       );
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;

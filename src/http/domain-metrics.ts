@@ -16,7 +16,7 @@ export interface DomainMetricsSources {
 export function registerDomainMetrics(registry: Registry, sources: DomainMetricsSources): void {
   new Gauge({
     name: 'ai_implement_runs_in_progress',
-    help: 'Live runs (queued, dispatching, dispatched, running) per project mapping',
+    help: 'Live runs (queued, claimed, launching, running, retrying) per project mapping',
     labelNames: ['mapping'],
     registers: [registry],
     async collect() {

@@ -44,8 +44,8 @@ export function judgeJob(facts: JobFacts): ReaperVerdict | undefined {
   const ageSeconds = jobAgeSeconds(job, now);
   if (!run) return { rule: 'orphan', ageSeconds, reason: `no run ${job.runId || '(unnamed)'} in the store` };
   // A run re-dispatched to another job leaves this one without an owner; a run still
-  // `dispatching` has not recorded its job id yet, so it is not a leftover.
-  if (!isTerminal(run.status) && run.upstreamId !== undefined && run.upstreamId !== job.upstreamId && run.status !== 'dispatching') {
+  // `claimed` has not recorded its job id yet, so it is not a leftover.
+  if (!isTerminal(run.status) && run.upstreamId !== undefined && run.upstreamId !== job.upstreamId && run.status !== 'claimed') {
     return { rule: 'orphan', ageSeconds, reason: `run ${run.id} now belongs to job ${run.upstreamId}` };
   }
   if (isTerminal(run.status)) return { rule: 'stale-terminal-job', ageSeconds, reason: `run ${run.id} already ${run.status}` };

@@ -190,7 +190,7 @@ export class Reaper {
 
   /** A reaped job's run cannot report any more: settle it now instead of waiting for the next sweep. */
   private async settleReaped(run: Run, job: UpstreamRun, rule: ReaperRule, reason: string): Promise<void> {
-    const lost = { runId: run.id, upstreamId: job.upstreamId, reason: `was destroyed by the reaper (${rule}: ${reason})`, cancelled: rule === 'issue-terminal' };
+    const lost = { runId: run.id, upstreamId: job.upstreamId, reason: `was destroyed by the reaper (${rule}: ${reason})`, cancelled: rule === 'issue-terminal', timedOut: rule === 'max-age-exceeded' };
     if (run.upstreamId === job.upstreamId) await settleLostRunner(this.deps.settle, lost);
   }
 
@@ -202,7 +202,7 @@ export class Reaper {
     const item = await ticket(current);
     if (item === undefined) return this.cancelForVanishedTicket(current);
 
-    if (current.status !== 'dispatched' && current.status !== 'running') return undefined; // the dispatcher owns the rest
+    if (current.status !== 'launching' && current.status !== 'running') return undefined; // the dispatcher owns the rest
     if (liveRunIds.has(current.id) || !listedKinds.has(current.backend) || !current.upstreamId) return undefined;
     if (clock() - Date.parse(current.updatedAt) < (this.deps.vanishGraceMs ?? DEFAULT_VANISH_GRACE_MS)) return undefined;
     const backend = backends[current.backend];

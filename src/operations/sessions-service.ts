@@ -139,7 +139,7 @@ function uptimeSeconds(machine: FlyMachineInfo, now: number): number {
 
 /**
  * Settles a live run as cancelled. The lost-runner path covers the usual case
- * (its job is this machine); a run still `dispatching`/`queued` has no job id
+ * (its job is this machine); a run still `claimed`/`queued` has no job id
  * recorded yet, so it is cancelled directly.
  */
 async function cancelRun(deps: SessionsServiceDeps, run: Run, machineId: string): Promise<boolean> {
@@ -153,7 +153,7 @@ async function cancelRun(deps: SessionsServiceDeps, run: Run, machineId: string)
     await deps.store.runs.updateRun(
       run.id,
       { status: 'cancelled', failureReason: `The runner ${reason}`, failedStep: 'runner', finishedAt: new Date(deps.clock()).toISOString() },
-      { expectAttempt: run.attempt, expectStatus: ['queued', 'dispatching', 'dispatched', 'running'] },
+      { expectAttempt: run.attempt, expectStatus: ['queued', 'claimed', 'launching', 'running'] },
     );
     return true;
   } catch (error) {

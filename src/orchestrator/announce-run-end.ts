@@ -24,10 +24,10 @@ export type AnnounceRunEnd = (run: Run) => Promise<string[]>;
 export function createRunEndAnnouncer(options: RunEndAnnouncerOptions): AnnounceRunEnd {
   const { store, pending, publisher, redact } = options;
   return async (run) => {
-    if (run.status !== 'failed' && run.status !== 'cancelled') return [];
+    if (run.status !== 'failed' && run.status !== 'cancelled' && run.status !== 'timed_out' && run.status !== 'interrupted') return [];
     const statusComment = await publisher.render(run);
     const mapping = await store.mappings.get(run.mappingKey);
-    const writes = planResultTicketWrites(run, { runId: run.id, attempt: run.attempt, outcome: run.status }, statusComment, redact, { autoApprovePlans: mapping?.autoApprovePlans ?? false });
+    const writes = planResultTicketWrites(run, { runId: run.id, attempt: run.attempt, outcome: run.status === 'cancelled' ? 'cancelled' : 'failed' }, statusComment, redact, { autoApprovePlans: mapping?.autoApprovePlans ?? false });
     const warnings = await pending.apply(writes);
     publisher.forget(run.id);
     return warnings;

@@ -44,6 +44,8 @@ export type RunIntent =
       scheduleId?: string;
       /** Who the run is recorded under (a schedule's run-as email). */
       owner?: string;
+      /** The run this one retries (an operator's retry or crash recovery). */
+      retryOf?: string;
     }
   | {
       kind: 'pull';
@@ -55,6 +57,7 @@ export type RunIntent =
       instructions?: string;
       /** Idempotency key of the request (a comment id, a feedback batch): the same key never starts a second run. */
       dedupKey: string;
+      retryOf?: string;
     };
 
 export type StartOutcome =
@@ -76,7 +79,7 @@ export interface ClaimAndDispatchDeps {
   /** The effective runner mode (environment override, else the stored setting). */
   runnerMode: () => Promise<PlanPolicy['runnerMode']>;
   /**
-   * Starts the backend job of a run in `dispatching` and settles a failed
+   * Starts the backend job of a run in `claimed` and settles a failed
    * dispatch; undefined while the orchestrator is still starting (its
    * callback URL is not known yet).
    */
@@ -133,6 +136,7 @@ export async function claimAndDispatch(deps: ClaimAndDispatchDeps, intent: RunIn
     ...(deps.dispatchLease ? { dispatchLease: deps.dispatchLease() } : {}),
     ...(intent.kind === 'ticket' && intent.scheduleId ? { scheduleId: intent.scheduleId } : {}),
     ...(intent.kind === 'ticket' && intent.owner ? { owner: intent.owner } : {}),
+    ...(intent.retryOf ? { retryOf: intent.retryOf } : {}),
     ...(intent.kind === 'pull' ? { id: runIdFor(intent.dedupKey), dedupKey: intent.dedupKey, ...(intent.instructions ? { instructions: intent.instructions } : {}) } : {}),
   };
 
@@ -214,7 +218,7 @@ async function pinPull(deps: ClaimAndDispatchDeps, run: Run, pull: RunPull): Pro
     return await deps.store.runs.updateRun(
       run.id,
       { branch: pull.headRef, prNumber: pull.number, ...(pull.htmlUrl ? { prUrl: pull.htmlUrl } : {}) },
-      { expectStatus: 'dispatching', expectAttempt: run.attempt },
+      { expectStatus: 'claimed', expectAttempt: run.attempt },
     );
   } catch (error) {
     // Already dispatched or finished: whatever it carried is what it ran with.

@@ -16,7 +16,7 @@ export interface DispatchPolicy {
   baseBackoffMs: number;
   maxBackoffMs: number;
   /**
-   * A run in `dispatching` that has not changed for this long is presumed
+   * A run in `claimed` that has not changed for this long is presumed
    * abandoned (its dispatcher died or got no answer) and is reconciled. Longer
    * than any dispatch call, so a live dispatcher is never second-guessed.
    */
@@ -64,9 +64,9 @@ export type DispatchOutcome =
   /** Upstream refused and nothing started: back in `queued` with attempt + 1, due at `retryAt`. */
   | { kind: 'requeued'; run: Run; retryAt: string; reason: string }
   | { kind: 'failed'; run: Run; reason: string }
-  /** Outcome unknown (no answer and the lookup found nothing yet): left in `dispatching` for reconciliation. */
+  /** Outcome unknown (no answer and the lookup found nothing yet): left in `claimed` for reconciliation. */
   | { kind: 'unresolved'; run: Run; reason: string }
-  /** Not ours to act on: missing, not in `dispatching`, or moved on by someone else. */
+  /** Not ours to act on: missing, not in `claimed`, or moved on by someone else. */
   | { kind: 'skipped'; runId: string; reason: string };
 
 export function policyOf(deps: DispatchDeps): DispatchPolicy {

@@ -1,4 +1,4 @@
-import { queueDueAt } from '../domain/dispatch-lease.js';
+import { QUEUED_STATUSES, queueDueAt } from '../domain/dispatch-lease.js';
 import type { Run } from '../domain/run.js';
 import { holderOf, policyOf, type DispatchDeps, type DispatchOutcome } from './dispatch-deps.js';
 import { reconcileDispatching } from './dispatch-reconcile.js';
@@ -29,11 +29,11 @@ export function dispatchDueAt(run: Run, _deps?: DispatchDeps): number {
 }
 
 /**
- * One dispatcher pass: settle stale `dispatching` runs, then take the queued
- * runs that are due from the store's dispatch queue, each under this
+ * One dispatcher pass: settle stale `claimed` runs, then take the queued and
+ * retrying runs that are due from the store's dispatch queue, each under this
  * replica's lease, and dispatch them (at most `concurrency` calls open at
  * once). Any replica may run it: the queue hands each run to one taker; one
- * that dies mid-dispatch leaves the run `dispatching` under a lease that
+ * that dies mid-dispatch leaves the run `claimed` under a lease that
  * lapses, and the leader's reconcile settles it then.
  */
 export async function dispatchDueRuns(deps: DispatchDeps, options: DispatchPassOptions = {}): Promise<DispatchPassResult> {
@@ -46,7 +46,7 @@ export async function dispatchDueRuns(deps: DispatchDeps, options: DispatchPassO
       return { kind: 'unresolved', run, reason: String(error) };
     }),
   );
-  const waiting = (await deps.store.runs.listActiveRuns({ status: 'queued' })).length;
+  const waiting = (await deps.store.runs.listActiveRuns({ status: [...QUEUED_STATUSES] })).length;
   return { reconciled, dispatched, waiting };
 }
 

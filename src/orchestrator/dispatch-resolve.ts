@@ -7,7 +7,7 @@ import { backoffFor, policyOf, sleepOf, type DispatchDeps, type DispatchOutcome 
 
 /**
  * The steps shared by a dispatch that failed and by reconciliation of a run
- * left in `dispatching`: ask the backend, then record what it says.
+ * left in `claimed`: ask the backend, then record what it says.
  */
 
 /**
@@ -59,14 +59,14 @@ export async function recordDispatched(deps: DispatchDeps, run: Run, upstream: U
     ...(upstream.sessionImage ? { sessionImage: upstream.sessionImage } : {}),
   };
   try {
-    const updated = await deps.store.runs.updateRun(run.id, { status: 'dispatched', ...patch }, { expectStatus: 'dispatching', expectAttempt: run.attempt });
+    const updated = await deps.store.runs.updateRun(run.id, { status: 'launching', ...patch }, { expectStatus: 'claimed', expectAttempt: run.attempt });
     deps.log.info({ runId: run.id, attempt: run.attempt, upstreamId: upstream.upstreamId, via }, 'run dispatched');
     return { kind: 'dispatched', run: updated, upstream, via };
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
   }
   const current = await deps.store.runs.getRun(run.id);
-  if (current && current.attempt === run.attempt && !isTerminal(current.status) && current.status !== 'queued') {
+  if (current && current.attempt === run.attempt && !isTerminal(current.status) && current.status !== 'queued' && current.status !== 'retrying') {
     // A fast runner reported progress before the record: keep its status, add the id.
     const updated = await deps.store.runs.updateRun(run.id, patch, { expectStatus: current.status, expectAttempt: run.attempt });
     return { kind: 'dispatched', run: updated, upstream, via };
@@ -84,7 +84,7 @@ export async function recordDispatched(deps: DispatchDeps, run: Run, upstream: U
 }
 
 /**
- * Back to `queued` as the next attempt: new attempt number (the old attempt's
+ * To `retrying` as the next attempt (still holding the ticket's slot): new attempt number (the old attempt's
  * tokens become stale), next dispatch number, due after the longer of the
  * attempt's back-off and the backend's Retry-After (a secondary rate limit
  * asking for a minute must not be retried in thirty seconds).
@@ -96,8 +96,8 @@ export async function requeueRun(deps: DispatchDeps, run: Run, reason: string, r
     const retryAt = new Date(deps.clock() + Math.max(retryAfterMs, backoffFor(run.attempt + 1, policy))).toISOString();
     const updated = await deps.store.runs.updateRun(
       run.id,
-      { status: 'queued', attempt: run.attempt + 1, dispatchNumber: run.dispatchNumber + 1, retryAt },
-      { expectStatus: 'dispatching', expectAttempt: run.attempt },
+      { status: 'retrying', attempt: run.attempt + 1, dispatchNumber: run.dispatchNumber + 1, retryAt },
+      { expectStatus: 'claimed', expectAttempt: run.attempt },
     );
     deps.log.warn({ runId: run.id, attempt: updated.attempt, retryAt, reason }, 'dispatch refused; run re-queued');
     return { kind: 'requeued', run: updated, retryAt, reason };
@@ -112,7 +112,7 @@ export async function failRun(deps: DispatchDeps, run: Run, reason: string): Pro
     const updated = await deps.store.runs.updateRun(
       run.id,
       { status: 'failed', failureReason: reason, failedStep: 'dispatch' },
-      { expectStatus: 'dispatching', expectAttempt: run.attempt },
+      { expectStatus: 'claimed', expectAttempt: run.attempt },
     );
     deps.log.error({ runId: run.id, attempt: run.attempt, reason }, 'dispatch failed');
     return { kind: 'failed', run: updated, reason };

@@ -11,13 +11,13 @@ export type { DispatchDeps, DispatchOutcome, DispatchPolicy } from './dispatch-d
 
 /**
  * Starts the upstream job of a run whose intent is already persisted
- * (status `dispatching`, written by `claimTicket` or a re-queue).
+ * (status `claimed`, written by `claimTicket` or a re-queue).
  *
  * The backend POST is made once. When it fails, the run id it carried is
  * looked up instead of posting again: found → recorded as dispatched; not
  * found after a clean refusal → re-queued as the next attempt (or failed when
  * the refusal is permanent); not found after no answer → left in
- * `dispatching`, because the job may still appear, and `reconcileDispatching`
+ * `claimed`, because the job may still appear, and `reconcileDispatching`
  * settles it once the run is stale.
  */
 export async function dispatchRun(deps: DispatchDeps, runId: string): Promise<DispatchOutcome> {
@@ -33,7 +33,7 @@ export async function dispatchRun(deps: DispatchDeps, runId: string): Promise<Di
 async function dispatchOnce(deps: DispatchDeps, runId: string): Promise<DispatchOutcome> {
   let run = await deps.store.runs.getRun(runId);
   if (!run) return { kind: 'skipped', runId, reason: 'run not found' };
-  if (run.status !== 'dispatching') return { kind: 'skipped', runId, reason: `run is ${run.status}, not dispatching` };
+  if (run.status !== 'claimed') return { kind: 'skipped', runId, reason: `run is ${run.status}, not claimed` };
   const target = await targetOf(deps, run);
   if ('problem' in target) return failRun(deps, run, target.problem);
   const { mapping, backend } = target;
@@ -43,7 +43,7 @@ async function dispatchOnce(deps: DispatchDeps, runId: string): Promise<Dispatch
     // The deadline is part of the intent: tokens expire with it and the reaper reads it.
     const deadlineAt = new Date(deps.clock() + mapping.maxJobMinutes * 60_000).toISOString();
     try {
-      run = await deps.store.runs.updateRun(runId, { deadlineAt }, { expectStatus: 'dispatching', expectAttempt: run.attempt });
+      run = await deps.store.runs.updateRun(runId, { deadlineAt }, { expectStatus: 'claimed', expectAttempt: run.attempt });
     } catch (error) {
       if (error instanceof ConflictError) return { kind: 'skipped', runId, reason: error.message };
       throw error;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { pullRequestUrlProblem } from '../domain/pull-request-url.js';
 import type { Run, RunStatus } from '../domain/run.js';
+import { finishedStatus } from '../domain/run-status.js';
 import type { ResultBody, RunnerTokenClaims } from '../domain/runner-protocol.js';
 import { ValidationError } from '../errors/index.js';
 import type { Clock, RunPatch, Store } from '../store/store.js';
@@ -67,8 +68,9 @@ export function planResultTicketWrites(run: Run, result: ResultBody, statusComme
   return writes;
 }
 
-function resultPatch(body: ResultBody, finishedAt: string): RunPatch {
-  const patch: RunPatch = { status: body.outcome, finishedAt };
+function resultPatch(run: Run, body: ResultBody, finishedAt: string): RunPatch {
+  // A success with a pull request (reported now, or the PR a follow-up worked on) is `pr_opened`; a plan's is `succeeded`.
+  const patch: RunPatch = { status: finishedStatus(body.outcome, run.phase === 'plan' ? undefined : (body.prUrl ?? run.prUrl)), finishedAt };
   if (body.prUrl !== undefined) patch.prUrl = body.prUrl;
   if (body.prNumber !== undefined) patch.prNumber = body.prNumber;
   if (body.branch !== undefined) patch.branch = body.branch;
@@ -120,7 +122,7 @@ export function createRunFinisher(options: RunFinisherOptions): RunFinisher {
       const run = await requireCurrentRun(store, claims);
       let finished: Run;
       try {
-        finished = await store.runs.updateRun(run.id, resultPatch(body, new Date(clock()).toISOString()), { expectAttempt: claims.attempt });
+        finished = await store.runs.updateRun(run.id, resultPatch(run, body, new Date(clock()).toISOString()), { expectAttempt: claims.attempt });
       } catch (error) {
         throw await explainStoreConflict(store, claims, error);
       }

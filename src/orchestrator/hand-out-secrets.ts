@@ -17,7 +17,7 @@ export interface RunSecretsHandout {
 }
 
 /** The statuses a runner works in: before them it has no job, after them no use for a key. */
-const WORKING = new Set(['dispatched', 'running']);
+const WORKING = new Set(['launching', 'running']);
 
 /**
  * Hands a GitHub Actions job its mapping's secrets, for the run's lifetime

@@ -102,13 +102,17 @@ export class Poller {
         }
         this.schedule();
       } else {
-        const only = [...this.pending.values()];
+        const tickets = [...this.pending.values()];
         this.pending.clear();
-        try {
-          const evaluated = await this.options.runCycle({ only, triggerSource: 'webhook' });
-          if (this.latestFull) this.latestFull = foldEvaluation(this.latestFull, evaluated, only);
-        } catch (error) {
-          this.options.log.error({ err: error, tickets: only.map((t) => t.issueId) }, 'ticket evaluation failed');
+        // One evaluation per tracker, so each run records whose webhook started it.
+        for (const tracker of [...new Set(tickets.map((t) => t.tracker))]) {
+          const only = tickets.filter((t) => t.tracker === tracker);
+          try {
+            const evaluated = await this.options.runCycle({ only, triggerSource: tracker === 'jira' ? 'jira-webhook' : 'linear-webhook' });
+            if (this.latestFull) this.latestFull = foldEvaluation(this.latestFull, evaluated, only);
+          } catch (error) {
+            this.options.log.error({ err: error, tickets: only.map((t) => t.issueId) }, 'ticket evaluation failed');
+          }
         }
       }
     }

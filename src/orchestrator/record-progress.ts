@@ -197,7 +197,7 @@ export function createProgressRecorder(options: ProgressRecorderOptions): Progre
           ...(step.logExcerpt !== undefined ? { logExcerpt: step.logExcerpt } : {}),
         });
       }
-      const starting = run.status === 'dispatched';
+      const starting = run.status === 'launching';
       const updated = await store.runs.updateRun(
         run.id,
         { heartbeatAt: now, ...(starting ? { status: 'running' as const, startedAt: run.startedAt ?? now } : {}) },

@@ -19,7 +19,7 @@ export interface GitHubTokenRefresher {
 }
 
 /** The statuses a runner works in; before them it has no job, after them nothing to push. */
-const WORKING = new Set(['dispatched', 'running']);
+const WORKING = new Set(['launching', 'running']);
 
 /** GitHub did not give us a token: the runner may ask again later (503 with Retry-After). */
 function githubRefusal(error: unknown, repo: string): RunnerRefusal {

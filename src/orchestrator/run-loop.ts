@@ -212,7 +212,7 @@ export class RunLoop {
     this.recovered ??= (
       deps
         ? recoverInterruptedRuns(deps, this.options.settle, startedAt).then(async (report) => {
-            for (const runId of report.interrupted) await this.dispatch(runId);
+            for (const runId of report.retries) await this.dispatch(runId);
           })
         : Promise.resolve()
     ).catch((error: unknown) => this.options.log.error({ err: error }, 'recovering interrupted runs failed'));

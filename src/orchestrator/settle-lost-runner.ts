@@ -1,4 +1,4 @@
-import type { Run } from '../domain/run.js';
+import type { Run, RunStatus } from '../domain/run.js';
 import { isTerminal } from '../domain/run-status.js';
 import { ConflictError } from '../errors/index.js';
 import { settleRunOutcome, type SettleDeps } from './settle-run-outcome.js';
@@ -15,6 +15,8 @@ export interface LostRunner {
    * else ended without a result like any other and fails.
    */
   cancelled?: boolean;
+  /** Its deadline ended it (the local runner's timer, the reaper's maxJobMinutes): the run is `timed_out`. */
+  timedOut?: boolean;
 }
 
 /**
@@ -31,12 +33,12 @@ export async function settleLostRunner(deps: SettleDeps, lost: LostRunner): Prom
     settled = await deps.store.runs.updateRun(
       run.id,
       {
-        status: lost.cancelled ? 'cancelled' : 'failed',
+        status: lost.cancelled ? 'cancelled' : lost.timedOut ? 'timed_out' : 'failed',
         failureReason: `The runner ${lost.reason} without reporting a result`,
         failedStep: 'runner',
         finishedAt: new Date(deps.clock()).toISOString(),
       },
-      { expectAttempt: run.attempt, expectStatus: ['dispatching', 'dispatched', 'running'] },
+      { expectAttempt: run.attempt, expectStatus: ['claimed', 'launching', 'running'] satisfies RunStatus[] },
     );
   } catch (error) {
     // The result arrived meanwhile, or the run moved on to another attempt: nothing is lost.
@@ -67,7 +69,7 @@ export interface ExitedRunner {
 export function settleExitedRunner(deps: SettleDeps): (exit: ExitedRunner) => void {
   return (exit) => {
     const reason = exit.stopReason === 'deadline' ? 'was stopped at its deadline' : `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`;
-    settleLostRunner(deps, { runId: exit.runId, upstreamId: exit.upstreamId, reason, cancelled: exit.stopReason === 'cancel' }).catch((error: unknown) =>
+    settleLostRunner(deps, { runId: exit.runId, upstreamId: exit.upstreamId, reason, cancelled: exit.stopReason === 'cancel', timedOut: exit.stopReason === 'deadline' }).catch((error: unknown) =>
       deps.log.error({ err: error, runId: exit.runId }, 'could not settle a runner that exited'),
     );
   };

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Run } from '../domain/run.js';
+import { SUCCESSFUL_RUN_STATUSES, UNSUCCESSFUL_RUN_STATUSES } from '../domain/run-status.js';
 import { oneLine } from '../domain/sanitize-agent-text.js';
 import type { Store } from '../store/store.js';
 import type { IssueTracker } from '../trackers/issue-tracker.js';
@@ -43,7 +44,7 @@ async function consecutiveFailures(store: Store, issueId: string): Promise<numbe
     const page = await store.runs.listRuns({ issueId, limit: 20, ...(cursor ? { cursor } : {}) });
     for (const run of page.items) {
       if (run.shadowOf || run.status === 'cancelled') continue;
-      if (run.status !== 'failed') return failures;
+      if (!UNSUCCESSFUL_RUN_STATUSES.includes(run.status)) return failures;
       failures += 1;
     }
     if (!page.nextCursor) return failures;
@@ -59,12 +60,12 @@ async function consecutiveFailures(store: Store, issueId: string): Promise<numbe
  * legs never touch the ticket or the ledger.
  */
 export async function settleRunOutcome(deps: SettleDeps, run: Run): Promise<void> {
-  if (run.shadowOf || (run.status !== 'failed' && run.status !== 'succeeded')) return;
+  if (run.shadowOf || !(UNSUCCESSFUL_RUN_STATUSES.includes(run.status) || SUCCESSFUL_RUN_STATUSES.includes(run.status))) return;
   const now = deps.clock();
   const entry = await deps.store.dedup.get(run.issueId);
   if (entry && entry.runId !== run.id) return; // a newer dispatch owns the ledger row
 
-  if (run.status === 'succeeded') return;
+  if (SUCCESSFUL_RUN_STATUSES.includes(run.status)) return;
 
   const failures = await consecutiveFailures(deps.store, run.issueId);
   const exhausted = failures > deps.retryLimit;

@@ -49,7 +49,7 @@ export async function startGapFill(deps: GapFillDeps, request: GapFillRequest): 
     mapping: target.mapping,
     pull: { owner: pull.owner, repo: pull.repo, number: pull.number, headRef: pull.headRef, ...(pull.htmlUrl ? { htmlUrl: pull.htmlUrl } : {}) },
     phase: 'gap-fill',
-    triggerSource: request.via,
+    triggerSource: request.via === 'comment' ? 'pr-comment' : 'gap-fill-trigger',
     ...(request.instructions ? { instructions: request.instructions } : {}),
     dedupKey,
   });

@@ -1,3 +1,4 @@
+import { isTerminal } from '../domain/run-status.js';
 import { describeRunUsage } from '../domain/describe-usage.js';
 import type { RunAgent, RunPhase, RunStatus, TokenUsage } from '../domain/run.js';
 import { cutText, fenceCode } from '../domain/sanitize-agent-text.js';
@@ -60,12 +61,17 @@ const ICONS: Record<ChecklistState, string> = {
 
 const HEADLINES: Record<RunStatus, string> = {
   queued: '⬜ Queued',
-  dispatching: '⏳ Starting',
-  dispatched: '⏳ Starting',
+  claimed: '⏳ Starting',
+  launching: '⏳ Starting',
   running: '⏳ Running',
+  retrying: '⏳ Retrying',
+  pr_opened: '✅ Succeeded',
   succeeded: '✅ Succeeded',
   failed: '❌ Failed',
+  timed_out: '⌛ Timed out',
   cancelled: '🚫 Cancelled',
+  interrupted: '⚠️ Interrupted',
+  deleted: '🗑️ Deleted',
 };
 
 const PHASE_NAMES: Record<RunPhase, string> = {
@@ -123,7 +129,6 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-const TERMINAL: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
 /**
  * The failure's first line (the step's summary) in the sentence; the lines
@@ -155,7 +160,7 @@ export function renderStatusComment(view: StatusCommentView): string {
   }
   if (view.prUrl) out.push('', `Pull request: ${view.prUrl}`);
   if (view.status === 'failed') out.push('', ...renderFailure(view));
-  const usage = TERMINAL.has(view.status) ? describeRunUsage(view) : undefined;
+  const usage = isTerminal(view.status) ? describeRunUsage(view) : undefined;
   if (usage) out.push('', usage);
   out.push('', `<sub>run ${view.runId}</sub>`);
   return out.join('\n');

@@ -70,7 +70,7 @@ export async function seedDemoTickets({ linear, jira }: SandboxEmulators, store:
     for (const run of runs) if (!newest.has(run.identifier)) newest.set(run.identifier, run);
     return (identifier: string) => {
       const run = newest.get(identifier);
-      return run?.status === 'succeeded' && run.prUrl !== undefined;
+      return run?.status === 'pr_opened' && run.prUrl !== undefined;
     };
   };
 

@@ -41,7 +41,9 @@ export interface ClaimIntent {
   backend: RunBackend;
   runnerMode: string;
   triggerSource: TriggerSource;
-  status?: 'dispatching' | 'queued';
+  status?: 'claimed' | 'queued';
+  /** The run this claim retries (an operator's retry, crash recovery). */
+  retryOf?: string;
   attempt?: number;
   dispatchNumber?: number;
   instructions?: string;

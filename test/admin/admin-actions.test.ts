@@ -119,7 +119,7 @@ describe('admin panel actions', () => {
     await orchestrator.services.runLoop.runNow();
     flyRun = await eventually(async () => {
       const runs = (await orchestrator.store.runs.listRuns({ issueId: issue.id, limit: 5 })).items;
-      return runs.find((r) => r.backend === 'fly-machines' && r.status === 'dispatched' && r.upstreamId);
+      return runs.find((r) => r.backend === 'fly-machines' && r.status === 'launching' && r.upstreamId);
     }, 'a dispatched Fly run');
     const { page } = browser;
     await page.goto(`${base}/admin/runs/${flyRun.id}`);

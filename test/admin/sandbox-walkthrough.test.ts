@@ -57,7 +57,7 @@ describe('sandbox walkthrough (README): start, log in, add a ticket, watch its P
     // 3. Watch it become a PR (the Linear webhook started the run; no poll is due for a minute).
     const done = await eventually(async () => {
       const runs = (await orchestrator.store.runs.listRuns({ limit: 50 })).items;
-      return runs.find((r) => r.identifier === 'DEMO-4' && r.status === 'succeeded' && r.prUrl);
+      return runs.find((r) => r.identifier === 'DEMO-4' && r.status === 'pr_opened' && r.prUrl);
     }, 'DEMO-4 to become a PR', 30_000);
     const prNumber = Number(/\/pull\/(\d+)$/.exec(done.prUrl!)?.[1]);
 

@@ -53,7 +53,7 @@ describe('operator API semantics end to end', () => {
     const issue = ticket('API', 'Add an API');
     await h.cycle();
     const [run] = await h.runsOf(issue.identifier);
-    expect(run).toMatchObject({ mappingKey: 'API', backend: 'github-actions', status: 'dispatched' });
+    expect(run).toMatchObject({ mappingKey: 'API', backend: 'github-actions', status: 'launching' });
 
     const inbox = await get('/api/issues');
     const row = (inbox.issues as Row[]).find((r) => r.identifier === issue.identifier);

@@ -77,7 +77,7 @@ describe('the report of a finished run (whole orchestrator)', () => {
       agent: { runtime: 'claude-code', model: 'claude-sonnet-4-5', provider: 'anthropic' },
     });
     finished = await h.waitForTerminal(run.id);
-    expect(finished.status).toBe('succeeded');
+    expect(finished.status).toBe('pr_opened');
     live = await dispatched('Still going');
     const late = await api('/api/global-secrets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'LATE_KEY', value: LATE_SECRET }) });
     expect(late.status).toBe(201);
@@ -97,7 +97,7 @@ describe('the report of a finished run (whole orchestrator)', () => {
     expect(report).toMatchObject({
       version: 1,
       final: true,
-      run: { id: finished.id, identifier: finished.identifier, status: 'succeeded', phase: 'implement', backend: 'github-actions', triggerSource: 'poll' },
+      run: { id: finished.id, identifier: finished.identifier, status: 'pr_opened', phase: 'implement', backend: 'github-actions', triggerSource: 'poll' },
       pullRequest: { url: prUrl, number: 3 },
       branch: 'ai-implement/widgets',
       agent: { runtime: 'claude-code', model: 'claude-sonnet-4-5', provider: 'anthropic' },

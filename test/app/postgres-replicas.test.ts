@@ -146,9 +146,9 @@ async function login(h: OrchestratorHarness, code: string): Promise<string> {
 async function dispatchedRun(h: OrchestratorHarness, issueId: string): Promise<Run> {
   const store = h.orchestrator.store;
   const deadlineAt = new Date(h.clock() + 3_600_000).toISOString();
-  const claim = await store.runs.claimTicket({ ...intent({ issueId, identifier: issueId, mappingKey: 'ENG', backend: 'github-actions' }), status: 'dispatching', deadlineAt });
+  const claim = await store.runs.claimTicket({ ...intent({ issueId, identifier: issueId, mappingKey: 'ENG', backend: 'github-actions' }), status: 'claimed', deadlineAt });
   if (!claim.claimed) throw new Error('not claimed');
-  return store.runs.updateRun(claim.run.id, { status: 'dispatched', upstreamId: '1' }, { expectStatus: 'dispatching' });
+  return store.runs.updateRun(claim.run.id, { status: 'launching', upstreamId: '1' }, { expectStatus: 'claimed' });
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -109,7 +109,7 @@ describe('three replica processes on one database: exactly-once dispatch', () =>
     const until = Date.now() + timeoutMs;
     for (;;) {
       const done = await db.query<{ n: string }>(
-        `SELECT count(*) AS n FROM runs WHERE status IN ('dispatched', 'running') AND run->>'identifier' = ANY($1::text[])`,
+        `SELECT count(*) AS n FROM runs WHERE status IN ('launching', 'running') AND run->>'identifier' = ANY($1::text[])`,
         [identifiers],
       );
       if (Number(done.rows[0]!.n) === identifiers.length) return;

@@ -35,8 +35,8 @@ describe('sandbox mode runs the demo loop with no manual step', () => {
     const runs = (await orchestrator.store.runs.listRuns({ limit: 50 })).items;
     expect(runs).toHaveLength(4);
     for (const run of runs) {
-      const finished = run.status === 'succeeded' ? run : await waitForSuccess(orchestrator, run.id);
-      expect(finished).toMatchObject({ status: 'succeeded', backend: 'local' });
+      const finished = run.status === 'pr_opened' ? run : await waitForSuccess(orchestrator, run.id);
+      expect(finished).toMatchObject({ status: 'pr_opened', backend: 'local' });
       expect(finished.prUrl).toMatch(/\/demo-org\/demo-app\/pull\/\d+$/);
       // Progress was reported for every step of the pipeline.
       const steps = await orchestrator.store.runs.listSteps(run.id);
@@ -81,7 +81,7 @@ describe('sandbox mode runs the demo loop with no manual step', () => {
 async function waitForSuccess(orchestrator: RunningOrchestrator, runId: string) {
   for (let i = 0; i < 300; i++) {
     const run = await orchestrator.store.runs.getRun(runId);
-    if (run && run.status !== 'dispatched' && run.status !== 'running' && run.status !== 'dispatching') return run;
+    if (run && run.status !== 'launching' && run.status !== 'running' && run.status !== 'claimed') return run;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`run ${runId} did not finish`);

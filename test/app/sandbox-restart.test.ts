@@ -40,7 +40,7 @@ describe('restarting the sandbox on the same data directory', () => {
     // Every run finished and its ticket writes were made before the process stops.
     await expect
       .poll(async () => (await first.orchestrator.store.runs.listRuns({ limit: 50 })).items.map((r) => r.status).join(','), { timeout: 20_000, interval: 100 })
-      .toBe('succeeded,succeeded,succeeded,succeeded');
+      .toBe('pr_opened,pr_opened,pr_opened,pr_opened');
     for (const issue of linear.workspace.issues) await expect.poll(() => linear.stateOf(issue.id).name, { timeout: 10_000 }).toBe('In Review');
     expect(messages(first.lines).filter((m) => m === 'local runner started')).toHaveLength(4);
     await first.orchestrator.stop();
@@ -56,7 +56,7 @@ describe('restarting the sandbox on the same data directory', () => {
 
     const runs = (await second.orchestrator.store.runs.listRuns({ limit: 50 })).items;
     expect(runs).toHaveLength(4);
-    expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
+    expect(runs.every((r) => r.status === 'pr_opened')).toBe(true);
     expect(messages(second.lines)).not.toContain('local runner started');
     expect(emulators.github.state.runs).toHaveLength(0);
     expect(emulators.github.state.pulls).toHaveLength(0);

@@ -77,7 +77,7 @@ describe('real agent CLIs, ticket to pull request', () => {
       model.setScript(editScript(file, `changed by ${c.runtime}`), { apiKey: key, name: c.runtime });
       await addLocalMapping(c.team, c.runtime, c.provider, c.env(model, key));
       const { run, identifier } = await runTicket(c.team, `Change for ${c.runtime}`);
-      expect(run, run.failureReason).toMatchObject({ status: 'succeeded', agent: { runtime: c.runtime } });
+      expect(run, run.failureReason).toMatchObject({ status: 'pr_opened', agent: { runtime: c.runtime } });
       // The edit the scripted model asked for, made by the real CLI's own tool, is on the PR's branch.
       expect(h.github.state.readFile('acme', c.team.toLowerCase(), file, run.branch)).toBe(`changed by ${c.runtime}\n`);
       const pull = h.github.state.pulls.find((p) => p.headRef === run.branch);
@@ -106,7 +106,7 @@ describe('real agent CLIs, ticket to pull request', () => {
     model.injectFault({ kind: 'status', status: 529, api: 'anthropic', retryAfterSeconds: 0 });
     try {
       const { run, identifier } = await runTicket('FBK', 'Finish despite the storm');
-      expect(run, run.failureReason).toMatchObject({ status: 'succeeded', agent: { runtime: 'codex', fallbackFrom: ['claude-code'] } });
+      expect(run, run.failureReason).toMatchObject({ status: 'pr_opened', agent: { runtime: 'codex', fallbackFrom: ['claude-code'] } });
       expect(h.github.state.readFile('acme', 'fbk', 'fallback.md', run.branch)).toBe('finished by the fallback\n');
       const refused = model.requests.filter((r) => r.api === 'anthropic' && r.fault);
       expect(refused.length).toBeGreaterThanOrEqual(6);
@@ -124,7 +124,7 @@ describe('real agent CLIs, ticket to pull request', () => {
     model.injectFault({ kind: 'stall-stream', api: 'gemini', role: 'turn', times: 1 });
     try {
       const { run } = await runTicket('STL', 'Survive a stall');
-      expect(run, run.failureReason).toMatchObject({ status: 'succeeded', agent: { runtime: 'gemini' } });
+      expect(run, run.failureReason).toMatchObject({ status: 'pr_opened', agent: { runtime: 'gemini' } });
       expect(h.github.state.readFile('acme', 'stl', 'stalled.md', run.branch)).toBe('done on the second try\n');
     } finally {
       model.clearFaults();

@@ -21,7 +21,7 @@ describe('GitHub webhooks through the real route, inbox and Probot app (whole or
   it("a writer's signed /ai-implement comment dispatches one gap-fill run to Actions on the PR's branch", async () => {
     const { pull, commentId, issueId, delivery } = await commandOnNewPull(h, web, 1, 'please add tests');
     expect(await post(h, delivery)).toBe(202);
-    const run = await h.waitForRun((r) => r.issueId === issueId && r.status === 'dispatched', 10_000);
+    const run = await h.waitForRun((r) => r.issueId === issueId && r.status === 'launching', 10_000);
     expect(run).toMatchObject({ phase: 'gap-fill', branch: pull.headRef, prNumber: pull.number, instructions: 'please add tests', backend: 'github-actions' });
     expect(h.github.state.run(Number(run.upstreamId))?.displayTitle).toBe(`AI-Implement ${run.id}`);
     expect(h.github.state.reactions.some((r) => r.commentId === commentId && r.content === 'eyes')).toBe(true);
@@ -67,12 +67,12 @@ describe('GitHub webhooks through the real route, inbox and Probot app (whole or
     await waitHandled(h, new Set(stream.map((d) => d.id)), 120_000);
     console.log(`[2,000 deliveries] posted in ${posted - started} ms, all handled ${Date.now() - posted} ms later`);
 
-    const runs = (await h.orchestrator.store.runs.listRuns({ limit: 1_000, triggerSource: 'comment' })).items.filter((r) => r.issueId.startsWith('issue-web-') && Number(r.issueId.slice('issue-web-'.length)) >= 100);
+    const runs = (await h.orchestrator.store.runs.listRuns({ limit: 1_000, triggerSource: 'pr-comment' })).items.filter((r) => r.issueId.startsWith('issue-web-') && Number(r.issueId.slice('issue-web-'.length)) >= 100);
     expect(runs).toHaveLength(400);
     expect(new Set(runs.map((r) => r.issueId)).size).toBe(400);
     // One workflow dispatch per run: no command was dispatched twice.
     expect(dispatchPosts() - dispatchedBefore).toBe(400);
-    expect(runs.every((r) => r.status === 'dispatched')).toBe(true);
+    expect(runs.every((r) => r.status === 'launching')).toBe(true);
   }, 180_000);
 
   it('a delivery whose handler throws (GitHub answering 502) is retried from the inbox and succeeds once the fault clears', async () => {

@@ -44,7 +44,7 @@ describe('/ai-implement on a pull request (real Probot app, GitHub and Linear em
 
     const runs = (await f.runs()).filter((r) => r.issueId === issue.id);
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ phase: 'gap-fill', branch: pull.headRef, prNumber: pull.number, instructions: 'please add tests', mappingKey: 'ENG', triggerSource: 'comment', status: 'dispatched' });
+    expect(runs[0]).toMatchObject({ phase: 'gap-fill', branch: pull.headRef, prNumber: pull.number, instructions: 'please add tests', mappingKey: 'ENG', triggerSource: 'pr-comment', status: 'launching' });
     expect(f.dispatched.filter((id) => id === runs[0]!.id)).toHaveLength(1);
     const reactions = f.github.state.reactions.filter((r) => r.commentId === commentId);
     expect(reactions.map((r) => r.content)).toEqual(['eyes']);
@@ -62,7 +62,7 @@ describe('/ai-implement on a pull request (real Probot app, GitHub and Linear em
 
     const runs = (await f.runs()).filter((r) => r.issueId === issue.id);
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ phase: 'gap-fill', instructions: 'go', status: 'dispatched' });
+    expect(runs[0]).toMatchObject({ phase: 'gap-fill', instructions: 'go', status: 'launching' });
     expect(f.github.state.reactions.filter((r) => r.commentId === commentId)).toHaveLength(0);
   });
 

@@ -15,10 +15,10 @@ describe('PR lifecycle, workflow runs and installations (real Probot app)', () =
   afterAll(() => f?.stop());
 
   /** A live implement run of the ticket, dispatched to GitHub Actions. */
-  async function liveRun(issueId: string, identifier: string, status: Run['status'] = 'dispatched'): Promise<Run> {
+  async function liveRun(issueId: string, identifier: string, status: Run['status'] = 'launching'): Promise<Run> {
     const claim = await f.store.runs.claimTicket({ issueId, identifier, tracker: 'linear', mappingKey: 'ENG', phase: 'implement', backend: 'github-actions', runnerMode: 'default', triggerSource: 'poll' });
     if (!claim.claimed) throw new Error('not claimed');
-    if (status === 'dispatching') return claim.run;
+    if (status === 'claimed') return claim.run;
     return f.store.runs.updateRun(claim.run.id, { status, upstreamId: `${9000 + Math.floor(Math.random() * 1e6)}` });
   }
 
@@ -54,7 +54,7 @@ describe('PR lifecycle, workflow runs and installations (real Probot app)', () =
     const run = await liveRun(issue.id, issue.identifier);
     const pull = openAgentPull(f.github.state, f.web, { identifier: issue.identifier, issueId: issue.id, mappingKey: 'ENG', marker: false, headRef: 'feature/human-work', title: `${issue.identifier} by hand` });
     await f.deliver('pull_request', pullRequestClosedEvent(f.web, { ...pull, merged: true }));
-    expect((await f.store.runs.getRun(run.id))?.status).toBe('dispatched');
+    expect((await f.store.runs.getRun(run.id))?.status).toBe('launching');
   });
 
   it('workflow_run: in_progress marks the run running; completed without a result settles it at once', async () => {
@@ -82,14 +82,14 @@ describe('PR lifecycle, workflow runs and installations (real Probot app)', () =
     const issue = f.linear.store.addIssue({ team: 'ENG', title: 'Old job' });
     const run = await liveRun(issue.id, issue.identifier);
     await f.deliver('workflow_run', workflowRunEvent(f.web, { action: 'completed', id: 1, displayTitle: `AI-Implement ${run.id}`, conclusion: 'failure' }));
-    expect((await f.store.runs.getRun(run.id))?.status).toBe('dispatched');
+    expect((await f.store.runs.getRun(run.id))?.status).toBe('launching');
   });
 
   it('workflow_run: a job reporting before its dispatch was recorded is retried, not dropped', async () => {
     const issue = f.linear.store.addIssue({ team: 'ENG', title: 'Early job' });
-    const run = await liveRun(issue.id, issue.identifier, 'dispatching');
+    const run = await liveRun(issue.id, issue.identifier, 'claimed');
     await expect(f.deliver('workflow_run', workflowRunEvent(f.web, { action: 'completed', id: 4242, displayTitle: `AI-Implement ${run.id}`, conclusion: 'failure' }))).rejects.toThrow(/no recorded workflow run/);
-    await f.store.runs.updateRun(run.id, { status: 'dispatched', upstreamId: '4242' });
+    await f.store.runs.updateRun(run.id, { status: 'launching', upstreamId: '4242' });
     await f.deliver('workflow_run', workflowRunEvent(f.web, { action: 'completed', id: 4242, displayTitle: `AI-Implement ${run.id}`, conclusion: 'failure' }));
     expect((await f.store.runs.getRun(run.id))?.status).toBe('failed');
   });

@@ -89,7 +89,7 @@ describe('review feedback: debounced, batched, capped (real Probot app)', () => 
       f.advance(61_000);
       await f.integration.feedback.flushDue();
       // Each feedback run finishes before the next review round.
-      for (const run of (await f.runs()).filter((r) => r.issueId === issue.id && r.status === 'dispatched')) {
+      for (const run of (await f.runs()).filter((r) => r.issueId === issue.id && r.status === 'launching')) {
         await f.store.runs.updateRun(run.id, { status: 'succeeded' });
       }
     }

@@ -14,7 +14,7 @@ describe('reaper against the Fly and Linear emulators', () => {
   const machines: Record<'orphan' | 'stale' | 'old' | 'done' | 'healthy', FlyMachine> = {} as never;
   const runs: Record<string, Run> = {};
 
-  /** A run of the FLY mapping in `dispatched`, as the dispatcher leaves it, carried by a new started machine. */
+  /** A run of the FLY mapping in `launching`, as the dispatcher leaves it, carried by a new started machine. */
   async function liveRun(title: string): Promise<{ run: Run; machine: FlyMachine; issueId: string }> {
     const issue = h.linear.store.addIssue({ team: 'FLY', title, labels: ['AI-Implement'] });
     const claim = await h.orchestrator.store.runs.claimTicket({
@@ -26,11 +26,11 @@ describe('reaper against the Fly and Linear emulators', () => {
       backend: 'fly-machines',
       runnerMode: 'default',
       triggerSource: 'poll',
-      status: 'dispatching',
+      status: 'claimed',
     });
     if (!claim.claimed) throw new Error('not claimed');
     const machine = addMachine(claim.run.id, issue.identifier);
-    const run = await h.orchestrator.store.runs.updateRun(claim.run.id, { status: 'dispatched', upstreamId: machine.id });
+    const run = await h.orchestrator.store.runs.updateRun(claim.run.id, { status: 'launching', upstreamId: machine.id });
     return { run, machine, issueId: issue.id };
   }
 
@@ -100,7 +100,7 @@ describe('reaper against the Fly and Linear emulators', () => {
     expect(byMachine[machines.done.id]).toMatchObject({ rule: 'issue-terminal', issue: runs.done!.identifier });
     expect(report.actions).toHaveLength(4);
     for (const m of Object.values(machines)) expect(stateOf(m)).toBe('started');
-    expect((await h.orchestrator.store.runs.getRun(runs.old!.id))?.status).toBe('dispatched');
+    expect((await h.orchestrator.store.runs.getRun(runs.old!.id))?.status).toBe('launching');
   });
 
   it('destroys exactly those four, settles their live runs and leaves the healthy machine alone', async () => {
@@ -111,10 +111,10 @@ describe('reaper against the Fly and Linear emulators', () => {
     expect(report.actions.map((a) => a.machineId).sort()).toEqual([machines.orphan.id, machines.stale.id, machines.old.id, machines.done.id].sort());
     for (const key of ['orphan', 'stale', 'old', 'done'] as const) expect(stateOf(machines[key])).toBe('destroyed');
     expect(stateOf(machines.healthy)).toBe('started');
-    // A job killed for its age failed (it counts as a try); one whose ticket is done was cancelled.
-    expect(await h.orchestrator.store.runs.getRun(runs.old!.id)).toMatchObject({ status: 'failed', failedStep: 'runner' });
+    // A job killed for its age timed out (it counts as a try); one whose ticket is done was cancelled.
+    expect(await h.orchestrator.store.runs.getRun(runs.old!.id)).toMatchObject({ status: 'timed_out', failedStep: 'runner' });
     expect((await h.orchestrator.store.runs.getRun(runs.done!.id))?.status).toBe('cancelled');
-    expect((await h.orchestrator.store.runs.getRun(runs.healthy!.id))?.status).toBe('dispatched');
+    expect((await h.orchestrator.store.runs.getRun(runs.healthy!.id))?.status).toBe('launching');
     // A second sweep finds nothing more to do.
     expect((await h.orchestrator.services.operations.reaper.sweep()).actions).toEqual([]);
   });
@@ -140,7 +140,7 @@ describe('reaper against the Fly and Linear emulators', () => {
     const report = await h.orchestrator.services.operations.reaper.sweep();
     expect(report.settledRuns.map((s) => s.runId)).toEqual([run.id]);
     expect(await h.orchestrator.store.runs.getRun(run.id)).toMatchObject({ status: 'failed', failedStep: 'runner' });
-    expect((await h.orchestrator.store.runs.getRun(runs.healthy!.id))?.status).toBe('dispatched');
+    expect((await h.orchestrator.store.runs.getRun(runs.healthy!.id))?.status).toBe('launching');
   });
 
   it('cancels a live run whose ticket was deleted', async () => {

@@ -29,7 +29,7 @@ describe('sessions: listing and destroying Fly machines end to end', () => {
     const issue = h.linear.store.addIssue({ team: 'FLY', title: 'Speed up search', labels: ['AI-Implement'] });
     await h.cycle();
     const [run] = await h.runsOf(issue.identifier);
-    expect(run).toMatchObject({ backend: 'fly-machines', status: 'dispatched' });
+    expect(run).toMatchObject({ backend: 'fly-machines', status: 'launching' });
     expect(h.linear.labelNames(issue.identifier)).toContain('AI-Working');
     expect(await h.orchestrator.store.dedup.get(issue.id)).toBeDefined();
 
@@ -58,7 +58,7 @@ describe('sessions: listing and destroying Fly machines end to end', () => {
     await h.cycle();
     const runs = await h.runsOf(issue.identifier);
     expect(runs).toHaveLength(2);
-    expect(runs.find((r) => r.id !== run!.id)).toMatchObject({ status: 'dispatched', dispatchNumber: 2 });
+    expect(runs.find((r) => r.id !== run!.id)).toMatchObject({ status: 'launching', dispatchNumber: 2 });
     expect(h.linear.labelNames(issue.identifier)).toContain('AI-Working');
   });
 

@@ -48,7 +48,7 @@ describe('a run in flight when the orchestrator stops is recovered by the next o
     await rm(bin, { recursive: true, force: true });
   });
 
-  it('stops the orphaned runner, re-queues the run as its next attempt, finishes it and removes its workspaces', async () => {
+  it('stops the orphaned runner, marks the run interrupted, retries it as a new run, finishes that and removes its workspaces', async () => {
     const flag = join(bin, 'slow');
     await writeFile(flag, '');
     await h.addMapping({ teamKey: 'REC', owner: 'acme', repo: 'rec', defaultBranch: 'main', executionMode: 'local', agentRuntime: 'claude-code', extraEnv: { ANTHROPIC_API_KEY: 'sk-ant-test', SLOW_FLAG: flag } });
@@ -68,8 +68,14 @@ describe('a run in flight when the orchestrator stops is recovered by the next o
     await h.restart();
 
     await waitFor(() => (alive(pid) ? undefined : true), 5_000, 'the orphaned runner to be stopped');
-    const finished = await h.waitForTerminal(first!.id, 60_000);
-    expect(finished).toMatchObject({ status: 'succeeded', attempt: 2, prNumber: expect.any(Number) });
+    const interrupted = await h.waitForTerminal(first!.id, 60_000);
+    expect(interrupted).toMatchObject({ status: 'interrupted', attempt: 1, failedStep: 'runner' });
+    expect(interrupted.transitions?.at(-1)).toMatchObject({ from: 'running', to: 'interrupted' });
+    // Recovery's retry is a new run of the same ticket, one attempt further, naming the run it retries.
+    const retry = await waitFor(async () => (await h.runsOf(issue.identifier)).find((r) => r.retryOf === first!.id), 10_000, 'the retry to be claimed');
+    expect(retry).toMatchObject({ triggerSource: 'retry', attempt: 2 });
+    const finished = await h.waitForTerminal(retry.id, 60_000);
+    expect(finished).toMatchObject({ status: 'pr_opened', attempt: 2, prNumber: expect.any(Number) });
     expect(h.github.state.readFile('acme', 'rec', 'RECOVERED.md', finished.branch)).toBe('recovered change\n');
     const audit = await h.orchestrator.store.audit.list({ limit: 50 });
     expect(audit.items.some((e) => e.action === 'run.interrupted' && e.target === first!.id)).toBe(true);

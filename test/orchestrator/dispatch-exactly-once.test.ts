@@ -27,7 +27,7 @@ async function dispatchUntilSettled(harness: DispatchHarness, runs: Run[]): Prom
   };
   count(await inParallel(runs, 8, (run) => dispatchRun(harness.deps, run.id)));
   let passes = 0;
-  while ((await harness.store.runs.listActiveRuns({ status: ['queued', 'dispatching'] })).length > 0) {
+  while ((await harness.store.runs.listActiveRuns({ status: ['queued', 'claimed', 'retrying'] })).length > 0) {
     if (++passes > 12) throw new Error('runs did not settle');
     harness.advance(HOUR);
     const pass = await dispatchDueRuns(harness.deps, { concurrency: 8 });
@@ -76,7 +76,7 @@ describe('dispatch is exactly-once under dropped and refused POSTs', () => {
       expect([...perRun.values()].filter((ids) => ids.length > 1)).toEqual([]);
       for (const run of runs) {
         const stored = await harness.store.runs.getRun(run.id);
-        expect(stored?.status).toBe('dispatched');
+        expect(stored?.status).toBe('launching');
         expect(stored?.upstreamId).toBe(String(perRun.get(run.id)?.[0]));
         // Attempt counts dispatch POSTs that were refused before this one got through.
         expect(stored?.dispatchNumber).toBe(stored?.attempt);
@@ -115,7 +115,7 @@ describe('dispatch is exactly-once under dropped and refused POSTs', () => {
       for (const run of runs) {
         const stored = await harness.store.runs.getRun(run.id);
         const machine = byRun.get(run.id);
-        expect(stored?.status).toBe('dispatched');
+        expect(stored?.status).toBe('launching');
         expect(stored?.upstreamId).toBe(machine?.id);
         expect(machine?.name).toBe(`run-${run.id}`);
         // The machine carries the tokens of the attempt that was recorded.
@@ -157,9 +157,9 @@ describe('dispatch is exactly-once under dropped and refused POSTs', () => {
       expect(github.server.requestsTo('POST', '/dispatches')).toHaveLength(postsBefore);
 
       const recovered = await harness.store.runs.getRun(posted!.id);
-      expect(recovered).toMatchObject({ status: 'dispatched', upstreamId: upstream.upstreamId, attempt: 1 });
+      expect(recovered).toMatchObject({ status: 'launching', upstreamId: upstream.upstreamId, attempt: 1 });
       const requeued = await harness.store.runs.getRun(neverPosted!.id);
-      expect(requeued).toMatchObject({ status: 'queued', attempt: 2, dispatchNumber: 2 });
+      expect(requeued).toMatchObject({ status: 'retrying', attempt: 2, dispatchNumber: 2 });
 
       // The next pass dispatches the re-queued run once, as attempt 2 with fresh tokens.
       harness.advance(HOUR);

@@ -34,7 +34,7 @@ describe('dispatch leases between replicas', () => {
     });
     h.advance(5 * MINUTE);
     expect(await reconcileDispatching(deps)).toEqual([]);
-    expect((await h.store.runs.getRun(run!.id))?.status).toBe('dispatching');
+    expect((await h.store.runs.getRun(run!.id))?.status).toBe('claimed');
     h.advance(5 * MINUTE + 1);
     const [outcome] = await reconcileDispatching(deps);
     expect(outcome).toMatchObject({ kind: 'dispatched', via: 'lookup' });
@@ -55,7 +55,7 @@ describe('dispatch leases between replicas', () => {
   it('hands each queued run to one of two replicas taking from the queue at once, each dispatch under its taker\'s lease', async () => {
     const h = await createDispatchHarness(mapping, { 'github-actions': gha() });
     const runs = await h.claim(12, 'github-actions', 'queue');
-    for (const run of runs) await h.store.runs.updateRun(run.id, { status: 'queued', retryAt: new Date(h.deps.clock()).toISOString() });
+    for (const run of runs) await h.store.runs.updateRun(run.id, { status: 'retrying', retryAt: new Date(h.deps.clock()).toISOString() });
     github.server.injectFault({ kind: 'latency', ms: 30, method: 'POST', path: '/dispatches', times: 12 });
     const a = { ...h.deps, replicaId: 'replica-a', inFlight: new Set<string>() };
     const b = { ...h.deps, replicaId: 'replica-b', inFlight: new Set<string>() };
@@ -65,7 +65,7 @@ describe('dispatch leases between replicas', () => {
     for (const run of runs) {
       expect(upstreamOf(run.id)).toHaveLength(1);
       const stored = await h.store.runs.getRun(run.id);
-      expect(stored?.status).toBe('dispatched');
+      expect(stored?.status).toBe('launching');
       expect(['replica-a', 'replica-b']).toContain(stored?.dispatchLease?.holder);
     }
     expect(passA.waiting + passB.waiting).toBe(0);

@@ -55,7 +55,7 @@ describe('dispatchRun and reconcileDispatching', () => {
     expect(outcome.kind).toBe('dispatched');
     const stored = await h.store.runs.getRun(run!.id);
     const wr = github.state.runs.find((r) => r.inputs.run_id === run!.id);
-    expect(stored).toMatchObject({ status: 'dispatched', upstreamId: String(wr?.id), attempt: 1 });
+    expect(stored).toMatchObject({ status: 'launching', upstreamId: String(wr?.id), attempt: 1 });
     expect(stored?.upstreamUrl).toContain(`/actions/runs/${wr?.id}`);
     expect(Date.parse(stored?.deadlineAt ?? '') - h.deps.clock()).toBe(45 * 60_000);
     expect(h.tokens.minted).toEqual([{ runId: run!.id, attempt: 1, deadlineAt: stored?.deadlineAt }]);
@@ -87,14 +87,14 @@ describe('dispatchRun and reconcileDispatching', () => {
     const [run] = await h.claim(1, 'github-actions', 'noanswer');
     const outcome = await dispatchRun(h.deps, run!.id);
     expect(outcome.kind).toBe('unresolved');
-    expect((await h.store.runs.getRun(run!.id))?.status).toBe('dispatching');
+    expect((await h.store.runs.getRun(run!.id))?.status).toBe('claimed');
     expect(backend.requests).toHaveLength(1);
 
     h.advance(3 * 60_000);
     const [settled] = await reconcileDispatching(h.deps);
     expect(settled?.kind).toBe('requeued');
     const queued = await h.store.runs.getRun(run!.id);
-    expect(queued).toMatchObject({ status: 'queued', attempt: 2, dispatchNumber: 2 });
+    expect(queued).toMatchObject({ status: 'retrying', attempt: 2, dispatchNumber: 2 });
     expect(backend.requests).toHaveLength(1);
   });
 

@@ -72,7 +72,7 @@ describe('a run settled without a result writes its end on the ticket', () => {
     for (const [i, wait] of [0, 2, 8].entries()) {
       h.advance(wait * 60_000);
       await h.cycle();
-      const run = (await h.runsOf(issue.identifier)).find((r) => r.status === 'dispatched');
+      const run = (await h.runsOf(issue.identifier)).find((r) => r.status === 'launching');
       if (!run) throw new Error(`try ${i + 1} was not dispatched`);
       expect(run.triggerSource).toBe(i === 0 ? 'poll' : 'retry');
       h.github.state.setRunStatus(Number(run.upstreamId), 'completed', 'cancelled');

@@ -31,7 +31,7 @@ describe('manual runs (whole orchestrator)', () => {
     const issue = h.linear.store.addIssue({ team: 'WEB', title: 'Fix the footer', labels: [] });
     const started = await api.call('POST', '/api/runs', { token, body: { ticket: issue.identifier } });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
-    expect(started.body).toMatchObject({ mappingChosen: 'matched', run: { identifier: issue.identifier, mappingKey: 'WEB', triggerSource: 'manual', phase: 'implement', status: 'dispatched' } });
+    expect(started.body).toMatchObject({ mappingChosen: 'matched', run: { identifier: issue.identifier, mappingKey: 'WEB', triggerSource: 'manual', phase: 'implement', status: 'launching' } });
     const runId = (started.body.run as { id: string }).id;
     expect(h.github.state.runs.filter((r) => r.inputs.run_id === runId)).toHaveLength(1);
     const audit = (await h.orchestrator.store.audit.list({ action: 'run.start', limit: 5 })).items;

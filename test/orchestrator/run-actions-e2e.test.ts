@@ -34,7 +34,7 @@ describe('run actions (whole orchestrator)', () => {
     await h.cycle();
     const [run] = await h.runsOf(issue.identifier);
     if (!run) throw new Error('no run was dispatched');
-    expect(run.status).toBe('dispatched');
+    expect(run.status).toBe('launching');
     return { run, identifier: issue.identifier };
   }
 
@@ -68,7 +68,7 @@ describe('run actions (whole orchestrator)', () => {
     expect(comments(identifier)).toContain(`⏹️ AI-Implement run ${run.id} (implement) was stopped by an operator.`);
     expect(h.linear.labelNames(identifier)).not.toContain('AI-Working');
     const audit = await auditOf('run.stop', run.id);
-    expect(audit).toMatchObject({ actor: expect.stringMatching(/^admin-session:/), before: { status: 'dispatched' }, after: { status: 'failed', upstreamCancelled: true } });
+    expect(audit).toMatchObject({ actor: expect.stringMatching(/^admin-session:/), before: { status: 'launching' }, after: { status: 'failed', upstreamCancelled: true } });
 
     // The runner did not hear in time: its result and progress with the attempt's own tokens are refused.
     const late = await runner('/runner/result', env.AI_IMPLEMENT_RESULT_TOKEN!, { runId: run.id, attempt: run.attempt, outcome: 'succeeded', summary: 'done anyway' });
@@ -81,7 +81,7 @@ describe('run actions (whole orchestrator)', () => {
     // A second stop is refused, naming the status the run is in now.
     const again = await api.call('POST', `/api/runs/${run.id}/stop`, { token });
     expect(again.status).toBe(409);
-    expect(again.body.message).toBe(`Run ${run.id} is failed; only a queued, dispatching, dispatched or running run can be stopped.`);
+    expect(again.body.message).toBe(`Run ${run.id} is failed; only a queued, claimed, launching, running or retrying run can be stopped.`);
   });
 
   it('stops a GitHub Actions run by cancelling its workflow run', async () => {
@@ -92,19 +92,19 @@ describe('run actions (whole orchestrator)', () => {
     expect(workflowRun).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
   });
 
-  it('retries a stopped run as a new manual run whose old tokens stay refused; refuses a live run and a second retry', async () => {
+  it('retries a stopped run as a new run (source retry) whose old tokens stay refused; refuses a live run and a second retry', async () => {
     const { run, identifier } = await dispatched('FLY', 'Retry me');
     const oldEnv = machineOf(run).config.env;
     const notYet = await api.call('POST', `/api/runs/${run.id}/retry`, { token });
     expect(notYet.status).toBe(409);
-    expect(notYet.body.message).toBe(`Run ${run.id} is dispatched; only a failed or cancelled run can be retried.`);
+    expect(notYet.body.message).toBe(`Run ${run.id} is launching; only a failed, timed_out, interrupted or cancelled run can be retried.`);
 
     expect((await api.call('POST', `/api/runs/${run.id}/stop`, { token })).status).toBe(200);
     const retried = await api.call('POST', `/api/runs/${run.id}/retry`, { token });
     expect(retried.status).toBe(201);
     const fresh = retried.body.run as Run;
     expect(retried.body.retriedFrom).toBe(run.id);
-    expect(fresh).toMatchObject({ issueId: run.issueId, phase: 'implement', triggerSource: 'manual', dispatchNumber: 2, attempt: 1, status: 'dispatched' });
+    expect(fresh).toMatchObject({ issueId: run.issueId, phase: 'implement', triggerSource: 'retry', retryOf: run.id, dispatchNumber: 2, attempt: 1, status: 'launching' });
     expect(fresh.id).not.toBe(run.id);
     const freshEnv = machineOf(fresh).config.env;
     expect(freshEnv.AI_IMPLEMENT_PROGRESS_TOKEN).not.toBe(oldEnv.AI_IMPLEMENT_PROGRESS_TOKEN);
@@ -116,17 +116,17 @@ describe('run actions (whole orchestrator)', () => {
     expect((await runner('/runner/progress', freshEnv.AI_IMPLEMENT_PROGRESS_TOKEN!, { runId: fresh.id, attempt: fresh.attempt, steps: [] })).status).toBe(200);
 
     expect(comments(identifier)).toContain(`🔁 AI-Implement run ${run.id} (implement) was retried by an operator as run ${fresh.id}.`);
-    expect(await auditOf('run.retry', run.id)).toMatchObject({ actor: expect.stringMatching(/^admin-session:/), after: { runId: fresh.id, triggerSource: 'manual' } });
+    expect(await auditOf('run.retry', run.id)).toMatchObject({ actor: expect.stringMatching(/^admin-session:/), after: { runId: fresh.id, triggerSource: 'retry' } });
     // The start itself is recorded like any other, through the one start path.
     const start = (await h.orchestrator.store.audit.list({ action: 'dispatch.start', limit: 50 })).items.find((e) => e.target === fresh.id);
-    expect(start?.after).toMatchObject({ triggerSource: 'manual', dispatchNumber: 2 });
+    expect(start?.after).toMatchObject({ triggerSource: 'retry', dispatchNumber: 2 });
 
     // The ticket now has a live run: retrying the old one again is refused (one live run per ticket and phase).
     const second = await api.call('POST', `/api/runs/${run.id}/retry`, { token });
     expect(second.status).toBe(409);
     // (running: the new runner reported progress above)
     expect(second.body.message).toBe(`Run ${fresh.id} of ${identifier} is running; only one implement run of a ticket may be live.`);
-    expect((await h.runsOf(identifier)).filter((r) => r.status === 'running' || r.status === 'dispatched').map((r) => r.id)).toEqual([fresh.id]);
+    expect((await h.runsOf(identifier)).filter((r) => r.status === 'running' || r.status === 'launching').map((r) => r.id)).toEqual([fresh.id]);
   });
 
   it('refuses to retry into a paused project', async () => {
@@ -147,7 +147,7 @@ describe('run actions (whole orchestrator)', () => {
     await runner('/runner/progress', machineOf(run).config.env.AI_IMPLEMENT_PROGRESS_TOKEN!, { runId: run.id, attempt: 1, steps: [{ id: 'agent', type: 'agent', status: 'running' }] });
     const live = await api.call('DELETE', `/api/runs/${run.id}`, { token });
     expect(live.status).toBe(409);
-    expect(live.body.message).toMatch(new RegExp(`^Run ${run.id} is (dispatched|running); only a succeeded, failed or cancelled run can be deleted\\. Stop it first\\.$`));
+    expect(live.body.message).toMatch(new RegExp(`^Run ${run.id} is (launching|running); only a pr_opened, succeeded, failed, timed_out, cancelled or interrupted run can be deleted\\. Stop it first\\.$`));
     expect(await h.orchestrator.store.runs.getRun(run.id)).toBeDefined();
 
     expect((await api.call('POST', `/api/runs/${run.id}/stop`, { token })).status).toBe(200);
@@ -195,7 +195,7 @@ describe('run actions (whole orchestrator)', () => {
       fetch(`${base}/admin/runs/${run.id}/stop`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
     // Without the page's token nothing happens.
     expect((await post({})).status).toBe(403);
-    expect((await h.orchestrator.store.runs.getRun(run.id))?.status).toBe('dispatched');
+    expect((await h.orchestrator.store.runs.getRun(run.id))?.status).toBe('launching');
 
     const ok = await post({ _csrf: csrf! });
     expect(ok.status).toBe(303);
@@ -213,6 +213,6 @@ describe('run actions (whole orchestrator)', () => {
     expect(after).not.toContain(`action="/admin/runs/${run.id}/stop"`);
     const refused = await post({ _csrf: csrf! });
     expect(refused.status).toBe(409);
-    expect(await refused.text()).toContain(`Run ${run.id} is failed; only a queued, dispatching, dispatched or running run can be stopped.`);
+    expect(await refused.text()).toContain(`Run ${run.id} is failed; only a queued, claimed, launching, running or retrying run can be stopped.`);
   });
 });

@@ -41,7 +41,7 @@ describe('run operations defects (whole orchestrator)', () => {
     const issue = h.linear.store.addIssue({ team: 'PLN', title: 'Plan, then build', labels: ['AI-Implement'] });
     await h.cycle();
     const [plan] = await h.runsOf(issue.identifier);
-    expect(plan).toMatchObject({ phase: 'plan', status: 'dispatched' });
+    expect(plan).toMatchObject({ phase: 'plan', status: 'launching' });
     const env = machineOf(plan!).config.env;
     const res = await fetch(`${h.orchestrator.url}/runner/result`, {
       method: 'POST',
@@ -61,7 +61,7 @@ describe('run operations defects (whole orchestrator)', () => {
     expect(approved.plan.blockers.find((b) => b.issueId === issue.id)).toBeUndefined();
     const implement = (await h.runsOf(issue.identifier)).filter((r) => r.phase === 'implement');
     expect(implement).toHaveLength(1);
-    expect(implement[0]).toMatchObject({ triggerSource: 'plan-approval', dispatchNumber: 2, status: 'dispatched' });
+    expect(implement[0]).toMatchObject({ triggerSource: 'plan-approval', dispatchNumber: 2, status: 'launching' });
 
     // The implementation's own dispatch holds the ticket for the window as before.
     const again = await h.cycle();
@@ -77,8 +77,8 @@ describe('run operations defects (whole orchestrator)', () => {
       const runs = await h.runsOf(issue.identifier);
       const primary = runs.find((r) => !r.shadowOf)!;
       const shadow = runs.find((r) => r.shadowOf)!;
-      expect(primary).toMatchObject({ backend: 'github-actions', status: 'dispatched' });
-      expect(shadow).toMatchObject({ backend: 'fly-machines', status: 'dispatched', shadowOf: primary.id });
+      expect(primary).toMatchObject({ backend: 'github-actions', status: 'launching' });
+      expect(shadow).toMatchObject({ backend: 'fly-machines', status: 'launching', shadowOf: primary.id });
       expect(h.linear.labelNames(issue.identifier)).toContain('AI-Working');
       const dedupBefore = await h.orchestrator.store.dedup.get(issue.id);
       expect(dedupBefore?.runId).toBe(primary.id);
@@ -88,7 +88,7 @@ describe('run operations defects (whole orchestrator)', () => {
       expect(destroyed.body).toMatchObject({ runId: shadow.id, runSettled: true, markerRemoved: false, dedupCleared: false });
 
       expect((await h.orchestrator.store.runs.getRun(shadow.id))?.status).toBe('cancelled');
-      expect((await h.orchestrator.store.runs.getRun(primary.id))?.status).toBe('dispatched');
+      expect((await h.orchestrator.store.runs.getRun(primary.id))?.status).toBe('launching');
       expect(h.linear.labelNames(issue.identifier)).toContain('AI-Working');
       expect(await h.orchestrator.store.dedup.get(issue.id)).toEqual(dedupBefore);
       // Nothing is dispatched a second time for the ticket.

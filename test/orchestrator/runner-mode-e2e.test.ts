@@ -27,7 +27,7 @@ describe('runner mode', () => {
     const second = h.linear.store.addIssue({ team: 'ENG', title: 'Two', labels: ['AI-Implement'] });
     await h.cycle();
     const [run] = await h.runsOf(second.identifier);
-    expect(run).toMatchObject({ backend: 'fly-machines', runnerMode: 'fly', status: 'dispatched' });
+    expect(run).toMatchObject({ backend: 'fly-machines', runnerMode: 'fly', status: 'launching' });
     expect(h.fly.state.machinesOf('ai-implement-sessions').some((m) => m.name === `run-${run!.id}`)).toBe(true);
   });
 
@@ -50,8 +50,8 @@ describe('runner mode', () => {
     expect(runs).toHaveLength(2);
     const primary = runs.find((r) => !r.shadowOf)!;
     const shadow = runs.find((r) => r.shadowOf)!;
-    expect(primary).toMatchObject({ backend: 'github-actions', status: 'dispatched' });
-    expect(shadow).toMatchObject({ backend: 'fly-machines', shadowOf: primary.id, status: 'dispatched' });
+    expect(primary).toMatchObject({ backend: 'github-actions', status: 'launching' });
+    expect(shadow).toMatchObject({ backend: 'fly-machines', shadowOf: primary.id, status: 'launching' });
     expect(h.fly.state.machinesOf('ai-implement-sessions').some((m) => m.name === `run-${shadow.id}`)).toBe(true);
     // Only the primary speaks on the ticket.
     const comments = h.linear.commentsOn(issue.identifier).map((c) => c.body).join('\n');

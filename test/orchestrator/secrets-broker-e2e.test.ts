@@ -70,7 +70,7 @@ describe('a GitHub Actions run gets its LLM key only from the secrets broker', (
     const issue = h.linear.store.addIssue({ team: 'SEC', title: 'Rotate the vault key', labels: ['AI-Implement'] });
     await h.cycle();
     [run] = (await h.runsOf(issue.identifier)) as [Run];
-    expect(run).toMatchObject({ status: 'dispatched', backend: 'github-actions' });
+    expect(run).toMatchObject({ status: 'launching', backend: 'github-actions' });
 
     // What the job will fetch as its spec (read here with the run's own token, as the runner does).
     const tokens = h.orchestrator.services.tokens!.mint(run.id, run.attempt, run.deadlineAt!);
@@ -106,7 +106,7 @@ describe('a GitHub Actions run gets its LLM key only from the secrets broker', (
     expect(runner.code, runner.stderr).toBe(0);
     expect(runner.stderr).toContain('secrets received');
     expect(await readFile(probe, 'utf8')).toBe(sha256(LLM_KEY));
-    expect((await h.orchestrator.store.runs.getRun(run.id))?.status).toBe('succeeded');
+    expect((await h.orchestrator.store.runs.getRun(run.id))?.status).toBe('pr_opened');
   });
 
   it('keeps the key out of the workflow inputs, the job spec, the stored records, the logs, every /api answer, the ticket and the PR', async () => {

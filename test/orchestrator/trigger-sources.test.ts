@@ -55,7 +55,7 @@ describe('the trigger source each way of starting a run records', () => {
     const res = await fetch(`${h.orchestrator.url}/webhooks/linear`, { method: 'POST', headers: { 'content-type': 'application/json', ...delivery.headers }, body: delivery.body });
     expect(res.status).toBe(200);
     const run = await h.waitForRun((r) => r.issueId === issue.id, 5_000);
-    expect(run.triggerSource).toBe('webhook');
+    expect(run.triggerSource).toBe('linear-webhook');
   });
 
   it('retry: the next run of a ticket whose run failed, once its back-off has passed', async () => {
@@ -90,7 +90,7 @@ describe('the trigger source each way of starting a run records', () => {
     expect(await post(h, delivery)).toBe(202);
     await waitHandled(h, [delivery.id]);
     // The PR's opening implement run is the stored run its marker names; the comment starts the gap-fill.
-    expect((await only(issueId, (r) => r.phase === 'gap-fill')).triggerSource).toBe('comment');
+    expect((await only(issueId, (r) => r.phase === 'gap-fill')).triggerSource).toBe('pr-comment');
   });
 
   it('trigger: the /trigger/gap-fill route (comment-trigger.yml)', async () => {
@@ -103,7 +103,7 @@ describe('the trigger source each way of starting a run records', () => {
       body: JSON.stringify({ owner: 'acme', repo: 'web', prNumber: pull.number, instructions: 'from the route' }),
     });
     expect(res.status).toBe(200);
-    expect((await only('issue-trigger-route', (r) => r.phase === 'gap-fill')).triggerSource).toBe('trigger');
+    expect((await only('issue-trigger-route', (r) => r.phase === 'gap-fill')).triggerSource).toBe('gap-fill-trigger');
   });
 
   it('review: a batch of review comments once the reviewer pauses', async () => {

@@ -46,7 +46,7 @@ describe('a run that outlives its first GitHub token', () => {
     identifier = issue.identifier;
     await h.cycle();
     const [run] = await h.runsOf(identifier);
-    expect(run).toMatchObject({ status: 'dispatched', backend: 'fly-machines' });
+    expect(run).toMatchObject({ status: 'launching', backend: 'fly-machines' });
     runId = run!.id;
     const tokens = h.orchestrator.services.tokens!.mint(run!.id, run!.attempt, run!.deadlineAt!);
     progressToken = tokens.progressToken;
@@ -98,7 +98,7 @@ describe('a run that outlives its first GitHub token', () => {
     expect(h.github.state.pulls.filter((p) => p.headRef === branch)).toHaveLength(1);
     expect(result.prUrl).toMatch(/\/acme\/web\/pull\/\d+$/);
     const run = await h.orchestrator.store.runs.getRun(runId);
-    expect(run?.status).toBe('succeeded');
+    expect(run?.status).toBe('pr_opened');
   });
 
   it('asked for one fresh token once its first one was spent, and got one good for another hour', () => {

@@ -41,7 +41,7 @@ describe('POST /runner/token { kind: github }: a fresh installation token for a 
 
   it('answers 409 when the run is not dispatched yet, has finished, or the token is for a superseded attempt', async () => {
     const h = await harness();
-    const dispatching = await h.seedRun({ status: 'dispatching' });
+    const dispatching = await h.seedRun({ status: 'claimed' });
     expect(await answer(await h.post('/runner/token', h.mint(dispatching).progressToken, ask(dispatching)))).toEqual({ status: 409, error: 'run_not_dispatched' });
 
     const finished = await h.seedRun();
@@ -51,8 +51,8 @@ describe('POST /runner/token { kind: github }: a fresh installation token for a 
 
     const redispatched = await h.seedRun();
     const first = h.mint(redispatched);
-    await h.store.runs.updateRun(redispatched.id, { status: 'dispatching' });
-    await h.store.runs.updateRun(redispatched.id, { status: 'dispatched', attempt: 2, upstreamId: '778' });
+    await h.store.runs.updateRun(redispatched.id, { status: 'claimed' });
+    await h.store.runs.updateRun(redispatched.id, { status: 'launching', attempt: 2, upstreamId: '778' });
     expect(await answer(await h.post('/runner/token', first.progressToken, ask(redispatched)))).toEqual({ status: 409, error: 'stale_attempt' });
     expect(h.repoTokenRequests).toEqual([]);
   });

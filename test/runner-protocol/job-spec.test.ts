@@ -102,7 +102,7 @@ describe('GET /runner/job', () => {
     expect(gone.status).toBe(409);
     expect(await gone.json()).toMatchObject({ error: 'ticket_missing' });
 
-    await h.store.runs.updateRun(run.id, { status: 'dispatching', attempt: 2 });
+    await h.store.runs.updateRun(run.id, { status: 'claimed', attempt: 2 });
     const stale = await getJob(h, progressToken);
     expect(stale.status).toBe(409);
     expect(await stale.json()).toMatchObject({ error: 'stale_attempt' });

@@ -77,8 +77,8 @@ describe('POST /runner/token', () => {
   it('mints for the current attempt after a re-dispatch', async () => {
     const h = await harness();
     const run = await h.seedRun();
-    await h.store.runs.updateRun(run.id, { status: 'dispatching' });
-    await h.store.runs.updateRun(run.id, { status: 'dispatched', attempt: 2, upstreamId: '424242' });
+    await h.store.runs.updateRun(run.id, { status: 'claimed' });
+    await h.store.runs.updateRun(run.id, { status: 'launching', attempt: 2, upstreamId: '424242' });
     const got = await exchange(h, await idTokenFor('acme/app', '424242'), run.id);
     expect(got).toMatchObject({ status: 200, body: { attempt: 2 } });
     // The old workflow run's id token no longer matches.
@@ -118,12 +118,12 @@ describe('POST /runner/token', () => {
     expect((await exchange(h, valid, 'no-such-run')).status).toBe(401);
     const bad = await h.post('/runner/token', valid, { runId: 7 });
     expect(bad.status).toBe(400);
-    expect((await h.store.runs.getRun(run.id))?.status).toBe('dispatched');
+    expect((await h.store.runs.getRun(run.id))?.status).toBe('launching');
   });
 
   it('asks a runner that is faster than the dispatcher to retry, and refuses a finished run', async () => {
     const h = await harness();
-    const pending: Run = await h.seedRun({ status: 'dispatching' });
+    const pending: Run = await h.seedRun({ status: 'claimed' });
     const early = await exchange(h, await idTokenFor('acme/app', '5555'), pending.id);
     expect(early).toMatchObject({ status: 409, body: { error: 'run_not_dispatched' } });
     const done = await h.seedRun();

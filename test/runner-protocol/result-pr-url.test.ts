@@ -28,14 +28,14 @@ describe('POST /runner/result refuses a prUrl that is not the run’s pull reque
     const answer = (await refused.json()) as { error: string; field: string; message: string };
     expect(answer).toMatchObject({ error: 'invalid_body', field: 'prUrl' });
     expect(answer.message).toContain('prUrl');
-    expect(await h.store.runs.getRun(run.id)).toMatchObject({ status: 'dispatched' });
+    expect(await h.store.runs.getRun(run.id)).toMatchObject({ status: 'launching' });
     expect((await h.store.runs.getRun(run.id))?.prUrl).toBeUndefined();
     expect(h.linear.commentsOf(run.issueId)).toHaveLength(0);
 
     // The refusal spent nothing: the same token carries the corrected result.
     const ok = await h.post('/runner/result', resultToken, resultBody(run));
     expect(ok.status).toBe(200);
-    expect(await h.store.runs.getRun(run.id)).toMatchObject({ status: 'succeeded', prUrl: 'https://github.com/acme/app/pull/7' });
+    expect(await h.store.runs.getRun(run.id)).toMatchObject({ status: 'pr_opened', prUrl: 'https://github.com/acme/app/pull/7' });
   });
 });
 

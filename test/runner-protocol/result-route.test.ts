@@ -19,9 +19,9 @@ describe('POST /runner/result', () => {
     const run = await h.seedRun();
     const res = await h.post('/runner/result', h.mint(run).resultToken, resultBody(run, { summary: 'Added it', costUsd: 1.25, tokens: { input: 10, output: 20 } }));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ runId: run.id, attempt: 1, status: 'succeeded' });
+    expect(await res.json()).toEqual({ runId: run.id, attempt: 1, status: 'pr_opened' });
     const stored = await h.store.runs.getRun(run.id);
-    expect(stored).toMatchObject({ status: 'succeeded', prUrl: 'https://github.com/acme/app/pull/7', prNumber: 7, summary: 'Added it', costUsd: 1.25, tokens: { input: 10, output: 20 } });
+    expect(stored).toMatchObject({ status: 'pr_opened', prUrl: 'https://github.com/acme/app/pull/7', prNumber: 7, summary: 'Added it', costUsd: 1.25, tokens: { input: 10, output: 20 } });
     expect(stored?.finishedAt).toBe(new Date(h.clock.now()).toISOString());
     const item = h.linear.items.get(run.issueId);
     expect(item?.stateName).toBe('In Review');
@@ -47,7 +47,7 @@ describe('POST /runner/result', () => {
     );
     const counts = statuses.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
     expect(counts).toEqual({ '200': 1, '409 token_replayed': 999 });
-    expect((await h.store.runs.getRun(run.id))?.status).toBe('succeeded');
+    expect((await h.store.runs.getRun(run.id))?.status).toBe('pr_opened');
     expect(h.linear.transitions).toHaveLength(1);
     expect(h.linear.commentsOf(run.issueId)).toHaveLength(1);
     expect(h.linear.countCalls('ensureComment')).toBe(1);
@@ -62,10 +62,10 @@ describe('POST /runner/result', () => {
     const res = await h.post('/runner/result', h.mint(run).resultToken, resultBody(run));
     expect(res.status).toBe(200);
     const json = (await res.json()) as { status: string; warnings: string[] };
-    expect(json.status).toBe('succeeded');
+    expect(json.status).toBe('pr_opened');
     expect(json.warnings).toHaveLength(2);
     expect(json.warnings.join('\n')).toMatch(/transition to ready-for-review failed .*queued for retry/);
-    expect((await h.store.runs.getRun(run.id))?.status).toBe('succeeded');
+    expect((await h.store.runs.getRun(run.id))?.status).toBe('pr_opened');
     expect(h.linear.items.get(run.issueId)?.stateName).toBe('In Progress');
     expect(h.linear.commentsOf(run.issueId)).toHaveLength(0);
     expect(await h.pending.list()).toHaveLength(2);
@@ -213,7 +213,7 @@ describe('POST /runner/result', () => {
     const { resultToken } = h.mint(run);
     expect((await h.post('/runner/result', resultToken, resultBody(run))).status).toBe(200);
     expect((await h.post('/runner/result', resultToken, resultBody(run))).status).toBe(409);
-    expect(seen).toEqual([`${run.id}:succeeded`]);
+    expect(seen).toEqual([`${run.id}:pr_opened`]);
     fail = true;
     const other = await h.seedRun();
     const res = await h.post('/runner/result', h.mint(other).resultToken, { runId: other.id, attempt: 1, outcome: 'failed' });
@@ -225,7 +225,7 @@ describe('POST /runner/result', () => {
     const h = await harness();
     const run = await h.seedRun({ shadowOf: 'primary-run' });
     expect((await h.post('/runner/result', h.mint(run).resultToken, resultBody(run))).status).toBe(200);
-    expect((await h.store.runs.getRun(run.id))?.status).toBe('succeeded');
+    expect((await h.store.runs.getRun(run.id))?.status).toBe('pr_opened');
     expect(h.linear.calls).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ describe('GET /runner/secrets: the broker hands a GitHub Actions job its secrets
     expect(finished.status).toBe(409);
     expect(((await finished.json()) as { error: string }).error).toBe('run_finished');
 
-    const queued = await h.seedRun({ status: 'dispatching' });
+    const queued = await h.seedRun({ status: 'claimed' });
     const early = await get(h.url, h.mint(queued).progressToken);
     expect(early.status).toBe(409);
     expect(((await early.json()) as { error: string }).error).toBe('run_not_dispatched');

@@ -46,7 +46,7 @@ describe('runner token matrix on POST /runner/result', () => {
       expect({ name, status: got.status, code: got.error }).toEqual({ name, status, code });
     }
     const after = await h.store.runs.getRun(run.id);
-    expect(after?.status).toBe('dispatched');
+    expect(after?.status).toBe('launching');
     expect(h.linear.calls).toEqual([]);
   });
 
@@ -57,7 +57,7 @@ describe('runner token matrix on POST /runner/result', () => {
     const { resultToken } = h.mint(run);
     const got = await answer(await h.post('/runner/result', resultToken, resultBody(other)));
     expect(got).toMatchObject({ status: 401, error: 'token_run_mismatch' });
-    expect((await h.store.runs.getRun(other.id))?.status).toBe('dispatched');
+    expect((await h.store.runs.getRun(other.id))?.status).toBe('launching');
     // The token was not spent on a refused body: the right body still goes through.
     expect((await h.post('/runner/result', resultToken, resultBody(run))).status).toBe(200);
   });
@@ -76,13 +76,13 @@ describe('runner token matrix on POST /runner/result', () => {
     const h = await harness();
     const run = await h.seedRun();
     const first = h.mint(run);
-    await h.store.runs.updateRun(run.id, { status: 'dispatching' });
-    const second = await h.store.runs.updateRun(run.id, { status: 'dispatched', attempt: 2, upstreamId: '777' });
+    await h.store.runs.updateRun(run.id, { status: 'claimed' });
+    const second = await h.store.runs.updateRun(run.id, { status: 'launching', attempt: 2, upstreamId: '777' });
     const got = await answer(await h.post('/runner/result', first.resultToken, resultBody(run)));
     expect(got).toMatchObject({ status: 409, error: 'stale_attempt' });
     const progress = await answer(await h.post('/runner/progress', first.progressToken, { runId: run.id, attempt: 1, steps: [] }));
     expect(progress).toMatchObject({ status: 409, error: 'stale_attempt' });
-    expect((await h.store.runs.getRun(run.id))?.status).toBe('dispatched');
+    expect((await h.store.runs.getRun(run.id))?.status).toBe('launching');
     const current = h.mint(second);
     expect((await h.post('/runner/result', current.resultToken, resultBody(second))).status).toBe(200);
   });

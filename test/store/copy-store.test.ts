@@ -132,7 +132,7 @@ describe('copyStore: lowdb data directory → PostgreSQL', () => {
       // What was spent stays spent, what is live stays claimed, and the logs go on numbering.
       expect(await target.tokens.consumeTokenJti('jti-1', T0 + HOUR)).toBe(false);
       expect(await target.inbox.enqueueDelivery({ id: 'd-replayed', source: 'github', event: 'issues', payload: {}, receivedAt: new Date(T0).toISOString(), replayKey: { key: 'replay:body-1', expiresAt: new Date(T0 + HOUR).toISOString() } })).toEqual({ inserted: false });
-      const live = runs.find((r) => r.status === 'dispatching')!;
+      const live = runs.find((r) => r.status === 'claimed')!;
       expect(await target.runs.claimTicket(intent({ issueId: live.issueId }))).toEqual({ claimed: false, existing: live });
       expect(await target.runs.claimTicket(intent({ issueId: 'other', phase: 'gap-fill', dedupKey: 'gap-fill:c1' }))).toMatchObject({ claimed: false, existing: { issueId: 'i3' } });
       await target.audit.append({ at: new Date(T0 + HOUR).toISOString(), actor: 'admin', action: 'x', target: 'after-import' });

@@ -90,7 +90,7 @@ describe('lowdb store across processes', () => {
       if (kind === 'claim' || kind === 'running' || kind === 'step' || kind === 'terminal') {
         const run = await store.runs.getRun(key);
         if (!run) missing.push(entry);
-        else if (kind === 'running' && run.status === 'dispatching') missing.push(entry);
+        else if (kind === 'running' && run.status === 'claimed') missing.push(entry);
         else if (kind === 'terminal' && !['succeeded', 'failed'].includes(run.status)) missing.push(entry);
         else if (kind === 'step' && !(await store.runs.listSteps(key)).some((s) => s.id === 'agent')) missing.push(entry);
         if (kind === 'terminal' && (await store.runs.listActiveRuns({ issueId: run?.issueId ?? '' })).length > 0) missing.push(`${entry} still active`);

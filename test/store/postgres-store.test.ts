@@ -171,7 +171,7 @@ describe('postgres store: one live run per ticket and phase, enforced by the dat
       const claim = await a.runs.claimTicket(intent());
       if (!claim.claimed) throw new Error('not claimed');
       const updates = await Promise.allSettled(
-        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).runs.updateRun(claim.run.id, { status: 'dispatched', upstreamId: `u${i}` }, { expectStatus: 'dispatching', expectAttempt: 1 })),
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).runs.updateRun(claim.run.id, { status: 'launching', upstreamId: `u${i}` }, { expectStatus: 'claimed', expectAttempt: 1 })),
       );
       expect(updates.filter((u) => u.status === 'fulfilled')).toHaveLength(1);
       const jtis = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).tokens.consumeTokenJti('result-jti', T0 + 60_000)));

@@ -17,7 +17,7 @@ describe('run records are scrubbed on their way into the store', () => {
     const ghs = `ghs_${'a1B2c3D4e5'.repeat(4).slice(0, 36)}`;
     const claim = await store.runs.claimTicket(intent({ issueId: 'issue-registered-secret-value', title: 'Use registered-secret-value', instructions: `try ${ghs}` }));
     if (!claim.claimed) throw new Error('not claimed');
-    const run = await store.runs.updateRun(claim.run.id, { status: 'dispatching' });
+    const run = await store.runs.updateRun(claim.run.id, { status: 'claimed' });
     const failed = await store.runs.updateRun(run.id, { status: 'failed', failureReason: `github-actions refused the dispatch: Bad credentials ${ghs}`, failedStep: 'dispatch' });
     expect(failed.failureReason).toBe('github-actions refused the dispatch: Bad credentials [REDACTED]');
     expect(failed.title).toBe('Use [REDACTED]');

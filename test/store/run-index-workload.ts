@@ -5,7 +5,7 @@ import { intent, type ManualClock } from './store-fixtures.js';
 
 const MAPPINGS = ['ENG', 'OPS', 'WEB'];
 const BACKENDS: RunBackend[] = ['github-actions', 'fly-machines', 'local'];
-const TRIGGERS: TriggerSource[] = ['poll', 'webhook', 'retry'];
+const TRIGGERS: TriggerSource[] = ['poll', 'linear-webhook', 'retry'];
 const ENDINGS: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 /** A small deterministic generator, so a failing case is the same on every run. */
@@ -73,7 +73,7 @@ export function sampleQueries(from: number, to: number): RunQuery[] {
     {},
     { status: 'failed' },
     { status: ['succeeded', 'cancelled'], mappingKey: 'OPS' },
-    { backend: 'fly-machines', triggerSource: 'webhook' },
+    { backend: 'fly-machines', triggerSource: 'linear-webhook' },
     { runnerMode: 'shadow' },
     { issueId: 'hot-issue-1' },
     { issueId: 'issue-5' },

@@ -60,7 +60,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         const first = await store.runs.claimTicket(intent());
         expect(first.claimed).toBe(true);
         if (!first.claimed) return;
-        expect(first.run).toMatchObject({ status: 'dispatching', attempt: 1, dispatchNumber: 1, identifier: 'ENG-1' });
+        expect(first.run).toMatchObject({ status: 'claimed', attempt: 1, dispatchNumber: 1, identifier: 'ENG-1' });
         const second = await store.runs.claimTicket(intent());
         expect(second).toEqual({ claimed: false, existing: first.run });
         const otherPhase = await store.runs.claimTicket(intent({ phase: 'plan', status: 'queued' }));
@@ -90,11 +90,11 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
 
       it('honours a caller dedup key even after the first run finished', async () => {
         const key = 'gap-fill:comment-77';
-        const a = await store.runs.claimTicket(intent({ phase: 'gap-fill', dedupKey: key, triggerSource: 'comment' }));
+        const a = await store.runs.claimTicket(intent({ phase: 'gap-fill', dedupKey: key, triggerSource: 'pr-comment' }));
         expect(a.claimed).toBe(true);
         if (!a.claimed) return;
         await store.runs.updateRun(a.run.id, { status: 'succeeded' });
-        const b = await store.runs.claimTicket(intent({ phase: 'gap-fill', dedupKey: key, triggerSource: 'comment' }));
+        const b = await store.runs.claimTicket(intent({ phase: 'gap-fill', dedupKey: key, triggerSource: 'pr-comment' }));
         expect(b.claimed).toBe(false);
         if (!b.claimed) expect(b.existing).toMatchObject({ id: a.run.id, status: 'succeeded' });
         const c = await store.runs.claimTicket(intent({ phase: 'gap-fill', dedupKey: 'gap-fill:comment-78' }));
@@ -112,17 +112,17 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         clock.advance(1000);
         const dispatched = await store.runs.updateRun(
           id,
-          { status: 'dispatched', upstreamId: 'wf-1' },
-          { expectStatus: 'dispatching', expectAttempt: 1 },
+          { status: 'launching', upstreamId: 'wf-1' },
+          { expectStatus: 'claimed', expectAttempt: 1 },
         );
-        expect(dispatched).toMatchObject({ status: 'dispatched', upstreamId: 'wf-1', updatedAt: new Date(T0 + 1000).toISOString() });
-        await expect(store.runs.updateRun(id, { status: 'running' }, { expectStatus: 'dispatching' })).rejects.toBeInstanceOf(ConflictError);
+        expect(dispatched).toMatchObject({ status: 'launching', upstreamId: 'wf-1', updatedAt: new Date(T0 + 1000).toISOString() });
+        await expect(store.runs.updateRun(id, { status: 'running' }, { expectStatus: 'claimed' })).rejects.toBeInstanceOf(ConflictError);
         await expect(store.runs.updateRun(id, { status: 'running' }, { expectAttempt: 2 })).rejects.toBeInstanceOf(ConflictError);
         await expect(store.runs.updateRun(id, { status: 'queued' })).rejects.toBeInstanceOf(ConflictError);
         await expect(store.runs.updateRun('nope', { summary: 'x' })).rejects.toBeInstanceOf(NotFoundError);
-        expect((await store.runs.getRun(id))?.status).toBe('dispatched');
+        expect((await store.runs.getRun(id))?.status).toBe('launching');
         const done = await store.runs.updateRun(id, { status: 'succeeded', prNumber: 4, tokens: { input: 1, output: 2 } }, {
-          expectStatus: ['dispatched', 'running'],
+          expectStatus: ['launching', 'running'],
         });
         expect(done.finishedAt).toBe(new Date(T0 + 1000).toISOString());
         await expect(store.runs.updateRun(id, { summary: 'late' })).rejects.toBeInstanceOf(ConflictError);
@@ -135,7 +135,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         if (!claim.claimed) throw new Error('not claimed');
         const results = await Promise.allSettled(
           Array.from({ length: 10 }, (_, i) =>
-            store.runs.updateRun(claim.run.id, { status: 'dispatched', upstreamId: `u${i}` }, { expectStatus: 'dispatching' }),
+            store.runs.updateRun(claim.run.id, { status: 'launching', upstreamId: `u${i}` }, { expectStatus: 'claimed' }),
           ),
         );
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -163,7 +163,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         const taken = takes.flat();
         expect(taken.map((r) => r.id).sort()).toEqual([later.id, sooner.id].sort());
         for (const run of taken) {
-          expect(run).toMatchObject({ status: 'dispatching', dispatchLease: { until: new Date(T0 + 40_000).toISOString() } });
+          expect(run).toMatchObject({ status: 'claimed', dispatchLease: { until: new Date(T0 + 40_000).toISOString() } });
           expect(run.deadlineAt).toBeUndefined();
           expect(await store.runs.getRun(run.id)).toEqual(run);
         }
@@ -208,7 +208,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
               identifier: `ENG-${i}`,
               mappingKey: i % 2 ? 'ENG' : 'OPS',
               backend: i % 3 ? 'github-actions' : 'fly-machines',
-              triggerSource: i % 5 ? 'poll' : 'webhook',
+              triggerSource: i % 5 ? 'poll' : 'linear-webhook',
             }),
           );
           if (!c.claimed) throw new Error('not claimed');
@@ -230,7 +230,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(failed.nextCursor).toBeUndefined();
         const engFly = await store.runs.listRuns({ mappingKey: 'ENG', backend: 'fly-machines' });
         expect(engFly.items.map((r) => r.issueId)).toEqual(['i21', 'i15', 'i9', 'i3']);
-        expect((await store.runs.listRuns({ triggerSource: 'webhook' })).items).toHaveLength(5);
+        expect((await store.runs.listRuns({ triggerSource: 'linear-webhook' })).items).toHaveLength(5);
         expect((await store.runs.listRuns({ issueId: 'i7' })).items.map((r) => r.id)).toEqual([ids[7]]);
         const from = new Date(T0 + 60_000 * 5).toISOString();
         const to = T0 + 60_000 * 10;
@@ -303,7 +303,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         const before = await store.runs.stats();
 
         await expect(store.runs.deleteRun(live.run.id)).rejects.toBeInstanceOf(ConflictError);
-        expect(await store.runs.getRun(live.run.id)).toMatchObject({ status: 'dispatching' });
+        expect(await store.runs.getRun(live.run.id)).toMatchObject({ status: 'claimed' });
         expect(await store.runs.deleteRun(gone.run.id)).toBe(true);
         expect(await store.runs.deleteRun(gone.run.id)).toBe(false);
         expect(await store.runs.deleteRun('never-was')).toBe(false);

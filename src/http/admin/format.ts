@@ -23,21 +23,25 @@ export function formatTime(iso: string | undefined): string {
 
 export function statusTone(status: RunStatus | string): Tone {
   switch (status) {
+    case 'pr_opened':
     case 'succeeded':
     case 'passed':
     case 'completed':
     case 'destroyed':
       return 'ok';
     case 'failed':
+    case 'timed_out':
+    case 'interrupted':
     case 'review_failed':
     case 'missing':
       return 'bad';
     case 'running':
-    case 'dispatched':
-    case 'dispatching':
+    case 'launching':
+    case 'claimed':
     case 'started':
       return 'info';
     case 'queued':
+    case 'retrying':
     case 'dry-run':
     case 'paused':
       return 'warn';

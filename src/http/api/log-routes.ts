@@ -2,18 +2,18 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DISPATCH_LOG_DEFAULT_LIMIT, DISPATCH_LOG_MAX_LIMIT, readDispatchLog } from '../../admin/dispatch-log.js';
 import { NotFoundError } from '../../errors/index.js';
-import { TRIGGER_SOURCES } from '../../domain/run.js';
+import { RENAMED_TRIGGER_SOURCES, RUN_STATUSES, TRIGGER_SOURCES } from '../../domain/run.js';
+import { RENAMED_RUN_STATUSES } from '../../domain/run-status.js';
 import type { Store } from '../../store/store.js';
 import type { ApiRouteModule } from './api-operation.js';
 import { parseInput } from './parse-input.js';
 import { dispatchLogEntrySchema, runAnswerSchema } from './run-schema.js';
-import { cursorParam, intParam, listParam, textParam, timeParam } from './query-params.js';
+import { cursorParam, intParam, listParam, oneOfParam, textParam, timeParam } from './query-params.js';
 
 export interface LogRoutesDeps {
   store: Store;
 }
 
-const RUN_STATUSES = ['queued', 'dispatching', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const BACKENDS = ['github-actions', 'fly-machines', 'local'] as const;
 const TRIGGERS = TRIGGER_SOURCES;
 
@@ -21,10 +21,10 @@ const logQuery = z
   .object({
     limit: intParam(1, DISPATCH_LOG_MAX_LIMIT).optional(),
     cursor: cursorParam.optional(),
-    status: listParam(RUN_STATUSES).optional(),
+    status: listParam(RUN_STATUSES, RENAMED_RUN_STATUSES).optional(),
     mapping: textParam(100).optional(),
     backend: z.enum(BACKENDS, { message: `must be one of ${BACKENDS.join(', ')}` }).optional(),
-    trigger: z.enum(TRIGGERS, { message: `must be one of ${TRIGGERS.join(', ')}` }).optional(),
+    trigger: oneOfParam(TRIGGERS, RENAMED_TRIGGER_SOURCES).optional(),
     from: timeParam.optional(),
     to: timeParam.optional(),
   })

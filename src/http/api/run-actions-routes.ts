@@ -67,7 +67,7 @@ export function createRunActionsRoutes(deps: RunActionsRoutesDeps): ApiRouteModu
       {
         method: 'post',
         path: '/api/runs/:runId/stop',
-        summary: 'Stop a live run (queued, dispatching, dispatched or running): it is failed with "Stopped via admin", its Actions run cancelled or its machine or process destroyed, and a line posted on its ticket; a result the runner sends later is refused',
+        summary: 'Stop a live run (queued, claimed, launching, running or retrying): it is failed with "Stopped via admin", its Actions run cancelled or its machine or process destroyed, and a line posted on its ticket; a result the runner sends later is refused',
         params,
         response: z.object({ run: runAnswerSchema, upstreamCancelled: z.boolean(), warnings }),
         statuses: { 200: 'stopped', ...refusals, 409: 'the run is not live (the message names its status)', 503: 'the store is not open yet' },

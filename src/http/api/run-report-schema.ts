@@ -19,7 +19,7 @@ export const runReportSchema = z.object({
     tracker: z.string(),
     mappingKey: z.string(),
     phase: z.enum(['plan', 'implement', 'gap-fill', 'review-feedback']),
-    status: z.enum(['succeeded', 'failed', 'cancelled']),
+    status: z.enum(['pr_opened', 'succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted']),
     backend: z.enum(['github-actions', 'fly-machines', 'local']),
     runnerMode: z.string(),
     triggerSource: z.enum(TRIGGER_SOURCES),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TRIGGER_SOURCES } from '../../domain/run.js';
+import { RUN_STATUSES, TRIGGER_SOURCES } from '../../domain/run.js';
 import { resultBodySchema, tokenUsageSchema } from '../../domain/runner-protocol.js';
 
 /**
@@ -15,7 +15,7 @@ export const runAnswerSchema = z.object({
   tracker: z.enum(['linear', 'jira']),
   mappingKey: z.string(),
   phase: z.enum(['plan', 'implement', 'gap-fill', 'review-feedback']),
-  status: z.enum(['queued', 'dispatching', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled']),
+  status: z.enum(RUN_STATUSES).describe('pr_opened: finished with a pull request; succeeded: finished without one (a plan)'),
   attempt: z.number().int(),
   dispatchNumber: z.number().int(),
   backend: z.enum(['github-actions', 'fly-machines', 'local']),
@@ -40,8 +40,13 @@ export const runAnswerSchema = z.object({
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   deadlineAt: z.string().optional(),
-  heartbeatAt: z.string().optional(),
+  heartbeatAt: z.string().optional().describe("The runner's latest progress or heartbeat call"),
   retryAt: z.string().optional(),
+  transitions: z
+    .array(z.object({ from: z.enum(RUN_STATUSES), to: z.enum(RUN_STATUSES), at: z.string(), reason: z.string().optional() }))
+    .optional()
+    .describe('Every status change, oldest first (the newest 50)'),
+  retryOf: z.string().optional().describe('The run this one retries (an operator retry or crash recovery)'),
 });
 
 /** A dispatch-log entry: the run without its free-text instructions, plus its mapping's repository. */

@@ -9,6 +9,7 @@ import { countInto, emptyCounts, importRecords, type RecordCounts } from './impo
 import { createWebhookInbox } from './inbox-repo.js';
 import { InboxState } from './inbox-state.js';
 import { migrateLegacyInbox, type LegacyPayloads } from './migrate-legacy-inbox.js';
+import { migrateLegacyRunNames } from './migrate-legacy-run-names.js';
 import { MemoryLogCatalog, type LogCatalog } from './log-catalog.js';
 import { createAuditLog, createReaperLog } from './log-repos.js';
 import { MemoryRunCatalog, type RunCatalog } from './run-catalog.js';
@@ -145,6 +146,7 @@ export class EngineStore implements Store {
       this.doc = { ...emptyHotDoc(), ...(loaded ?? {}) };
       this.inboxState.load(await journal.open());
       await migrateLegacyInbox(this.doc, this.inboxState, hot, this.options.legacyPayloads);
+      await migrateLegacyRunNames(this.doc, hot);
       await this.queue.reclaimJournal();
       await this.runCatalog.open();
       for (const log of this.logs) await log.open();

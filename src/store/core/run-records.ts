@@ -1,7 +1,7 @@
 import { ConflictError } from '../../errors/index.js';
-import { DISPATCHING_STATUS, dispatchLeaseFor, QUEUED_STATUS } from '../../domain/dispatch-lease.js';
+import { DISPATCHING_STATUS, dispatchLeaseFor, QUEUED_STATUSES } from '../../domain/dispatch-lease.js';
 import type { Run, RunStatus } from '../../domain/run.js';
-import { canTransition, isTerminal } from '../../domain/run-status.js';
+import { isTerminal, recordTransition, transitionRefusal } from '../../domain/run-status.js';
 import type { ClaimIntent, DueRunLeaseRequest, RunExpectation } from '../store.js';
 import { clone, toIso } from './codec.js';
 import { asSet } from './run-filter.js';
@@ -17,7 +17,7 @@ export function newRunFromIntent(intent: ClaimIntent, id: string, now: number): 
     tracker: intent.tracker,
     mappingKey: intent.mappingKey,
     phase: intent.phase,
-    status: intent.status ?? 'dispatching',
+    status: intent.status ?? 'claimed',
     attempt: intent.attempt ?? 1,
     dispatchNumber: intent.dispatchNumber ?? 1,
     backend: intent.backend,
@@ -31,6 +31,7 @@ export function newRunFromIntent(intent: ClaimIntent, id: string, now: number): 
     ownerFallback: intent.owner !== undefined && intent.ownerFallback === true ? true : undefined,
     agent: intent.agentRuntime !== undefined ? { runtime: intent.agentRuntime } : undefined,
     dispatchLease: intent.dispatchLease,
+    retryOf: intent.retryOf,
     createdAt: toIso(now),
     updatedAt: toIso(now),
   });
@@ -48,16 +49,20 @@ export function applyRunUpdate(run: Run, patch: Partial<Omit<Run, 'id' | 'create
     throw new ConflictError(`run ${run.id} is on attempt ${run.attempt}, expected ${expect.expectAttempt}`);
   }
   const next = patch.status ?? run.status;
-  if (!canTransition(run.status, next)) throw new ConflictError(`run ${run.id} cannot go ${run.status} → ${next}`);
+  const refusal = transitionRefusal(run.status, next, run.id);
+  if (refusal) throw new ConflictError(refusal);
   const at = toIso(now);
   const updated: Run = compact({ ...run, ...clone(patch), id: run.id, createdAt: run.createdAt, updatedAt: at });
+  const reason = next === 'retrying' && patch.retryAt ? `due again at ${patch.retryAt}` : isTerminal(next) ? patch.failureReason : undefined;
+  const transitions = recordTransition(run, run.status, next, at, reason);
+  if (transitions) updated.transitions = transitions;
   if (isTerminal(next)) updated.finishedAt ??= at;
   return updated;
 }
 
-/** A queued run as the dispatch queue hands it out: `dispatching` under the taker's lease, its old deadline gone. */
+/** A queued or retrying run as the dispatch queue hands it out: `claimed` under the taker's lease, its old deadline gone. */
 export function takeQueuedRun(run: Run, request: DueRunLeaseRequest, now: number): Run {
-  const taken = applyRunUpdate(run, { status: DISPATCHING_STATUS, dispatchLease: dispatchLeaseFor(request.holder, now, request.leaseMs) }, { expectStatus: QUEUED_STATUS }, now);
+  const taken = applyRunUpdate(run, { status: DISPATCHING_STATUS, dispatchLease: dispatchLeaseFor(request.holder, now, request.leaseMs) }, { expectStatus: QUEUED_STATUSES }, now);
   delete taken.deadlineAt;
   return taken;
 }

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Run, RunStatus } from '../../domain/run.js';
-import { isTerminal } from '../../domain/run-status.js';
+import { upgradeLegacyRun } from '../../domain/legacy-run-names.js';
+import { isTerminal, transitionRefusal } from '../../domain/run-status.js';
 import { capLogExcerpt, type RunStep } from '../../domain/step.js';
 import type { ActiveRunFilter, RunQuery, RunRepo, RunStats } from '../store.js';
 import { claimTicketOnce, RECHECK } from './claim-ticket.js';
@@ -54,8 +55,9 @@ export function retireTerminalRuns(ctx: StoreContext): Promise<void> {
 async function readHistoric(ctx: StoreContext, id: string): Promise<RunHistoryRecord | undefined> {
   const entry = await ctx.runCatalog.find(id);
   if (!entry) return undefined;
-  const [record] = await ctx.history.read('runs', [entry.pointer]);
-  return record as RunHistoryRecord;
+  const [record] = (await ctx.history.read('runs', [entry.pointer])) as RunHistoryRecord[];
+  // History files are never rewritten: a run finished before issue 19's renames is upgraded as it is read.
+  return record ? { ...record, run: upgradeLegacyRun(record.run) } : undefined;
 }
 
 /** Runs a commit that needs the run live; a run that is not says finished (409) or unknown (404). */
@@ -151,7 +153,7 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
       const historic = page.flatMap((p) => ('entry' in p ? [p.entry.pointer] : []));
       const records = (await ctx.history.read('runs', historic)) as RunHistoryRecord[];
       let r = 0;
-      const items = page.map((p) => ('run' in p ? clone(p.run) : records[r++]!.run));
+      const items = page.map((p) => ('run' in p ? clone(p.run) : upgradeLegacyRun(records[r++]!.run)));
       const last = items[items.length - 1];
       return picked.length > limit && last
         ? { items, nextCursor: encodeCursor([Date.parse(last.createdAt), last.id]) }
@@ -202,7 +204,8 @@ export function createRunRepo(ctx: StoreContext): RunRepo {
     async deleteRun(id) {
       ctx.assertOpen();
       const live = ctx.doc().runs[id];
-      if (live) throw new ConflictError(`run ${id} is ${live.status}; only a finished run can be deleted`);
+      // Only a finished run may go to `deleted` (the state machine's rule); a live one holds its ticket.
+      if (live) throw new ConflictError(`${transitionRefusal(live.status, 'deleted', id) ?? `run ${id} is ${live.status}`}; stop it first`);
       if (isDeleted(ctx, id)) return false;
       const entry = await ctx.runCatalog.find(id);
       if (!entry) return false;

@@ -10,19 +10,19 @@ export interface Migration {
 }
 
 /**
- * The statuses of a live run. Repeated in the unique index of migration 1
- * and used as the `ON CONFLICT … WHERE` of a claim, which PostgreSQL matches
+ * The statuses of a live run. Repeated in the unique index of migration 4
+ * (migration 1 had the names before issue 19) and used as the `ON CONFLICT … WHERE` of a claim, which PostgreSQL matches
  * to that index only if it implies the index's predicate; a test checks it
  * against `ACTIVE_RUN_STATUSES`.
  */
-export const LIVE_RUN = `status IN ('queued', 'dispatching', 'dispatched', 'running')`;
+export const LIVE_RUN = `status IN ('queued', 'claimed', 'launching', 'running', 'retrying')`;
 
 /**
- * A queued run that is due ($1: now), as the dispatch queue takes it: its
+ * A queued or retrying run that is due ($1: now), as the dispatch queue takes it: its
  * retry time, else its last write, has passed. `run->>'retryAt'` is the ISO
  * time the run document carries.
  */
-export const DUE_IN_QUEUE = `status = 'queued' AND coalesce((run->>'retryAt')::timestamptz, updated_at) <= $1::timestamptz`;
+export const DUE_IN_QUEUE = `status IN ('queued', 'retrying') AND coalesce((run->>'retryAt')::timestamptz, updated_at) <= $1::timestamptz`;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -188,6 +188,41 @@ CREATE INDEX login_failures_by_expiry ON login_failures (expires_at);
 `,
   },
   {
+    version: 4,
+    name: 'run lifecycle names',
+    sql: `
+-- Issue 19 renamed the run statuses and trigger sources. Rows are rewritten in
+-- both the column and the run document, then the CHECK and the live-run
+-- predicates take the new names. A success with a pull request is now
+-- pr_opened; "succeeded" stays for a finished run without one (a plan).
+ALTER TABLE runs DROP CONSTRAINT IF EXISTS runs_status_check;
+DROP INDEX IF EXISTS runs_one_live_per_ticket_phase;
+DROP INDEX IF EXISTS runs_live_by_created;
+
+UPDATE runs SET status = CASE status
+    WHEN 'dispatching' THEN 'claimed'
+    WHEN 'dispatched' THEN 'launching'
+    WHEN 'succeeded' THEN CASE WHEN phase <> 'plan' AND run ? 'prUrl' THEN 'pr_opened' ELSE 'succeeded' END
+    ELSE status END
+  WHERE status IN ('dispatching', 'dispatched', 'succeeded');
+UPDATE runs SET trigger_source = CASE trigger_source
+    WHEN 'webhook' THEN CASE WHEN run->>'tracker' = 'jira' THEN 'jira-webhook' ELSE 'linear-webhook' END
+    WHEN 'comment' THEN 'pr-comment'
+    WHEN 'trigger' THEN 'gap-fill-trigger'
+    ELSE trigger_source END
+  WHERE trigger_source IN ('webhook', 'comment', 'trigger');
+UPDATE runs SET run = run || jsonb_build_object('status', status, 'triggerSource', trigger_source)
+  WHERE run->>'status' IS DISTINCT FROM status OR run->>'triggerSource' IS DISTINCT FROM trigger_source;
+
+ALTER TABLE runs ADD CONSTRAINT runs_status_check CHECK (status IN
+  ('queued', 'claimed', 'launching', 'running', 'retrying', 'pr_opened', 'succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted'));
+CREATE UNIQUE INDEX runs_one_live_per_ticket_phase ON runs (issue_id, phase, is_shadow)
+  WHERE status IN ('queued', 'claimed', 'launching', 'running', 'retrying');
+CREATE INDEX runs_live_by_created ON runs (created_at, id)
+  WHERE status IN ('queued', 'claimed', 'launching', 'running', 'retrying');
+`,
+  },
+  {
     version: 5,
     name: 'schedules',
     sql: `
@@ -202,7 +237,6 @@ CREATE INDEX schedules_by_next_run ON schedules (next_run_at);
 `,
   },
   {
-    // 4 belongs to work merged alongside this one; the runner applies whatever is missing, in order.
     version: 6,
     name: 'run owner and agent runtime',
     sql: `

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Run, RunStatus } from '../../domain/run.js';
-import { isTerminal } from '../../domain/run-status.js';
+import { isTerminal, transitionRefusal } from '../../domain/run-status.js';
 import { capLogExcerpt, type RunStep } from '../../domain/step.js';
 import { clone, toIso } from '../core/codec.js';
 import { asSet } from '../core/run-filter.js';
@@ -54,7 +54,8 @@ export function createPgRunRepo(ctx: PgContext): RunRepo {
         const found = await tx.query<{ run: Run }>('SELECT run FROM runs WHERE id = $1 FOR UPDATE', [id]);
         const run = found.rows[0]?.run;
         if (!run) return false;
-        if (!isTerminal(run.status)) throw new ConflictError(`run ${id} is ${run.status}; only a finished run can be deleted`);
+        const refusal = transitionRefusal(run.status, 'deleted', id);
+        if (refusal) throw new ConflictError(`${refusal}; stop it first`);
         await tx.query('INSERT INTO deleted_runs (id, deleted_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [id, toIso(ctx.clock())]);
         // Its request keys go with it: a key naming a run nobody can read would refuse that request forever.
         await tx.query('DELETE FROM claim_keys WHERE run_id = $1', [id]);

@@ -59,7 +59,7 @@ export async function startGitHubAppFixture(options: { debounceMs?: number } = {
   // Stands in for the dispatcher: records the call and moves the run on as a backend answer would.
   const dispatch = async (runId: string) => {
     dispatched.push(runId);
-    await store.runs.updateRun(runId, { status: 'dispatched', upstreamId: `up-${runId}` }, { expectStatus: 'dispatching' });
+    await store.runs.updateRun(runId, { status: 'launching', upstreamId: `up-${runId}` }, { expectStatus: 'claimed' });
   };
   const starts = { store, trackers, clock: now, log, dedupWindowMs: 24 * 3_600_000, runnerMode: async () => 'default' as const, dispatch: () => dispatch, dispatchDisabled: undefined, runUrl: (id: string) => id };
   const integration = createGitHubIntegration({

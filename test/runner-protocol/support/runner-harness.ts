@@ -152,8 +152,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...(seed.shadowOf ? { shadowOf: seed.shadowOf } : {}),
       });
       if (!claim.claimed) throw new Error('seed claim failed');
-      const status = seed.status ?? 'dispatched';
-      if (status === 'dispatching') return claim.run;
+      const status = seed.status ?? 'launching';
+      if (status === 'claimed') return claim.run;
       return store.runs.updateRun(claim.run.id, { status, upstreamId: seed.upstreamId ?? `9000${seq}` });
     },
     mint(run) {

@@ -76,12 +76,12 @@ export async function auditTickets(h: OrchestratorHarness, tickets: readonly Soa
 
     const live = runs.find((r) => !isTerminal(r.status));
     const newest = runs[0];
-    const succeeded = runs.filter((r) => r.status === 'succeeded');
+    const succeeded = runs.filter((r) => r.status === 'pr_opened');
     if (!newest) verdicts.push(verdict('lost', 'never dispatched'));
     else if (live) verdicts.push(verdict('lost', `run ${live.id} still ${live.status}`));
     else if (succeeded.length > 0) {
       const urls = new Set(succeeded.map((r) => r.prUrl));
-      if (newest.status !== 'succeeded') verdicts.push(verdict('lost', `dispatched again after its PR (newest run ${newest.status})`));
+      if (newest.status !== 'pr_opened') verdicts.push(verdict('lost', `dispatched again after its PR (newest run ${newest.status})`));
       else if (urls.size !== 1 || urls.has(undefined)) verdicts.push(verdict('lost', `succeeded runs report ${[...urls].join(', ')}`));
       else if (pulls !== 1) verdicts.push(verdict('lost', `${pulls} PRs on GitHub`));
       else if (!markers.includes('pr-ready') || markers.includes('needs-human')) verdicts.push(verdict('lost', `PR open but the ticket shows ${markers.join(', ') || 'no marker'}`));

@@ -1,4 +1,4 @@
-import { TRIGGER_SOURCES, type RunBackend, type RunStatus, type TriggerSource } from '../../../domain/run.js';
+import { RUN_STATUSES, TRIGGER_SOURCES, type RunBackend, type RunStatus, type TriggerSource } from '../../../domain/run.js';
 import type { RunQuery } from '../../../store/store.js';
 import { BACKEND_LABELS } from '../format.js';
 import type { EmptyState } from './kpi.js';
@@ -32,7 +32,7 @@ export interface JobsView {
 }
 
 export const JOBS_LIMIT = 500;
-const STATUSES: readonly RunStatus[] = ['queued', 'dispatching', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled'];
+const STATUSES: readonly RunStatus[] = RUN_STATUSES.filter((s) => s !== 'deleted');
 const BACKENDS: readonly RunBackend[] = ['github-actions', 'fly-machines', 'local'];
 const TRIGGERS: readonly TriggerSource[] = TRIGGER_SOURCES;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
