@@ -130,7 +130,7 @@ function assemble(ctx: SetupContext, publicUrl: string, previous: Record<string,
   if (ctx.options.runnerMode) push({ name: 'RUNNER_MODE', value: ctx.options.runnerMode });
   for (const step of steps) for (const entry of step.entries) push(entry);
   for (const generated of GENERATED) {
-    const kept = previous[generated.name]?.trim();
+    const kept = keepable(generated.name, previous[generated.name]);
     push({ name: generated.name, value: kept || generated.make(), note: `${kept ? 'Kept from the previous file' : 'Generated'}: ${generated.what}` });
     ctx.say(`${generated.name} ${kept ? 'kept from the previous file' : 'generated'} (${fingerprint(kept || entries[entries.length - 1]!.value)}).`);
   }
@@ -138,6 +138,13 @@ function assemble(ctx: SetupContext, publicUrl: string, previous: Record<string,
   const rest = Object.entries(previous).filter(([name]) => !set.has(name) && !stale.has(name));
   rest.forEach(([name, value], i) => push({ name, value, ...(i === 0 ? { note: 'Kept from the previous file' } : {}) }));
   return entries;
+}
+
+/** The previous file's value when the config schema takes it (a too-short access code is made anew). */
+function keepable(name: string, value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  const variable = CONFIG_VARIABLES.find((v) => v.name === name);
+  return trimmed && variable?.schema.safeParse(trimmed).success ? trimmed : undefined;
 }
 
 function printNextSteps(ctx: SetupContext, publicUrl: string, envPath: string, steps: StepResult[]): void {
