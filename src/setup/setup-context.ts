@@ -55,6 +55,5 @@ export function checkBaseUrl(value: string, what: string, example: string, optio
 
 /** Text from a remote service, safe to print: control characters (terminal escapes, line breaks) become spaces. */
 export function plain(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 200);
 }
