@@ -55,7 +55,7 @@ describe('npm run setup answering questions on stdin', () => {
     expect(loadConfig(env).sandbox).toBe(true);
     expect(out).not.toContain(linear.apiKey);
     expect(out).not.toContain(jira.apiToken);
-  }, 60_000);
+  }, 120_000);
 
   it('keeps an existing .env when the overwrite question is answered no', async () => {
     const envFile = join(dir, '.env');
@@ -66,5 +66,5 @@ describe('npm run setup answering questions on stdin', () => {
     expect(out).toContain(`setup: ${envFile} already exists and was left as it is`);
     expect(readFileSync(envFile, 'utf8')).toBe('ADMIN_ACCESS_CODE=an-access-code-of-some-length\n');
     expect(readdirSync(dir)).toEqual(['.env']);
-  }, 60_000);
+  }, 120_000);
 });
