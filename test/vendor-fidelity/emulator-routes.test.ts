@@ -68,6 +68,21 @@ describe('every GitHub emulator REST route against GitHub’s description', () =
 
     expect(audit.operations.size).toBeGreaterThanOrEqual(20);
   });
+
+  it('registers an App from a manifest and answers apps/create-from-manifest and the new App’s GET /app as GitHub describes them', async () => {
+    const manifest = { name: 'Fidelity App', url: 'https://example.test', hook_attributes: { url: 'https://example.test/hook' }, redirect_url: 'http://127.0.0.1:9/back', default_permissions: { issues: 'write' }, default_events: ['issues'] };
+    // The person's side: the form the manifest is posted to, then "Create GitHub App".
+    const created = await fetch(`${github.url}/settings/apps/new?state=s1`, { method: 'POST', body: new URLSearchParams({ manifest: JSON.stringify(manifest), name: manifest.name, state: 's1', confirm: '1' }), redirect: 'manual' });
+    const back = new URL(created.headers.get('location') ?? '');
+    expect(back.searchParams.get('state')).toBe('s1');
+    const { data } = await octokit.rest.apps.createFromManifest({ code: back.searchParams.get('code') ?? '' });
+    expect(data).toMatchObject({ name: 'Fidelity App', permissions: { issues: 'write', metadata: 'read' }, events: ['issues'] });
+    await expect(octokit.rest.apps.createFromManifest({ code: back.searchParams.get('code') ?? '' })).rejects.toMatchObject({ status: 404 });
+    const { createAppAuth } = await import('@octokit/auth-app');
+    const asNewApp = new Octokit({ authStrategy: createAppAuth, auth: { appId: data.id, privateKey: data.pem }, baseUrl: github.url });
+    expect((await asNewApp.rest.apps.getAuthenticated()).data).toMatchObject({ id: data.id, slug: data.slug });
+    expect([...audit.operations.keys()]).toContain('apps/create-from-manifest (POST /app-manifests/{code}/conversions)');
+  });
 });
 
 describe('the Fly emulator’s app and machine lifecycle routes against the Machines API reference', () => {
@@ -110,13 +125,14 @@ describe('the Jira emulator’s remaining routes against Jira’s description', 
     expectTrueToVendor(audit, 'Jira');
   });
 
-  it('reads one comment, the server info and the caller', async () => {
+  it('reads one comment, the server info, the caller and the projects', async () => {
     const key = jira.store.addIssue({ project: 'OPS', summary: 'Routes' }).key;
     const comment = await client.issueComments.addComment({ issueIdOrKey: key, comment: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'hi' }] }] } });
     await client.issueComments.getComment({ issueIdOrKey: key, id: String(comment.id) });
     await client.serverInfo.getServerInfo();
     await client.myself.getCurrentUser();
     await client.issueSearch.searchForIssuesUsingJqlEnhancedSearch({ jql: 'project = OPS', fields: ['summary'] });
-    expect(audit.operations.size).toBeGreaterThanOrEqual(5);
+    await client.projects.searchProjects({ maxResults: 10 });
+    expect(audit.operations.size).toBeGreaterThanOrEqual(6);
   });
 });

@@ -1,4 +1,5 @@
 import { Octokit } from '@octokit/rest';
+import jwt from 'jsonwebtoken';
 import { AuthError, ExternalServiceError, NotFoundError } from '../../errors/index.js';
 
 /** What GitHub hands back once for an App registered from a manifest; `pem` and the secrets are shown nowhere else. */
@@ -49,4 +50,22 @@ export async function createAppFromManifest(code: string, baseUrl: string): Prom
     webhookSecret: data.webhook_secret,
     pem: data.pem,
   };
+}
+
+/**
+ * Signs an App JWT with the private key and asks `GET /app`: proves the key
+ * and id belong together on this GitHub. Answers the App's slug.
+ */
+export async function checkAppCredentials(appId: number, pem: string, baseUrl: string, now: () => number = Date.now): Promise<{ slug: string; installations: number }> {
+  const iat = Math.floor(now() / 1000) - 30;
+  const token = jwt.sign({ iat, exp: iat + 540, iss: String(appId) }, pem, { algorithm: 'RS256' });
+  const octokit = new Octokit({ auth: token, baseUrl, log: quietLog, request: { retries: 0 } });
+  try {
+    const { data } = await octokit.rest.apps.getAuthenticated();
+    return { slug: data?.slug ?? String(appId), installations: data?.installations_count ?? 0 };
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 401 || status === 403) throw new AuthError(`GitHub refused a JWT signed with the App's private key (${status})`, { cause: error });
+    throw new ExternalServiceError(status ? `GitHub answered ${status} to GET /app` : `GitHub could not be reached at ${baseUrl}`, { service: 'github', retryable: true, ...(status ? { status } : {}), cause: error });
+  }
 }

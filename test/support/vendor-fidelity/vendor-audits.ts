@@ -46,12 +46,19 @@ export function linearDescription(): GraphQLDescription {
 
 /**
  * Routes the GitHub emulator serves that are not the REST API: git over
- * HTTP (the web host), the Actions OIDC issuer (token.actions.githubusercontent.com)
- * and the sandbox's own helpers.
+ * HTTP (the web host), the Actions OIDC issuer (token.actions.githubusercontent.com),
+ * the manifest flow's web page and the sandbox's own helpers.
  */
 export function isGitHubNonRest(exchange: EmulatorExchange): boolean {
   const path = exchange.path;
-  return /\.git(\/|$)/.test(path) || path.startsWith('/_sandbox/') || path.startsWith('/.well-known/') || path.startsWith('/_oidc/');
+  return (
+    /\.git(\/|$)/.test(path) ||
+    path.startsWith('/_sandbox/') ||
+    path.startsWith('/.well-known/') ||
+    path.startsWith('/_oidc/') ||
+    // The "Register new GitHub App" page of the manifest flow (github.com, not the API).
+    /^\/(?:organizations\/[^/]+\/)?settings\/apps\/new\/?$/.test(path)
+  );
 }
 
 /**
