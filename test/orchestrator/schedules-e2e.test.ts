@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Schedule } from '../../src/domain/schedule.js';
 import { apiClient, type ApiClient } from '../api/support/api-client.js';
 import { SECRETS, startHarness, type OrchestratorHarness } from '../support/orchestrator-harness.js';
+import type { TrafficAudit } from '../support/vendor-fidelity/traffic-audit.js';
+import { auditLinear, expectTrueToVendor } from '../support/vendor-fidelity/vendor-audits.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -16,9 +18,12 @@ describe('schedules (whole orchestrator, injected clock)', () => {
   let h: OrchestratorHarness;
   let api: ApiClient;
   let token: string;
+  let linearAudit: TrafficAudit;
 
   beforeAll(async () => {
     h = await startHarness();
+    // Every exchange with the Linear emulator (issueCreate, projects, labels) checked against Linear's schema.
+    linearAudit = auditLinear(h.linear.server);
     h.addActionsRepo('web');
     h.linear.store.addTeam({ key: 'WEB' });
     h.linear.store.addTeam({ key: 'OPS' });
@@ -184,5 +189,10 @@ describe('schedules (whole orchestrator, injected clock)', () => {
     const doc = (await api.call('GET', '/api/openapi.json', { token })).body as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths['/api/schedules/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
     expect(Object.keys(doc.paths['/api/schedules/{id}/run'] ?? {})).toEqual(['post']);
+  });
+
+  it('spoke to Linear as Linear describes its API (issueCreate, projects, labels)', () => {
+    expect(linearAudit.exchanges).toBeGreaterThan(0);
+    expectTrueToVendor(linearAudit, 'Linear');
   });
 });
