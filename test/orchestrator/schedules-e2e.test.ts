@@ -191,6 +191,49 @@ describe('schedules (whole orchestrator, injected clock)', () => {
     expect(Object.keys(doc.paths['/api/schedules/{id}/run'] ?? {})).toEqual(['post']);
   });
 
+  it('the Schedules panel lists, creates (with its CSRF token), disables and deletes, and escapes what it shows', async () => {
+    const base = h.orchestrator.url;
+    const form = (fields: [string, string][]) => new URLSearchParams(fields).toString();
+    const login = await fetch(`${base}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base }, body: form([['code', SECRETS.adminAccessCode]]) });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const panel = async () => (await fetch(`${base}/admin/schedules`, { headers: { cookie } })).text();
+    const first = await panel();
+    expect(first).toContain('href="/admin/schedules"');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(first)?.[1];
+    expect(csrf).toBeDefined();
+    const post = (path: string, fields: [string, string][]) =>
+      fetch(`${base}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
+
+    const fields: [string, string][] = [
+      ['name', 'Weekly <b>tidy</b>'],
+      ['mapping', 'WEB'],
+      ['kind', 'weekly'],
+      ['days', 'thu, mon'],
+      ['at', '07:30'],
+      ['timeZone', 'Europe/Berlin'],
+      ['instructions', 'Tidy the repository.'],
+      ['runAs', 'ops@example.com'],
+    ];
+    expect((await post('/admin/schedules', fields)).status).toBe(403);
+    const created = await post('/admin/schedules', [['_csrf', csrf!], ...fields]);
+    expect(created.status).toBe(303);
+    const stored = (await h.orchestrator.store.schedules.list()).find((s) => s.name === 'Weekly <b>tidy</b>');
+    expect(stored?.cadence).toEqual({ kind: 'weekly', days: ['mon', 'thu'], at: '07:30', timeZone: 'Europe/Berlin' });
+    const listed = await panel();
+    expect(listed).toContain('Weekly &lt;b&gt;tidy&lt;/b&gt;');
+    expect(listed).not.toContain('<b>tidy</b>');
+    expect(listed).toContain('weekly on mon, thu at 07:30 Europe/Berlin');
+
+    const refused = await post('/admin/schedules', [['_csrf', csrf!], ...fields.map(([k, v]): [string, string] => (k === 'at' ? [k, '7.30'] : [k, v]))]);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('cadence.at');
+
+    expect((await post(`/admin/schedules/${stored!.id}/disable`, [['_csrf', csrf!]])).status).toBe(303);
+    expect((await h.orchestrator.store.schedules.get(stored!.id))?.enabled).toBe(false);
+    expect((await post(`/admin/schedules/${stored!.id}/delete`, [['_csrf', csrf!]])).status).toBe(303);
+    expect(await h.orchestrator.store.schedules.get(stored!.id)).toBeUndefined();
+  });
+
   it('spoke to Linear as Linear describes its API (issueCreate, projects, labels)', () => {
     expect(linearAudit.exchanges).toBeGreaterThan(0);
     expectTrueToVendor(linearAudit, 'Linear');
