@@ -52,7 +52,7 @@ export async function buildSchedules(pc: PanelContext): Promise<SchedulesView> {
   return {
     available: commands !== undefined,
     rows: schedules.map((s) => toScheduleRow(s, pc.now)),
-    mappings: mappings.filter((m) => m.trackerKind === 'linear').map((m) => m.teamKey),
+    mappings: mappings.map((m) => m.teamKey),
     weekdays: WEEKDAYS,
     empty: { title: 'No schedules yet.', next: 'Create one below: at each fire it opens a ticket in the project and starts its run.' },
   };
