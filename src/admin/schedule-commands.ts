@@ -50,7 +50,7 @@ export function createScheduleCommands(deps: ScheduleCommandsDeps): ScheduleComm
     const mapping = mappings.find((m) => m.teamKey === key);
     if (!mapping) throw new ValidationError(`mapping: there is no project ${key}; use one of ${mappings.map((m) => m.teamKey).join(', ') || '(none yet)'}`, 'mapping');
     if (!deps.trackers[mapping.trackerKind]?.createTicket) {
-      throw new ValidationError(`mapping: project ${key} reads ${mapping.trackerKind} tickets, and schedules can open tickets in Linear only for now; choose a Linear project`, 'mapping');
+      throw new ValidationError(`mapping: project ${key} reads ${mapping.trackerKind} tickets, but ${mapping.trackerKind === 'jira' ? 'JIRA_HOST, JIRA_EMAIL and JIRA_API_TOKEN are' : 'LINEAR_API_KEY is'} not set, so no ticket can be opened there; configure it or choose another project`, 'mapping');
     }
   }
 

@@ -103,6 +103,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
         jira: input.jiraAdmin,
         operations: input.operations,
         runActions: input.runActions,
+        schedules: input.schedules,
         latestCycle: input.latestCycle,
         redaction: input.redaction,
         ...(input.runChanges ? { runChanges: input.runChanges } : {}),

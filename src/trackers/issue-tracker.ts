@@ -63,8 +63,9 @@ export interface IssueTracker {
   /**
    * Opens a new ticket that the scope finds eligible (a schedule's fire).
    * Linear: in the scope's team, in its project when it filters by one,
-   * labelled with the trigger label and the scope's label filter. Absent on
-   * trackers that cannot open tickets yet (Jira).
+   * labelled with the trigger label and the scope's label filter. Jira: a
+   * Task in the project the JQL names, with the repository field and Ready.
+   * Optional so a tracker that cannot open tickets can say so by leaving it out.
    */
   createTicket?(scope: TrackerScope, ticket: NewTicket): Promise<WorkItem>;
 }

@@ -1,6 +1,7 @@
 import type { SandboxControl } from '../../admin/sandbox-control.js';
 import type { AdminCommands } from '../../admin/admin-commands.js';
 import type { RunActions } from '../../admin/run-actions.js';
+import type { ScheduleCommands } from '../../admin/schedule-commands.js';
 import type { AdminAuth } from '../../admin/auth/admin-auth.js';
 import type { Config, Redaction } from '../../config/index.js';
 import type { Logger } from '../../logging/create-logger.js';
@@ -25,6 +26,8 @@ export interface AdminDeps {
   commands: AdminCommands;
   /** Stop, retry and delete of one run, shared with `/api/runs/:id/…`; unset, the run page offers no actions. */
   runActions?: RunActions;
+  /** The `/api/schedules` commands, for the Schedules panel; unset, the panel lists nothing and offers no forms. */
+  schedules?: ScheduleCommands;
   /** The operations services; an absent one (no Fly, no GitHub App) shows as "not available" on its panel. */
   operations: Operations;
   /** JQL checks and field discovery for the project stepper; undefined without Jira. */

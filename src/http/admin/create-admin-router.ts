@@ -1,3 +1,4 @@
+import { createScheduleRoutes } from './routes/schedule-routes.js';
 import { join } from 'node:path';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { createWorkQueries } from '../../admin/work-queries.js';
@@ -57,6 +58,7 @@ export function createAdminRouter(deps: AdminDeps, options: AdminRouterOptions =
   router.use(createProjectRoutes(ctx));
   router.use(createPlatformRoutes(ctx));
   router.use(createRunActionRoutes(ctx));
+  router.use(createScheduleRoutes(ctx));
   if (deps.sandbox) router.use(createSandboxPanelRoutes(ctx));
   return router;
 }

@@ -11,6 +11,7 @@ import type { Store } from '../../store/store.js';
 import type { JiraAdmin } from '../../trackers/jira/index.js';
 import type { AdminCommands } from '../../admin/admin-commands.js';
 import type { RunActions } from '../../admin/run-actions.js';
+import type { ScheduleCommands } from '../../admin/schedule-commands.js';
 import { findProjectRoot } from '../../package-info.js';
 import { createAdminRouter } from './create-admin-router.js';
 
@@ -29,6 +30,8 @@ export interface MountAdminPanelsInput {
   commands: AdminCommands;
   /** The run page's stop, retry and delete buttons (the `/api/runs/:id/…` commands); unset, the page shows none. */
   runActions?: RunActions;
+  /** The `/api/schedules` commands, for the Schedules panel. */
+  schedules?: ScheduleCommands;
   /** The API's Jira admin client (JQL checks, field discovery); undefined without Jira. */
   jira: JiraAdmin | undefined;
   /** The process's redactor: pages, fragments and the live stream are scrubbed with it. */
@@ -54,6 +57,7 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       auth: input.auth,
       commands: input.commands,
       ...(input.runActions ? { runActions: input.runActions } : {}),
+      ...(input.schedules ? { schedules: input.schedules } : {}),
       operations: input.operations,
       jira: input.jira,
       latestCycle: input.latestCycle,

@@ -7,6 +7,7 @@ export type PanelId =
   | 'blockers'
   | 'projects'
   | 'pipelines-steps'
+  | 'schedules'
   | 'models'
   | 'runners'
   | 'sessions'
@@ -32,7 +33,7 @@ const item = (id: PanelId, label: string): NavItem => ({ id, label, href: id ===
 /** The four groups of the operator guide. "Pipelines" is the dispatch log (jobs) under its sidebar name. */
 export const NAV_GROUPS: readonly NavGroup[] = [
   { label: 'Work', items: [item('overview', 'Overview'), item('issues', 'Issues'), item('jobs', 'Pipelines'), item('pulls', 'Pull requests'), item('blockers', 'Blockers')] },
-  { label: 'Configure', items: [item('projects', 'Projects'), item('pipelines-steps', 'Pipelines & steps'), item('models', 'Models & providers')] },
+  { label: 'Configure', items: [item('projects', 'Projects'), item('pipelines-steps', 'Pipelines & steps'), item('schedules', 'Schedules'), item('models', 'Models & providers')] },
   { label: 'Platform', items: [item('runners', 'Runners'), item('sessions', 'Sessions'), item('reaper', 'Reaper'), item('secrets', 'Secrets'), item('settings', 'Settings')] },
   { label: 'Developer', items: [item('audit', 'Audit log'), item('customizations', 'Customizations')] },
 ];

@@ -36,6 +36,11 @@ export class JiraFormatter {
     private readonly baseUrl: () => string,
   ) {}
 
+  /** `POST /rest/api/3/issue`'s answer (Jira's CreatedIssue). */
+  createdIssue(issue: JiraIssue): Record<string, unknown> {
+    return { id: issue.id, key: issue.key, self: `${this.baseUrl()}/rest/api/3/issue/${issue.id}` };
+  }
+
   user(user: JiraUser | undefined): Record<string, unknown> | null {
     if (!user) return null;
     return {

@@ -110,6 +110,26 @@ export function registerIssueRoutes(router: EmulatorRouter, ctx: JiraRouteContex
     return undefined;
   };
 
+  // Create: project, issue type and summary are required; the other fields go through the edit rules, all checked before the issue exists.
+  router.on('POST', '/rest/api/3/issue', (req) => {
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { fields?: Record<string, unknown>; update?: Record<string, unknown> };
+    const { project: projectRef, issuetype, ...rest } = body.fields ?? {};
+    const errors: Record<string, string> = {};
+    const ref = (projectRef ?? {}) as { key?: string; id?: string };
+    const project = ref.key !== undefined || ref.id !== undefined ? store.findProject(String(ref.key ?? ref.id)) : undefined;
+    if (!project) errors.project = 'Specify a valid project ID or key';
+    const type = (issuetype ?? {}) as { name?: string; id?: string };
+    if (type.name === undefined && type.id === undefined) errors.issuetype = 'Specify an issue type';
+    if (typeof rest.summary !== 'string' || rest.summary.trim() === '') errors.summary = 'You must specify a summary of the issue.';
+    const planned = planIssueEdit(store, { fields: rest, ...(body.update ? { update: body.update } : {}) });
+    Object.assign(errors, planned.errors);
+    if (Object.keys(errors).length > 0 || !project) return jiraError(400, [], errors);
+    const issue = store.addIssue({ project: project.key, summary: String(rest.summary) });
+    planned.changes.forEach((change) => change(issue));
+    store.touch(issue);
+    return json(201, format.createdIssue(issue));
+  });
+
   router.on('GET', '/rest/api/3/issue/:key', withIssue((req, issue) => json(200, format.issue(issue, fieldsParam(req)))));
 
   router.on('PUT', '/rest/api/3/issue/:key', withIssue((req, issue) => {

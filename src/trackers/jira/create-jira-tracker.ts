@@ -1,9 +1,10 @@
 import { Version3Client } from 'jira.js';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import type { Logger } from '../../logging/create-logger.js';
 import type { WorkItem, WorkMarker } from '../../domain/work-item.js';
-import type { Candidate, CommentRef, IssueTracker, TrackerScope, TransitionTarget } from '../issue-tracker.js';
+import type { Candidate, CommentRef, IssueTracker, NewTicket, TrackerScope, TransitionTarget } from '../issue-tracker.js';
+import { markdownToAdf } from './jira-adf.js';
 import { createSerializeByKey } from '../serialize-by-key.js';
 import { ensureJiraComment } from './jira-ensure-comment.js';
 import { invalidAnswer, toTrackerError } from './jira-errors.js';
@@ -143,6 +144,33 @@ class JiraTracker implements IssueTracker {
     return this.serialize(`${item.id}\n${key}`, () => ensureJiraComment(this.client, (send, schema) => this.call(send, schema), item, key, body));
   }
 
+  async createTicket(scope: TrackerScope, ticket: NewTicket): Promise<WorkItem> {
+    if (scope.kind !== 'jira') throw new ValidationError(`the Jira tracker cannot open a ticket in a ${scope.kind} scope`, 'mapping');
+    const projectKey = projectKeyOf(scope.jql);
+    if (!projectKey) throw new ValidationError(`jira.jql: name one project in the JQL (e.g. "project = OPS") so a schedule knows where to open its ticket`, 'jira.jql');
+    const fields = await this.resolvedFields();
+    const value = (field: { kind: 'select' | 'text' }, text: string) => (field.kind === 'select' ? { value: text } : text);
+    const created = await this.call(
+      () =>
+        this.client.issues.createIssue({
+          fields: {
+            project: { key: projectKey },
+            issuetype: { name: 'Task' },
+            summary: ticket.title,
+            description: markdownToAdf(ticket.description),
+            // Eligible as the candidate search reads it: this scope's repository, and ready.
+            [fields.repo.id]: value(fields.repo, scope.repoFieldValue),
+            [fields.status.id]: value(fields.status, this.readyValue),
+          } as never,
+        }),
+      createdIssueSchema,
+    );
+    const item = await this.getItem(created.key);
+    if (!item) throw invalidAnswer('a created issue that cannot be read back', created.key);
+    this.log?.info({ issue: item.identifier }, 'jira issue created');
+    return item;
+  }
+
   private async searchScope(scope: JiraScope, fields: ResolvedFields): Promise<WorkItem[]> {
     const jql = buildCandidateJql({
       scopeJql: scope.jql,
@@ -225,4 +253,12 @@ class JiraTracker implements IssueTracker {
     if (!parsed.success) throw invalidAnswer('a request', parsed.error);
     return parsed.data;
   }
+}
+
+const createdIssueSchema = z.object({ id: z.string(), key: z.string() });
+
+/** The project a scope's JQL names first (`project = OPS`, `project in (OPS)`), where a schedule opens its tickets. */
+export function projectKeyOf(jql: string): string | undefined {
+  const match = /\bproject\s*(?:=\s*|in\s*\(\s*)"?([A-Za-z][A-Za-z0-9_]*)"?\s*\)?/i.exec(jql);
+  return match?.[1]?.toUpperCase();
 }

@@ -76,7 +76,7 @@ runTrackerContract(
       },
     };
   },
-  { blockers: true },
+  { blockers: true, createTicket: true },
 );
 
 describe('Linear tracker specifics', () => {
