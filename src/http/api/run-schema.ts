@@ -42,6 +42,8 @@ export const runAnswerSchema = z.object({
   deadlineAt: z.string().optional(),
   heartbeatAt: z.string().optional(),
   retryAt: z.string().optional(),
+  /** Which replica holds (or last held) the run's dispatch, and until when. */
+  dispatchLease: z.object({ holder: z.string(), until: z.string() }).optional(),
 });
 
 /** A dispatch-log entry: the run without its free-text instructions, plus its mapping's repository. */
