@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   latency: async () => (await import('./latency-bench.js')).runLatencyBench,
   soak: async () => (await import('./soak-bench.js')).runSoakBench,
   history: async () => (await import('./history-bench.js')).runHistoryBench,
+  replicas: async () => (await import('./replicas-bench.js')).runReplicasBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -19,6 +19,7 @@ import { createProgressRecorder, createRunStatusPublisher } from './orchestrator
 import { createRunSecretsHandout } from './orchestrator/hand-out-secrets.js';
 import { createGitHubTokenRefresher } from './orchestrator/refresh-github-token.js';
 import { Leadership } from './orchestrator/leadership.js';
+import { SharedKeyedLock } from './orchestrator/shared-keyed-lock.js';
 import { RunLoop } from './orchestrator/run-loop.js';
 import { createRunnerTokens, type RunnerTokens } from './orchestrator/runner-tokens.js';
 import { settleRunOutcome, type SettleDeps } from './orchestrator/settle-run-outcome.js';
@@ -205,7 +206,9 @@ export function createServices(input: ServicesInput): Services {
   const schedules = createScheduleCommands({ store, trackers, clock, log: log.child({ component: 'schedules' }), ticker: scheduleTicker });
   const runActions = createRunActions({ store, trackers, backends, clock, log: log.child({ component: 'run-actions' }), startRun: runLoop.startRun, announceEnd, pending });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
-  const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun, redact });
+  // One lock for both read-modify-written settings, held across replicas through the coordination's leases.
+  const locks = new SharedKeyedLock({ coordination: input.coordination });
+  const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun, redact, locks });
   const load = input.load;
   const inbox = new InboxWorker({
     store,

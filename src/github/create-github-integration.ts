@@ -37,6 +37,8 @@ export interface GitHubIntegrationOptions {
   newId?: () => string;
   /** The process's redactor: every pull request comment is scrubbed with it before it is posted. */
   redact?: (text: string) => string;
+  /** Serialises read-modify-written settings (pending review comments, reachable repositories); shared across replicas when given a SharedKeyedLock. */
+  locks?: KeyedLock;
 }
 
 /** What `/trigger/gap-fill` needs: look things up without side effects, then start through the one gap-fill path. */
@@ -69,9 +71,11 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
     return createPullRequestApi(await github.repoOctokit(owner, repo), owner, repo, options.redact);
   };
   const launch = { store, trackers, clock, log, startRun: options.startRun };
+  const locks = options.locks ?? new KeyedLock();
   const feedback = new ReviewFeedbackBatcher({
     ...launch,
     prApi,
+    lock: locks,
     ...(options.reviewDebounceMs !== undefined ? { debounceMs: options.reviewDebounceMs } : {}),
     ...(options.timers ? { timers: options.timers } : {}),
     ...(options.newId ? { newId: options.newId } : {}),
@@ -84,7 +88,7 @@ export function createGitHubIntegration(options: GitHubIntegrationOptions): GitH
       if (run.upstreamId) await options.backends[run.backend]?.cancel(run.upstreamId, mapping);
     },
     handledCommands: new RecentKeys(),
-    locks: new KeyedLock(),
+    locks,
     ...(options.redact ? { redact: options.redact } : {}),
   };
   const appFn = createGitHubApp(deps);

@@ -51,6 +51,8 @@ export const realTimers: Timers = {
 
 export interface FeedbackDeps {
   store: Store;
+  /** Serialises the read-modify-write of a PR's pending comments (a SharedKeyedLock with several replicas). */
+  lock?: KeyedLock;
   clock: () => number;
   log: Logger;
   /** The one way a run starts (`claimAndDispatch`). */
@@ -76,13 +78,14 @@ export function prKey(owner: string, repo: string, prNumber: number): string {
  * (or, past the mapping's `maxIterations`, a PR comment and `needs-human`).
  */
 export class ReviewFeedbackBatcher {
-  private readonly lock = new KeyedLock();
+  private readonly lock: KeyedLock;
   private readonly timers: Timers;
   private readonly handles = new Map<string, unknown>();
   private stopped = false;
 
   constructor(private readonly deps: FeedbackDeps) {
     this.timers = deps.timers ?? realTimers;
+    this.lock = deps.lock ?? new KeyedLock();
   }
 
   get debounceMs(): number {

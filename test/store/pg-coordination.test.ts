@@ -4,6 +4,7 @@ import { LocalCoordination } from '../../src/store/local-coordination.js';
 import { createPgCoordination, type PgCoordination } from '../../src/store/postgres/pg-coordination.js';
 import { createPostgresStore } from '../../src/store/postgres/create-postgres-store.js';
 import { createTestDatabase } from './postgres-test-db.js';
+import { SharedKeyedLock } from '../../src/orchestrator/shared-keyed-lock.js';
 
 const T0 = Date.parse('2024-05-01T12:00:00Z');
 let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
@@ -132,5 +133,27 @@ describe('in-process coordination', () => {
     await local.publish('run-changed', 'r2');
     expect(heard).toEqual(['r1']);
     expect(local.failures).toBeUndefined();
+  });
+});
+
+describe('PostgreSQL coordination: a lock shared by replicas', () => {
+  it('serialises read-modify-writes of one setting made through two replicas at once', async () => {
+    const store = createPostgresStore({ connectionString: database!.url });
+    await store.open();
+    try {
+      const a = new SharedKeyedLock({ coordination: await replica('lock-a'), retryMs: 5 });
+      const b = new SharedKeyedLock({ coordination: await replica('lock-b'), retryMs: 5 });
+      // The coordination's clock is the test's fixed `now`; the lease (15 s) never runs out during the test.
+      const bump = (lock: SharedKeyedLock) =>
+        lock.with('counter', async () => {
+          const value = (await store.settings.get<number>('counter')) ?? 0;
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          await store.settings.set('counter', value + 1);
+        });
+      await Promise.all(Array.from({ length: 30 }, (_, i) => bump(i % 2 === 0 ? a : b)));
+      expect(await store.settings.get<number>('counter')).toBe(30);
+    } finally {
+      await store.close();
+    }
   });
 });

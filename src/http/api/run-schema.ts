@@ -47,6 +47,8 @@ export const runAnswerSchema = z.object({
     .optional()
     .describe('Every status change, oldest first (the newest 50)'),
   retryOf: z.string().optional().describe('The run this one retries (an operator retry or crash recovery)'),
+  /** Which replica holds (or last held) the run's dispatch, and until when. */
+  dispatchLease: z.object({ holder: z.string(), until: z.string() }).optional(),
 });
 
 /** A dispatch-log entry: the run without its free-text instructions, plus its mapping's repository. */
