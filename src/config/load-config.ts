@@ -72,6 +72,8 @@ export interface Config {
   /** The leader lease of the periodic jobs (one replica at a time runs them). */
   leaderLease: { ttlMs: number; renewMs: number };
   dedupWindowHours: number;
+  /** `RUN_OWNER_FALLBACK`: who owns a run nobody was named for. */
+  runOwnerFallback: string;
   logLevel: LogLevel;
   /** `LOG_FORMAT`; unset = decided by where the lines go (see chooseLogFormat). */
   logFormat: LogFormat | undefined;
@@ -222,6 +224,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     pollIntervalMs: raw.POLL_INTERVAL_MS as number,
     leaderLease: { ttlMs: raw.LEADER_LEASE_TTL_MS as number, renewMs: raw.LEADER_LEASE_RENEW_MS as number },
     dedupWindowHours: raw.DEDUP_WINDOW_HOURS as number,
+    runOwnerFallback: raw.RUN_OWNER_FALLBACK as string,
     logLevel: raw.LOG_LEVEL as LogLevel,
     logFormat: raw.LOG_FORMAT as LogFormat | undefined,
   };

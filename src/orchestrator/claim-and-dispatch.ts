@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Mapping, TrackerKind } from '../domain/mapping.js';
 import { backendFor, type PlanPolicy } from '../domain/plan-dispatch.js';
 import type { Run, RunPhase, TriggerSource } from '../domain/run.js';
+import { chooseRunOwner, DEFAULT_RUN_OWNER_FALLBACK } from '../domain/run-owner.js';
 import type { WorkItem } from '../domain/work-item.js';
 import { ConflictError, ExternalServiceError } from '../errors/index.js';
 import type { ClaimIntent, Store } from '../store/store.js';
@@ -40,6 +41,8 @@ export type RunIntent =
       triggerSource: TriggerSource;
       /** The planner's count from the dedup ledger; never below the run history's count + 1. */
       dispatchNumber?: number;
+      /** An operator's choice of owner; otherwise the ticket assignee's email, else the fallback. */
+      owner?: string;
     }
   | {
       kind: 'pull';
@@ -51,6 +54,8 @@ export type RunIntent =
       instructions?: string;
       /** Idempotency key of the request (a comment id, a feedback batch): the same key never starts a second run. */
       dedupKey: string;
+      /** The owner when the trigger knows one (e.g. the ticket's earlier run); otherwise the fallback. */
+      owner?: string;
     };
 
 export type StartOutcome =
@@ -81,6 +86,8 @@ export interface ClaimAndDispatchDeps {
   dispatchDisabled: string | undefined;
   /** Where an operator follows the run (linked from the ticket comment). */
   runUrl: (runId: string) => string;
+  /** `RUN_OWNER_FALLBACK`: the owner of a run nobody was named for (default `ai-implement@localhost`). */
+  ownerFallback?: string;
 }
 
 /** The run id a request key maps to: the same key always names the same run. */
@@ -124,6 +131,8 @@ export async function claimAndDispatch(deps: ClaimAndDispatchDeps, intent: RunIn
     triggerSource: intent.triggerSource,
     dispatchNumber,
     deadlineAt: new Date(now + mapping.maxJobMinutes * 60_000).toISOString(),
+    ...chooseRunOwner(intent.owner, intent.kind === 'ticket' ? intent.item.assigneeEmail : undefined, deps.ownerFallback ?? DEFAULT_RUN_OWNER_FALLBACK),
+    agentRuntime: mapping.agentRuntime,
     ...(intent.kind === 'pull' ? { id: runIdFor(intent.dedupKey), dedupKey: intent.dedupKey, ...(intent.instructions ? { instructions: intent.instructions } : {}) } : {}),
   };
 

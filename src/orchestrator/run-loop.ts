@@ -37,6 +37,8 @@ export interface RunLoopOptions {
   pollIntervalMs: number;
   dedupWindowMs: number;
   retryLimit: number;
+  /** `RUN_OWNER_FALLBACK`: the owner of a run whose ticket shows no assignee email. */
+  ownerFallback?: string;
   /** RUNNER_CALLBACK_BASE_URL; without it, runners call back to the URL the server listens on. */
   callbackBaseUrl: string | undefined;
   /**
@@ -86,6 +88,7 @@ export class RunLoop {
       dispatch: () => (this.dispatchDeps ? (runId) => this.dispatch(runId) : undefined),
       dispatchDisabled,
       runUrl: (runId) => `${this.listenUrl ?? ''}/admin/runs/${encodeURIComponent(runId)}`,
+      ...(options.ownerFallback ? { ownerFallback: options.ownerFallback } : {}),
     };
     this.intake = {
       store,

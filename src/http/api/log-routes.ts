@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DISPATCH_LOG_DEFAULT_LIMIT, DISPATCH_LOG_MAX_LIMIT, readDispatchLog } from '../../admin/dispatch-log.js';
 import { NotFoundError } from '../../errors/index.js';
 import { TRIGGER_SOURCES } from '../../domain/run.js';
+import { RUN_STATUSES } from '../../domain/run-status.js';
 import type { Store } from '../../store/store.js';
 import type { ApiRouteModule } from './api-operation.js';
 import { parseInput } from './parse-input.js';
@@ -13,7 +14,6 @@ export interface LogRoutesDeps {
   store: Store;
 }
 
-const RUN_STATUSES = ['queued', 'dispatching', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const BACKENDS = ['github-actions', 'fly-machines', 'local'] as const;
 const TRIGGERS = TRIGGER_SOURCES;
 

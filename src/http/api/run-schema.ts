@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TRIGGER_SOURCES } from '../../domain/run.js';
+import { RUN_STATUSES } from '../../domain/run-status.js';
 import { resultBodySchema, tokenUsageSchema } from '../../domain/runner-protocol.js';
 
 /**
@@ -15,7 +16,7 @@ export const runAnswerSchema = z.object({
   tracker: z.enum(['linear', 'jira']),
   mappingKey: z.string(),
   phase: z.enum(['plan', 'implement', 'gap-fill', 'review-feedback']),
-  status: z.enum(['queued', 'dispatching', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled']),
+  status: z.enum(RUN_STATUSES),
   attempt: z.number().int(),
   dispatchNumber: z.number().int(),
   backend: z.enum(['github-actions', 'fly-machines', 'local']),
@@ -34,6 +35,8 @@ export const runAnswerSchema = z.object({
   tokens: tokenUsageSchema.optional().describe('Tokens the agent used over the run; cache reads and writes apart from `input`'),
   agent: resultBodySchema.shape.agent.unwrap().optional().describe('The agent that did the work (after any fallback) and its model'),
   instructions: z.string().optional(),
+  owner: z.string().optional().describe('Who owns the run (an email): the ticket assignee’s, an operator’s choice, or RUN_OWNER_FALLBACK'),
+  ownerFallback: z.boolean().optional().describe('true when the owner is RUN_OWNER_FALLBACK because nobody was named'),
   shadowOf: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
