@@ -178,4 +178,55 @@ describe('run owners, the run list and ticket search (whole orchestrator)', () =
     expect(missing.status).toBe(400);
     expect(String(missing.body.message)).toContain('e.g. "ENG-12"');
   });
+
+  it('in the panel: says who the operator is for My runs, filters owner=me, reassigns from the run page, all behind the CSRF token', async () => {
+    const base = h.orchestrator.url;
+    const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+    const login = await fetch(`${base}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base }, body: form({ code: SECRETS.adminAccessCode }) });
+    const session = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const get = (path: string, cookie = session) => fetch(`${base}${path}`, { headers: { cookie } }).then((r) => r.text());
+    const post = (path: string, fields: Record<string, string>, cookie = session) =>
+      fetch(`${base}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
+    const jobs = await get('/admin/jobs?owner=me');
+    expect(jobs).toContain('Say who you are to see your runs');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(jobs)![1]!;
+
+    expect((await post('/admin/whoami', { email: 'ann@example.test' })).status).toBe(403);
+    const badWho = await post('/admin/whoami', { _csrf: csrf, email: 'ann' });
+    expect(badWho.status).toBe(400);
+    const who = await post('/admin/whoami', { _csrf: csrf, email: 'Ann@Example.test' });
+    expect(who.status).toBe(303);
+    const operator = (who.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(operator).toBe('ai_implement_operator=ann%40example.test');
+    expect(who.headers.get('set-cookie')).toContain('HttpOnly');
+    const both = `${session}; ${operator}`;
+    const mine = await get('/admin/jobs?owner=me', both);
+    expect(mine).toContain('data-my-runs');
+    const annRuns = await h.orchestrator.store.runs.listRuns({ owner: 'ann@example.test' });
+    expect(annRuns.items.length).toBeGreaterThan(0);
+    for (const run of annRuns.items) expect(mine).toContain(`/admin/runs/${run.id}`);
+    const others = await h.orchestrator.store.runs.listRuns({ owner: 'robot@example.test' });
+    for (const run of others.items) expect(mine).not.toContain(`/admin/runs/${run.id}`);
+    expect(mine).toMatch(/data-status-card="dispatched"[^>]*>\s*<div class="label">dispatched<\/div>\s*<div class="value">\d+<\/div>/);
+
+    // The fallback badge, and a reassignment from the run page.
+    const issue = h.linear.store.addIssue({ team: 'WEB', title: 'Reassigned in the panel' });
+    const run = await start({ ticket: issue.identifier });
+    const runPage = await get(`/admin/runs/${run.id}`);
+    expect(runPage).toContain('fallback owner');
+    expect(runPage).toContain(`action="/admin/runs/${run.id}/owner"`);
+    expect((await post(`/admin/runs/${run.id}/owner`, { email: 'cy@example.test' })).status).toBe(403);
+    const moved = await post(`/admin/runs/${run.id}/owner`, { _csrf: csrf, email: 'cy@example.test' });
+    expect(moved.status).toBe(303);
+    expect(moved.headers.get('location')).toContain('notice=run-reassigned');
+    expect(await h.orchestrator.store.runs.getRun(run.id)).toMatchObject({ owner: 'cy@example.test' });
+    const after = await get(`/admin/runs/${run.id}`);
+    expect(after).toContain('cy@example.test');
+    expect(after).not.toContain('fallback owner');
+
+    // The New run dialog's search, behind the panel session.
+    const search = await fetch(`${base}/admin/tickets/search?q=gizmo`, { headers: { cookie: session, accept: 'application/json' } });
+    expect(search.status).toBe(200);
+    expect(((await search.json()) as { tickets: unknown[] }).tickets.length).toBeGreaterThan(0);
+  });
 });
