@@ -50,9 +50,7 @@ describe('run list: summary cards and live updates', () => {
   it('shows a run started elsewhere in the open list without a reload', async () => {
     const { page } = browser;
     await page.goto(`${base}/admin/jobs`);
-    await page.evaluate(() => {
-      (window as unknown as { notReloaded: boolean }).notReloaded = true;
-    });
+    await page.evaluate('window.notReloaded = true');
     const before = await page.locator('#run-list tbody tr').count();
     const api = apiClient(base);
     const token = await api.login(server.orchestrator.config.adminAccessCode!);
@@ -62,7 +60,7 @@ describe('run list: summary cards and live updates', () => {
     await page.locator('#run-list tbody tr', { hasText: subject }).first().waitFor({ timeout: 20_000 });
     expect(await page.locator('#run-list tbody tr').count()).toBeGreaterThan(before);
     // The same document: the list was swapped in place, not reloaded.
-    await expect(page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).resolves.toBe(true);
+    await expect(page.evaluate<boolean | undefined>('window.notReloaded')).resolves.toBe(true);
     await screenshot(page, '41-run-list-live');
   });
 });
