@@ -103,6 +103,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
         bus.subscribe(RUN_CHANGED_CHANNEL, (changed) => {
           if (changed === runId) onChange();
         }),
+      subscribeAll: (onChange) => bus.subscribe(RUN_CHANGED_CHANNEL, onChange),
     };
     store = openedStore;
     const gitWebUrl = sandbox ? await sandbox.prepareGit(resolve(config.dataDir, 'sandbox-git')) : config.github.webUrl;

@@ -195,6 +195,7 @@ export function createServices(input: ServicesInput): Services {
     pollIntervalMs: config.pollIntervalMs,
     dedupWindowMs,
     retryLimit: DEFAULT_RETRY_LIMIT,
+    ownerFallback: config.runOwnerFallback,
     callbackBaseUrl: config.runnerCallbackBaseUrl,
     secrets: operations.secrets,
     leadership,

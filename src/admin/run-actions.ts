@@ -12,6 +12,14 @@ import type { PendingTicketWrites, Trackers } from '../orchestrator/pending-tick
 import type { RunnerBackend } from '../runners/runner-backend.js';
 import type { Store } from '../store/store.js';
 import { recordAdminChange } from './record-admin-change.js';
+import { ownerEmailSchema, ownerFromAssignee } from '../domain/run-owner.js';
+import { isTerminal } from '../domain/run-status.js';
+
+/** Why a run's owner cannot be changed now; undefined when it can. */
+function ownerChangeRefusal(run: Run): string | undefined {
+  // Finished runs are kept as written (append-only history); their owner is what it was while they ran.
+  return isTerminal(run.status) ? `Run ${run.id} is ${run.status}; only a live run can be reassigned.` : undefined;
+}
 
 /** The failure reason a stopped run carries (the issue's wording, shown on the run page and the ticket). */
 export const STOPPED_REASON = 'Stopped via admin';
@@ -68,9 +76,50 @@ export const manualRunSchema = z
     ticket: z.string({ error: 'ticket is required: the ticket identifier, e.g. "ENG-12"' }).trim().min(1, 'ticket is required: the ticket identifier, e.g. "ENG-12"').max(200),
     mapping: z.string().trim().min(1).max(100).optional().describe('The project (mapping teamKey); matched from the ticket when unset'),
     phase: z.enum(['implement', 'plan'], { message: 'phase must be implement or plan' }).default('implement'),
+    owner: ownerEmailSchema.optional().describe('Who owns the run (an email); the ticket assignee’s email when unset, else RUN_OWNER_FALLBACK'),
   })
   .strict();
 export type ManualRunInput = z.output<typeof manualRunSchema>;
+
+/** `GET /api/tickets/search`: what the New run dialog's search box sends. */
+export const ticketSearchSchema = z
+  .object({
+    q: z.string({ error: 'q is required: an identifier or words of a title, e.g. "ENG-12" or "footer"' }).trim().min(2, 'q must be at least 2 characters, e.g. "ENG-12" or "footer"').max(200, 'q must be at most 200 characters'),
+    limit: z
+      .string()
+      .regex(/^\d+$/, 'limit must be a whole number from 1 to 50')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'limit must be at least 1').max(50, 'limit must be at most 50'))
+      .optional(),
+  })
+  .strict();
+
+export interface TicketSearchHit {
+  tracker: Run['tracker'];
+  id: string;
+  identifier: string;
+  title: string;
+  url: string;
+  stateName: string;
+  /** The owner a run would get from the ticket; absent when the tracker shows no assignee email. */
+  assigneeEmail?: string;
+  /** Projects whose scope holds the ticket: one is matched, several need a choice. */
+  mappings: string[];
+}
+
+export interface TicketSearchAnswer {
+  tickets: TicketSearchHit[];
+  /** Trackers that did not answer (the others' hits are still listed). */
+  warnings?: string[];
+}
+
+/** `POST /api/runs/:id/owner`: an operator hands a live run to someone else. */
+export const reassignOwnerSchema = z.object({ email: ownerEmailSchema.describe('The new owner, e.g. "ann@example.com"') }).strict();
+
+export interface ReassignedRun {
+  run: Run;
+  previousOwner?: string;
+}
 
 /**
  * The projects whose scope holds a ticket, without the label an automatic
@@ -93,6 +142,10 @@ export interface RunActions {
   stop(runId: string, actor: string): Promise<StoppedRun>;
   retry(runId: string, actor: string): Promise<RetriedRun>;
   delete(runId: string, actor: string): Promise<DeletedRun>;
+  /** Tickets by identifier or title across the configured trackers, each with the projects that fit it (the New run dialog). */
+  searchTickets(input: unknown): Promise<TicketSearchAnswer>;
+  /** Sets a live run's owner (clears `ownerFallback`), audited. */
+  reassign(runId: string, input: unknown, actor: string): Promise<ReassignedRun>;
 }
 
 /** The one line each action leaves on the ticket; ids only, nothing from the run's own text. */
@@ -207,7 +260,7 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
       if (request.phase === 'plan' && !mapping.planningEnabled) {
         throw new ValidationError(`phase: project ${mapping.teamKey} has planning turned off; send phase "implement", or PATCH the mapping with {"planningEnabled": true}`, 'phase');
       }
-      const outcome = await deps.startRun({ kind: 'ticket', item, mapping, phase: request.phase, triggerSource: 'manual' });
+      const outcome = await deps.startRun({ kind: 'ticket', item, mapping, phase: request.phase, triggerSource: 'manual', ...(request.owner ? { owner: request.owner } : {}) });
       switch (outcome.kind) {
         case 'busy':
           throw new ConflictError(`${item.identifier} already has a live ${request.phase} run: ${outcome.run.id} (${outcome.run.status}).`);
@@ -223,7 +276,14 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
         actor,
         action: 'run.start',
         target: `run:${started.id}`,
-        after: { issue: item.identifier, mapping: mapping.teamKey, phase: request.phase, status: started.status, mappingChosen: named ? 'named' : 'matched' },
+        after: {
+          issue: item.identifier,
+          mapping: mapping.teamKey,
+          phase: request.phase,
+          status: started.status,
+          mappingChosen: named ? 'named' : 'matched',
+          ...(started.owner ? { owner: started.owner, ownerFallback: started.ownerFallback === true } : {}),
+        },
       });
       deps.log.info({ runId: started.id, issue: item.identifier, mapping: mapping.teamKey }, 'run started by an operator');
       return { run: started, mappingChosen: named ? 'named' : 'matched' };
@@ -293,6 +353,65 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
       });
       deps.log.info({ runId: run.id, newRunId: started.id, issue: run.identifier }, 'run retried by an operator');
       return { run: started, retriedFrom: run.id, ...(warnings.length > 0 ? { warnings } : {}) };
+    },
+
+    async searchTickets(input) {
+      const { q, limit = 10 } = validated(ticketSearchSchema, input);
+      const mappings = await store.mappings.list();
+      const kinds = (['linear', 'jira'] as const).filter((k) => deps.trackers[k] !== undefined);
+      const warnings: string[] = [];
+      const found = await Promise.all(
+        kinds.map(async (kind) => {
+          try {
+            return await deps.trackers[kind]!.searchItems(q, limit);
+          } catch (error) {
+            deps.log.warn({ err: error, tracker: kind }, 'ticket search failed');
+            warnings.push(`${kind} did not answer the search`);
+            return [];
+          }
+        }),
+      );
+      const tickets = found.flat().slice(0, limit * kinds.length).map((item): TicketSearchHit => {
+        const assigneeEmail = ownerFromAssignee(item.assigneeEmail);
+        return {
+          tracker: item.tracker,
+          id: item.id,
+          identifier: item.identifier,
+          title: item.title,
+          url: item.url,
+          stateName: item.stateName,
+          ...(assigneeEmail ? { assigneeEmail } : {}),
+          mappings: mappingsForTicket(item, mappings).map((m) => m.teamKey),
+        };
+      });
+      return { tickets, ...(warnings.length > 0 ? { warnings } : {}) };
+    },
+
+    async reassign(runId, input, actor) {
+      const { email } = validated(reassignOwnerSchema, input);
+      const run = await store.runs.getRun(runId);
+      if (!run) throw new NotFoundError(`There is no run ${runId}.`);
+      const refusal = ownerChangeRefusal(run);
+      if (refusal) throw new ConflictError(refusal);
+      let updated: Run;
+      try {
+        // Only the owner fields change; the status must still be the one checked, so a run that just finished is refused rather than patched.
+        // An undefined field is dropped from the stored run: a named owner is not a fallback.
+        updated = await store.runs.updateRun(run.id, { owner: email, ownerFallback: undefined }, { expectStatus: run.status });
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        const now = await store.runs.getRun(run.id);
+        throw new ConflictError((now && ownerChangeRefusal(now)) ?? `Run ${run.id} changed while its owner was being set; try again.`);
+      }
+      await recordAdminChange(store.audit, clock, {
+        actor,
+        action: 'run.owner',
+        target: `run:${run.id}`,
+        before: { owner: run.owner ?? null, ownerFallback: run.ownerFallback === true },
+        after: { owner: email, ownerFallback: false },
+      });
+      deps.log.info({ runId: run.id, issue: run.identifier }, 'run reassigned by an operator');
+      return { run: updated, ...(run.owner ? { previousOwner: run.owner } : {}) };
     },
 
     async delete(runId, actor) {

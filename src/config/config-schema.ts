@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RUN_OWNER_FALLBACK, ownerEmailSchema } from '../domain/run-owner.js';
 import { IMAGE_REFERENCE_RULE, isImageReference, parseImageAllowlist } from '../domain/runner-image.js';
 
 /**
@@ -168,6 +169,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'RUNNER_IMAGE', group: 'Runners', description: 'Runner image (the Dockerfile’s `runner` target) when a project names none: Fly machines run it, and the workflow sync writes it into the repositories’ workflows', defaultText: `${PUBLISHED_RUNNER_REPOSITORY}:<this release’s version>`, schema: runnerImage },
   { name: 'RUNNER_IMAGE_ALLOWLIST', group: 'Runners', description: 'Images runs may use, comma- or space-separated: repositories (`ghcr.io/acme/runner`) or namespaces ending in `/` (`registry.fly.io/`); checked for RUNNER_IMAGE, project images, Fly dispatches and inside the synced workflows', defaultText: PUBLISHED_RUNNER_REPOSITORY, schema: runnerImageAllowlist },
   { name: 'RUNNER_CALLBACK_BASE_URL', group: 'Runners', description: 'Public base URL runners call back to', schema: url('https://ai-implement.example.com') },
+  { name: 'RUN_OWNER_FALLBACK', group: 'Runners', description: 'Owner (an email) of a run whose ticket has no assignee email (none, or hidden by the tracker) and whose operator named none; such runs are marked `ownerFallback` and badged in the panels', defaultText: DEFAULT_RUN_OWNER_FALLBACK, schema: ownerEmailSchema.default(DEFAULT_RUN_OWNER_FALLBACK) },
   { name: 'SECRETS_ENCRYPTION_KEY', group: 'Secrets', description: 'AES-256 key (32 bytes, base64 or hex) sealing the secrets runs receive; unset → secrets can be listed but not set or handed out (generated in sandbox mode)', secret: true, schema: aesKey() },
   { name: 'SECRETS_ENCRYPTION_KEY_PREVIOUS', group: 'Secrets', description: 'The key before a rotation: values it sealed are re-sealed with the new key at start', secret: true, schema: aesKey() },
   { name: 'GAP_FILL_TRIGGER_SECRET', group: 'Triggers', description: 'Bearer secret of `POST /trigger/gap-fill`; unset → 503', secret: true, schema: minBytes(16, generateHex) },

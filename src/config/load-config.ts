@@ -74,6 +74,8 @@ export interface Config {
   /** DISPATCH_LEASE_MS and DISPATCH_RETRY_BACKOFF_MS: the dispatch queue's lease and re-queue back-off. */
   dispatch: { leaseMs: number; retryBackoffMs: number };
   dedupWindowHours: number;
+  /** `RUN_OWNER_FALLBACK`: who owns a run nobody was named for. */
+  runOwnerFallback: string;
   logLevel: LogLevel;
   /** `LOG_FORMAT`; unset = decided by where the lines go (see chooseLogFormat). */
   logFormat: LogFormat | undefined;
@@ -225,6 +227,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Readonly<
     leaderLease: { ttlMs: raw.LEADER_LEASE_TTL_MS as number, renewMs: raw.LEADER_LEASE_RENEW_MS as number },
     dispatch: { leaseMs: raw.DISPATCH_LEASE_MS as number, retryBackoffMs: raw.DISPATCH_RETRY_BACKOFF_MS as number },
     dedupWindowHours: raw.DEDUP_WINDOW_HOURS as number,
+    runOwnerFallback: raw.RUN_OWNER_FALLBACK as string,
     logLevel: raw.LOG_LEVEL as LogLevel,
     logFormat: raw.LOG_FORMAT as LogFormat | undefined,
   };

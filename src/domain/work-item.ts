@@ -36,6 +36,8 @@ export interface WorkItem {
   labels: string[];
   markers: WorkMarker[];
   assigneeId?: string;
+  /** The assignee's email when the tracker shows it (Jira hides it under some privacy settings). */
+  assigneeEmail?: string;
   /** Linear team key or Jira project key. */
   teamKey: string;
   projectName?: string;

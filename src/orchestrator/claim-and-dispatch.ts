@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Mapping, TrackerKind } from '../domain/mapping.js';
 import { backendFor, type PlanPolicy } from '../domain/plan-dispatch.js';
 import type { DispatchLease, Run, RunPhase, TriggerSource } from '../domain/run.js';
+import { chooseRunOwner, DEFAULT_RUN_OWNER_FALLBACK } from '../domain/run-owner.js';
 import type { WorkItem } from '../domain/work-item.js';
 import { ConflictError, ExternalServiceError } from '../errors/index.js';
 import type { ClaimIntent, Store } from '../store/store.js';
@@ -42,7 +43,7 @@ export type RunIntent =
       dispatchNumber?: number;
       /** The schedule that opened the ticket (trigger source `schedule`). */
       scheduleId?: string;
-      /** Who the run is recorded under (a schedule's run-as email). */
+      /** An operator's choice of owner, or a schedule's run-as email; otherwise the ticket assignee's email, else the fallback. */
       owner?: string;
       /** The run this one retries (an operator's retry or crash recovery). */
       retryOf?: string;
@@ -58,6 +59,8 @@ export type RunIntent =
       /** Idempotency key of the request (a comment id, a feedback batch): the same key never starts a second run. */
       dedupKey: string;
       retryOf?: string;
+      /** The owner when the trigger knows one (e.g. the ticket's earlier run); otherwise the fallback. */
+      owner?: string;
     };
 
 export type StartOutcome =
@@ -90,6 +93,8 @@ export interface ClaimAndDispatchDeps {
   runUrl: (runId: string) => string;
   /** The lease a claim takes on its dispatch (this replica, until when another may reconcile it); none: no lease. */
   dispatchLease?: () => DispatchLease;
+  /** `RUN_OWNER_FALLBACK`: the owner of a run nobody was named for (default `ai-implement@localhost`). */
+  ownerFallback?: string;
 }
 
 /** The run id a request key maps to: the same key always names the same run. */
@@ -135,8 +140,9 @@ export async function claimAndDispatch(deps: ClaimAndDispatchDeps, intent: RunIn
     deadlineAt: new Date(now + mapping.maxJobMinutes * 60_000).toISOString(),
     ...(deps.dispatchLease ? { dispatchLease: deps.dispatchLease() } : {}),
     ...(intent.kind === 'ticket' && intent.scheduleId ? { scheduleId: intent.scheduleId } : {}),
-    ...(intent.kind === 'ticket' && intent.owner ? { owner: intent.owner } : {}),
     ...(intent.retryOf ? { retryOf: intent.retryOf } : {}),
+    ...chooseRunOwner(intent.owner, intent.kind === 'ticket' ? intent.item.assigneeEmail : undefined, deps.ownerFallback ?? DEFAULT_RUN_OWNER_FALLBACK),
+    agentRuntime: mapping.agentRuntime,
     ...(intent.kind === 'pull' ? { id: runIdFor(intent.dedupKey), dedupKey: intent.dedupKey, ...(intent.instructions ? { instructions: intent.instructions } : {}) } : {}),
   };
 

@@ -39,6 +39,8 @@ export interface RunLoopOptions {
   pollIntervalMs: number;
   dedupWindowMs: number;
   retryLimit: number;
+  /** `RUN_OWNER_FALLBACK`: the owner of a run whose ticket shows no assignee email. */
+  ownerFallback?: string;
   /** RUNNER_CALLBACK_BASE_URL; without it, runners call back to the URL the server listens on. */
   callbackBaseUrl: string | undefined;
   /**
@@ -99,6 +101,7 @@ export class RunLoop {
       dispatchDisabled,
       runUrl: (runId) => `${this.listenUrl ?? ''}/admin/runs/${encodeURIComponent(runId)}`,
       dispatchLease: () => dispatchLeaseFor(options.replicaId ?? 'local', clock(), this.dispatchLeaseMs),
+      ...(options.ownerFallback ? { ownerFallback: options.ownerFallback } : {}),
     };
     this.intake = {
       store,

@@ -49,6 +49,12 @@ export interface IssueTracker {
   getCandidate(idOrIdentifier: string, scopes: readonly TrackerScope[]): Promise<Candidate | undefined>;
   /** One ticket by id or identifier; undefined when it no longer exists. */
   getItem(idOrIdentifier: string): Promise<WorkItem | undefined>;
+  /**
+   * Tickets whose title contains `text` (case-insensitive; Jira matches
+   * words), open or not, newest first, at most `limit`; the ticket whose
+   * identifier is `text` first when there is one. For an operator's search.
+   */
+  searchItems(text: string, limit: number): Promise<WorkItem[]>;
   addMarker(item: WorkItem, marker: WorkMarker): Promise<void>;
   removeMarker(item: WorkItem, marker: WorkMarker): Promise<void>;
   /** Moves the ticket to the state for `target` (a per-mapping state name may override `done`). */

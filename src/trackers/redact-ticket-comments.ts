@@ -14,6 +14,7 @@ export function redactTicketComments(tracker: IssueTracker, redact: (text: strin
     listCandidates: (scopes) => tracker.listCandidates(scopes),
     getCandidate: (idOrIdentifier, scopes) => tracker.getCandidate(idOrIdentifier, scopes),
     getItem: (idOrIdentifier) => tracker.getItem(idOrIdentifier),
+    searchItems: (text, limit) => tracker.searchItems(text, limit),
     addMarker: (item, marker) => tracker.addMarker(item, marker),
     removeMarker: (item, marker) => tracker.removeMarker(item, marker),
     transition: (item, target, stateName) => tracker.transition(item, target, stateName),

@@ -53,6 +53,9 @@ const THEIRS: Endpoint[] = [
   { method: 'POST', path: '/api/runs/some-run/retry' },
   { method: 'DELETE', path: '/api/runs/some-run' },
   { method: 'GET', path: '/api/runs/some-run/report' },
+  { method: 'GET', path: '/api/runs' },
+  { method: 'GET', path: '/api/tickets/search?q=footer' },
+  { method: 'POST', path: '/api/runs/some-run/owner', body: { email: 'ann@example.com' } },
 ];
 
 const ALL = [...OURS, ...THEIRS, { method: 'POST', path: '/api/auth', body: { code: 'x' } } as Endpoint];

@@ -175,6 +175,83 @@
     });
   }
 
+  // List pages stay current: a run change anywhere refetches this page and swaps in
+  // each element marked data-live-list (matched by id), so no list needs a reload.
+  function setupLiveLists() {
+    var lists = document.querySelectorAll('[data-live-list][id]');
+    if (lists.length === 0 || !window.EventSource || !window.DOMParser) return;
+    var busy = false;
+    var again = false;
+    function refresh() {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(window.location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var doc = new DOMParser().parseFromString(html, 'text/html');
+          Array.prototype.forEach.call(document.querySelectorAll('[data-live-list][id]'), function (el) {
+            var fresh = doc.getElementById(el.id);
+            if (fresh && fresh.innerHTML !== el.innerHTML) {
+              el.innerHTML = fresh.innerHTML;
+              Array.prototype.forEach.call(el.querySelectorAll('table.data'), setupTable);
+            }
+          });
+          document.documentElement.setAttribute('data-lists-refreshed', String(Date.now()));
+          tickDurations();
+        })
+        .catch(function () { /* the next change tries again */ })
+        .then(function () {
+          busy = false;
+          if (again) { again = false; refresh(); }
+        });
+    }
+    var source = new EventSource('/admin/events/runs');
+    source.addEventListener('runs', refresh);
+  }
+
+  // The New run dialog: search tickets by key or title in every tracker, fill the ticket and offer the projects that fit.
+  function setupTicketSearch() {
+    var input = document.querySelector('[data-ticket-search]');
+    var hits = document.querySelector('[data-ticket-hits]');
+    var mapping = document.getElementById('new-run-mapping');
+    if (!input || !hits) return;
+    var timer = null;
+    input.addEventListener('input', function () {
+      if (timer) clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { hits.textContent = ''; return; }
+      timer = setTimeout(function () {
+        fetch(input.getAttribute('data-ticket-search') + '?q=' + encodeURIComponent(q), { credentials: 'same-origin', headers: { accept: 'application/json' } })
+          .then(function (r) { return r.ok ? r.json() : { tickets: [] }; })
+          .then(function (answer) {
+            hits.textContent = '';
+            (answer.tickets || []).forEach(function (t) {
+              var b = document.createElement('button');
+              b.type = 'button';
+              b.className = 'link small';
+              b.setAttribute('data-ticket-hit', t.identifier);
+              // textContent only: ticket titles are hostile text.
+              b.textContent = t.identifier + ' · ' + t.title + ' (' + t.tracker + (t.mappings.length ? ': ' + t.mappings.join(', ') : ': no project') + ')';
+              b.addEventListener('click', function () {
+                input.value = t.identifier;
+                hits.textContent = '';
+                if (mapping) {
+                  Array.prototype.forEach.call(mapping.options, function (o) { o.disabled = o.value !== '' && t.mappings.indexOf(o.value) < 0; });
+                  mapping.value = t.mappings.length === 1 ? t.mappings[0] : '';
+                  if (t.mappings.length > 1) mapping.focus();
+                }
+              });
+              hits.appendChild(b);
+              hits.appendChild(document.createElement('br'));
+            });
+            if (!answer.tickets || answer.tickets.length === 0) hits.textContent = 'No ticket found.';
+          })
+          .catch(function () { hits.textContent = 'The search did not answer.'; });
+      }, 250);
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     setupThemeToggle();
     tickDurations();
@@ -182,5 +259,7 @@
     Array.prototype.forEach.call(document.querySelectorAll('table.data'), setupTable);
     setupConfirms();
     setupRunEvents();
+    setupLiveLists();
+    setupTicketSearch();
   });
 })();

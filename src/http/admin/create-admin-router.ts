@@ -13,6 +13,7 @@ import { createProjectRoutes } from './routes/project-routes.js';
 import { createRunActionRoutes } from './routes/run-action-routes.js';
 import { createSandboxPanelRoutes } from './routes/sandbox-routes.js';
 import { createRunEventsRoute } from './routes/run-events-route.js';
+import { createRunListRoutes } from './routes/run-list-routes.js';
 import { createRunReportRoutes } from './routes/run-report-routes.js';
 import { createStaticRoute } from './routes/static-route.js';
 import type { AdminContext } from './admin-context.js';
@@ -53,6 +54,7 @@ export function createAdminRouter(deps: AdminDeps, options: AdminRouterOptions =
   router.use('/admin', requireSession(deps.auth, deps.config.production), requireCsrf);
   router.use(createLogoutRoute(ctx));
   router.use(createRunEventsRoute(ctx));
+  router.use(createRunListRoutes(ctx));
   router.use(createRunReportRoutes(ctx));
   router.use(createPanelRoutes(ctx));
   router.use(createProjectRoutes(ctx));

@@ -18,6 +18,7 @@ const NOTICES: Record<string, (subject: string) => string> = {
   'run-stopped': () => 'The run was stopped and marked failed ("Stopped via admin").',
   'run-retried': (s) => `This is a new run, started by retrying run ${s}.`,
   'run-started': (s) => `Run started for ${s}.`,
+  'run-reassigned': (s) => `The run now belongs to ${s}.`,
   'run-deleted': (s) => `Run ${s} and its report were deleted.`,
   'schedule-created': (s) => `Schedule ${s} is created.`,
   'schedule-enabled': (s) => `Schedule ${s} is enabled; it fires next at the time shown.`,

@@ -15,6 +15,7 @@ import { buildOpenApiDocument } from './build-openapi-document.js';
 import { createDedupRoutes } from './dedup-routes.js';
 import { createJiraRoutes } from './jira-routes.js';
 import { createLogRoutes } from './log-routes.js';
+import { createRunListRoutes } from './run-list-routes.js';
 import { createMappingsRoutes } from './mappings-routes.js';
 import { createRuntimeSettingsRoutes } from './runtime-settings-routes.js';
 import { createWorkRoutes } from './work-routes.js';
@@ -55,6 +56,7 @@ export function createAdminApi(deps: AdminApiDeps): ApiRouteModule & { commands:
     createMappingsRoutes({ store, commands }),
     createJiraRoutes({ jira: deps.jira }),
     createLogRoutes({ store }),
+    createRunListRoutes({ store }),
     createWorkRoutes({ work: createWorkQueries({ store, clock, latestCycle: deps.latestCycle }) }),
     createDedupRoutes({ store, commands }),
     createRuntimeSettingsRoutes({ store, env, commands }),

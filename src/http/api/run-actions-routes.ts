@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { manualRunSchema, type RunActions } from '../../admin/run-actions.js';
+import { manualRunSchema, reassignOwnerSchema, ticketSearchSchema, type RunActions } from '../../admin/run-actions.js';
 import { adminSessionOf } from './api-guard.js';
 import type { ApiRouteModule } from './api-operation.js';
 import { parseInput } from './parse-input.js';
@@ -38,6 +38,15 @@ export function createRunActionsRoutes(deps: RunActionsRoutesDeps): ApiRouteModu
   router.post('/api/runs/:runId/retry', async (req, res) => {
     const { runId } = parseInput(runParams, req.params, 'params');
     res.status(201).json(await actions.retry(runId, adminSessionOf(res).id));
+  });
+
+  router.get('/api/tickets/search', async (req, res) => {
+    res.json(await actions.searchTickets(req.query));
+  });
+
+  router.post('/api/runs/:runId/owner', async (req, res) => {
+    const { runId } = parseInput(runParams, req.params, 'params');
+    res.json(await actions.reassign(runId, req.body, adminSessionOf(res).id));
   });
 
   router.delete('/api/runs/:runId', async (req, res) => {
@@ -84,6 +93,37 @@ export function createRunActionsRoutes(deps: RunActionsRoutesDeps): ApiRouteModu
           409: 'the run did not fail (the message names its status), is a shadow leg, was already retried, its ticket has a live run, or its project is paused, gone or at its cap',
           503: 'the orchestrator is still starting, or the tracker did not answer',
         },
+      },
+      {
+        method: 'get',
+        path: '/api/tickets/search',
+        summary: 'Find tickets for a manual run by identifier or words of the title, in every configured tracker (Linear title contains, Jira summary ~), with the projects whose scope holds each: one is matched when a run starts, several need "mapping"',
+        query: ticketSearchSchema,
+        response: z.object({
+          tickets: z.array(
+            z.object({
+              tracker: z.enum(['linear', 'jira']),
+              id: z.string(),
+              identifier: z.string(),
+              title: z.string(),
+              url: z.string(),
+              stateName: z.string(),
+              assigneeEmail: z.string().optional(),
+              mappings: z.array(z.string()),
+            }),
+          ),
+          warnings,
+        }),
+        statuses: { 200: 'the tickets found (none is not an error)', 400: 'q is missing, too short or too long, or limit is out of range', 401: 'missing or invalid token' },
+      },
+      {
+        method: 'post',
+        path: '/api/runs/:runId/owner',
+        summary: 'Reassign a live run to another owner (an email); it is no longer marked ownerFallback. Audited as run.owner',
+        params,
+        body: reassignOwnerSchema,
+        response: z.object({ run: runAnswerSchema, previousOwner: z.string().optional() }),
+        statuses: { 200: 'reassigned', 400: 'runId is not a run id, or email is missing or not an address', 401: 'missing or invalid token', 404: 'no such run', 409: 'the run has finished (the message names its status)' },
       },
       {
         method: 'delete',

@@ -34,6 +34,8 @@ export const runAnswerSchema = z.object({
   tokens: tokenUsageSchema.optional().describe('Tokens the agent used over the run; cache reads and writes apart from `input`'),
   agent: resultBodySchema.shape.agent.unwrap().optional().describe('The agent that did the work (after any fallback) and its model'),
   instructions: z.string().optional(),
+  owner: z.string().optional().describe('Who owns the run (an email): the ticket assignee’s, an operator’s choice, or RUN_OWNER_FALLBACK'),
+  ownerFallback: z.boolean().optional().describe('true when the owner is RUN_OWNER_FALLBACK because nobody was named'),
   shadowOf: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -47,7 +47,7 @@ export class JiraFormatter {
       self: `${this.baseUrl()}/rest/api/3/user?accountId=${user.accountId}`,
       accountId: user.accountId,
       accountType: user.accountType,
-      emailAddress: user.emailAddress,
+      ...(user.hideEmail ? {} : { emailAddress: user.emailAddress }),
       displayName: user.displayName,
       active: user.active,
       timeZone: 'UTC',

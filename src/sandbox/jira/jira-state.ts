@@ -30,6 +30,8 @@ export interface JiraUser {
   active: boolean;
   /** Basic-auth API token; users without one cannot call the API. */
   apiToken?: string;
+  /** The user's profile visibility hides their email: Jira then leaves `emailAddress` out of user objects. */
+  hideEmail?: boolean;
 }
 
 export interface JiraProject {
@@ -150,7 +152,7 @@ export class JiraStore {
     return transition;
   }
 
-  addUser(seed: { displayName: string; emailAddress: string; apiToken?: string; accountType?: 'atlassian' | 'app' }): JiraUser {
+  addUser(seed: { displayName: string; emailAddress: string; apiToken?: string; accountType?: 'atlassian' | 'app'; hideEmail?: boolean }): JiraUser {
     const user: JiraUser = {
       accountId: `5b10a2844c20165700ede${String(this.site.users.length + 1).padStart(3, '0')}`,
       displayName: seed.displayName,
@@ -159,6 +161,7 @@ export class JiraStore {
       active: true,
     };
     if (seed.apiToken) user.apiToken = seed.apiToken;
+    if (seed.hideEmail) user.hideEmail = true;
     this.site.users.push(user);
     return user;
   }

@@ -114,6 +114,22 @@ class JiraTracker implements IssueTracker {
     }
   }
 
+  async searchItems(text: string, limit: number): Promise<WorkItem[]> {
+    const fields = await this.resolvedFields();
+    const page = await this.call(
+      () =>
+        this.client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
+          jql: `summary ~ ${quoteJql(text)} ORDER BY created DESC`,
+          fields: this.itemFields(fields),
+          maxResults: limit,
+        }),
+      searchPageSchema,
+    );
+    const byTitle = (page.issues ?? []).map((issue) => this.toItem(issue, fields));
+    const exact = /^[A-Za-z][A-Za-z0-9_]*-\d+$/.test(text) ? await this.getItem(text.toUpperCase()) : undefined;
+    return exact ? [exact, ...byTitle.filter((i) => i.id !== exact.id)].slice(0, limit) : byTitle;
+  }
+
   async addMarker(item: WorkItem, marker: WorkMarker): Promise<void> {
     await this.setStatusValue(item, this.statusValues[marker]);
   }

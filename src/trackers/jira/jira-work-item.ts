@@ -45,7 +45,7 @@ export const issueSchema = z.object({
       description: z.unknown().optional(),
       status: statusSchema.nullish(),
       labels: z.array(z.string()).nullish(),
-      assignee: z.object({ accountId: z.string() }).nullish(),
+      assignee: z.object({ accountId: z.string(), emailAddress: z.string().nullish() }).nullish(),
       project: z.object({ key: z.string(), name: z.string().nullish() }).nullish(),
       created: z.string().nullish(),
       updated: z.string().nullish(),
@@ -139,6 +139,7 @@ export function toWorkItem(issue: JiraIssueJson, ctx: { host: string; fieldIds: 
     updatedAt: isoDate(f.updated),
   };
   if (f.assignee) item.assigneeId = f.assignee.accountId;
+  if (f.assignee?.emailAddress) item.assigneeEmail = f.assignee.emailAddress;
   if (f.project?.name) item.projectName = f.project.name;
   if (repo !== undefined) item.repoFieldValue = repo;
   if (aiStatus !== undefined) item.aiStatus = aiStatus;

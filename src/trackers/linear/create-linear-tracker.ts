@@ -106,6 +106,12 @@ class LinearTracker implements IssueTracker {
     return items[0];
   }
 
+  async searchItems(text: string, limit: number): Promise<WorkItem[]> {
+    const byTitle = await this.queryIssues({ title: { containsIgnoreCase: text } }, limit);
+    const exact = /^[A-Za-z][A-Za-z0-9]*-\d+$/.test(text) ? await this.getItem(text) : undefined;
+    return exact ? [exact, ...byTitle.filter((i) => i.id !== exact.id)].slice(0, limit) : byTitle;
+  }
+
   async addMarker(item: WorkItem, marker: WorkMarker): Promise<void> {
     const labelId = await this.labelId(item.teamKey, markerLabel(this.labels, marker), true);
     if (!labelId) return;

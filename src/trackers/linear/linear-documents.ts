@@ -21,7 +21,7 @@ const ISSUE_FIELDS = /* GraphQL */ `
     updatedAt
     team { key }
     state { name type }
-    assignee { id }
+    assignee { id email }
     project { name }
     labels(first: 25) { nodes { name } }
     inverseRelations(first: 25) { nodes { type issue { id identifier state { type } } } }

@@ -16,7 +16,7 @@ export const issueNodeSchema = z.object({
   updatedAt: z.string(),
   team: z.object({ key: z.string() }),
   state: z.object({ name: z.string(), type: z.string() }).nullish(),
-  assignee: z.object({ id: z.string() }).nullish(),
+  assignee: z.object({ id: z.string(), email: z.string().nullish() }).nullish(),
   project: z.object({ name: z.string() }).nullish(),
   labels: z.object({ nodes: z.array(z.object({ name: z.string() })) }),
   inverseRelations: z.object({
@@ -165,6 +165,7 @@ export function toWorkItem(node: LinearIssueNode, labels: LinearLabelNames): Wor
     updatedAt: node.updatedAt,
   };
   if (node.assignee) item.assigneeId = node.assignee.id;
+  if (node.assignee?.email) item.assigneeEmail = node.assignee.email;
   if (node.project) item.projectName = node.project.name;
   return item;
 }

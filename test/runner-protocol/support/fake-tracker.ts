@@ -83,6 +83,11 @@ export class FakeTracker implements IssueTracker {
     return item ? structuredClone(item) : undefined;
   }
 
+  async searchItems(text: string, limit: number): Promise<WorkItem[]> {
+    const lower = text.toLowerCase();
+    return [...this.items.values()].filter((i) => i.identifier === text || i.title.toLowerCase().includes(lower)).slice(0, limit).map((i) => structuredClone(i));
+  }
+
   async addMarker(item: WorkItem, marker: WorkMarker): Promise<void> {
     this.calls.push({ op: 'addMarker', issueId: item.id, detail: marker });
     this.maybeFail('addMarker');

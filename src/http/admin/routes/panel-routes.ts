@@ -5,7 +5,6 @@ import { buildBlockers } from '../view-models/blockers-view.js';
 import { buildCatalog, buildModels, buildProjects } from '../view-models/configure-views.js';
 import { buildAudit, buildCustomizations } from '../view-models/developer-views.js';
 import { buildIssues } from '../view-models/issues-view.js';
-import { buildJobs } from '../view-models/jobs-view.js';
 import { buildOverview } from '../view-models/overview-view.js';
 import { buildReaper, buildRunners, buildSecrets, buildSessions, buildSettings, readMode } from '../view-models/platform-views.js';
 import { buildPulls, PANEL_PULLS_RUNS } from '../view-models/pulls-view.js';
@@ -18,7 +17,6 @@ export function createPanelRoutes(ctx: AdminContext): Router {
 
   router.get('/admin', page(ctx, 'overview', async (req, res) => sendPage(ctx, req, res, 'overview', 'panels/overview', await buildOverview(panelContext(ctx, req)))));
   router.get('/admin/issues', page(ctx, 'issues', async (req, res) => sendPage(ctx, req, res, 'issues', 'panels/issues', buildIssues(await ctx.work.issues(), ctx.deps.clock()))));
-  router.get('/admin/jobs', page(ctx, 'jobs', async (req, res) => sendPage(ctx, req, res, 'jobs', 'panels/jobs', await buildJobs(panelContext(ctx, req)))));
   router.get('/admin/pulls', page(ctx, 'pulls', async (req, res) => sendPage(ctx, req, res, 'pulls', 'panels/pulls', buildPulls(await ctx.work.pulls({ maxRuns: PANEL_PULLS_RUNS }), ctx.deps.clock()))));
   router.get('/admin/blockers', page(ctx, 'blockers', (req, res) => sendPage(ctx, req, res, 'blockers', 'panels/blockers', buildBlockers(ctx.work.blockers(), ctx.deps.clock()))));
   router.get('/admin/projects', page(ctx, 'projects', async (req, res) => sendPage(ctx, req, res, 'projects', 'panels/projects', await buildProjects(panelContext(ctx, req)))));

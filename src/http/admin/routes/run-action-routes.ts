@@ -16,7 +16,7 @@ export function createRunActionRoutes(ctx: AdminContext): Router {
       if (!actions) throw new ValidationError('Runs cannot be started in this build.');
       const body = (req.body ?? {}) as Record<string, unknown>;
       const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
-      const input = { ticket: text('ticket'), ...(text('mapping') ? { mapping: text('mapping') } : {}), ...(text('phase') ? { phase: text('phase') } : {}) };
+      const input = { ticket: text('ticket'), ...(text('mapping') ? { mapping: text('mapping') } : {}), ...(text('phase') ? { phase: text('phase') } : {}), ...(text('owner') ? { owner: text('owner') } : {}) };
       const started = await actions.start(input, adminState(res).session.id);
       redirectWithNotice(res, `/admin/runs/${encodeURIComponent(started.run.id)}`, noticeQuery('run-started', started.run.identifier));
     }),

@@ -16,6 +16,8 @@ const FALLBACK_POLL_MS = 10_000;
 export interface RunChangeFeed {
   /** Calls `onChange` after each change of `runId`; resolves the returned function to stop. */
   subscribe(runId: string, onChange: () => void): () => void;
+  /** Calls `onChange` with the id of every run that changes (list pages). */
+  subscribeAll?(onChange: (runId: string) => void): () => void;
 }
 
 /**

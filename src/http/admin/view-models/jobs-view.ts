@@ -1,6 +1,8 @@
+import { countRunsByStatus } from '../../../admin/run-list.js';
 import { RUN_STATUSES, TRIGGER_SOURCES, type RunBackend, type RunStatus, type TriggerSource } from '../../../domain/run.js';
+import { ownerFromAssignee } from '../../../domain/run-owner.js';
 import type { RunQuery } from '../../../store/store.js';
-import { BACKEND_LABELS } from '../format.js';
+import { BACKEND_LABELS, statusTone, type Tone } from '../format.js';
 import type { EmptyState } from './kpi.js';
 import type { PanelContext } from './panel-context.js';
 import { mappingIndex, toRunRow, type RunRow } from './run-row.js';
@@ -16,9 +18,20 @@ export interface JobsFilters {
   mapping: SelectOption[];
   runner: SelectOption[];
   trigger: SelectOption[];
+  runtime: string;
+  owner: string;
   from: string;
   to: string;
   active: boolean;
+}
+
+/** A summary card: the count of one status over the other filters, a link that applies it. */
+export interface StatusCard {
+  status: RunStatus;
+  count: number;
+  href: string;
+  tone: Tone;
+  selected: boolean;
 }
 
 export interface JobsView {
@@ -29,6 +42,14 @@ export interface JobsView {
   empty: EmptyState;
   /** The New run form is shown when runs can be started from here. */
   canStart: boolean;
+  cards: StatusCard[];
+  /** The next (older) page, keeping the filters. */
+  olderHref?: string;
+  /** The operator's own email in this browser, when they said it; "My runs" links to it. */
+  operator?: string;
+  myRunsHref?: string;
+  /** The owner filter is "me" but the operator has not said who they are. */
+  askWhoAmI: boolean;
 }
 
 export const JOBS_LIMIT = 500;
@@ -44,7 +65,15 @@ const options = (values: readonly string[], selected: string | undefined, label:
   ...values.map((v) => ({ value: v, label: label(v), selected: v === selected })),
 ];
 
-/** The dispatch log: newest first, filtered in the store so 100k runs cost one indexed page. */
+/** `/admin/jobs?…` with these filters (empty ones left out). */
+function jobsHref(params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) search.set(k, v);
+  const text = search.toString();
+  return text ? `/admin/jobs?${text}` : '/admin/jobs';
+}
+
+/** The dispatch log: newest first, filtered in the store so 100k runs cost one indexed page, with a card per status. */
 export async function buildJobs(ctx: PanelContext): Promise<JobsView> {
   const { store } = ctx.deps;
   const mappings = await mappingIndex(store.mappings.list());
@@ -52,29 +81,63 @@ export async function buildJobs(ctx: PanelContext): Promise<JobsView> {
   const backend = pick(BACKENDS, ctx.query.runner);
   const trigger = pick(TRIGGERS, ctx.query.trigger);
   const mappingKey = ctx.query.mapping && mappings.has(ctx.query.mapping) ? ctx.query.mapping : undefined;
+  const runtime = /^[A-Za-z0-9._-]{1,100}$/.test(ctx.query.runtime ?? '') ? (ctx.query.runtime as string) : '';
+  const ownerParam = (ctx.query.owner ?? '').trim();
+  const askWhoAmI = ownerParam === 'me' && !ctx.operator;
+  const owner = ownerParam === 'me' ? ctx.operator : ownerFromAssignee(ownerParam);
   const from = DAY.test(ctx.query.from ?? '') ? (ctx.query.from as string) : '';
   const to = DAY.test(ctx.query.to ?? '') ? (ctx.query.to as string) : '';
-  const query: Omit<RunQuery, 'limit' | 'cursor'> = {
-    ...(status ? { status } : {}),
+  const cursor = /^[A-Za-z0-9_-]{1,512}$/.test(ctx.query.cursor ?? '') ? ctx.query.cursor : undefined;
+  const others: Omit<RunQuery, 'limit' | 'cursor' | 'status'> = {
     ...(backend ? { backend } : {}),
     ...(trigger ? { triggerSource: trigger } : {}),
     ...(mappingKey ? { mappingKey } : {}),
+    ...(runtime ? { runtime } : {}),
+    ...(owner ? { owner } : {}),
     ...(from ? { from: `${from}T00:00:00.000Z` } : {}),
     // The "to" day is inclusive for the operator, so the bound is the next midnight.
     ...(to ? { to: new Date(Date.parse(`${to}T00:00:00.000Z`) + 86_400_000).toISOString() } : {}),
   };
-  const [page, total] = await Promise.all([store.runs.listRuns({ ...query, limit: JOBS_LIMIT }), store.runs.countRuns(query)]);
-  const active = Boolean(status || backend || trigger || mappingKey || from || to);
+  const query: Omit<RunQuery, 'limit' | 'cursor'> = { ...others, ...(status ? { status } : {}) };
+  const listed = async () => {
+    try {
+      return await store.runs.listRuns({ ...query, limit: JOBS_LIMIT, ...(cursor ? { cursor } : {}) });
+    } catch {
+      // A cursor from another filter or an old link: start from the newest instead of an error page.
+      return store.runs.listRuns({ ...query, limit: JOBS_LIMIT });
+    }
+  };
+  const [page, counts] = await Promise.all([
+    listed(),
+    countRunsByStatus(store, {
+      ...(mappingKey ? { mapping: mappingKey } : {}),
+      ...(runtime ? { runtime } : {}),
+      ...(trigger ? { source: trigger } : {}),
+      ...(backend ? { backend } : {}),
+      ...(owner ? { owner } : {}),
+      ...(others.from !== undefined ? { from: Date.parse(String(others.from)) } : {}),
+      ...(others.to !== undefined ? { to: Date.parse(String(others.to)) } : {}),
+    }),
+  ]);
+  const total = status ? counts[status] : STATUSES.reduce((n, s) => n + counts[s], 0);
+  const active = Boolean(status || backend || trigger || mappingKey || runtime || ownerParam || from || to);
+  const kept = { mapping: mappingKey, runner: backend, trigger, runtime, owner: ownerParam || undefined, from, to };
   return {
     rows: page.items.map((r) => toRunRow(r, mappings, ctx.now)),
     canStart: ctx.deps.runActions !== undefined && mappings.size > 0,
     total,
     shown: page.items.length,
+    cards: STATUSES.map((s) => ({ status: s, count: counts[s], tone: statusTone(s), selected: s === status, href: jobsHref({ ...kept, status: s === status ? undefined : s }) })),
+    ...(page.nextCursor ? { olderHref: jobsHref({ ...kept, status, cursor: page.nextCursor }) } : {}),
+    ...(ctx.operator ? { operator: ctx.operator, myRunsHref: jobsHref({ owner: 'me' }) } : {}),
+    askWhoAmI,
     filters: {
       status: options(STATUSES, status),
       mapping: options([...mappings.keys()], mappingKey),
       runner: options(BACKENDS, backend, (v) => BACKEND_LABELS[v] ?? v),
       trigger: options(TRIGGERS, trigger),
+      runtime,
+      owner: ownerParam,
       from,
       to,
       active,

@@ -5,6 +5,8 @@ export interface PanelContext {
   deps: AdminDeps;
   now: number;
   query: Record<string, string | undefined>;
+  /** The email the operator said is theirs in this browser ("who am I"), for "My runs". */
+  operator?: string;
 }
 
 /** Calls an optional operation; a missing one reads as "not available" instead of an error page. */

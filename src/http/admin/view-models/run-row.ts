@@ -35,6 +35,9 @@ export interface RunRow {
   costText?: string;
   /** The cost in USD for sorting; -1 when unknown so unknown sorts below free. */
   costSort: number;
+  owner?: string;
+  /** The owner is RUN_OWNER_FALLBACK (nobody was named): shown as a badge. */
+  ownerFallback: boolean;
 }
 
 export function runHref(id: string): string {
@@ -76,6 +79,8 @@ export function toRunRow(run: Run, mappings: ReadonlyMap<string, Mapping>, now: 
     ...(run.upstreamUrl ? { upstreamUrl: run.upstreamUrl } : {}),
     ...(run.costUsd !== undefined ? { costText: formatCostUsd(run.costUsd) } : {}),
     costSort: run.costUsd ?? -1,
+    ...(run.owner ? { owner: run.owner } : {}),
+    ownerFallback: run.ownerFallback === true,
   };
 }
 
