@@ -16,6 +16,7 @@ import { createJobSpecBuilder } from './orchestrator/job-spec.js';
 import { createOidcExchange } from './orchestrator/oidc-exchange.js';
 import { createPendingTicketWrites } from './orchestrator/pending-ticket-writes.js';
 import { createProgressRecorder, createRunStatusPublisher } from './orchestrator/record-progress.js';
+import { createBudgetGuard, type BudgetGuard } from './orchestrator/budget-guard.js';
 import { createRunSecretsHandout } from './orchestrator/hand-out-secrets.js';
 import { createGitHubTokenRefresher } from './orchestrator/refresh-github-token.js';
 import { Leadership } from './orchestrator/leadership.js';
@@ -62,6 +63,8 @@ export interface Services {
   leadership: Leadership;
   /** Stop, retry and delete of one run: the `/api/runs/:id/…` routes and the run page's buttons. */
   runActions: RunActions;
+  /** Spend limits: sums, checks, and the tickets they paused. */
+  budget: BudgetGuard;
   githubApp: GitHubIntegration;
   /** What the runner callback routes (`/runner/*`) call. */
   runner: RunnerRoutesDeps;
@@ -175,7 +178,11 @@ export function createServices(input: ServicesInput): Services {
     registerSecret: secrets.register,
     isLeader: () => leadership.isLeader,
   });
+  // The guard stops runs through the operator's stop command, which is built after the run loop it needs.
+  let stopForBudget: ((runId: string, reason: string) => Promise<unknown>) | undefined;
+  const budget = createBudgetGuard({ store, clock, log: log.child({ component: 'budget' }), pending, stopRun: () => stopForBudget });
   const runLoop = new RunLoop({
+    budget,
     store,
     trackers,
     backends,
@@ -193,6 +200,7 @@ export function createServices(input: ServicesInput): Services {
     leadership,
   });
   const runActions = createRunActions({ store, trackers, backends, clock, log: log.child({ component: 'run-actions' }), startRun: runLoop.startRun, announceEnd, pending });
+  stopForBudget = (runId, reason) => runActions.stop(runId, 'orchestrator', reason);
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
   const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun, redact });
   const load = input.load;
@@ -229,7 +237,7 @@ export function createServices(input: ServicesInput): Services {
       : undefined;
   const runner: RunnerRoutesDeps = {
     tokens,
-    progress: createProgressRecorder({ store, publisher, clock, log, redact }),
+    progress: createProgressRecorder({ store, publisher, clock, log, redact, budget }),
     finisher: createRunFinisher({ store, pending, publisher, clock, log, redact, githubWebUrl: input.githubWebUrl, afterFinish: (run) => settleRunOutcome(settle, run) }),
     jobSpecs,
     ...(oidc ? { oidc } : {}),
@@ -248,6 +256,7 @@ export function createServices(input: ServicesInput): Services {
     runLoop,
     leadership,
     runActions,
+    budget,
     githubApp,
     runner,
     prepareSecrets: async () => {

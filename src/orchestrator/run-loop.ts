@@ -15,6 +15,7 @@ import type { Leadership } from './leadership.js';
 import { Poller } from './poller.js';
 import { recoverInterruptedRuns } from './recover-interrupted-runs.js';
 import { settleRunOutcome, type SettleDeps } from './settle-run-outcome.js';
+import type { BudgetGuard } from './budget-guard.js';
 
 /** The settings the loop reads as it goes (the admin API reports the same precedence). */
 export interface RunLoopSettings {
@@ -51,6 +52,8 @@ export interface RunLoopOptions {
    * replica that takes it over recovers then). Unset: this process leads.
    */
   leadership?: Leadership;
+  /** Spend limits, checked before each start and by intake for whole projects. */
+  budget?: BudgetGuard;
 }
 
 /**
@@ -86,6 +89,7 @@ export class RunLoop {
       dispatch: () => (this.dispatchDeps ? (runId) => this.dispatch(runId) : undefined),
       dispatchDisabled,
       runUrl: (runId) => `${this.listenUrl ?? ''}/admin/runs/${encodeURIComponent(runId)}`,
+      ...(options.budget ? { budget: options.budget } : {}),
     };
     this.intake = {
       store,
@@ -97,6 +101,7 @@ export class RunLoop {
       trackerPausedUntil: new Map(),
       ...(dispatchDisabled ? { dispatchDisabled } : {}),
       startRun: (intent) => this.startRun(intent),
+      ...(options.budget ? { budget: options.budget } : {}),
     };
     this.poller = new Poller({
       intervalMs: options.pollIntervalMs,
