@@ -132,6 +132,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       gapFill: built.githubApp.trigger,
       operations: built.operations,
       runActions: built.runActions,
+      budget: { budget: built.budget, resume: built.resumeTicket },
       latestCycle: () => built.runLoop.latest,
       adminAuth,
       jiraAdmin,

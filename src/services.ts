@@ -17,6 +17,7 @@ import { createOidcExchange } from './orchestrator/oidc-exchange.js';
 import { createPendingTicketWrites } from './orchestrator/pending-ticket-writes.js';
 import { createProgressRecorder, createRunStatusPublisher } from './orchestrator/record-progress.js';
 import { createBudgetGuard, type BudgetGuard } from './orchestrator/budget-guard.js';
+import { createResumeTicket, type ResumedTicket } from './admin/resume-ticket.js';
 import { createRunSecretsHandout } from './orchestrator/hand-out-secrets.js';
 import { createGitHubTokenRefresher } from './orchestrator/refresh-github-token.js';
 import { Leadership } from './orchestrator/leadership.js';
@@ -65,6 +66,8 @@ export interface Services {
   runActions: RunActions;
   /** Spend limits: sums, checks, and the tickets they paused. */
   budget: BudgetGuard;
+  /** An operator's resume of a ticket a spend limit paused. */
+  resumeTicket: (ticket: string, actor: string) => Promise<ResumedTicket>;
   githubApp: GitHubIntegration;
   /** What the runner callback routes (`/runner/*`) call. */
   runner: RunnerRoutesDeps;
@@ -201,6 +204,7 @@ export function createServices(input: ServicesInput): Services {
   });
   const runActions = createRunActions({ store, trackers, backends, clock, log: log.child({ component: 'run-actions' }), startRun: runLoop.startRun, announceEnd, pending });
   stopForBudget = (runId, reason) => runActions.stop(runId, 'orchestrator', reason);
+  const resumeTicket = createResumeTicket({ store, trackers, budget, clock, log: log.child({ component: 'budget' }), requestEvaluation: runLoop.requestEvaluation });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
   const githubApp = createGitHubIntegration({ store, trackers, clock, log, github, settle, backends, startRun: runLoop.startRun, redact });
   const load = input.load;
@@ -257,6 +261,7 @@ export function createServices(input: ServicesInput): Services {
     leadership,
     runActions,
     budget,
+    resumeTicket,
     githubApp,
     runner,
     prepareSecrets: async () => {

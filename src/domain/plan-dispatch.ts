@@ -118,18 +118,19 @@ export function planDispatch(snapshot: PlanSnapshot, state: PlanState, policy: P
   for (const { item, mappingKeys } of snapshot.candidates) {
     if (busyIssues.has(item.id)) continue; // running: not blocked, not startable
     if (item.lifecycle === 'completed' || item.lifecycle === 'canceled') continue;
-    if (item.markers.includes('pr-ready')) continue; // done for now: its PR waits for review
     const mapping = mappingKeys.map((k) => mappings.get(k)).find((m): m is Mapping => m !== undefined);
+    // Before the PR check: a paused ticket often has its PR open, and the operator must see it to resume it.
+    if (item.markers.includes('paused')) {
+      block(item, 'budget', 'Paused by a spend limit; raise the limit, then resume the ticket', mapping);
+      continue;
+    }
+    if (item.markers.includes('pr-ready')) continue; // done for now: its PR waits for review
     if (!mapping) {
       block(item, 'no-mapping', `No mapping for ${item.tracker} ${item.teamKey}${item.repoFieldValue ? ` / ${item.repoFieldValue}` : ''}`);
       continue;
     }
     if (mapping.paused) {
       block(item, 'paused', `Project ${mapping.teamKey} is paused`, mapping);
-      continue;
-    }
-    if (item.markers.includes('paused')) {
-      block(item, 'budget', 'Paused by a spend limit; raise the limit, then resume the ticket', mapping);
       continue;
     }
     const overBudget = state.overBudgetMappings?.get(mapping.teamKey);

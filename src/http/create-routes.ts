@@ -16,6 +16,7 @@ import { mountAdminPanels } from './admin/mount-admin-panels.js';
 import { createAdminApi } from './api/create-admin-api.js';
 import { createOperationsApiModules } from './api/operations-routes.js';
 import { createRunActionsRoutes } from './api/run-actions-routes.js';
+import { createBudgetRoutes, type BudgetRoutesDeps } from './api/budget-routes.js';
 import { createRunReportRoutes } from './api/run-report-routes.js';
 import type { DirectRoute } from './direct-routes.js';
 import { createGitHubWebhookRoute } from './github-webhook-route.js';
@@ -38,6 +39,8 @@ export interface RouteRootInput {
   operations: Operations;
   /** Stop, retry and delete of one run, for `/api/runs/:id/…` and the run page. */
   runActions: RunActions;
+  /** Spend limits: the paused tickets and their resume. */
+  budget?: BudgetRoutesDeps;
   /** The last full intake cycle (blockers, candidates). */
   latestCycle: () => IntakeCycleResult | undefined;
   /** The access-code auth of `/api` and `/admin`; unset when ADMIN_ACCESS_CODE is unset. */
@@ -75,6 +78,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
     modules: [
       ...createOperationsApiModules(input.operations, { store, clock }),
       createRunActionsRoutes({ actions: input.runActions }),
+      ...(input.budget ? [createBudgetRoutes(input.budget)] : []),
       createRunReportRoutes({ store, redaction: input.redaction }),
       ...(input.sandbox ? [createSandboxRoutes(input.sandbox)] : []),
     ],
@@ -98,6 +102,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
         jira: input.jiraAdmin,
         operations: input.operations,
         runActions: input.runActions,
+        ...(input.budget ? { budget: input.budget } : {}),
         latestCycle: input.latestCycle,
         redaction: input.redaction,
         ...(input.runChanges ? { runChanges: input.runChanges } : {}),
