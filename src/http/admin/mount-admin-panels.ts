@@ -13,6 +13,7 @@ import type { AdminCommands } from '../../admin/admin-commands.js';
 import type { RunActions } from '../../admin/run-actions.js';
 import { findProjectRoot } from '../../package-info.js';
 import { createAdminRouter } from './create-admin-router.js';
+import type { BudgetRoutesDeps } from '../api/budget-routes.js';
 
 export interface MountAdminPanelsInput {
   config: Readonly<Config>;
@@ -29,6 +30,8 @@ export interface MountAdminPanelsInput {
   commands: AdminCommands;
   /** The run page's stop, retry and delete buttons (the `/api/runs/:id/…` commands); unset, the page shows none. */
   runActions?: RunActions;
+  /** Spend limits: the Overview's spend and the paused tickets' Resume button. */
+  budget?: BudgetRoutesDeps;
   /** The API's Jira admin client (JQL checks, field discovery); undefined without Jira. */
   jira: JiraAdmin | undefined;
   /** The process's redactor: pages, fragments and the live stream are scrubbed with it. */
@@ -54,6 +57,7 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       auth: input.auth,
       commands: input.commands,
       ...(input.runActions ? { runActions: input.runActions } : {}),
+      ...(input.budget ? { budget: input.budget } : {}),
       operations: input.operations,
       jira: input.jira,
       latestCycle: input.latestCycle,

@@ -7,7 +7,7 @@ import type { ApiRouteModule } from './api-operation.js';
 import { parseInput } from './parse-input.js';
 
 export interface BudgetRoutesDeps {
-  budget: Pick<BudgetGuard, 'listPaused'>;
+  budget: Pick<BudgetGuard, 'listPaused' | 'monthSpend'>;
   resume: (ticket: string, actor: string) => Promise<ResumedTicket>;
 }
 
