@@ -110,7 +110,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl, githubWebUrl: config.github.webUrl, load, coordination });
     services = built;
     const metrics = new HttpMetrics();
-    registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.runLoop.latest });
+    registerDomainMetrics(metrics.registry, { store: openedStore, clock, latestCycle: () => built.runLoop.latest });
     // One access-code auth guards `/api` and the `/admin` panels, so one throttle counts attempts on both doors.
     const adminAuth = config.adminAccessCode ? new AdminAuth({
           accessCode: config.adminAccessCode,

@@ -54,4 +54,12 @@ describe('the service-level panel shows figures from runs just made', () => {
     await expect(panel.locator('tr[data-group^="repository:"]').count()).resolves.toBeGreaterThan(0);
     await screenshot(page, '40-service-levels');
   }, 60_000);
+
+  it('serves the same figures on /metrics, labelled by project and repository', async () => {
+    const text = await (await fetch(`${server.orchestrator.url}/metrics`)).text();
+    const mappingKey = (await server.orchestrator.store.runs.listRuns({ limit: 1 })).items[0]!.mappingKey;
+    expect(text).toMatch(new RegExp(`ai_implement_service_level_ratio\\{mapping="${mappingKey}",repo="",measure="success",window="24h"\\} 1`));
+    expect(text).toMatch(new RegExp(`ai_implement_service_level_seconds\\{mapping="${mappingKey}",repo="",measure="time_to_pr",quantile="0.95",window="7d"\\} \\d`));
+    expect(text).toMatch(/ai_implement_spend_month_usd\{mapping="DEMO"\} 0/);
+  });
 });
