@@ -107,6 +107,10 @@ describe('a per-ticket spend limit carried across retries and review rounds (who
     expect(pausedRes.status).toBe(200);
     const paused = (await pausedRes.json()) as { tickets: { identifier: string; reason: string }[] };
     expect(paused.tickets.map((t) => t.identifier)).toEqual([issue.identifier]);
+    // The Blockers panel lists it with its reason and a Resume button.
+    const blockers = await (await fetch(`${h.orchestrator.url}/admin/blockers`, { headers: { cookie: `ai_implement_admin=${encodeURIComponent(bearer)}` } })).text();
+    expect(blockers).toContain(`action="/admin/tickets/${issue.identifier}/resume"`);
+    expect(blockers).toContain('spent $1.05, over the per-ticket limit');
 
     // Resuming before the limit is raised is refused and changes nothing.
     const early = await call(`/api/tickets/${issue.identifier}/resume`, { method: 'POST' });

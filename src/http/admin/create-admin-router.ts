@@ -10,6 +10,7 @@ import { createPanelRoutes } from './routes/panel-routes.js';
 import { createPlatformRoutes } from './routes/platform-routes.js';
 import { createProjectRoutes } from './routes/project-routes.js';
 import { createRunActionRoutes } from './routes/run-action-routes.js';
+import { createResumeTicketRoutes } from './routes/resume-ticket-routes.js';
 import { createSandboxPanelRoutes } from './routes/sandbox-routes.js';
 import { createRunEventsRoute } from './routes/run-events-route.js';
 import { createRunReportRoutes } from './routes/run-report-routes.js';
@@ -57,6 +58,7 @@ export function createAdminRouter(deps: AdminDeps, options: AdminRouterOptions =
   router.use(createProjectRoutes(ctx));
   router.use(createPlatformRoutes(ctx));
   router.use(createRunActionRoutes(ctx));
+  router.use(createResumeTicketRoutes(ctx));
   if (deps.sandbox) router.use(createSandboxPanelRoutes(ctx));
   return router;
 }

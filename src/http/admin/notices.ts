@@ -18,6 +18,7 @@ const NOTICES: Record<string, (subject: string) => string> = {
   'run-stopped': () => 'The run was stopped and marked failed ("Stopped via admin").',
   'run-retried': (s) => `This is a new run, started by retrying run ${s}.`,
   'run-started': (s) => `Run started for ${s}.`,
+  'ticket-resumed': (s) => `${s} is resumed: the pause is off and the next poll may start it.`,
   'run-deleted': (s) => `Run ${s} and its report were deleted.`,
   'logged-out': () => 'You are logged out.',
   'sandbox-ticket': (s) => `${s} was added in the Linear emulator, which sent its webhook; its run shows under Running jobs in a moment.`,
