@@ -111,7 +111,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
     const built = createServices({ config, store: openedStore, log, secrets, clock, gitWebUrl, githubWebUrl: config.github.webUrl, load, coordination });
     services = built;
     const metrics = new HttpMetrics();
-    registerDomainMetrics(metrics.registry, { store: openedStore, latestCycle: () => built.runLoop.latest });
+    registerDomainMetrics(metrics.registry, { store: openedStore, clock, latestCycle: () => built.runLoop.latest });
     // One access-code auth guards `/api` and the `/admin` panels, so one throttle counts attempts on both doors.
     const adminAuth = config.adminAccessCode ? new AdminAuth({
           accessCode: config.adminAccessCode,
@@ -134,6 +134,7 @@ export async function startOrchestrator(options: StartOrchestratorOptions): Prom
       operations: built.operations,
       runActions: built.runActions,
       schedules: built.schedules,
+      budget: { budget: built.budget, resume: built.resumeTicket },
       latestCycle: () => built.runLoop.latest,
       adminAuth,
       jiraAdmin,

@@ -16,6 +16,8 @@ import { createJobSpecBuilder } from './orchestrator/job-spec.js';
 import { createOidcExchange } from './orchestrator/oidc-exchange.js';
 import { createPendingTicketWrites } from './orchestrator/pending-ticket-writes.js';
 import { createProgressRecorder, createRunStatusPublisher } from './orchestrator/record-progress.js';
+import { createBudgetGuard, type BudgetGuard } from './orchestrator/budget-guard.js';
+import { createResumeTicket, type ResumedTicket } from './admin/resume-ticket.js';
 import { createRunSecretsHandout } from './orchestrator/hand-out-secrets.js';
 import { createGitHubTokenRefresher } from './orchestrator/refresh-github-token.js';
 import { Leadership } from './orchestrator/leadership.js';
@@ -65,6 +67,10 @@ export interface Services {
   leadership: Leadership;
   /** Stop, retry and delete of one run: the `/api/runs/:id/…` routes and the run page's buttons. */
   runActions: RunActions;
+  /** Spend limits: sums, checks, and the tickets they paused. */
+  budget: BudgetGuard;
+  /** An operator's resume of a ticket a spend limit paused. */
+  resumeTicket: (ticket: string, actor: string) => Promise<ResumedTicket>;
   githubApp: GitHubIntegration;
   /** Fires due schedules (on the leader only); `tick()` fires what is due now. */
   scheduleTicker: ScheduleTicker;
@@ -182,7 +188,11 @@ export function createServices(input: ServicesInput): Services {
     registerSecret: secrets.register,
     isLeader: () => leadership.isLeader,
   });
+  // The guard stops runs through the operator's stop command, which is built after the run loop it needs.
+  let stopForBudget: ((runId: string, reason: string) => Promise<unknown>) | undefined;
+  const budget = createBudgetGuard({ store, clock, log: log.child({ component: 'budget' }), pending, stopRun: () => stopForBudget });
   const runLoop = new RunLoop({
+    budget,
     store,
     trackers,
     backends,
@@ -206,6 +216,8 @@ export function createServices(input: ServicesInput): Services {
   const scheduleTicker = new ScheduleTicker({ store, trackers, clock, log: log.child({ component: 'schedules' }), startRun: runLoop.startRun, isLeader: () => leadership.isLeader });
   const schedules = createScheduleCommands({ store, trackers, clock, log: log.child({ component: 'schedules' }), ticker: scheduleTicker });
   const runActions = createRunActions({ store, trackers, backends, clock, log: log.child({ component: 'run-actions' }), startRun: runLoop.startRun, announceEnd, pending });
+  stopForBudget = (runId, reason) => runActions.stop(runId, 'orchestrator', reason);
+  const resumeTicket = createResumeTicket({ store, trackers, budget, clock, log: log.child({ component: 'budget' }), requestEvaluation: runLoop.requestEvaluation });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.
   // One lock for both read-modify-written settings, held across replicas through the coordination's leases.
   const locks = new SharedKeyedLock({ coordination: input.coordination });
@@ -244,7 +256,7 @@ export function createServices(input: ServicesInput): Services {
       : undefined;
   const runner: RunnerRoutesDeps = {
     tokens,
-    progress: createProgressRecorder({ store, publisher, clock, log, redact }),
+    progress: createProgressRecorder({ store, publisher, clock, log, redact, budget }),
     finisher: createRunFinisher({ store, pending, publisher, clock, log, redact, githubWebUrl: input.githubWebUrl, afterFinish: (run) => settleRunOutcome(settle, run) }),
     jobSpecs,
     ...(oidc ? { oidc } : {}),
@@ -263,6 +275,8 @@ export function createServices(input: ServicesInput): Services {
     runLoop,
     leadership,
     runActions,
+    budget,
+    resumeTicket,
     githubApp,
     scheduleTicker,
     schedules,

@@ -139,7 +139,11 @@ export function mappingsForTicket(item: WorkItem, mappings: readonly Mapping[]):
 export interface RunActions {
   /** An operator's run for a ticket: the same start as every trigger, recorded as `manual`. */
   start(input: unknown, actor: string): Promise<StartedManualRun>;
-  stop(runId: string, actor: string): Promise<StoppedRun>;
+  /**
+   * `reason` replaces the operator's wording when the orchestrator itself
+   * stops a run (a spend limit); such a caller writes the ticket itself.
+   */
+  stop(runId: string, actor: string, reason?: string): Promise<StoppedRun>;
   retry(runId: string, actor: string): Promise<RetriedRun>;
   delete(runId: string, actor: string): Promise<DeletedRun>;
   /** Tickets by identifier or title across the configured trackers, each with the projects that fit it (the New run dialog). */
@@ -268,6 +272,8 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
           throw new ConflictError(`${item.identifier} already has run ${outcome.run.id} (${outcome.run.status}).`);
         case 'disabled':
           throw new ConflictError(`No run can start: ${outcome.reason}.`);
+        case 'over-budget':
+          throw new ConflictError(`No run started: ${outcome.reason}. Raise the project's budget, then resume the ticket.`);
         case 'started':
           break;
       }
@@ -289,7 +295,8 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
       return { run: started, mappingChosen: named ? 'named' : 'matched' };
     },
 
-    async stop(runId, actor) {
+    async stop(runId, actor, reason) {
+      const failureReason = reason ?? STOPPED_REASON;
       const run = await requireRun(runId, 'stop');
       const log = deps.log.child({ runId: run.id, issue: run.identifier });
       let stopped: Run;
@@ -297,7 +304,7 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
         // Settled before the job is stopped: the runner's late result and the backend's exit report then find the run finished.
         stopped = await store.runs.updateRun(
           run.id,
-          { status: 'failed', failureReason: STOPPED_REASON, failedStep: 'runner', finishedAt: new Date(clock()).toISOString() },
+          { status: 'failed', failureReason, failedStep: 'runner', finishedAt: new Date(clock()).toISOString() },
           { expectAttempt: run.attempt, expectStatus: RUN_ACTION_STATUSES.stop },
         );
       } catch (error) {
@@ -313,15 +320,15 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
         log.error({ err: error }, 'could not write the end of a stopped run on its ticket');
         warnings.push('the ticket’s status comment was not updated');
       }
-      warnings.push(...(await comment('stop', run)));
+      if (reason === undefined) warnings.push(...(await comment('stop', run)));
       await recordAdminChange(store.audit, clock, {
         actor,
         action: 'run.stop',
         target: `run:${run.id}`,
         before: { status: run.status, attempt: run.attempt, ...(run.upstreamId ? { upstreamId: run.upstreamId } : {}) },
-        after: { status: stopped.status, failureReason: STOPPED_REASON, upstreamCancelled: upstream.cancelled },
+        after: { status: stopped.status, failureReason, upstreamCancelled: upstream.cancelled },
       });
-      log.info({ upstreamCancelled: upstream.cancelled }, 'run stopped by an operator');
+      log.info({ upstreamCancelled: upstream.cancelled, ...(reason ? { reason } : {}) }, reason ? 'run stopped by the orchestrator' : 'run stopped by an operator');
       return { run: stopped, upstreamCancelled: upstream.cancelled, ...(warnings.length > 0 ? { warnings } : {}) };
     },
 
@@ -338,6 +345,8 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
           throw new ConflictError(`Run ${run.id} was already retried as run ${outcome.run.id} (${outcome.run.status}).`);
         case 'disabled':
           throw new ConflictError(`No run can start: ${outcome.reason}.`);
+        case 'over-budget':
+          throw new ConflictError(`No run started: ${outcome.reason}. Raise the project's budget, then resume the ticket.`);
         case 'started':
           break;
       }

@@ -9,11 +9,12 @@ import type { WorkItem } from './work-item.js';
  * not start, why not. No I/O; the poll cycle executes the plan.
  */
 
-export type BlockerReason = 'no-mapping' | 'paused' | 'concurrency' | 'dedup' | 'blocked-by-dependency' | 'retry-limit' | 'planning-pending';
+export type BlockerReason = 'no-mapping' | 'paused' | 'budget' | 'concurrency' | 'dedup' | 'blocked-by-dependency' | 'retry-limit' | 'planning-pending';
 
 export const BLOCKER_EXPLANATIONS: Record<BlockerReason, string> = {
   'no-mapping': 'No project mapping covers this ticket’s team or repository; add one under Projects.',
   paused: 'Its project is paused; resume it to let tickets start.',
+  budget: 'A spend limit was reached (the ticket’s own or its project’s month); raise the limit on the project, then resume the ticket.',
   concurrency: 'Its project is at its cap of in-progress tickets; it starts when a slot frees up or the cap is raised.',
   dedup: 'It was dispatched recently and is inside the dedup window (or waiting out a retry back-off); clear it under Audit log to start it now.',
   'blocked-by-dependency': 'Another open ticket blocks it; it starts once that ticket is completed or canceled.',
@@ -58,6 +59,8 @@ export interface PlanState {
   /** Active (unexpired) dedup entries by issue id. */
   dedup: ReadonlyMap<string, DedupEntry>;
   now: number;
+  /** Projects whose monthly spend limit is reached, with the sentence saying so (domain/budget.ts). */
+  overBudgetMappings?: ReadonlyMap<string, string>;
 }
 
 export interface PlanPolicy {
@@ -115,14 +118,24 @@ export function planDispatch(snapshot: PlanSnapshot, state: PlanState, policy: P
   for (const { item, mappingKeys } of snapshot.candidates) {
     if (busyIssues.has(item.id)) continue; // running: not blocked, not startable
     if (item.lifecycle === 'completed' || item.lifecycle === 'canceled') continue;
-    if (item.markers.includes('pr-ready')) continue; // done for now: its PR waits for review
     const mapping = mappingKeys.map((k) => mappings.get(k)).find((m): m is Mapping => m !== undefined);
+    // Before the PR check: a paused ticket often has its PR open, and the operator must see it to resume it.
+    if (item.markers.includes('paused')) {
+      block(item, 'budget', 'Paused by a spend limit; raise the limit, then resume the ticket', mapping);
+      continue;
+    }
+    if (item.markers.includes('pr-ready')) continue; // done for now: its PR waits for review
     if (!mapping) {
       block(item, 'no-mapping', `No mapping for ${item.tracker} ${item.teamKey}${item.repoFieldValue ? ` / ${item.repoFieldValue}` : ''}`);
       continue;
     }
     if (mapping.paused) {
       block(item, 'paused', `Project ${mapping.teamKey} is paused`, mapping);
+      continue;
+    }
+    const overBudget = state.overBudgetMappings?.get(mapping.teamKey);
+    if (overBudget) {
+      block(item, 'budget', overBudget, mapping);
       continue;
     }
     const dedup = state.dedup.get(item.id);

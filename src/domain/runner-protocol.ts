@@ -79,6 +79,26 @@ export const progressBodySchema = z.object({
   /** The pipeline's steps in order, sent with the first report so a checklist can show pending ones. */
   plannedSteps: z.array(z.object({ id: z.string().min(1), type: z.string().min(1), title: z.string().optional() })).max(200).optional(),
   steps: z.array(stepEventSchema).max(100).default([]),
+  /**
+   * The run's agent usage so far (the totals, not a delta), sent with every
+   * report once an agent call has finished: the orchestrator checks spend
+   * limits against it while the run goes on.
+   */
+  usage: z
+    .object({
+      costUsd: z.number().nonnegative().optional(),
+      tokens: z
+        .object({
+          input: z.number().int().nonnegative(),
+          output: z.number().int().nonnegative(),
+          cacheRead: z.number().int().nonnegative().optional(),
+          cacheWrite: z.number().int().nonnegative().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  /** When the agent was first started with its prompt: its first model request (a service level). */
+  firstModelRequestAt: isoTime.optional(),
 });
 export type ProgressBody = z.infer<typeof progressBodySchema>;
 

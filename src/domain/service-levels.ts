@@ -20,6 +20,9 @@ import { SUCCESSFUL_RUN_STATUSES, UNSUCCESSFUL_RUN_STATUSES } from './run-status
 export const SERVICE_LEVEL_WINDOWS = { '24h': 24 * 3_600_000, '7d': 7 * 24 * 3_600_000 } as const;
 export type ServiceLevelWindow = keyof typeof SERVICE_LEVEL_WINDOWS;
 
+/** The audit action under which a merge is recorded (its `after` is a MergedPull). */
+export const MERGE_AUDIT_ACTION = 'pr.merged';
+
 /** A merged pull request, as recorded when GitHub said so. */
 export interface MergedPull {
   mappingKey: string;

@@ -7,8 +7,9 @@ export type WorkItemLifecycle = 'unstarted' | 'started' | 'completed' | 'cancele
  * The orchestrator's marks on a ticket. On Linear they are labels
  * (`AI-Planning`, `AI-Working`, `Plan-Complete`, ...); on Jira they are values
  * of the "AI-Implement Status" field (Planning, Implementing, PR Ready, ...).
+ * `paused` is a spend limit's stop: the ticket waits for an operator to resume it.
  */
-export type WorkMarker = 'planning' | 'working' | 'plan-complete' | 'pr-ready' | 'failed' | 'needs-human';
+export type WorkMarker = 'planning' | 'working' | 'plan-complete' | 'pr-ready' | 'failed' | 'needs-human' | 'paused';
 
 /** A ticket that blocks this one and is not yet completed or canceled. */
 export interface OpenBlocker {

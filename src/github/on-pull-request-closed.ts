@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Mapping } from '../domain/mapping.js';
 import type { Run } from '../domain/run.js';
 import { ACTIVE_RUN_STATUSES } from '../domain/run-status.js';
+import { sumCostUsd } from '../domain/budget.js';
+import { MERGE_AUDIT_ACTION, type MergedPull } from '../domain/service-levels.js';
 import { ConflictError } from '../errors/index.js';
 import type { GitHubAppDeps } from './github-app-deps.js';
 import { pullInfoOf } from './api/pull-request-api.js';
@@ -39,6 +41,7 @@ export async function handlePullRequestClosed(deps: GitHubAppDeps, payload: unkn
       await tracker.ensureComment(item, `pr-merged:${prRef}`, `✅ ${prRef} was merged; AI-Implement marked this ticket done.`);
     }
     await deps.store.dedup.delete(ticket.issueId);
+    await recordMerge(deps, mapping, ticket.issueId, pull.number);
   } else if (tracker && item) {
     await tracker.ensureComment(
       item,
@@ -47,6 +50,21 @@ export async function handlePullRequestClosed(deps: GitHubAppDeps, payload: unkn
     );
   }
   log.info({ pr: pull.number, issue: ticket.identifier, merged: pull.merged, cancelled }, 'pull request closed');
+}
+
+/**
+ * The merge as the service levels read it (merge rate, spend per merged PR):
+ * an audit entry holding what the whole ticket spent by then. Redelivered
+ * webhooks find the entry and add none.
+ */
+async function recordMerge(deps: GitHubAppDeps, mapping: Mapping, issueId: string, prNumber: number): Promise<void> {
+  const repo = `${mapping.owner}/${mapping.repo}`;
+  const target = `pr:${repo}#${prNumber}`;
+  const recent = await deps.store.audit.list({ action: MERGE_AUDIT_ACTION, limit: 50 });
+  if (recent.items.some((e) => e.target === target)) return;
+  const runs = (await deps.store.runs.listRuns({ issueId, limit: 500 })).items;
+  const merge: MergedPull = { mappingKey: mapping.teamKey, repo, number: prNumber, mergedAt: new Date(deps.clock()).toISOString(), ticketCostUsd: sumCostUsd(runs) };
+  await deps.store.audit.append({ at: merge.mergedAt, actor: 'github', action: MERGE_AUDIT_ACTION, target, after: { ...merge, issueId } });
 }
 
 /** Stops the backend job, then records the run cancelled; losing a race to its result is fine. */

@@ -18,6 +18,7 @@ import { createOperationsApiModules } from './api/operations-routes.js';
 import { createRunActionsRoutes } from './api/run-actions-routes.js';
 import { createSchedulesRoutes } from './api/schedules-routes.js';
 import type { ScheduleCommands } from '../admin/schedule-commands.js';
+import { createBudgetRoutes, type BudgetRoutesDeps } from './api/budget-routes.js';
 import { createRunReportRoutes } from './api/run-report-routes.js';
 import type { DirectRoute } from './direct-routes.js';
 import { createGitHubWebhookRoute } from './github-webhook-route.js';
@@ -42,6 +43,8 @@ export interface RouteRootInput {
   runActions: RunActions;
   /** Scheduled runs, for `/api/schedules` and the Schedules panel. */
   schedules: ScheduleCommands;
+  /** Spend limits: the paused tickets and their resume. */
+  budget?: BudgetRoutesDeps;
   /** The last full intake cycle (blockers, candidates). */
   latestCycle: () => IntakeCycleResult | undefined;
   /** The access-code auth of `/api` and `/admin`; unset when ADMIN_ACCESS_CODE is unset. */
@@ -80,6 +83,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
       ...createOperationsApiModules(input.operations, { store, clock }),
       createRunActionsRoutes({ actions: input.runActions }),
       createSchedulesRoutes({ schedules: input.schedules }),
+      ...(input.budget ? [createBudgetRoutes(input.budget)] : []),
       createRunReportRoutes({ store, redaction: input.redaction }),
       ...(input.sandbox ? [createSandboxRoutes(input.sandbox)] : []),
     ],
@@ -104,6 +108,7 @@ export function createRoutes(input: RouteRootInput): RouteTree {
         operations: input.operations,
         runActions: input.runActions,
         schedules: input.schedules,
+        ...(input.budget ? { budget: input.budget } : {}),
         latestCycle: input.latestCycle,
         redaction: input.redaction,
         ...(input.runChanges ? { runChanges: input.runChanges } : {}),

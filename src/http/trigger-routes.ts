@@ -113,6 +113,8 @@ export function createTriggerRoutes(deps: TriggerRoutesDeps): Router {
         return;
       case 'paused':
         throw pausedError([outcome.mapping.teamKey]);
+      case 'over-budget':
+        throw new HttpError(409, 'over_budget', `No run started for ${owner}/${repo}#${prNumber}: ${outcome.reason}`);
       case 'closed':
         throw new HttpError(409, 'pr_closed', `Pull request ${owner}/${repo}#${prNumber} is closed`);
       case 'no-mapping':

@@ -8,6 +8,7 @@ import type { WorkItem } from '../domain/work-item.js';
 import { ConflictError, ExternalServiceError } from '../errors/index.js';
 import type { ClaimIntent, Store } from '../store/store.js';
 import type { IssueTracker } from '../trackers/issue-tracker.js';
+import type { BudgetGuard } from './budget-guard.js';
 
 /** The ticket a run works on, in the terms a claim needs. */
 export interface RunTicket {
@@ -71,7 +72,9 @@ export type StartOutcome =
   /** Another run of this phase is live for the ticket. */
   | { kind: 'busy'; run: Run }
   /** Nothing may start (e.g. RUNNER_TOKEN_SECRET is unset, so a runner could never report back). */
-  | { kind: 'disabled'; reason: string };
+  | { kind: 'disabled'; reason: string }
+  /** The ticket or its project has reached a spend limit (the ticket is paused and told when it is its own limit). */
+  | { kind: 'over-budget'; reason: string };
 
 export interface ClaimAndDispatchDeps {
   store: Store;
@@ -95,6 +98,8 @@ export interface ClaimAndDispatchDeps {
   dispatchLease?: () => DispatchLease;
   /** `RUN_OWNER_FALLBACK`: the owner of a run nobody was named for (default `ai-implement@localhost`). */
   ownerFallback?: string;
+  /** Spend limits: a ticket or project at its limit gets no new run. */
+  budget?: Pick<BudgetGuard, 'refuseStart'>;
 }
 
 /** The run id a request key maps to: the same key always names the same run. */
@@ -122,6 +127,10 @@ export async function claimAndDispatch(deps: ClaimAndDispatchDeps, intent: RunIn
   if (!dispatch) throw new ExternalServiceError('the orchestrator is still starting; try again shortly', { service: 'orchestrator', retryable: true, retryAfterMs: 5_000 });
   const { mapping, phase } = intent;
   const ticket = ticketOf(intent);
+  // A redelivered request for a run that exists already is answered below as a duplicate, not refused.
+  const known = intent.kind === 'pull' ? await deps.store.runs.getRun(runIdFor(intent.dedupKey)) : undefined;
+  const refused = known ? undefined : await deps.budget?.refuseStart(mapping, ticket);
+  if (refused) return { kind: 'over-budget', reason: refused.reason };
   const now = deps.clock();
   const runnerMode = await deps.runnerMode();
   // Dedup rows expire; the run history does not, so numbering survives the window.

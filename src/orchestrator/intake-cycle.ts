@@ -7,6 +7,7 @@ import { ExternalServiceError } from '../errors/index.js';
 import type { Store } from '../store/store.js';
 import type { IssueTracker, TrackerScope } from '../trackers/issue-tracker.js';
 import type { RunIntent, StartOutcome } from './claim-and-dispatch.js';
+import type { BudgetGuard } from './budget-guard.js';
 
 /** A run an evaluation started, with its inert shadow leg in shadow mode. */
 export interface StartedRun {
@@ -35,6 +36,8 @@ export interface IntakeDeps {
   dispatchDisabled?: string;
   /** The one way a run starts (`claimAndDispatch`). */
   startRun: (intent: RunIntent) => Promise<StartOutcome>;
+  /** Spend limits: projects at their monthly limit start nothing (the Blockers panel says why). */
+  budget?: Pick<BudgetGuard, 'overBudgetMappings'>;
 }
 
 /** Tickets a webhook named; evaluated alone instead of a full poll. */
@@ -115,7 +118,8 @@ export async function runIntakeCycle(deps: IntakeDeps, options: { only?: readonl
 
   const [activeRuns, dedupRows, runnerMode] = await Promise.all([deps.store.runs.listActiveRuns(), deps.store.dedup.listActive(), deps.runnerMode()]);
   const dedup = new Map<string, DedupEntry>(dedupRows.map((d) => [d.issueId, d]));
-  const plan = planDispatch({ candidates, mappings }, { activeRuns, dedup, now }, { retryLimit: deps.retryLimit, runnerMode, triggerSource: options.triggerSource ?? 'poll' });
+  const overBudgetMappings = deps.budget ? await deps.budget.overBudgetMappings(mappings) : undefined;
+  const plan = planDispatch({ candidates, mappings }, { activeRuns, dedup, now, ...(overBudgetMappings ? { overBudgetMappings } : {}) }, { retryLimit: deps.retryLimit, runnerMode, triggerSource: options.triggerSource ?? 'poll' });
 
   const started: StartedRun[] = [];
   if (deps.dispatchDisabled && plan.starts.length > 0) {

@@ -8,6 +8,7 @@ import type { Clock, Store } from '../store/store.js';
 import type { Trackers } from './pending-ticket-writes.js';
 import { cleanProgressBody } from './clean-runner-text.js';
 import { RunnerRefusal } from './runner-tokens.js';
+import type { BudgetGuard } from './budget-guard.js';
 import { renderStatusComment, statusCommentKey, type PlannedStep } from './status-comment.js';
 
 export type Redact = (text: string) => string;
@@ -138,6 +139,8 @@ export interface ProgressRecorderOptions {
   redact: Redact;
   /** Reports one run may send per minute before 429 (default 120). */
   ratePerMinute?: number;
+  /** Spend limits, checked each time a report carries usage. */
+  budget?: Pick<BudgetGuard, 'checkRunning'>;
 }
 
 export interface ProgressAnswer {
@@ -198,11 +201,24 @@ export function createProgressRecorder(options: ProgressRecorderOptions): Progre
         });
       }
       const starting = run.status === 'launching';
-      const updated = await store.runs.updateRun(
+      const usage = body.usage;
+      // The earliest report of the first model request wins: a re-dispatched attempt does not move it later.
+      const firstModelRequestAt = body.firstModelRequestAt && !run.firstModelRequestAt ? { firstModelRequestAt: body.firstModelRequestAt } : {};
+      let updated = await store.runs.updateRun(
         run.id,
-        { heartbeatAt: now, ...(starting ? { status: 'running' as const, startedAt: run.startedAt ?? now } : {}) },
+        {
+          heartbeatAt: now,
+          ...(starting ? { status: 'running' as const, startedAt: run.startedAt ?? now } : {}),
+          ...(usage?.costUsd !== undefined ? { costUsd: usage.costUsd } : {}),
+          ...(usage?.tokens ? { tokens: usage.tokens } : {}),
+          ...firstModelRequestAt,
+        },
         { expectAttempt: claims.attempt },
       );
+      if (usage && options.budget) {
+        const breach = await options.budget.checkRunning(updated);
+        if (breach) updated = (await store.runs.getRun(run.id)) ?? updated;
+      }
       publisher.rememberSteps(run.id, body.plannedSteps, body.steps);
       const warnings = await publisher.publishProgress(updated);
       log.debug({ runId: run.id, attempt: claims.attempt, steps: body.steps.length }, 'progress recorded');

@@ -65,7 +65,7 @@ export interface FeedbackDeps {
   newId?: () => string;
 }
 
-export type FlushOutcome = 'started' | 'duplicate' | 'waiting' | 'capped' | 'dropped' | 'not-due';
+export type FlushOutcome = 'started' | 'duplicate' | 'waiting' | 'capped' | 'dropped' | 'not-due' | 'over-budget';
 
 export function prKey(owner: string, repo: string, prNumber: number): string {
   return `${owner.toLowerCase()}/${repo.toLowerCase()}#${prNumber}`;

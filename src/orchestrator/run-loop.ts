@@ -17,6 +17,7 @@ import type { Leadership } from './leadership.js';
 import { Poller } from './poller.js';
 import { recoverInterruptedRuns } from './recover-interrupted-runs.js';
 import { settleRunOutcome, type SettleDeps } from './settle-run-outcome.js';
+import type { BudgetGuard } from './budget-guard.js';
 
 /** The settings the loop reads as it goes (the admin API reports the same precedence). */
 export interface RunLoopSettings {
@@ -63,6 +64,8 @@ export interface RunLoopOptions {
   dispatchBackoffMs?: number;
   /** With a leadership: how often every replica takes due runs from the dispatch queue (default min(poll interval, 5 s)). */
   queueIntervalMs?: number;
+  /** Spend limits, checked before each start and by intake for whole projects. */
+  budget?: BudgetGuard;
 }
 
 /**
@@ -102,6 +105,7 @@ export class RunLoop {
       runUrl: (runId) => `${this.listenUrl ?? ''}/admin/runs/${encodeURIComponent(runId)}`,
       dispatchLease: () => dispatchLeaseFor(options.replicaId ?? 'local', clock(), this.dispatchLeaseMs),
       ...(options.ownerFallback ? { ownerFallback: options.ownerFallback } : {}),
+      ...(options.budget ? { budget: options.budget } : {}),
     };
     this.intake = {
       store,
@@ -113,6 +117,7 @@ export class RunLoop {
       trackerPausedUntil: new Map(),
       ...(dispatchDisabled ? { dispatchDisabled } : {}),
       startRun: (intent) => this.startRun(intent),
+      ...(options.budget ? { budget: options.budget } : {}),
     };
     this.poller = new Poller({
       intervalMs: options.pollIntervalMs,

@@ -157,6 +157,8 @@ export class ScheduleTicker {
         return record({ kind: 'started', at, reason: `opened ${item.identifier}; run ${started.run.id} had already started it` }, { ...ticket, lastRunId: started.run.id });
       case 'disabled':
         return record({ kind: 'failed', at, reason: `opened ${item.identifier} but no run may start: ${started.reason}` }, ticket);
+      case 'over-budget':
+        return record({ kind: 'deferred', at, reason: `opened ${item.identifier} but a spend limit holds its run: ${started.reason}` }, ticket);
     }
   }
 

@@ -66,6 +66,8 @@ export function describeGapFill(outcome: GapFillOutcome): string {
       return `⏳ AI-Implement is already working on this pull request (run ${outcome.run.id}, ${outcome.run.status}). Comment again once it has finished.`;
     case 'disabled':
       return `AI-Implement cannot start runs right now: ${outcome.reason}.`;
+    case 'over-budget':
+      return `⏸️ AI-Implement did not start a gap-fill run: ${outcome.reason}.`;
     case 'paused':
       return `⏸️ AI-Implement did nothing: the project ${outcome.mapping.teamKey} is paused.`;
     case 'closed':

@@ -101,6 +101,7 @@ export function createStepContext(deps: StepContextDeps, stepId: string, options
       if (guidance.warning) log.warn(guidance.warning);
       const untilDeadline = Date.parse(job.deadlineAt) - deps.now().getTime();
       const timeoutMs = Math.max(1_000, Math.min(job.agent.maxJobMinutes * 60_000, untilDeadline));
+      state.firstModelRequestAt ??= deps.now().toISOString();
       const result = await runAgentStep(
         {
           job,

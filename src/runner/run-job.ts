@@ -80,6 +80,13 @@ function agentOf(state: RunState): ResultBody['agent'] {
   };
 }
 
+/** The usage so far and the first model request's time, for each progress report (spend limits are checked on them). */
+export function usageOf(state: RunState): Pick<ProgressBody, 'usage' | 'firstModelRequestAt'> {
+  const known = state.costUsd !== undefined && !state.costUnknown;
+  const usage = known || state.tokens ? { usage: { ...(known ? { costUsd: state.costUsd } : {}), ...(state.tokens ? { tokens: state.tokens } : {}) } } : {};
+  return { ...usage, ...(state.firstModelRequestAt ? { firstModelRequestAt: state.firstModelRequestAt } : {}) };
+}
+
 /** The result body; every text is scrubbed of the job's secrets here too, before it leaves the job. */
 export function buildResult(job: JobSpec, state: RunState, redact: Redactor, failure?: { step: string; reason: string }): ResultBody {
   const agent = agentOf(state);
@@ -125,7 +132,7 @@ export async function runJob(options: RunJobOptions): Promise<ResultBody> {
   log.info('job received', { runId: job.runId, attempt: job.attempt, phase: job.phase, pipeline: job.pipeline, shadow: job.shadow });
   const state = createRunState();
   const runtimes = options.runtimes ?? AGENT_RUNTIMES;
-  const progress = (body: Omit<ProgressBody, 'runId' | 'attempt'>) => channel.postProgress({ runId: job.runId, attempt: job.attempt, ...body });
+  const progress = (body: Omit<ProgressBody, 'runId' | 'attempt'>) => channel.postProgress({ runId: job.runId, attempt: job.attempt, ...body, ...usageOf(state) });
   let cloudCredentials: CloudCredentials | undefined;
   const finish = async (failure?: { step: string; reason: string }): Promise<ResultBody> => {
     cloudCredentials?.stop();

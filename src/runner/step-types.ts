@@ -45,6 +45,8 @@ export interface RunState {
   tokens?: TokenUsage;
   /** A call's tokens could not be priced, so the run's cost is unknown (see addAgentUsage). */
   costUnknown?: boolean;
+  /** When the first agent call of the run started (the CLI's first model request follows at once). */
+  firstModelRequestAt?: string;
   /**
    * The agent that made the latest call (its runtime, model and provider, and
    * the runtimes that gave up before it): it goes into the result as the one

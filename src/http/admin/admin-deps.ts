@@ -10,6 +10,7 @@ import type { IntakeCycleResult } from '../../orchestrator/intake-cycle.js';
 import type { Store } from '../../store/store.js';
 import type { JiraAdmin } from '../../trackers/jira/index.js';
 import type { RunChangeFeed } from './routes/run-events-route.js';
+import type { BudgetRoutesDeps } from '../api/budget-routes.js';
 
 export interface AdminDeps {
   config: Readonly<Config>;
@@ -28,6 +29,8 @@ export interface AdminDeps {
   runActions?: RunActions;
   /** The `/api/schedules` commands, for the Schedules panel; unset, the panel lists nothing and offers no forms. */
   schedules?: ScheduleCommands;
+  /** Spend limits (the Overview's spend, the paused tickets and their Resume button); unset, neither shows. */
+  budget?: BudgetRoutesDeps;
   /** The operations services; an absent one (no Fly, no GitHub App) shows as "not available" on its panel. */
   operations: Operations;
   /** JQL checks and field discovery for the project stepper; undefined without Jira. */

@@ -11,6 +11,7 @@ import { createPanelRoutes } from './routes/panel-routes.js';
 import { createPlatformRoutes } from './routes/platform-routes.js';
 import { createProjectRoutes } from './routes/project-routes.js';
 import { createRunActionRoutes } from './routes/run-action-routes.js';
+import { createResumeTicketRoutes } from './routes/resume-ticket-routes.js';
 import { createSandboxPanelRoutes } from './routes/sandbox-routes.js';
 import { createRunEventsRoute } from './routes/run-events-route.js';
 import { createRunListRoutes } from './routes/run-list-routes.js';
@@ -61,6 +62,7 @@ export function createAdminRouter(deps: AdminDeps, options: AdminRouterOptions =
   router.use(createPlatformRoutes(ctx));
   router.use(createRunActionRoutes(ctx));
   router.use(createScheduleRoutes(ctx));
+  router.use(createResumeTicketRoutes(ctx));
   if (deps.sandbox) router.use(createSandboxPanelRoutes(ctx));
   return router;
 }

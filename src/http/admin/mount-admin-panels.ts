@@ -14,6 +14,7 @@ import type { RunActions } from '../../admin/run-actions.js';
 import type { ScheduleCommands } from '../../admin/schedule-commands.js';
 import { findProjectRoot } from '../../package-info.js';
 import { createAdminRouter } from './create-admin-router.js';
+import type { BudgetRoutesDeps } from '../api/budget-routes.js';
 
 export interface MountAdminPanelsInput {
   config: Readonly<Config>;
@@ -32,6 +33,8 @@ export interface MountAdminPanelsInput {
   runActions?: RunActions;
   /** The `/api/schedules` commands, for the Schedules panel. */
   schedules?: ScheduleCommands;
+  /** Spend limits: the Overview's spend and the paused tickets' Resume button. */
+  budget?: BudgetRoutesDeps;
   /** The API's Jira admin client (JQL checks, field discovery); undefined without Jira. */
   jira: JiraAdmin | undefined;
   /** The process's redactor: pages, fragments and the live stream are scrubbed with it. */
@@ -58,6 +61,7 @@ export function mountAdminPanels(input: MountAdminPanelsInput): Router {
       commands: input.commands,
       ...(input.runActions ? { runActions: input.runActions } : {}),
       ...(input.schedules ? { schedules: input.schedules } : {}),
+      ...(input.budget ? { budget: input.budget } : {}),
       operations: input.operations,
       jira: input.jira,
       latestCycle: input.latestCycle,

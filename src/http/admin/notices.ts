@@ -19,6 +19,7 @@ const NOTICES: Record<string, (subject: string) => string> = {
   'run-retried': (s) => `This is a new run, started by retrying run ${s}.`,
   'run-started': (s) => `Run started for ${s}.`,
   'run-reassigned': (s) => `The run now belongs to ${s}.`,
+  'ticket-resumed': (s) => `${s} is resumed: the pause is off and the next poll may start it.`,
   'run-deleted': (s) => `Run ${s} and its report were deleted.`,
   'schedule-created': (s) => `Schedule ${s} is created.`,
   'schedule-enabled': (s) => `Schedule ${s} is enabled; it fires next at the time shown.`,

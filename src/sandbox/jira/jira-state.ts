@@ -101,7 +101,7 @@ export interface JiraSite {
   comments: JiraComment[];
 }
 
-export const AI_STATUS_OPTIONS = ['Ready', 'Plan Approved', 'Planning', 'Implementing', 'PR Ready', 'Failed', 'Needs Human'];
+export const AI_STATUS_OPTIONS = ['Ready', 'Plan Approved', 'Planning', 'Implementing', 'PR Ready', 'Failed', 'Needs Human', 'Paused'];
 
 export interface IssueSeed {
   project: string;

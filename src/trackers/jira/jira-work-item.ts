@@ -18,6 +18,7 @@ export const DEFAULT_JIRA_STATUS_VALUES: JiraStatusValues = {
   'pr-ready': 'PR Ready',
   failed: 'Failed',
   'needs-human': 'Needs Human',
+  paused: 'Paused',
 };
 
 export const DEFAULT_READY_VALUE = 'Ready';

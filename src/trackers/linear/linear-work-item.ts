@@ -84,6 +84,8 @@ export interface LinearLabelNames {
   prReady: string;
   failed: string;
   needsHuman: string;
+  /** Put on a ticket whose spend limit stopped it; an operator's resume takes it off. */
+  paused: string;
 }
 
 export const DEFAULT_LINEAR_LABELS: LinearLabelNames = {
@@ -94,6 +96,7 @@ export const DEFAULT_LINEAR_LABELS: LinearLabelNames = {
   prReady: 'AI-PR-Ready',
   failed: 'AI-Failed',
   needsHuman: 'needs-human',
+  paused: 'AI-Implement-Paused',
 };
 
 export function markerLabel(labels: LinearLabelNames, marker: WorkMarker): string {
@@ -110,10 +113,12 @@ export function markerLabel(labels: LinearLabelNames, marker: WorkMarker): strin
       return labels.failed;
     case 'needs-human':
       return labels.needsHuman;
+    case 'paused':
+      return labels.paused;
   }
 }
 
-const ALL_MARKERS: WorkMarker[] = ['planning', 'working', 'plan-complete', 'pr-ready', 'failed', 'needs-human'];
+const ALL_MARKERS: WorkMarker[] = ['planning', 'working', 'plan-complete', 'pr-ready', 'failed', 'needs-human', 'paused'];
 
 /** Linear label names are unique case-insensitively, so markers are matched that way. */
 export function markersFromLabels(labels: LinearLabelNames, names: readonly string[]): WorkMarker[] {

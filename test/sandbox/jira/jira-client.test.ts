@@ -179,7 +179,7 @@ describe('JiraEmulator with jira.js Version3Client', () => {
     const contexts = await client.issueCustomFieldContexts.getContextsForField({ fieldId: 'customfield_10042' });
     const contextId = contexts.values?.[0]?.id as string;
     const options = await client.issueCustomFieldOptions.getOptionsForContext({ fieldId: 'customfield_10042', contextId: Number(contextId) });
-    expect(options.values?.map((o) => o.value)).toEqual(['Ready', 'Plan Approved', 'Planning', 'Implementing', 'PR Ready', 'Failed', 'Needs Human']);
+    expect(options.values?.map((o) => o.value)).toEqual(['Ready', 'Plan Approved', 'Planning', 'Implementing', 'PR Ready', 'Failed', 'Needs Human', 'Paused']);
   });
 
   it('parses good and bad JQL in Jira\'s response shape', async () => {

@@ -18,7 +18,12 @@ export function createPanelRoutes(ctx: AdminContext): Router {
   router.get('/admin', page(ctx, 'overview', async (req, res) => sendPage(ctx, req, res, 'overview', 'panels/overview', await buildOverview(panelContext(ctx, req)))));
   router.get('/admin/issues', page(ctx, 'issues', async (req, res) => sendPage(ctx, req, res, 'issues', 'panels/issues', buildIssues(await ctx.work.issues(), ctx.deps.clock()))));
   router.get('/admin/pulls', page(ctx, 'pulls', async (req, res) => sendPage(ctx, req, res, 'pulls', 'panels/pulls', buildPulls(await ctx.work.pulls({ maxRuns: PANEL_PULLS_RUNS }), ctx.deps.clock()))));
-  router.get('/admin/blockers', page(ctx, 'blockers', (req, res) => sendPage(ctx, req, res, 'blockers', 'panels/blockers', buildBlockers(ctx.work.blockers(), ctx.deps.clock()))));
+  router.get(
+    '/admin/blockers',
+    page(ctx, 'blockers', async (req, res) =>
+      sendPage(ctx, req, res, 'blockers', 'panels/blockers', { ...buildBlockers(ctx.work.blockers(), ctx.deps.clock()), paused: (await ctx.deps.budget?.budget.listPaused()) ?? [] }),
+    ),
+  );
   router.get('/admin/projects', page(ctx, 'projects', async (req, res) => sendPage(ctx, req, res, 'projects', 'panels/projects', await buildProjects(panelContext(ctx, req)))));
   router.get('/admin/pipelines-steps', page(ctx, 'pipelines-steps', async (req, res) => sendPage(ctx, req, res, 'pipelines-steps', 'panels/pipelines-steps', await buildCatalog(ctx.catalog))));
   router.get(

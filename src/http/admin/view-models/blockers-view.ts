@@ -25,6 +25,7 @@ export interface BlockersView {
 const REASON_LABELS: Record<BlockerReason, string> = {
   'no-mapping': 'no project',
   paused: 'project paused',
+  budget: 'spend limit',
   concurrency: 'concurrency cap',
   dedup: 'dedup window',
   'blocked-by-dependency': 'blocked by another ticket',

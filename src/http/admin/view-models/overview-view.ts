@@ -6,6 +6,7 @@ import type { EmptyState, Kpi } from './kpi.js';
 import { optional, type PanelContext } from './panel-context.js';
 import { mappingIndex, toRunRow, type RunRow } from './run-row.js';
 import { buildTrendChart, type TrendChart } from './trend-chart.js';
+import { buildServiceLevels, type ServiceLevelsView } from './service-levels-view.js';
 
 export interface CapacityRow {
   teamKey: string;
@@ -28,6 +29,8 @@ export interface OverviewView {
   chart: TrendChart;
   cycleAt?: string;
   cycleErrors: string[];
+  /** Service levels per project and repository (24 h, 7 days), their breaches, and spend this month. */
+  serviceLevels: ServiceLevelsView;
   /** Sandbox mode only: the things to try, with the demo repository's pull requests. */
   sandbox?: { pulls: SandboxPull[] };
 }
@@ -49,12 +52,13 @@ function staleTemplate(status: RepoTemplateStatus): StaleTemplate {
 export async function buildOverview(ctx: PanelContext): Promise<OverviewView> {
   const { store } = ctx.deps;
   const { workflowSync } = ctx.deps.operations;
-  const [stats, mappings, active, failedPage, templates] = await Promise.all([
+  const [stats, mappings, active, failedPage, templates, serviceLevels] = await Promise.all([
     store.runs.stats(),
     mappingIndex(store.mappings.list()),
     store.runs.listActiveRuns({ status: ACTIVE_RUN_STATUSES }),
     store.runs.listRuns({ status: 'failed', from: ctx.now - DAY_MS, limit: 50 }),
     optional(workflowSync && (() => workflowSync.templateStatus())),
+    buildServiceLevels(ctx),
   ]);
   const running = active
     .filter((r) => !r.shadowOf)
@@ -96,6 +100,7 @@ export async function buildOverview(ctx: PanelContext): Promise<OverviewView> {
       note: templates.available ? (stale.length ? 'Sync workflows from Projects to update them.' : 'Every target repository has the current workflow templates.') : 'The template check is not available in this build.',
     },
     chart: buildTrendChart(stats.hours),
+    serviceLevels,
     ...(cycle ? { cycleAt: timeAgo(cycle.at, ctx.now) } : {}),
     cycleErrors: cycle ? cycle.errors.map((e) => `${e.tracker}: ${e.message}`) : [],
     ...(ctx.deps.sandbox ? { sandbox: { pulls: ctx.deps.sandbox.pulls() } } : {}),
