@@ -215,4 +215,48 @@ describe('run actions (whole orchestrator)', () => {
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain(`Run ${run.id} is failed; only a queued, claimed, launching, running or retrying run can be stopped.`);
   });
+  it('restarts a running Fly run in place: the same machine restarts, the ticket is told, and the runner reports with the same tokens', async () => {
+    const { run, identifier } = await dispatched('FLY', 'Restart me');
+    const env = machineOf(run).config.env;
+    // Only a running run restarts; the runner's first progress makes it one.
+    const early = await api.call('POST', `/api/runs/${run.id}/restart`, { token });
+    expect(early.status).toBe(409);
+    expect(early.body.message).toBe(`Run ${run.id} is launching; only a running run can be restarted.`);
+    expect((await runner('/runner/progress', env.AI_IMPLEMENT_PROGRESS_TOKEN!, { runId: run.id, attempt: run.attempt, steps: [] })).status).toBe(200);
+
+    const restarted = await api.call('POST', `/api/runs/${run.id}/restart`, { token });
+    expect(restarted.status).toBe(200);
+    expect(restarted.body).toMatchObject({ run: { id: run.id, status: 'running', attempt: run.attempt } });
+    expect(machineOf(run)).toMatchObject({ state: 'started', restarts: 1 });
+    expect(h.fly.server.requestsTo('POST', `/v1/apps/${FLY_APP}/machines/${machineOf(run).id}/restart`)).toHaveLength(1);
+    expect(comments(identifier)).toContain(`🔄 AI-Implement run ${run.id} (implement) was restarted by an operator.`);
+    expect(await auditOf('run.restart', run.id)).toMatchObject({ before: { status: 'running', upstreamId: machineOf(run).id }, after: { status: 'running', backend: 'fly-machines' } });
+
+    // The restarted machine has the same env: its progress and its one result are accepted.
+    expect((await runner('/runner/progress', env.AI_IMPLEMENT_PROGRESS_TOKEN!, { runId: run.id, attempt: run.attempt, steps: [] })).status).toBe(200);
+    const result = await runner('/runner/result', env.AI_IMPLEMENT_RESULT_TOKEN!, { runId: run.id, attempt: run.attempt, outcome: 'failed', failureReason: 'gave up after the restart' });
+    expect(result.status).toBe(200);
+    const finished = await h.orchestrator.store.runs.getRun(run.id);
+    expect(finished?.status).toBe('failed');
+    expect(finished?.transitions?.map((t) => `${t.from}>${t.to}`)).toEqual(['claimed>launching', 'launching>running', 'running>failed']);
+  });
+
+  it('restarts a running Actions run by re-running its workflow run as the next attempt; a finished run gets 409', async () => {
+    const { run, identifier } = await dispatched('GHA', 'Re-run me');
+    await h.orchestrator.store.runs.updateRun(run.id, { status: 'running' });
+    const workflowRun = h.github.state.runs.find((r) => String(r.id) === run.upstreamId)!;
+    h.github.state.setRunStatus(workflowRun.id, 'in_progress');
+
+    const restarted = await api.call('POST', `/api/runs/${run.id}/restart`, { token });
+    expect(restarted.status).toBe(200);
+    expect(h.github.server.requestsTo('POST', `/repos/acme/web/actions/runs/${workflowRun.id}/rerun`)).toHaveLength(1);
+    expect(workflowRun).toMatchObject({ runAttempt: 2, status: 'queued', conclusion: null });
+    expect(comments(identifier)).toContain(`🔄 AI-Implement run ${run.id} (implement) was restarted by an operator.`);
+    expect((await h.orchestrator.store.runs.getRun(run.id))?.status).toBe('running');
+
+    await api.call('POST', `/api/runs/${run.id}/stop`, { token });
+    const again = await api.call('POST', `/api/runs/${run.id}/restart`, { token });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toBe(`Run ${run.id} is failed; only a running run can be restarted.`);
+  });
 });

@@ -61,6 +61,7 @@ export interface RunActionButton {
 
 const ACTION_BUTTONS: Record<RunAction, { label: string; confirm: (run: Run) => string; tone: RunActionButton['tone'] }> = {
   stop: { label: 'Stop', confirm: (run) => `Stop run ${run.id} of ${run.identifier}? Its job is cancelled and the run is marked failed.`, tone: 'danger' },
+  restart: { label: 'Restart', confirm: (run) => `Restart the ${run.backend} job of run ${run.id}? Its runner starts over in the same job.`, tone: 'plain' },
   retry: { label: 'Retry', confirm: (run) => `Start a new ${run.phase} run for ${run.identifier}?`, tone: 'plain' },
   delete: { label: 'Delete', confirm: (run) => `Delete run ${run.id} of ${run.identifier} and its report? This cannot be undone.`, tone: 'danger' },
 };
