@@ -191,6 +191,7 @@ export function createServices(input: ServicesInput): Services {
     callbackBaseUrl: config.runnerCallbackBaseUrl,
     secrets: operations.secrets,
     leadership,
+    replicaId: input.coordination.replicaId,
   });
   const runActions = createRunActions({ store, trackers, backends, clock, log: log.child({ component: 'run-actions' }), startRun: runLoop.startRun, announceEnd, pending });
   // The Probot app (webhooks from the inbox), review-feedback batching and /trigger/gap-fill.

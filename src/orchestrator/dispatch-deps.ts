@@ -40,6 +40,8 @@ export interface DispatchDeps {
   log: Logger;
   /** Base URL runners call back to. */
   orchestratorUrl: string;
+  /** This process's name among replicas, recorded on a run it dispatches as its claim holder. */
+  replicaId?: string;
   /** The mapping's secrets in clear for a backend that hands them over at creation (Fly, local); none for GitHub Actions. */
   secretsFor: (mapping: Mapping, backend: RunBackend) => Promise<Record<string, string>>;
   policy?: Partial<DispatchPolicy>;

@@ -259,4 +259,33 @@ describe('run actions (whole orchestrator)', () => {
     expect(again.status).toBe(409);
     expect(again.body.message).toBe(`Run ${run.id} is failed; only a running run can be restarted.`);
   });
+  it('shows each run’s last heartbeat, lease holder and transitions in the API and on the run page, and lists interrupted runs with their retry', async () => {
+    const { run } = await dispatched('FLY', 'Watch my heartbeat');
+    const env = machineOf(run).config.env;
+    expect((await runner('/runner/progress', env.AI_IMPLEMENT_PROGRESS_TOKEN!, { runId: run.id, attempt: run.attempt, steps: [] })).status).toBe(200);
+    const answer = await api.call('GET', `/api/jobs/${run.id}/steps`, { token });
+    expect(answer.status).toBe(200);
+    expect(answer.body.run).toMatchObject({ status: 'running', heartbeatAt: expect.any(String), claimedBy: expect.stringMatching(/\S/) });
+    expect((answer.body.run as Run).transitions?.map((t) => `${t.from}>${t.to}`)).toEqual(['claimed>launching', 'launching>running']);
+
+    const base = h.orchestrator.url;
+    const login = await fetch(`${base}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base }, body: new URLSearchParams({ code: SECRETS.adminAccessCode }).toString() });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const page = await (await fetch(`${base}/admin/runs/${run.id}`, { headers: { cookie } })).text();
+    expect(page).toContain('Last heartbeat');
+    expect(page).toContain('Lease holder');
+    expect(page).toContain(String((answer.body.run as Run).claimedBy));
+    expect(page).toContain('status launching → running');
+
+    // Crash recovery's outcome, written as it writes it: the run interrupted, and a retry naming it.
+    const store = h.orchestrator.store;
+    await store.runs.updateRun(run.id, { status: 'interrupted', failureReason: 'Its job ended with the previous orchestrator process', failedStep: 'runner' });
+    const retry = await store.runs.claimTicket({ issueId: run.issueId, identifier: run.identifier, tracker: run.tracker, mappingKey: run.mappingKey, phase: run.phase, backend: run.backend, runnerMode: run.runnerMode, triggerSource: 'retry', attempt: run.attempt + 1, retryOf: run.id });
+    if (!retry.claimed) throw new Error('the retry was not claimed');
+    const jobs = await (await fetch(`${base}/admin/jobs`, { headers: { cookie } })).text();
+    expect(jobs).toContain('Interrupted runs');
+    expect(jobs).toContain(`href="/admin/runs/${run.id}"`);
+    expect(jobs).toContain(`href="/admin/runs/${retry.run.id}">run <code>${retry.run.id}</code></a> (claimed)`);
+    await store.runs.updateRun(retry.run.id, { status: 'cancelled' });
+  });
 });

@@ -47,6 +47,7 @@ export const runAnswerSchema = z.object({
     .optional()
     .describe('Every status change, oldest first (the newest 50)'),
   retryOf: z.string().optional().describe('The run this one retries (an operator retry or crash recovery)'),
+  claimedBy: z.string().optional().describe('Lease holder: the replica holding the run’s claim (the one that last dispatched it)'),
 });
 
 /** A dispatch-log entry: the run without its free-text instructions, plus its mapping's repository. */

@@ -1,6 +1,6 @@
 import { RUN_STATUSES, TRIGGER_SOURCES, type RunBackend, type RunStatus, type TriggerSource } from '../../../domain/run.js';
 import type { RunQuery } from '../../../store/store.js';
-import { BACKEND_LABELS } from '../format.js';
+import { BACKEND_LABELS, formatTime } from '../format.js';
 import type { EmptyState } from './kpi.js';
 import type { PanelContext } from './panel-context.js';
 import { mappingIndex, toRunRow, type RunRow } from './run-row.js';
@@ -29,6 +29,42 @@ export interface JobsView {
   empty: EmptyState;
   /** The New run form is shown when runs can be started from here. */
   canStart: boolean;
+  /** Runs crash recovery found with their job gone, newest first, each with its retry or a Retry button. */
+  interrupted: InterruptedRow[];
+}
+
+export interface InterruptedRow {
+  id: string;
+  identifier: string;
+  phase: string;
+  at: string;
+  href: string;
+  /** The run recovery (or an operator) started for it; absent → the Retry button posts to `retryHref`. */
+  retry?: { id: string; status: string; href: string };
+  retryHref: string;
+}
+
+const runHref = (id: string) => `/admin/runs/${encodeURIComponent(id)}`;
+
+/** The newest interrupted runs and, for each, the run that retries it (found among its ticket's runs by `retryOf`). */
+async function interruptedRows(ctx: PanelContext): Promise<InterruptedRow[]> {
+  const { store } = ctx.deps;
+  const page = await store.runs.listRuns({ status: 'interrupted', limit: 20 });
+  return Promise.all(
+    page.items.map(async (run) => {
+      const siblings = await store.runs.listRuns({ issueId: run.issueId, limit: 50 });
+      const retry = siblings.items.find((r) => r.retryOf === run.id);
+      return {
+        id: run.id,
+        identifier: run.identifier,
+        phase: run.phase,
+        at: formatTime(run.finishedAt ?? run.updatedAt),
+        href: runHref(run.id),
+        ...(retry ? { retry: { id: retry.id, status: retry.status, href: runHref(retry.id) } } : {}),
+        retryHref: `${runHref(run.id)}/retry`,
+      };
+    }),
+  );
 }
 
 export const JOBS_LIMIT = 500;
@@ -63,11 +99,12 @@ export async function buildJobs(ctx: PanelContext): Promise<JobsView> {
     // The "to" day is inclusive for the operator, so the bound is the next midnight.
     ...(to ? { to: new Date(Date.parse(`${to}T00:00:00.000Z`) + 86_400_000).toISOString() } : {}),
   };
-  const [page, total] = await Promise.all([store.runs.listRuns({ ...query, limit: JOBS_LIMIT }), store.runs.countRuns(query)]);
+  const [page, total, interrupted] = await Promise.all([store.runs.listRuns({ ...query, limit: JOBS_LIMIT }), store.runs.countRuns(query), interruptedRows(ctx)]);
   const active = Boolean(status || backend || trigger || mappingKey || from || to);
   return {
     rows: page.items.map((r) => toRunRow(r, mappings, ctx.now)),
     canStart: ctx.deps.runActions !== undefined && mappings.size > 0,
+    interrupted,
     total,
     shown: page.items.length,
     filters: {

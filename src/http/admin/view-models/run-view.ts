@@ -150,12 +150,15 @@ export function buildRunView(run: Run, steps: readonly RunStep[], planned: reado
     if (s.finishedAt) timeline.push({ at: s.finishedAt, text: `step ${s.id} ${s.status}` });
   }
   if (run.heartbeatAt && !isTerminal(run.status)) timeline.push({ at: run.heartbeatAt, text: 'last heartbeat' });
+  // Every recorded status change, with its reason (runner text was cleaned on arrival; the template escapes it).
+  for (const t of run.transitions ?? []) timeline.push({ at: t.at, text: `status ${t.from} → ${t.to}${t.reason ? ` (${t.reason})` : ''}` });
   if (run.finishedAt) timeline.push({ at: run.finishedAt, text: `run ${run.status}` });
   timeline.sort((a, b) => a.at.localeCompare(b.at));
   const links: RunView['links'] = [];
   const usage = buildRunUsage(run);
   if (run.upstreamUrl) links.push({ label: run.backend === 'github-actions' ? 'GitHub Actions run' : run.backend === 'fly-machines' ? 'Fly machine' : 'Runner', href: run.upstreamUrl });
   if (run.prUrl) links.push({ label: `Pull request${run.prNumber ? ` #${run.prNumber}` : ''}`, href: run.prUrl });
+  if (run.retryOf) links.push({ label: `Retry of run ${run.retryOf}`, href: `/admin/runs/${encodeURIComponent(run.retryOf)}` });
   return {
     run: row,
     heading: `${run.identifier} · ${run.phase}`,
@@ -173,6 +176,8 @@ export function buildRunView(run: Run, steps: readonly RunStep[], planned: reado
       { label: 'Machine / upstream id', value: run.upstreamId ?? '—' },
       { label: 'Session image', value: run.sessionImage ?? '—' },
       { label: 'Deadline', value: formatTime(run.deadlineAt) },
+      { label: 'Last heartbeat', value: run.heartbeatAt ? formatTime(run.heartbeatAt) : 'none yet' },
+      { label: 'Lease holder', value: run.claimedBy ?? (isTerminal(run.status) ? '— (finished)' : '—') },
       ...(run.instructions ? [{ label: 'Instructions', value: run.instructions }] : []),
       ...(run.shadowOf ? [{ label: 'Shadow of', value: run.shadowOf }] : []),
     ],
