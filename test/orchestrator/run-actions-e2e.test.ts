@@ -288,4 +288,14 @@ describe('run actions (whole orchestrator)', () => {
     expect(jobs).toContain(`href="/admin/runs/${retry.run.id}">run <code>${retry.run.id}</code></a> (claimed)`);
     await store.runs.updateRun(retry.run.id, { status: 'cancelled' });
   });
+  it('answers an old status or trigger name in /api/log with a 400 naming the new one', async () => {
+    const status = await api.call('GET', '/api/log?status=dispatching', { token });
+    expect(status.status).toBe(400);
+    expect(status.body).toMatchObject({ field: 'status' });
+    expect(status.body.message).toContain('dispatching was renamed to claimed');
+    const trigger = await api.call('GET', '/api/log?trigger=webhook', { token });
+    expect(trigger.status).toBe(400);
+    expect(trigger.body.message).toContain('webhook was renamed to linear-webhook or jira-webhook');
+    expect((await api.call('GET', '/api/log?status=pr_opened,retrying&trigger=retry', { token })).status).toBe(200);
+  });
 });
