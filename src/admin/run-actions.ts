@@ -45,6 +45,11 @@ export interface StoppedRun {
   warnings?: string[];
 }
 
+export interface RestartedRun {
+  run: Run;
+  warnings?: string[];
+}
+
 export interface RetriedRun {
   /** The new run. */
   run: Run;
@@ -144,6 +149,7 @@ export interface RunActions {
    * stops a run (a spend limit); such a caller writes the ticket itself.
    */
   stop(runId: string, actor: string, reason?: string): Promise<StoppedRun>;
+  restart(runId: string, actor: string): Promise<RestartedRun>;
   retry(runId: string, actor: string): Promise<RetriedRun>;
   delete(runId: string, actor: string): Promise<DeletedRun>;
   /** Tickets by identifier or title across the configured trackers, each with the projects that fit it (the New run dialog). */
@@ -157,6 +163,8 @@ function lifecycleLine(action: RunAction, run: Run, newRunId?: string): string {
   switch (action) {
     case 'stop':
       return `⏹️ AI-Implement run ${run.id} (${run.phase}) was stopped by an operator.`;
+    case 'restart':
+      return `🔄 AI-Implement run ${run.id} (${run.phase}) was restarted by an operator.`;
     case 'retry':
       return `🔁 AI-Implement run ${run.id} (${run.phase}) was retried by an operator as run ${newRunId ?? '?'}.`;
     case 'delete':
@@ -330,6 +338,28 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
       });
       log.info({ upstreamCancelled: upstream.cancelled, ...(reason ? { reason } : {}) }, reason ? 'run stopped by the orchestrator' : 'run stopped by an operator');
       return { run: stopped, upstreamCancelled: upstream.cancelled, ...(warnings.length > 0 ? { warnings } : {}) };
+    },
+
+    async restart(runId, actor) {
+      const run = await requireRun(runId, 'restart');
+      const backend = deps.backends[run.backend];
+      const mapping = await store.mappings.get(run.mappingKey);
+      if (!backend?.restart || !mapping || !run.upstreamId) {
+        throw new ConflictError(`Run ${run.id} cannot be restarted: ${!mapping ? `project ${run.mappingKey} no longer exists` : !run.upstreamId ? 'its job id is not recorded yet' : `${run.backend} is not configured`}.`);
+      }
+      // The job keeps its id and environment, so the attempt's run tokens still serve the restarted runner.
+      await backend.restart(run.upstreamId, mapping);
+      const restarted = await store.runs.updateRun(run.id, {}, { expectAttempt: run.attempt });
+      const warnings = await comment('restart', run);
+      await recordAdminChange(store.audit, clock, {
+        actor,
+        action: 'run.restart',
+        target: `run:${run.id}`,
+        before: { status: run.status, attempt: run.attempt, upstreamId: run.upstreamId },
+        after: { status: restarted.status, backend: run.backend },
+      });
+      deps.log.info({ runId: run.id, upstreamId: run.upstreamId, backend: run.backend }, 'run restarted by an operator');
+      return { run: restarted, ...(warnings.length > 0 ? { warnings } : {}) };
     },
 
     async retry(runId, actor) {

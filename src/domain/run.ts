@@ -151,6 +151,8 @@ export interface Run {
   transitions?: RunTransition[];
   /** The run this one retries (an operator's retry or crash recovery). */
   retryOf?: string;
+  /** The replica (Coordination.replicaId) holding the run's claim: the last one that dispatched it. */
+  claimedBy?: string;
   /** A re-queued run is not dispatched before this (the backend's Retry-After when it said one). */
   retryAt?: string;
   /**

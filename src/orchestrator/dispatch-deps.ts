@@ -52,7 +52,8 @@ export interface DispatchDeps {
   inFlight?: Set<string>;
   /**
    * This replica's id (the coordination's): the holder of the dispatch leases
-   * it takes. A lease lasts `policy.staleAfterMs`. Unset: one process, `local`.
+   * it takes, and the claim holder recorded on the runs it dispatches
+   * (`claimedBy`). A lease lasts `policy.staleAfterMs`. Unset: one process, `local`.
    */
   replicaId?: string;
   sleep?: (ms: number) => Promise<void>;

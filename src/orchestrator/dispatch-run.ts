@@ -3,6 +3,7 @@ import type { Run } from '../domain/run.js';
 import { RUNNER_ENV } from '../domain/runner-protocol.js';
 import { ConflictError } from '../errors/index.js';
 import type { DispatchRequest, RunnerBackend } from '../runners/runner-backend.js';
+import type { RunPatch } from '../store/store.js';
 import type { DispatchDeps, DispatchOutcome } from './dispatch-deps.js';
 import { describeError, failRun, isCleanRefusal, lookupUpstream, recordDispatched, requeueRun, targetOf } from './dispatch-resolve.js';
 
@@ -39,11 +40,14 @@ async function dispatchOnce(deps: DispatchDeps, runId: string): Promise<Dispatch
   const { mapping, backend } = target;
   const log = deps.log.child({ runId, attempt: run.attempt, backend: run.backend });
 
-  if (!run.deadlineAt) {
-    // The deadline is part of the intent: tokens expire with it and the reaper reads it.
-    const deadlineAt = new Date(deps.clock() + mapping.maxJobMinutes * 60_000).toISOString();
+  // The deadline is part of the intent (tokens expire with it and the reaper reads it), and so is who holds the claim.
+  const intent: RunPatch = {
+    ...(!run.deadlineAt ? { deadlineAt: new Date(deps.clock() + mapping.maxJobMinutes * 60_000).toISOString() } : {}),
+    ...(deps.replicaId && run.claimedBy !== deps.replicaId ? { claimedBy: deps.replicaId } : {}),
+  };
+  if (Object.keys(intent).length > 0) {
     try {
-      run = await deps.store.runs.updateRun(runId, { deadlineAt }, { expectStatus: 'claimed', expectAttempt: run.attempt });
+      run = await deps.store.runs.updateRun(runId, intent, { expectStatus: 'claimed', expectAttempt: run.attempt });
     } catch (error) {
       if (error instanceof ConflictError) return { kind: 'skipped', runId, reason: error.message };
       throw error;

@@ -161,6 +161,7 @@ export class RunLoop {
         clock: this.options.clock,
         log: this.options.log.child({ component: 'dispatch' }),
         orchestratorUrl: this.options.callbackBaseUrl ?? listenUrl,
+        ...(this.options.replicaId ? { replicaId: this.options.replicaId } : {}),
         // Nothing secret goes into a workflow dispatch: its inputs are readable by every reader of the repository.
         secretsFor: async (mapping: Mapping, backend: RunBackend) => (backend === 'github-actions' ? {} : this.options.secrets.valuesFor(mapping)),
         inFlight: this.inFlight,

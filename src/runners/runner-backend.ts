@@ -58,6 +58,12 @@ export interface RunnerBackend {
    * them again instead and have no need of it.
    */
   abandon?(upstreamId: string, runId: string): Promise<void>;
+  /**
+   * Restarts a live job in place, keeping its id and environment (Fly: the
+   * machine restarts; Actions: the workflow run is re-run as its next
+   * attempt). Absent where a job cannot be restarted.
+   */
+  restart?(upstreamId: string, mapping: Mapping): Promise<void>;
   /** Removes work files no live job owns (left by a crash), at start. */
   sweep?(): Promise<void>;
 }

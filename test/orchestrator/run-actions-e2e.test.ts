@@ -215,4 +215,87 @@ describe('run actions (whole orchestrator)', () => {
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain(`Run ${run.id} is failed; only a queued, claimed, launching, running or retrying run can be stopped.`);
   });
+  it('restarts a running Fly run in place: the same machine restarts, the ticket is told, and the runner reports with the same tokens', async () => {
+    const { run, identifier } = await dispatched('FLY', 'Restart me');
+    const env = machineOf(run).config.env;
+    // Only a running run restarts; the runner's first progress makes it one.
+    const early = await api.call('POST', `/api/runs/${run.id}/restart`, { token });
+    expect(early.status).toBe(409);
+    expect(early.body.message).toBe(`Run ${run.id} is launching; only a running run can be restarted.`);
+    expect((await runner('/runner/progress', env.AI_IMPLEMENT_PROGRESS_TOKEN!, { runId: run.id, attempt: run.attempt, steps: [] })).status).toBe(200);
+
+    const restarted = await api.call('POST', `/api/runs/${run.id}/restart`, { token });
+    expect(restarted.status).toBe(200);
+    expect(restarted.body).toMatchObject({ run: { id: run.id, status: 'running', attempt: run.attempt } });
+    expect(machineOf(run)).toMatchObject({ state: 'started', restarts: 1 });
+    expect(h.fly.server.requestsTo('POST', `/v1/apps/${FLY_APP}/machines/${machineOf(run).id}/restart`)).toHaveLength(1);
+    expect(comments(identifier)).toContain(`🔄 AI-Implement run ${run.id} (implement) was restarted by an operator.`);
+    expect(await auditOf('run.restart', run.id)).toMatchObject({ before: { status: 'running', upstreamId: machineOf(run).id }, after: { status: 'running', backend: 'fly-machines' } });
+
+    // The restarted machine has the same env: its progress and its one result are accepted.
+    expect((await runner('/runner/progress', env.AI_IMPLEMENT_PROGRESS_TOKEN!, { runId: run.id, attempt: run.attempt, steps: [] })).status).toBe(200);
+    const result = await runner('/runner/result', env.AI_IMPLEMENT_RESULT_TOKEN!, { runId: run.id, attempt: run.attempt, outcome: 'failed', failureReason: 'gave up after the restart' });
+    expect(result.status).toBe(200);
+    const finished = await h.orchestrator.store.runs.getRun(run.id);
+    expect(finished?.status).toBe('failed');
+    expect(finished?.transitions?.map((t) => `${t.from}>${t.to}`)).toEqual(['claimed>launching', 'launching>running', 'running>failed']);
+  });
+
+  it('restarts a running Actions run by re-running its workflow run as the next attempt; a finished run gets 409', async () => {
+    const { run, identifier } = await dispatched('GHA', 'Re-run me');
+    await h.orchestrator.store.runs.updateRun(run.id, { status: 'running' });
+    const workflowRun = h.github.state.runs.find((r) => String(r.id) === run.upstreamId)!;
+    h.github.state.setRunStatus(workflowRun.id, 'in_progress');
+
+    const restarted = await api.call('POST', `/api/runs/${run.id}/restart`, { token });
+    expect(restarted.status).toBe(200);
+    expect(h.github.server.requestsTo('POST', `/repos/acme/web/actions/runs/${workflowRun.id}/rerun`)).toHaveLength(1);
+    expect(workflowRun).toMatchObject({ runAttempt: 2, status: 'queued', conclusion: null });
+    expect(comments(identifier)).toContain(`🔄 AI-Implement run ${run.id} (implement) was restarted by an operator.`);
+    expect((await h.orchestrator.store.runs.getRun(run.id))?.status).toBe('running');
+
+    await api.call('POST', `/api/runs/${run.id}/stop`, { token });
+    const again = await api.call('POST', `/api/runs/${run.id}/restart`, { token });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toBe(`Run ${run.id} is failed; only a running run can be restarted.`);
+  });
+  it('shows each run’s last heartbeat, lease holder and transitions in the API and on the run page, and lists interrupted runs with their retry', async () => {
+    const { run } = await dispatched('FLY', 'Watch my heartbeat');
+    const env = machineOf(run).config.env;
+    expect((await runner('/runner/progress', env.AI_IMPLEMENT_PROGRESS_TOKEN!, { runId: run.id, attempt: run.attempt, steps: [] })).status).toBe(200);
+    const answer = await api.call('GET', `/api/jobs/${run.id}/steps`, { token });
+    expect(answer.status).toBe(200);
+    expect(answer.body.run).toMatchObject({ status: 'running', heartbeatAt: expect.any(String), claimedBy: expect.stringMatching(/\S/) });
+    expect((answer.body.run as Run).transitions?.map((t) => `${t.from}>${t.to}`)).toEqual(['claimed>launching', 'launching>running']);
+
+    const base = h.orchestrator.url;
+    const login = await fetch(`${base}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base }, body: new URLSearchParams({ code: SECRETS.adminAccessCode }).toString() });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const page = await (await fetch(`${base}/admin/runs/${run.id}`, { headers: { cookie } })).text();
+    expect(page).toContain('Last heartbeat');
+    expect(page).toContain('Lease holder');
+    expect(page).toContain(String((answer.body.run as Run).claimedBy));
+    expect(page).toContain('status launching → running');
+
+    // Crash recovery's outcome, written as it writes it: the run interrupted, and a retry naming it.
+    const store = h.orchestrator.store;
+    await store.runs.updateRun(run.id, { status: 'interrupted', failureReason: 'Its job ended with the previous orchestrator process', failedStep: 'runner' });
+    const retry = await store.runs.claimTicket({ issueId: run.issueId, identifier: run.identifier, tracker: run.tracker, mappingKey: run.mappingKey, phase: run.phase, backend: run.backend, runnerMode: run.runnerMode, triggerSource: 'retry', attempt: run.attempt + 1, retryOf: run.id });
+    if (!retry.claimed) throw new Error('the retry was not claimed');
+    const jobs = await (await fetch(`${base}/admin/jobs`, { headers: { cookie } })).text();
+    expect(jobs).toContain('Interrupted runs');
+    expect(jobs).toContain(`href="/admin/runs/${run.id}"`);
+    expect(jobs).toContain(`href="/admin/runs/${retry.run.id}">run <code>${retry.run.id}</code></a> (claimed)`);
+    await store.runs.updateRun(retry.run.id, { status: 'cancelled' });
+  });
+  it('answers an old status or trigger name in /api/log with a 400 naming the new one', async () => {
+    const status = await api.call('GET', '/api/log?status=dispatching', { token });
+    expect(status.status).toBe(400);
+    expect(status.body).toMatchObject({ field: 'status' });
+    expect(status.body.message).toContain('dispatching was renamed to claimed');
+    const trigger = await api.call('GET', '/api/log?trigger=webhook', { token });
+    expect(trigger.status).toBe(400);
+    expect(trigger.body.message).toContain('webhook was renamed to linear-webhook or jira-webhook');
+    expect((await api.call('GET', '/api/log?status=pr_opened,retrying&trigger=retry', { token })).status).toBe(200);
+  });
 });

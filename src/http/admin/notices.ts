@@ -16,6 +16,7 @@ const NOTICES: Record<string, (subject: string) => string> = {
   'secret-deleted': (s) => `Secret ${s} is deleted.`,
   'dedup-cleared': (s) => `${s} left the dedup window; the next poll may pick it up again.`,
   'run-stopped': () => 'The run was stopped and marked failed ("Stopped via admin").',
+  'run-restarted': () => 'The run’s job was restarted; its runner reports again with the same run tokens.',
   'run-retried': (s) => `This is a new run, started by retrying run ${s}.`,
   'run-started': (s) => `Run started for ${s}.`,
   'run-reassigned': (s) => `The run now belongs to ${s}.`,

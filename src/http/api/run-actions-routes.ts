@@ -35,6 +35,11 @@ export function createRunActionsRoutes(deps: RunActionsRoutesDeps): ApiRouteModu
     res.json(await actions.stop(runId, adminSessionOf(res).id));
   });
 
+  router.post('/api/runs/:runId/restart', async (req, res) => {
+    const { runId } = parseInput(runParams, req.params, 'params');
+    res.json(await actions.restart(runId, adminSessionOf(res).id));
+  });
+
   router.post('/api/runs/:runId/retry', async (req, res) => {
     const { runId } = parseInput(runParams, req.params, 'params');
     res.status(201).json(await actions.retry(runId, adminSessionOf(res).id));
@@ -80,6 +85,19 @@ export function createRunActionsRoutes(deps: RunActionsRoutesDeps): ApiRouteModu
         params,
         response: z.object({ run: runAnswerSchema, upstreamCancelled: z.boolean(), warnings }),
         statuses: { 200: 'stopped', ...refusals, 409: 'the run is not live (the message names its status)', 503: 'the store is not open yet' },
+      },
+      {
+        method: 'post',
+        path: '/api/runs/:runId/restart',
+        summary: 'Restart the job of a running run in place: its Fly machine is restarted, or its GitHub Actions workflow run cancelled and re-run as the next attempt; the runner reports with the same run tokens, and a line is posted on its ticket',
+        params,
+        response: z.object({ run: runAnswerSchema, warnings }),
+        statuses: {
+          200: 'restarted',
+          ...refusals,
+          409: 'the run is not running (the message names its status), runs on a backend that cannot restart (local), or has no job id yet',
+          503: 'the store is not open yet, or the backend did not accept the restart (Retry-After)',
+        },
       },
       {
         method: 'post',

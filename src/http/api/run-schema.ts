@@ -51,6 +51,7 @@ export const runAnswerSchema = z.object({
   retryOf: z.string().optional().describe('The run this one retries (an operator retry or crash recovery)'),
   /** Which replica holds (or last held) the run's dispatch, and until when. */
   dispatchLease: z.object({ holder: z.string(), until: z.string() }).optional(),
+  claimedBy: z.string().optional().describe('Lease holder: the replica holding the run’s claim (the one that last dispatched it)'),
 });
 
 /** A dispatch-log entry: the run without its free-text instructions, plus its mapping's repository. */

@@ -106,6 +106,15 @@ export function createFlyBackend(options: FlyBackendOptions): RunnerBackend {
       return ours[0] ? toUpstreamRun(ours[0]) : undefined;
     },
 
+    async restart(upstreamId: string, _mapping: Mapping): Promise<void> {
+      try {
+        // POST /v1/apps/{app}/machines/{id}/restart: same machine, same env (and so the same run tokens).
+        await client.Machine.restartMachine({ app_name: options.app(), machine_id: upstreamId });
+      } catch (error) {
+        throw toFlyServiceError(error, 'restart machine');
+      }
+    },
+
     async cancel(upstreamId: string, _mapping: Mapping): Promise<void> {
       const app = options.app();
       try {

@@ -106,6 +106,20 @@ export function createGitHubActionsBackend(options: GitHubActionsBackendOptions)
 
     find,
 
+    async restart(upstreamId: string, mapping: Mapping): Promise<void> {
+      const octokit = await options.getOctokit(mapping.owner, mapping.repo);
+      const run_id = Number(upstreamId);
+      try {
+        // GitHub re-runs only a completed run: the live attempt is cancelled first, then re-run as the next attempt.
+        await octokit.rest.actions.cancelWorkflowRun({ owner: mapping.owner, repo: mapping.repo, run_id }).catch((error: unknown) => {
+          if ((error as { status?: number }).status !== 409) throw error;
+        });
+        await octokit.rest.actions.reRunWorkflow({ owner: mapping.owner, repo: mapping.repo, run_id });
+      } catch (error) {
+        throw toGitHubServiceError(error, 're-run workflow run', now);
+      }
+    },
+
     async cancel(upstreamId: string, mapping: Mapping): Promise<void> {
       const octokit = await options.getOctokit(mapping.owner, mapping.repo);
       try {

@@ -188,6 +188,18 @@ export function registerMachineRoutes(router: EmulatorRouter, options: MachineRo
     return { status: 200, body: { ok: true } };
   });
 
+  // Restart Machine: stops and starts it again in place (same id, config and env); 200 with no body fields of note.
+  router.on('POST', '/v1/apps/:app/machines/:id/restart', (req) => {
+    const machine = live(req);
+    if (isResponse(machine)) return machine;
+    if (machine.state === 'destroyed') return flyError(412, 'failed_precondition: machine is destroyed');
+    if (machine.state !== 'started') return flyError(412, `failed_precondition: machine is ${machine.state}, not started`);
+    state.setMachineState(machine.app, machine.id, 'stopped', 'user');
+    state.setMachineState(machine.app, machine.id, 'started', 'user');
+    machine.restarts = (machine.restarts ?? 0) + 1;
+    return { status: 200, body: { ok: true } };
+  });
+
   router.on('POST', '/v1/apps/:app/machines/:id/start', (req) => {
     const machine = live(req);
     if (isResponse(machine)) return machine;

@@ -54,6 +54,8 @@ export interface FlyMachine {
   updatedAt: Date;
   events: MachineEvent[];
   exitCode: number | null;
+  /** How often the machine was restarted through the API (emulator bookkeeping, for tests). */
+  restarts?: number;
 }
 
 export interface FlyApp {

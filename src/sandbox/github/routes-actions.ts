@@ -153,6 +153,17 @@ export function registerActionRoutes(table: RouteTable): void {
     return run;
   };
 
+  // Re-run a workflow: only a completed run, as its next attempt (run_attempt + 1), queued again with the same inputs.
+  table.on('POST', '/repos/:owner/:repo/actions/runs/:id/rerun', { auth: 'installation', need: WRITE_ACTIONS }, (req, ctx) => {
+    const repo = repoFor(req, ctx);
+    const run = findRun(req, ctx, repo);
+    if (run.status !== 'completed') throw new GitHubApiError(403, 'This workflow is already running');
+    run.runAttempt += 1;
+    run.runStartedAt = ctx.state.timestamp();
+    ctx.state.setRunStatus(run.id, 'queued');
+    return ok(201, {});
+  });
+
   table.on('GET', '/repos/:owner/:repo/actions/runs/:id', { auth: 'installation', need: READ_ACTIONS }, (req, ctx) => {
     const repo = repoFor(req, ctx);
     const run = findRun(req, ctx, repo);

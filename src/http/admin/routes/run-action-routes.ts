@@ -34,6 +34,9 @@ export function createRunActionRoutes(ctx: AdminContext): Router {
           case 'stop':
             await actions.stop(runId, actor);
             return redirectWithNotice(res, runPage(runId), noticeQuery('run-stopped'));
+          case 'restart':
+            await actions.restart(runId, actor);
+            return redirectWithNotice(res, runPage(runId), noticeQuery('run-restarted'));
           case 'retry': {
             const retried = await actions.retry(runId, actor);
             return redirectWithNotice(res, runPage(retried.run.id), noticeQuery('run-retried', runId));

@@ -2,7 +2,7 @@ import { countRunsByStatus } from '../../../admin/run-list.js';
 import { RUN_STATUSES, TRIGGER_SOURCES, type RunBackend, type RunStatus, type TriggerSource } from '../../../domain/run.js';
 import { ownerFromAssignee } from '../../../domain/run-owner.js';
 import type { RunQuery } from '../../../store/store.js';
-import { BACKEND_LABELS, statusTone, type Tone } from '../format.js';
+import { BACKEND_LABELS, formatTime, statusTone, type Tone } from '../format.js';
 import type { EmptyState } from './kpi.js';
 import type { PanelContext } from './panel-context.js';
 import { mappingIndex, toRunRow, type RunRow } from './run-row.js';
@@ -50,6 +50,42 @@ export interface JobsView {
   myRunsHref?: string;
   /** The owner filter is "me" but the operator has not said who they are. */
   askWhoAmI: boolean;
+  /** Runs crash recovery found with their job gone, newest first, each with its retry or a Retry button. */
+  interrupted: InterruptedRow[];
+}
+
+export interface InterruptedRow {
+  id: string;
+  identifier: string;
+  phase: string;
+  at: string;
+  href: string;
+  /** The run recovery (or an operator) started for it; absent → the Retry button posts to `retryHref`. */
+  retry?: { id: string; status: string; href: string };
+  retryHref: string;
+}
+
+const runHref = (id: string) => `/admin/runs/${encodeURIComponent(id)}`;
+
+/** The newest interrupted runs and, for each, the run that retries it (found among its ticket's runs by `retryOf`). */
+async function interruptedRows(ctx: PanelContext): Promise<InterruptedRow[]> {
+  const { store } = ctx.deps;
+  const page = await store.runs.listRuns({ status: 'interrupted', limit: 20 });
+  return Promise.all(
+    page.items.map(async (run) => {
+      const siblings = await store.runs.listRuns({ issueId: run.issueId, limit: 50 });
+      const retry = siblings.items.find((r) => r.retryOf === run.id);
+      return {
+        id: run.id,
+        identifier: run.identifier,
+        phase: run.phase,
+        at: formatTime(run.finishedAt ?? run.updatedAt),
+        href: runHref(run.id),
+        ...(retry ? { retry: { id: retry.id, status: retry.status, href: runHref(retry.id) } } : {}),
+        retryHref: `${runHref(run.id)}/retry`,
+      };
+    }),
+  );
 }
 
 export const JOBS_LIMIT = 500;
@@ -107,7 +143,7 @@ export async function buildJobs(ctx: PanelContext): Promise<JobsView> {
       return store.runs.listRuns({ ...query, limit: JOBS_LIMIT });
     }
   };
-  const [page, counts] = await Promise.all([
+  const [page, counts, interrupted] = await Promise.all([
     listed(),
     countRunsByStatus(store, {
       ...(mappingKey ? { mapping: mappingKey } : {}),
@@ -118,6 +154,7 @@ export async function buildJobs(ctx: PanelContext): Promise<JobsView> {
       ...(others.from !== undefined ? { from: Date.parse(String(others.from)) } : {}),
       ...(others.to !== undefined ? { to: Date.parse(String(others.to)) } : {}),
     }),
+    interruptedRows(ctx),
   ]);
   const total = status ? counts[status] : STATUSES.reduce((n, s) => n + counts[s], 0);
   const active = Boolean(status || backend || trigger || mappingKey || runtime || ownerParam || from || to);
@@ -125,6 +162,7 @@ export async function buildJobs(ctx: PanelContext): Promise<JobsView> {
   return {
     rows: page.items.map((r) => toRunRow(r, mappings, ctx.now)),
     canStart: ctx.deps.runActions !== undefined && mappings.size > 0,
+    interrupted,
     total,
     shown: page.items.length,
     cards: STATUSES.map((s) => ({ status: s, count: counts[s], tone: statusTone(s), selected: s === status, href: jobsHref({ ...kept, status: s === status ? undefined : s }) })),

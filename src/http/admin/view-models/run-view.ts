@@ -61,6 +61,7 @@ export interface RunActionButton {
 
 const ACTION_BUTTONS: Record<RunAction, { label: string; confirm: (run: Run) => string; tone: RunActionButton['tone'] }> = {
   stop: { label: 'Stop', confirm: (run) => `Stop run ${run.id} of ${run.identifier}? Its job is cancelled and the run is marked failed.`, tone: 'danger' },
+  restart: { label: 'Restart', confirm: (run) => `Restart the ${run.backend} job of run ${run.id}? Its runner starts over in the same job.`, tone: 'plain' },
   retry: { label: 'Retry', confirm: (run) => `Start a new ${run.phase} run for ${run.identifier}?`, tone: 'plain' },
   delete: { label: 'Delete', confirm: (run) => `Delete run ${run.id} of ${run.identifier} and its report? This cannot be undone.`, tone: 'danger' },
 };
@@ -149,12 +150,15 @@ export function buildRunView(run: Run, steps: readonly RunStep[], planned: reado
     if (s.finishedAt) timeline.push({ at: s.finishedAt, text: `step ${s.id} ${s.status}` });
   }
   if (run.heartbeatAt && !isTerminal(run.status)) timeline.push({ at: run.heartbeatAt, text: 'last heartbeat' });
+  // Every recorded status change, with its reason (runner text was cleaned on arrival; the template escapes it).
+  for (const t of run.transitions ?? []) timeline.push({ at: t.at, text: `status ${t.from} → ${t.to}${t.reason ? ` (${t.reason})` : ''}` });
   if (run.finishedAt) timeline.push({ at: run.finishedAt, text: `run ${run.status}` });
   timeline.sort((a, b) => a.at.localeCompare(b.at));
   const links: RunView['links'] = [];
   const usage = buildRunUsage(run);
   if (run.upstreamUrl) links.push({ label: run.backend === 'github-actions' ? 'GitHub Actions run' : run.backend === 'fly-machines' ? 'Fly machine' : 'Runner', href: run.upstreamUrl });
   if (run.prUrl) links.push({ label: `Pull request${run.prNumber ? ` #${run.prNumber}` : ''}`, href: run.prUrl });
+  if (run.retryOf) links.push({ label: `Retry of run ${run.retryOf}`, href: `/admin/runs/${encodeURIComponent(run.retryOf)}` });
   return {
     run: row,
     heading: `${run.identifier} · ${run.phase}`,
@@ -172,6 +176,8 @@ export function buildRunView(run: Run, steps: readonly RunStep[], planned: reado
       { label: 'Machine / upstream id', value: run.upstreamId ?? '—' },
       { label: 'Session image', value: run.sessionImage ?? '—' },
       { label: 'Deadline', value: formatTime(run.deadlineAt) },
+      { label: 'Last heartbeat', value: run.heartbeatAt ? formatTime(run.heartbeatAt) : 'none yet' },
+      { label: 'Lease holder', value: run.claimedBy ?? (isTerminal(run.status) ? '— (finished)' : '—') },
       ...(run.instructions ? [{ label: 'Instructions', value: run.instructions }] : []),
       ...(run.shadowOf ? [{ label: 'Shadow of', value: run.shadowOf }] : []),
     ],
