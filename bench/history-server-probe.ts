@@ -41,6 +41,8 @@ export interface ProbeOptions {
   panels: readonly string[];
   /** Quiet time before the RSS reading. */
   idleMs?: number;
+  /** More environment for the server (e.g. DATABASE_URL). */
+  env?: Record<string, string>;
 }
 
 async function freePort(): Promise<number> {
@@ -85,6 +87,7 @@ export async function measureServerStart(options: ProbeOptions): Promise<ServerS
     HOST: '127.0.0.1',
     ADMIN_ACCESS_CODE: options.accessCode,
     LOG_LEVEL: 'warn',
+    ...options.env,
   };
   const started = performance.now();
   const child = spawn(process.execPath, ['--expose-gc', '--import', PROBE, path.join(options.root, 'dist/src/main.js')], {

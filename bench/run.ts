@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   soak: async () => (await import('./soak-bench.js')).runSoakBench,
   history: async () => (await import('./history-bench.js')).runHistoryBench,
   replicas: async () => (await import('./replicas-bench.js')).runReplicasBench,
+  stores: async () => (await import('./stores-bench.js')).runStoresBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -62,7 +62,7 @@ describe('admin panels show the demo loop', () => {
     await page.goto(`${base}/admin/issues`);
     const table = await page.locator('table.data').first().textContent();
     for (const id of ['DEMO-1', 'DEMO-2', 'DEMO-3', 'OPS-1']) expect(table).toContain(id);
-    expect(table).toContain('implement: succeeded');
+    expect(table).toContain('implement: pr_opened');
     await expect(page.locator('.card:has(h2:text-is("In progress by project"))').textContent()).resolves.toContain('DEMO');
     await screenshot(page, '02-issues');
   });

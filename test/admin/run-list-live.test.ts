@@ -30,20 +30,20 @@ describe('run list: summary cards and live updates', () => {
     await page.goto(`${base}/admin/jobs`);
     const all = await page.locator('#run-list tbody tr').count();
     expect(all).toBeGreaterThanOrEqual(4);
-    const card = page.locator('[data-status-card="succeeded"]');
+    const card = page.locator('[data-status-card="pr_opened"]');
     const count = Number(await card.locator('.value').textContent());
     expect(count).toBeGreaterThan(0);
-    await Promise.all([page.waitForURL(/status=succeeded/), card.click()]);
+    await Promise.all([page.waitForURL(/status=pr_opened/), card.click()]);
     const rows = page.locator('#run-list tbody tr');
     expect(await rows.count()).toBe(count);
     const statuses = await rows.locator('.badge', { hasText: ': ' }).allTextContents();
     expect(statuses).toHaveLength(count);
-    for (const badge of statuses) expect(badge).toMatch(/: succeeded$/);
-    await expect(page.locator('[data-status-card="succeeded"]').getAttribute('aria-current')).resolves.toBe('true');
+    for (const badge of statuses) expect(badge).toMatch(/: pr_opened$/);
+    await expect(page.locator('[data-status-card="pr_opened"]').getAttribute('aria-current')).resolves.toBe('true');
     // The other cards keep counting for the other filters, so the next click moves straight to another status.
     await expect(page.locator('[data-status-card="failed"] .value').textContent()).resolves.toMatch(/^\d+$/);
     await screenshot(page, '40-run-list-card-filter');
-    await Promise.all([page.waitForURL(`${base}/admin/jobs`), page.locator('[data-status-card="succeeded"]').click()]);
+    await Promise.all([page.waitForURL(`${base}/admin/jobs`), page.locator('[data-status-card="pr_opened"]').click()]);
     expect(await page.locator('#run-list tbody tr').count()).toBe(all);
   });
 

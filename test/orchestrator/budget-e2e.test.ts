@@ -60,7 +60,7 @@ describe('a per-ticket spend limit carried across retries and review rounds (who
     const prUrl = `${h.orchestrator.config.github.webUrl}/acme/budget-app/pull/${pull.number}`;
     const finished = await runner('/runner/result', t2.resultToken, { runId: retry.id, attempt: 1, outcome: 'succeeded', prUrl, prNumber: pull.number, branch: pull.headRef, costUsd: 0.35 });
     expect(finished.status).toBe(200);
-    expect((await h.waitForTerminal(retry.id)).status).toBe('succeeded');
+    expect((await h.waitForTerminal(retry.id)).status).toBe('pr_opened');
     expect(h.linear.labelNames(issue.identifier)).not.toContain('AI-Implement-Paused');
 
     // 3. A reviewer's comments start a review-feedback round on the PR.

@@ -207,7 +207,7 @@ describe('run owners, the run list and ticket search (whole orchestrator)', () =
     for (const run of annRuns.items) expect(mine).toContain(`/admin/runs/${run.id}`);
     const others = await h.orchestrator.store.runs.listRuns({ owner: 'robot@example.test' });
     for (const run of others.items) expect(mine).not.toContain(`/admin/runs/${run.id}`);
-    expect(mine).toMatch(/data-status-card="dispatched"[^>]*>\s*<div class="label">dispatched<\/div>\s*<div class="value">\d+<\/div>/);
+    expect(mine).toMatch(/data-status-card="launching"[^>]*>\s*<div class="label">launching<\/div>\s*<div class="value">\d+<\/div>/);
 
     // The fallback badge, and a reassignment from the run page.
     const issue = h.linear.store.addIssue({ team: 'WEB', title: 'Reassigned in the panel' });
