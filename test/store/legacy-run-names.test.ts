@@ -66,6 +66,10 @@ describe('a lowdb data directory written with the old run names', () => {
       const running = await store.runs.updateRun('live', { status: 'running' });
       expect(running.transitions).toEqual([{ from: 'launching', to: 'running', at: new Date(T0 + 1000).toISOString() }]);
       expect((await store.runs.listRuns({ limit: 10 })).items.map((r) => r.status).sort()).toEqual(['claimed', 'pr_opened', 'running', 'succeeded']);
+      // The index of finished runs speaks the new names too: filters and counts find the old records by them.
+      expect((await store.runs.listRuns({ status: 'pr_opened' })).items.map((r) => r.id)).toEqual(['done']);
+      expect(await store.runs.countRuns({ triggerSource: 'pr-comment' })).toBe(1);
+      expect(await store.runs.countRuns({ triggerSource: 'gap-fill-trigger', status: 'succeeded' })).toBe(1);
     } finally {
       await store.close();
     }

@@ -1,6 +1,7 @@
 import type { Run } from '../../domain/run.js';
 import type { HistoryPointer } from './hot-doc.js';
 import { matchesFields, ownerOf, runtimeOf, type FilterableRun, type RunFilter } from './run-filter.js';
+import { upgradeLegacyRun } from '../../domain/legacy-run-names.js';
 
 /** What an index keeps per finished run: enough to filter, page and count without reading the record. */
 export interface RunIndexEntry extends FilterableRun {
@@ -31,7 +32,9 @@ export function compareKey(aMs: number, aId: string, bMs: number, bId: string): 
   return aId < bId ? -1 : aId > bId ? 1 : 0;
 }
 
-export function toIndexEntry(run: Run, pointer: HistoryPointer): RunIndexEntry {
+/** A history record's index entry, in today's status and source names whatever build wrote the record. */
+export function toIndexEntry(written: Run, pointer: HistoryPointer): RunIndexEntry {
+  const run = upgradeLegacyRun(written);
   const createdMs = Date.parse(run.createdAt);
   return {
     id: run.id,
