@@ -230,8 +230,8 @@ export function createServices(input: ServicesInput): Services {
     log: log.child({ component: 'inbox' }),
     clock,
     handlers: {
-      linear: ticketEventHandler(linearTicketOf, runLoop.requestEvaluation),
-      jira: ticketEventHandler(jiraTicketOf, runLoop.requestEvaluation),
+      linear: ticketEventHandler(linearTicketOf, runLoop.evaluateTicket),
+      jira: ticketEventHandler(jiraTicketOf, runLoop.evaluateTicket),
       ...(githubApp.handler ? { github: githubApp.handler } : {}),
     },
   });

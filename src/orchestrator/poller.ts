@@ -28,6 +28,8 @@ export class Poller {
   /** The due full cycle was asked for by `runNow`, not the timer. */
   private forced = false;
   private readonly pending = new Map<string, TicketRef>();
+  /** Callers of `evaluate` waiting for the evaluation that covers their ticket, by ticket key. */
+  private readonly waiters = new Map<string, Waiter[]>();
   private stopped = true;
   private latestFull: IntakeCycleResult | undefined;
 
@@ -50,12 +52,45 @@ export class Poller {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
+    // Nobody evaluates them now: their callers (webhook deliveries) fail and are handled again later.
+    this.settle([...this.waiters.keys()], new Error('the poller stopped before evaluating the ticket'));
   }
 
   /** Evaluates one ticket as soon as possible (a webhook said it changed). */
   requestEvaluation(ref: TicketRef): void {
-    this.pending.set(`${ref.tracker}:${ref.issueId}`, ref);
+    this.pending.set(keyOf(ref), ref);
     this.kick();
+  }
+
+  /**
+   * Like `requestEvaluation`, and resolves once an evaluation covering the
+   * ticket (its own, coalesced with others, or a full cycle) has finished;
+   * rejects when that evaluation failed or the poller stopped first. A webhook
+   * delivery awaits it, so it is completed only after its ticket was
+   * evaluated: a replica killed meanwhile leaves the delivery to be handled
+   * again, not lost until the next poll.
+   */
+  evaluate(ref: TicketRef): Promise<void> {
+    const key = keyOf(ref);
+    const settled = new Promise<void>((resolve, reject) => {
+      const list = this.waiters.get(key) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(key, list);
+    });
+    this.requestEvaluation(ref);
+    return settled;
+  }
+
+  private settle(keys: readonly string[], error?: unknown): void {
+    for (const key of keys) {
+      const list = this.waiters.get(key);
+      if (!list) continue;
+      this.waiters.delete(key);
+      for (const waiter of list) {
+        if (error === undefined) waiter.resolve();
+        else waiter.reject(error);
+      }
+    }
   }
 
   /** Runs a full cycle as soon as possible, if `mayRunFullCycle` still agrees then (this replica just took the lead). */
@@ -93,12 +128,16 @@ export class Poller {
           this.schedule();
           continue;
         }
-        this.pending.clear(); // a full cycle sees every ticket
+        // A full cycle sees every ticket, so it answers whoever waits for one.
+        const covered = [...this.pending.keys(), ...this.waiters.keys()];
+        this.pending.clear();
         try {
           const result = await this.options.runCycle({ triggerSource: 'poll' });
           this.latestFull = result;
+          this.settle(covered);
         } catch (error) {
           this.options.log.error({ err: error }, 'intake cycle failed');
+          this.settle(covered, error);
         }
         this.schedule();
       } else {
@@ -110,8 +149,12 @@ export class Poller {
           try {
             const evaluated = await this.options.runCycle({ only, triggerSource: tracker === 'jira' ? 'jira-webhook' : 'linear-webhook' });
             if (this.latestFull) this.latestFull = foldEvaluation(this.latestFull, evaluated, only);
+            // A tracker that could not be read leaves its tickets unevaluated: their deliveries are tried again.
+            const unread = evaluated.errors.find((e) => e.tracker === tracker);
+            this.settle(only.map(keyOf), unread ? new Error(`${tracker} could not be read: ${unread.message}`) : undefined);
           } catch (error) {
             this.options.log.error({ err: error, tickets: only.map((t) => t.issueId) }, 'ticket evaluation failed');
+            this.settle(only.map(keyOf), error);
           }
         }
       }
@@ -128,3 +171,10 @@ export class Poller {
     this.timer.unref();
   }
 }
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const keyOf = (ref: TicketRef): string => `${ref.tracker}:${ref.issueId}`;

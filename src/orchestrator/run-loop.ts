@@ -138,6 +138,9 @@ export class RunLoop {
   /** Evaluates one ticket as soon as possible (a webhook said it changed). */
   readonly requestEvaluation = (ref: TicketRef): void => this.poller.requestEvaluation(ref);
 
+  /** The same, resolving once the ticket was evaluated (a webhook delivery completes only then). */
+  readonly evaluateTicket = (ref: TicketRef): Promise<void> => this.poller.evaluate(ref);
+
   /** Runs a full cycle now and resolves with its result (tests, the admin "poll now"). */
   async runNow(): Promise<IntakeCycleResult | undefined> {
     await this.recovering;

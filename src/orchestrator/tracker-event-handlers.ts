@@ -20,9 +20,10 @@ export function jiraTicketOf(payload: unknown): TicketRef | undefined {
   return issueId ? { tracker: 'jira', issueId } : undefined;
 }
 
-export function ticketEventHandler(extract: (payload: unknown) => TicketRef | undefined, evaluate: (ref: TicketRef) => void): DeliveryHandler {
+/** The delivery is done once its ticket was evaluated; a failed evaluation fails the delivery, which the inbox tries again. */
+export function ticketEventHandler(extract: (payload: unknown) => TicketRef | undefined, evaluate: (ref: TicketRef) => Promise<void>): DeliveryHandler {
   return async (delivery) => {
     const ref = extract(delivery.payload);
-    if (ref) evaluate(ref);
+    if (ref) await evaluate(ref);
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/domain/run.js';
 import { SETTINGS } from '../../src/domain/settings-keys.js';
-import { eventually, launchBrowser, logIn, screenshot, startSandboxServer, waitForDemoLoop, type SandboxServer, type TestBrowser } from './support/admin-browser.js';
+import { closeLoggedInSandbox, eventually, openLoggedInSandbox, screenshot, type SandboxServer, type TestBrowser } from './support/admin-browser.js';
 
 /**
  * The panels' actions, driven through the browser against the sandbox
@@ -14,17 +14,10 @@ describe('admin panel actions', () => {
   let flyRun: Run;
 
   beforeAll(async () => {
-    server = await startSandboxServer();
-    base = server.orchestrator.url;
-    browser = await launchBrowser();
-    await waitForDemoLoop(server.orchestrator);
-    await logIn(browser.page, server.orchestrator);
+    ({ server, browser, base } = await openLoggedInSandbox());
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => closeLoggedInSandbox({ server, browser }));
 
   it('creates a project through the 8-step stepper, fixing a missing default branch on the way', async () => {
     const { page } = browser;

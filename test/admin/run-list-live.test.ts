@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../api/support/api-client.js';
-import { launchBrowser, logIn, screenshot, startSandboxServer, waitForDemoLoop, type SandboxServer, type TestBrowser } from './support/admin-browser.js';
+import { closeLoggedInSandbox, openLoggedInSandbox, screenshot, type SandboxServer, type TestBrowser } from './support/admin-browser.js';
 
 /**
  * The Pipelines list in a browser (issue 19, items 6 and 11): a summary card
@@ -13,17 +13,10 @@ describe('run list: summary cards and live updates', () => {
   let base: string;
 
   beforeAll(async () => {
-    server = await startSandboxServer();
-    base = server.orchestrator.url;
-    browser = await launchBrowser();
-    await waitForDemoLoop(server.orchestrator);
-    await logIn(browser.page, server.orchestrator);
+    ({ server, browser, base } = await openLoggedInSandbox());
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => closeLoggedInSandbox({ server, browser }));
 
   it('filters the list by clicking a summary card, and clicking it again clears that filter', async () => {
     const { page } = browser;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../src/domain/run-status.js';
 import { SETTINGS } from '../../src/domain/settings-keys.js';
 import { AI_IMPLEMENT_LABEL, DEMO_FLY_APP, DEMO_LINEAR_TEAM } from '../../src/sandbox/seed-demo.js';
-import { eventually, launchBrowser, logIn, screenshot, startSandboxServer, waitForDemoLoop, type SandboxServer, type TestBrowser } from './support/admin-browser.js';
+import { closeLoggedInSandbox, eventually, openLoggedInSandbox, screenshot, type SandboxServer, type TestBrowser } from './support/admin-browser.js';
 
 /**
  * An operator steering one run from its page in the browser: the Stop button
@@ -16,17 +16,10 @@ describe('run operations from the run page', () => {
   let base: string;
 
   beforeAll(async () => {
-    server = await startSandboxServer();
-    base = server.orchestrator.url;
-    browser = await launchBrowser();
-    await waitForDemoLoop(server.orchestrator);
-    await logIn(browser.page, server.orchestrator);
+    ({ server, browser, base } = await openLoggedInSandbox());
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => closeLoggedInSandbox({ server, browser }));
 
   it('stops a live Fly run with the Stop button after a confirm dialog', async () => {
     const { orchestrator } = server;

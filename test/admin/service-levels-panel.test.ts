@@ -1,6 +1,6 @@
 import { SUCCESSFUL_RUN_STATUSES, UNSUCCESSFUL_RUN_STATUSES } from '../../src/domain/run-status.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, logIn, screenshot, startSandboxServer, waitForDemoLoop, type SandboxServer, type TestBrowser } from './support/admin-browser.js';
+import { closeLoggedInSandbox, openLoggedInSandbox, screenshot, type SandboxServer, type TestBrowser } from './support/admin-browser.js';
 
 /**
  * The Overview's service-level panel (issue 19, item 10) in a browser,
@@ -13,16 +13,10 @@ describe('the service-level panel shows figures from runs just made', () => {
   let browser: TestBrowser;
 
   beforeAll(async () => {
-    server = await startSandboxServer();
-    browser = await launchBrowser();
-    await waitForDemoLoop(server.orchestrator);
-    await logIn(browser.page, server.orchestrator);
+    ({ server, browser } = await openLoggedInSandbox());
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => closeLoggedInSandbox({ server, browser }));
 
   it('lists each demo project with its latencies, success rate and merge rate over 24 h and 7 days', async () => {
     const { page } = browser;

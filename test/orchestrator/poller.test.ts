@@ -110,3 +110,51 @@ describe('foldEvaluation', () => {
     expect(folded).toBe(full);
   });
 });
+
+describe('Poller.evaluate', () => {
+  it('resolves once an evaluation covering the ticket finished, and rejects when it failed or the poller stopped', async () => {
+    const seen: string[][] = [];
+    let failNext = false;
+    const poller = new Poller({
+      intervalMs: 60_000,
+      log: createTestLogger().log,
+      runCycle: async (request) => {
+        await wait(5);
+        if (!request.only) return emptyResult();
+        seen.push(request.only.map((r) => r.issueId));
+        if (failNext) {
+          failNext = false;
+          throw new Error('tracker exploded');
+        }
+        return emptyResult();
+      },
+    });
+    poller.start();
+    let done = false;
+    const first = poller.evaluate({ tracker: 'linear', issueId: 'a' }).then(() => (done = true));
+    expect(done).toBe(false);
+    await first;
+    expect(seen.flat()).toContain('a');
+
+    failNext = true;
+    await wait(20);
+    await expect(poller.evaluate({ tracker: 'linear', issueId: 'b' })).rejects.toThrow('tracker exploded');
+
+    // A tracker the evaluation could not read leaves the ticket unevaluated: the caller hears so.
+    const unreadable = new Poller({
+      intervalMs: 60_000,
+      log: createTestLogger().log,
+      runCycle: async (request) => (request.only ? { ...emptyResult(), errors: [{ tracker: 'jira', message: 'rate limited' }] } : emptyResult()),
+    });
+    unreadable.start();
+    await expect(unreadable.evaluate({ tracker: 'jira', issueId: 'OPS-1' })).rejects.toThrow('jira could not be read: rate limited');
+    await unreadable.stop();
+
+    await poller.stop();
+    // Stopped: nothing will evaluate it, so the caller is told rather than left waiting.
+    const never = new Poller({ intervalMs: 60_000, log: createTestLogger().log, runCycle: async () => emptyResult() });
+    const waiting = never.evaluate({ tracker: 'linear', issueId: 'c' });
+    await never.stop();
+    await expect(waiting).rejects.toThrow('stopped');
+  });
+});

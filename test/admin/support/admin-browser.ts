@@ -91,3 +91,24 @@ export async function eventually<T>(read: () => Promise<T | undefined>, what: st
     await new Promise((r) => setTimeout(r, 150));
   }
 }
+
+export interface LoggedInSandbox {
+  server: SandboxServer;
+  browser: TestBrowser;
+  /** The server's URL. */
+  base: string;
+}
+
+/** The sandbox server after its demo loop, and a browser logged in to its panels: what most panel suites start from. */
+export async function openLoggedInSandbox(): Promise<LoggedInSandbox> {
+  const server = await startSandboxServer();
+  const browser = await launchBrowser();
+  await waitForDemoLoop(server.orchestrator);
+  await logIn(browser.page, server.orchestrator);
+  return { server, browser, base: server.orchestrator.url };
+}
+
+export async function closeLoggedInSandbox(opened: Partial<LoggedInSandbox>): Promise<void> {
+  await opened.browser?.close();
+  await opened.server?.stop();
+}
