@@ -279,9 +279,8 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
         case 'duplicate':
           throw new ConflictError(`${item.identifier} already has run ${outcome.run.id} (${outcome.run.status}).`);
         case 'disabled':
-          throw new ConflictError(`No run can start: ${outcome.reason}.`);
         case 'over-budget':
-          throw new ConflictError(`No run started: ${outcome.reason}. Raise the project's budget, then resume the ticket.`);
+          throw refusedStart(outcome);
         case 'started':
           break;
       }
@@ -374,9 +373,8 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
         case 'duplicate':
           throw new ConflictError(`Run ${run.id} was already retried as run ${outcome.run.id} (${outcome.run.status}).`);
         case 'disabled':
-          throw new ConflictError(`No run can start: ${outcome.reason}.`);
         case 'over-budget':
-          throw new ConflictError(`No run started: ${outcome.reason}. Raise the project's budget, then resume the ticket.`);
+          throw refusedStart(outcome);
         case 'started':
           break;
       }
@@ -475,4 +473,11 @@ export function createRunActions(deps: RunActionsDeps): RunActions {
       return { runId: run.id, identifier: run.identifier, ...(warnings.length > 0 ? { warnings } : {}) };
     },
   };
+}
+
+/** Why nothing started, as the manual start and the retry both answer it (409). */
+function refusedStart(outcome: Extract<StartOutcome, { kind: 'disabled' | 'over-budget' }>): ConflictError {
+  return outcome.kind === 'disabled'
+    ? new ConflictError(`No run can start: ${outcome.reason}.`)
+    : new ConflictError(`No run started: ${outcome.reason}. Raise the project's budget, then resume the ticket.`);
 }

@@ -49,3 +49,25 @@ export async function readServiceLevels(store: Store, nowMs: number): Promise<Se
   const mappings = await store.mappings.list();
   return { groups: computeServiceLevels({ runs, merges, mappings, nowMs }), truncated };
 }
+
+/** How long one read of the window serves: a `/metrics` scrape's gauges and the Overview, which re-renders on every run change. */
+export const SERVICE_LEVEL_REUSE_MS = 5_000;
+
+const recent = new WeakMap<Store, { at: number; report: Promise<ServiceLevelReport> }>();
+
+/**
+ * `readServiceLevels`, shared per store for `SERVICE_LEVEL_REUSE_MS`: the
+ * window is up to 20,000 runs, and both the scrape and every live refresh of
+ * an open Overview ask for it, so they read it once between them. A failed
+ * read is not kept.
+ */
+export function readServiceLevelsShared(store: Store, nowMs: number): Promise<ServiceLevelReport> {
+  const held = recent.get(store);
+  if (held && nowMs >= held.at && nowMs - held.at <= SERVICE_LEVEL_REUSE_MS) return held.report;
+  const report = readServiceLevels(store, nowMs);
+  recent.set(store, { at: nowMs, report });
+  report.catch(() => {
+    if (recent.get(store)?.report === report) recent.delete(store);
+  });
+  return report;
+}

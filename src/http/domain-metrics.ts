@@ -2,7 +2,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { BLOCKER_EXPLANATIONS, type BlockerReason } from '../domain/plan-dispatch.js';
 import type { IntakeCycleResult } from '../orchestrator/intake-cycle.js';
 import type { Store } from '../store/store.js';
-import { readServiceLevels, type ServiceLevelReport } from '../admin/service-level-queries.js';
+import { readServiceLevelsShared, type ServiceLevelReport } from '../admin/service-level-queries.js';
 import { sumCostUsd, monthStartUtc } from '../domain/budget.js';
 
 export interface DomainMetricsSources {
@@ -50,14 +50,9 @@ export function registerDomainMetrics(registry: Registry, sources: DomainMetrics
       for (const [reason, count] of Object.entries(counts)) this.set({ reason }, count);
     },
   });
-  // One read of the 7-day window serves every service-level gauge of a scrape.
+  // One read of the 7-day window serves every service-level gauge of a scrape (and the Overview meanwhile).
   const clock = sources.clock ?? Date.now;
-  let memo: { at: number; report: Promise<ServiceLevelReport> } | undefined;
-  const serviceLevels = (): Promise<ServiceLevelReport> => {
-    const now = clock();
-    if (!memo || now - memo.at > 5_000) memo = { at: now, report: readServiceLevels(sources.store, now) };
-    return memo.report;
-  };
+  const serviceLevels = (): Promise<ServiceLevelReport> => readServiceLevelsShared(sources.store, clock());
   const groupLabels = (kind: string, key: string) => (kind === 'mapping' ? { mapping: key, repo: '' } : { mapping: '', repo: key });
   new Gauge({
     name: 'ai_implement_service_level_seconds',

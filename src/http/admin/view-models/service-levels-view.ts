@@ -1,4 +1,4 @@
-import { readServiceLevels } from '../../../admin/service-level-queries.js';
+import { readServiceLevelsShared } from '../../../admin/service-level-queries.js';
 import { formatCostUsd } from '../../../domain/describe-usage.js';
 import { monthLabel } from '../../../domain/budget.js';
 import type { Percentiles, ServiceLevelFigures, ServiceLevelWindow } from '../../../domain/service-levels.js';
@@ -69,7 +69,7 @@ function barsOf(figures: ServiceLevelFigures): LatencyBar[] {
 /** The Overview's service-level and spend cards: per project and repository, 24 h and 7 days. */
 export async function buildServiceLevels(ctx: PanelContext): Promise<ServiceLevelsView> {
   const { store } = ctx.deps;
-  const report = await readServiceLevels(store, ctx.now);
+  const report = await readServiceLevelsShared(store, ctx.now);
   const rows: ServiceLevelRow[] = [];
   for (const group of report.groups) {
     for (const window of ['24h', '7d'] as const) {
